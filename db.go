@@ -1,0 +1,136 @@
+package orm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Backend is a database backend, such as the *sql.Backend that
+// dialect/sqlite, dialect/postgres and dialect/mysql open. Its methods are
+// internal to this module.
+type Backend interface {
+	backend.Backend
+}
+
+// DB holds the entity metadata, the backend and the options. It is safe for
+// concurrent use; open one per database and share it. Work with entities
+// through a [Session], one per goroutine or request.
+type DB struct {
+	backend backend.Backend
+	reg     *meta.Registry
+	env     backend.Env
+	logger  *slog.Logger
+	hook    func(context.Context, QueryEvent)
+	pending []any // entities given to Open, until the registry is built
+}
+
+// QueryEvent describes one statement sent to the database, BEGIN, COMMIT and
+// ROLLBACK included.
+type QueryEvent struct {
+	Statement string
+	Args      []any
+	Rows      int64 // rows affected or returned
+	Duration  time.Duration
+	Err       error
+}
+
+// Option configures a DB.
+type Option func(*DB)
+
+// Entities registers the entity types, each given as a pointer to a zero
+// value: orm.Entities(&User{}, &Car{}).
+func Entities(entities ...any) Option {
+	return func(db *DB) { db.pending = append(db.pending, entities...) }
+}
+
+// WithLogger logs every statement at Debug level (text, argument count, rows,
+// duration) and failed ones at Error level.
+func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.logger = l } }
+
+// WithQueryHook calls fn after every statement sent, with what was sent and
+// how it went. fn runs on the goroutine that sent the statement.
+func WithQueryHook(fn func(ctx context.Context, e QueryEvent)) Option {
+	return func(db *DB) { db.hook = fn }
+}
+
+// WithBatchSize caps the rows one INSERT, UPDATE or DELETE carries; larger
+// batches are split. The default is no cap beyond the database's
+// bind-parameter limit.
+func WithBatchSize(n int) Option { return func(db *DB) { db.env.BatchSize = n } }
+
+// Open returns a DB on backend b. It builds and validates the metadata of
+// every registered entity and returns a *MetadataError naming the type and
+// field of the first bad definition.
+func Open(b Backend, opts ...Option) (*DB, error) {
+	if b == nil {
+		return nil, errors.New("orm: Open: nil backend")
+	}
+	db := &DB{backend: b}
+	for _, o := range opts {
+		o(db)
+	}
+	reg, err := meta.Build(db.pending)
+	db.pending = nil
+	if err != nil {
+		var me *meta.Error
+		if errors.As(err, &me) {
+			return nil, &MetadataError{Entity: me.Entity, Field: me.Field, Reason: me.Reason}
+		}
+		return nil, err
+	}
+	if db.env.BatchSize < 0 {
+		return nil, fmt.Errorf("orm: WithBatchSize(%d): the size must be positive", db.env.BatchSize)
+	}
+	db.reg = reg
+	if db.hook != nil || db.logger != nil {
+		db.env.Observe = db.observe
+	}
+	return db, nil
+}
+
+func (db *DB) observe(ctx context.Context, stmt string, args []any, rows int64, d time.Duration, err error) {
+	if db.hook != nil {
+		db.hook(ctx, QueryEvent{Statement: stmt, Args: args, Rows: rows, Duration: d, Err: err})
+	}
+	if db.logger != nil {
+		if err != nil {
+			db.logger.LogAttrs(ctx, slog.LevelError, "orm: statement failed", slog.String("sql", stmt),
+				slog.Int("args", len(args)), slog.Duration("duration", d), slog.String("error", err.Error()))
+		} else {
+			db.logger.LogAttrs(ctx, slog.LevelDebug, "orm: statement", slog.String("sql", stmt),
+				slog.Int("args", len(args)), slog.Int64("rows", rows), slog.Duration("duration", d))
+		}
+	}
+}
+
+// Session returns a new, empty Session. It is cheap.
+func (db *DB) Session() *Session { return &Session{db: db} }
+
+// CreateSchema creates the tables, primary keys, unique constraints and
+// indexes of every registered entity, skipping those that exist.
+func (db *DB) CreateSchema(ctx context.Context) error {
+	return db.backend.CreateSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List)
+}
+
+// DropSchema drops the tables of every registered entity that exist.
+func (db *DB) DropSchema(ctx context.Context) error {
+	return db.backend.DropSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List)
+}
+
+// Close closes the backend.
+func (db *DB) Close() error { return db.backend.Close() }
+
+// entity returns the metadata of the struct type t, or an error naming it.
+func (db *DB) entity(t reflect.Type) (*meta.Entity, error) {
+	if e := db.reg.Lookup(t); e != nil {
+		return e, nil
+	}
+	return nil, fmt.Errorf("orm: type %s is not a registered entity (register it with orm.Entities(&%s{}))", t, t.Name())
+}

@@ -1,0 +1,23 @@
+// Package sqlite is the embedded SQLite dialect, on the pure-Go
+// modernc.org/sqlite driver (no cgo).
+//
+// # Opening
+//
+// [Open] takes a file path, or ":memory:" for a private in-memory database:
+//
+//	b, err := sqlite.Open(filepath.Join(dir, "app.db"))
+//	db, err := orm.Open(b, orm.Entities(&User{}))
+//
+// # Types
+//
+// Integers are stored as INTEGER, floats as REAL, bools as BOOLEAN (0 or 1),
+// strings and JSON fields as TEXT, []byte as BLOB, and time.Time as DATETIME
+// text in UTC with nanoseconds ("2006-01-02 15:04:05.999999999+00:00"),
+// which sorts and compares in time order. A time read back is in UTC.
+//
+// # Keys and batches
+//
+// A database-generated key is an INTEGER PRIMARY KEY (the rowid). Multi-row
+// INSERTs return generated keys with RETURNING. One statement carries at
+// most 32,766 bind parameters; larger batches are split.
+package sqlite

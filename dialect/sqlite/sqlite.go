@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	stdsql "database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/meta"
+	"github.com/unitofwork/orm/sql"
+)
+
+// Open opens the SQLite database file at dsn (created if missing; ":memory:"
+// for a private in-memory database) with the settings the ORM relies on:
+// foreign keys enforced, a busy timeout, write transactions that take the
+// write lock at BEGIN, WAL journaling for files, and timestamps stored as
+// sortable UTC text. An in-memory database is limited to one connection, so
+// that every statement sees the same database.
+func Open(dsn string) (*sql.Backend, error) {
+	memory := dsn == "" || dsn == ":memory:" || strings.Contains(dsn, "mode=memory")
+	if dsn == "" {
+		dsn = ":memory:"
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	dsn += sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_time_format=sqlite&_txlock=immediate"
+	if !memory {
+		dsn += "&_pragma=journal_mode(WAL)"
+	}
+	db, err := stdsql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if memory {
+		db.SetMaxOpenConns(1)
+		db.SetConnMaxIdleTime(0)
+		db.SetConnMaxLifetime(0)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sql.New(db, Dialect{}), nil
+}
+
+// New returns a backend on a *sql.DB the caller opened with the
+// modernc.org/sqlite driver. Enable foreign keys on it
+// (_pragma=foreign_keys(1)) for them to be enforced.
+func New(db *stdsql.DB) *sql.Backend { return sql.New(db, Dialect{}) }
+
+// Dialect is SQLite's dialect.
+type Dialect struct{}
+
+var _ sql.Dialect = Dialect{}
+
+// Name returns "sqlite".
+func (Dialect) Name() string { return "sqlite" }
+
+// AppendIdent quotes name with double quotes.
+func (Dialect) AppendIdent(b []byte, name string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(name); i++ {
+		if name[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, name[i])
+	}
+	return append(b, '"')
+}
+
+// AppendPlaceholder appends "?".
+func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return append(b, '?') }
+
+// Has reports SQLite's capabilities.
+func (Dialect) Has(c sql.Capability) bool {
+	return c&(sql.Returning|sql.IfNotExistsIndex) == c
+}
+
+// MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER.
+func (Dialect) MaxParams() int { return 32766 }
+
+// ColumnType maps a field to a SQLite column type.
+func (Dialect) ColumnType(f *meta.Field) string {
+	switch f.StorageKind() {
+	case meta.KindInt, meta.KindUint:
+		return "INTEGER"
+	case meta.KindFloat:
+		return "REAL"
+	case meta.KindBool:
+		return "BOOLEAN"
+	case meta.KindBytes:
+		return "BLOB"
+	case meta.KindTime:
+		return "DATETIME"
+	}
+	return "TEXT"
+}
+
+// AutoKey makes the column an alias of the rowid.
+func (Dialect) AutoKey(*meta.Field) string { return "INTEGER PRIMARY KEY" }
+
+// Paging returns LIMIT … OFFSET ….
+func (Dialect) Paging(limit, offset int) string {
+	l := "-1"
+	if limit > 0 {
+		l = strconv.Itoa(limit)
+	}
+	if offset > 0 {
+		return "LIMIT " + l + " OFFSET " + strconv.Itoa(offset)
+	}
+	return "LIMIT " + l
+}
+
+// Classify maps SQLite's extended constraint codes to *orm.ConstraintError.
+func (Dialect) Classify(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	var kind orm.ConstraintKind
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		kind = orm.Unique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		kind = orm.ForeignKey
+	case sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		kind = orm.NotNull
+	case sqlite3.SQLITE_CONSTRAINT_CHECK:
+		kind = orm.Check
+	default:
+		return nil
+	}
+	ce := &orm.ConstraintError{Kind: kind, Err: err}
+	// "UNIQUE constraint failed: user.email, user.name (2067)"
+	msg := se.Error()
+	if i := strings.Index(msg, "constraint failed: "); i >= 0 {
+		rest := msg[i+len("constraint failed: "):]
+		if j := strings.LastIndex(rest, " ("); j >= 0 {
+			rest = rest[:j]
+		}
+		if strings.Contains(rest, "constraint failed: ") {
+			rest = rest[strings.LastIndex(rest, "constraint failed: ")+len("constraint failed: "):]
+		}
+		if t, _, ok := strings.Cut(rest, "."); ok && !strings.Contains(t, " ") {
+			ce.Table = t
+		}
+		ce.Constraint = rest
+	}
+	return ce
+}

@@ -1,0 +1,74 @@
+package orm
+
+import (
+	"database/sql"
+	"fmt"
+
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// ErrNotFound is returned when a Get or FindOne matches no row. It also
+// matches [sql.ErrNoRows] with errors.Is.
+var ErrNotFound error = notFoundError{}
+
+type notFoundError struct{}
+
+func (notFoundError) Error() string        { return "orm: not found" }
+func (notFoundError) Is(target error) bool { return target == sql.ErrNoRows }
+
+// ConstraintKind says which kind of constraint a write violated.
+type ConstraintKind string
+
+// The constraint kinds.
+const (
+	Unique     ConstraintKind = "unique"
+	ForeignKey ConstraintKind = "foreign key"
+	NotNull    ConstraintKind = "not null"
+	Check      ConstraintKind = "check"
+)
+
+// ConstraintError reports a write the database refused because it violates a
+// constraint. It wraps the driver's error.
+type ConstraintError struct {
+	Kind       ConstraintKind
+	Table      string // the table, when the database says
+	Constraint string // the constraint or column(s), when the database says
+	Err        error  // the driver's error
+}
+
+func (e *ConstraintError) Error() string {
+	s := "orm: " + string(e.Kind) + " constraint violated"
+	if e.Table != "" {
+		s += " on table " + e.Table
+	}
+	if e.Constraint != "" {
+		s += " (" + e.Constraint + ")"
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *ConstraintError) Unwrap() error { return e.Err }
+
+// OptimisticLockError reports that a versioned entity was changed or deleted
+// by someone else since it was loaded: its UPDATE or DELETE matched no row
+// with the expected version. The whole flush fails.
+type OptimisticLockError struct {
+	Entity  string // the entity type
+	Key     any    // its primary key
+	Version int64  // the version the flush expected
+}
+
+func (e *OptimisticLockError) Error() string {
+	return fmt.Sprintf("orm: optimistic lock failed: %s %v (version %d) was changed or deleted by someone else", e.Entity, e.Key, e.Version)
+}
+
+// MetadataError reports a bad entity definition, found by [Open].
+type MetadataError struct {
+	Entity string // the Go type
+	Field  string // the field, or "" when the problem is the type
+	Reason string
+}
+
+func (e *MetadataError) Error() string {
+	return (&meta.Error{Entity: e.Entity, Field: e.Field, Reason: e.Reason}).Error()
+}

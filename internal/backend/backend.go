@@ -1,0 +1,161 @@
+// Package backend is the contract between the Unit of Work core and the
+// database backends: the core hands a backend a query to run or an ordered
+// flush plan to execute atomically; the backend compiles them to its own
+// language, runs them, and reads and writes entities only through the
+// metadata's field accessors. The core never builds SQL; a backend never
+// decides what changed.
+package backend
+
+import (
+	"context"
+	"time"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Backend is implemented by every database backend.
+type Backend interface {
+	// Select runs q and calls each with every row, hydrated into a new
+	// entity. An error from each stops the query and is returned.
+	Select(ctx context.Context, s Scope, q *Query, each func(p unsafe.Pointer) error) error
+	// Count returns the number of rows q matches, ignoring its order and paging.
+	Count(ctx context.Context, s Scope, q *Query) (int64, error)
+	// Flush executes the plan's batches in order, atomically: all or nothing.
+	Flush(ctx context.Context, s Scope, p *Plan) error
+	// Begin starts a transaction, or a savepoint inside s.Tx when it is set.
+	Begin(ctx context.Context, s Scope, opts TxOptions) (Tx, error)
+	// CreateSchema creates the tables and indexes of the entities.
+	CreateSchema(ctx context.Context, s Scope, es []*meta.Entity) error
+	// DropSchema drops the tables of the entities.
+	DropSchema(ctx context.Context, s Scope, es []*meta.Entity) error
+	// Close releases the backend's connections.
+	Close() error
+}
+
+// Scope is the context of one backend call: the DB's settings and the
+// transaction the Session is in, if any.
+type Scope struct {
+	Env *Env
+	Tx  Tx
+}
+
+// Env holds a DB's settings that backends need.
+type Env struct {
+	// Observe is told of every statement sent, BEGIN and COMMIT included.
+	Observe func(ctx context.Context, stmt string, args []any, rows int64, d time.Duration, err error)
+	// BatchSize caps the rows of one statement; 0 means no cap beyond the
+	// database's bind-parameter limit.
+	BatchSize int
+}
+
+// Tx is an open transaction or savepoint.
+type Tx interface {
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// TxOptions are the options of a transaction.
+type TxOptions struct {
+	Isolation int // database/sql's IsolationLevel values; 0 = the default
+	ReadOnly  bool
+}
+
+// Query describes a read of one entity type.
+type Query struct {
+	Entity *meta.Entity
+	Where  *Cond // nil matches every row
+	Order  []Order
+	Limit  int // 0 = no limit
+	Offset int
+}
+
+// Order is one ORDER BY term.
+type Order struct {
+	Field *meta.Field
+	Desc  bool
+}
+
+// Op is a condition's operator.
+type Op uint8
+
+// The condition operators.
+const (
+	OpEq Op = iota + 1
+	OpNe
+	OpGt
+	OpGte
+	OpLt
+	OpLte
+	OpIn
+	OpNotIn
+	OpLike
+	OpIsNull
+	OpAnd
+	OpOr
+	OpNot
+	OpRaw
+)
+
+// Cond is a resolved filter: field names checked against the metadata and
+// values already converted to driver values.
+type Cond struct {
+	Op     Op
+	Field  *meta.Field // comparisons
+	Value  any         // comparisons
+	Values []any       // OpIn, OpNotIn, OpRaw arguments
+	Conds  []*Cond     // OpAnd, OpOr, OpNot
+	Raw    string      // OpRaw, with ? placeholders
+}
+
+// Kind is what a batch does.
+type Kind uint8
+
+// The batch kinds.
+const (
+	Insert Kind = iota + 1
+	Update
+	Delete
+)
+
+// Plan is the ordered list of batches one flush sends.
+type Plan struct {
+	Batches []*Batch
+}
+
+// Batch is one operation on many rows of one entity type: one statement,
+// unless the bind-parameter limit or the batch size splits it.
+type Batch struct {
+	Kind   Kind
+	Entity *meta.Entity
+	// Fields are the columns an Insert writes, or the union of the columns an
+	// Update changes.
+	Fields []*meta.Field
+	Rows   []Row
+	// Generated is set on an Insert whose keys the database generates: the
+	// backend stores each row's new key into Entity.Auto.
+	Generated bool
+}
+
+// Row is one entity of a batch.
+type Row struct {
+	Ptr unsafe.Pointer // the entity; values are read from it
+	// Key is where the primary key and the expected version are read for
+	// Update and Delete: the snapshot taken when the row was loaded.
+	Key unsafe.Pointer
+	// Changed marks, for an Update, which of the entity's fields changed,
+	// by Field.Pos.
+	Changed Mask
+}
+
+// Mask is a set of field positions.
+type Mask []uint64
+
+// NewMask returns an empty set able to hold positions below n.
+func NewMask(n int) Mask { return make(Mask, (n+63)/64) }
+
+// Set adds position i.
+func (m Mask) Set(i int) { m[i/64] |= 1 << (i % 64) }
+
+// Has reports whether position i is in the set.
+func (m Mask) Has(i int) bool { return m[i/64]&(1<<(i%64)) != 0 }

@@ -1,0 +1,376 @@
+package meta
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unsafe"
+)
+
+// Kind is how a field's values are stored and compared.
+type Kind uint8
+
+// The field kinds.
+const (
+	kindNone Kind = iota
+	KindInt
+	KindUint
+	KindFloat
+	KindBool
+	KindString
+	KindBytes
+	KindTime
+	KindScanner // sql.Scanner + driver.Valuer, including sql.Null*
+	KindJSON    // any type, stored as JSON text
+)
+
+var (
+	timeType    = reflect.TypeFor[time.Time]()
+	scannerType = reflect.TypeFor[sql.Scanner]()
+	valuerType  = reflect.TypeFor[driver.Valuer]()
+)
+
+// Field is one mapped column of an entity.
+type Field struct {
+	Name       string       // Go field name
+	Column     string       // column name
+	Type       reflect.Type // declared Go type
+	Elem       reflect.Type // Type without its pointer, for pointer fields
+	Kind       Kind
+	Ptr        bool // a pointer field: nil is NULL
+	Nullable   bool // NULL is a valid value
+	PK         bool
+	Auto       bool // a database-generated key
+	Version    bool
+	Unique     bool
+	UniqueName string // composite unique index name, from unique:name
+	IndexName  string // index name, from index or index:name
+	Pos        int    // position in Entity.Fields
+	Index      []int  // reflect index path
+	Offset     uintptr
+
+	size     uintptr
+	pointers bool // the element type holds pointers
+	signed   bool
+}
+
+func newField(entity string, sf reflect.StructField, tag string) (*Field, error) {
+	f := &Field{Name: sf.Name, Column: SnakeCase(sf.Name), Type: sf.Type}
+	bad := func(format string, args ...any) error {
+		return &Error{Entity: entity, Field: sf.Name, Reason: fmt.Sprintf(format, args...)}
+	}
+	var json bool
+	if tag != "" {
+		for opt := range strings.SplitSeq(tag, ",") {
+			key, val, hasVal := strings.Cut(strings.TrimSpace(opt), ":")
+			switch key {
+			case "pk":
+				f.PK = true
+			case "column":
+				if val == "" {
+					return nil, bad(`malformed tag %q: column needs a name, as in orm:"column:name"`, tag)
+				}
+				f.Column = val
+			case "unique":
+				f.Unique, f.UniqueName = true, val
+			case "index":
+				f.IndexName = val
+				if val == "" {
+					f.IndexName = "-" // a single-column index named after the column
+				}
+			case "version":
+				f.Version = true
+			case "json":
+				json = true
+			case "null":
+				f.Nullable = true
+			case "":
+				return nil, bad("malformed tag %q: empty option", tag)
+			default:
+				return nil, bad("malformed tag %q: unknown option %q", tag, key)
+			}
+			if hasVal && key != "column" && key != "unique" && key != "index" {
+				return nil, bad("malformed tag %q: option %q takes no value", tag, key)
+			}
+		}
+	}
+	t := sf.Type
+	if json {
+		f.Kind, f.Elem = KindJSON, t
+	} else {
+		if t.Kind() == reflect.Pointer {
+			f.Ptr, t = true, t.Elem()
+		}
+		f.Elem = t
+		f.Kind = classify(t)
+		if f.Kind == kindNone {
+			return nil, bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, sf.Type)
+		}
+	}
+	f.size = f.Elem.Size()
+	f.pointers = hasPointers(f.Elem)
+	switch f.Elem.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		f.signed = true
+	}
+	if f.Ptr || f.Kind == KindBytes || (f.Elem.PkgPath() == "database/sql" && strings.HasPrefix(f.Elem.Name(), "Null")) {
+		f.Nullable = true
+	}
+	return f, nil
+}
+
+func classify(t reflect.Type) Kind {
+	if t == timeType {
+		return KindTime
+	}
+	if reflect.PointerTo(t).Implements(scannerType) && (t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)) {
+		return KindScanner
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return KindInt
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return KindUint
+	case reflect.Float32, reflect.Float64:
+		return KindFloat
+	case reflect.Bool:
+		return KindBool
+	case reflect.String:
+		return KindString
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return KindBytes
+		}
+	}
+	return kindNone
+}
+
+func hasPointers(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.String, reflect.Slice, reflect.Map, reflect.Interface, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return true
+	case reflect.Array:
+		return t.Len() > 0 && hasPointers(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if hasPointers(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deep reports whether a snapshot of the field needs more than a shallow copy.
+func (f *Field) deep() bool { return f.Ptr || f.Kind == KindBytes || f.Kind == KindJSON }
+
+// Addr returns the address of the field in the entity at p.
+func (f *Field) Addr(p unsafe.Pointer) unsafe.Pointer { return unsafe.Add(p, f.Offset) }
+
+// Get returns the field's Go value in the entity at p.
+func (f *Field) Get(p unsafe.Pointer) any {
+	return reflect.NewAt(f.Type, f.Addr(p)).Elem().Interface()
+}
+
+// IsZero reports whether the field is its type's zero value in the entity at p.
+func (f *Field) IsZero(p unsafe.Pointer) bool {
+	a := f.Addr(p)
+	switch {
+	case f.Ptr:
+		return *(*unsafe.Pointer)(a) == nil
+	case f.Kind == KindInt || f.Kind == KindUint:
+		return readUint(a, f.size) == 0
+	case f.Kind == KindString:
+		return *(*string)(a) == ""
+	}
+	return reflect.NewAt(f.Type, a).Elem().IsZero()
+}
+
+// Int reads an integer field (KindInt or KindUint, not a pointer).
+func (f *Field) Int(p unsafe.Pointer) int64 {
+	if f.signed {
+		return readInt(f.Addr(p), f.size)
+	}
+	return int64(readUint(f.Addr(p), f.size))
+}
+
+// SetInt writes an integer field (KindInt or KindUint, not a pointer).
+func (f *Field) SetInt(p unsafe.Pointer, n int64) { writeInt(f.Addr(p), f.size, n) }
+
+// Equal reports whether the field holds the same value in entities a and b.
+func (f *Field) Equal(a, b unsafe.Pointer) bool {
+	pa, pb := f.Addr(a), f.Addr(b)
+	if f.Ptr {
+		pa, pb = *(*unsafe.Pointer)(pa), *(*unsafe.Pointer)(pb)
+		if pa == nil || pb == nil {
+			return pa == pb
+		}
+	}
+	return f.equalElem(pa, pb)
+}
+
+func (f *Field) equalElem(a, b unsafe.Pointer) bool {
+	switch f.Kind {
+	case KindString:
+		return *(*string)(a) == *(*string)(b)
+	case KindBytes:
+		x, y := *(*[]byte)(a), *(*[]byte)(b)
+		return (x == nil) == (y == nil) && string(x) == string(y)
+	case KindTime:
+		return (*time.Time)(a).Equal(*(*time.Time)(b))
+	case KindJSON:
+		x, err1 := f.elemValue(a)
+		y, err2 := f.elemValue(b)
+		return err1 == nil && err2 == nil && x == y
+	case KindScanner:
+		if f.pointers {
+			x, err1 := f.elemValue(a)
+			y, err2 := f.elemValue(b)
+			return err1 == nil && err2 == nil && driverEqual(x, y)
+		}
+	}
+	if f.size == 8 {
+		return *(*uint64)(a) == *(*uint64)(b)
+	}
+	return unsafe.String((*byte)(a), f.size) == unsafe.String((*byte)(b), f.size)
+}
+
+func driverEqual(x, y any) bool {
+	switch x := x.(type) {
+	case []byte:
+		y, ok := y.([]byte)
+		return ok && string(x) == string(y) && (x == nil) == (y == nil)
+	case time.Time:
+		y, ok := y.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return x == y
+}
+
+// clone deep-copies the field at address src into address dst, after a
+// shallow copy of the whole struct.
+func (f *Field) clone(dst, src unsafe.Pointer) {
+	if f.Kind == KindJSON {
+		c := reflect.New(f.Type)
+		if s, err := f.elemValue(src); err == nil {
+			_ = unmarshalJSON(s.(string), c.Interface())
+		}
+		reflect.NewAt(f.Type, dst).Elem().Set(c.Elem())
+		return
+	}
+	if f.Ptr {
+		sp := *(*unsafe.Pointer)(src)
+		if sp == nil {
+			return
+		}
+		np := reflect.New(f.Elem)
+		np.Elem().Set(reflect.NewAt(f.Elem, sp).Elem())
+		*(*unsafe.Pointer)(dst) = np.UnsafePointer()
+		if f.Kind == KindBytes {
+			b := (*[]byte)(np.UnsafePointer())
+			*b = cloneBytes(*b)
+		}
+		return
+	}
+	if f.Kind == KindBytes {
+		*(*[]byte)(dst) = cloneBytes(*(*[]byte)(src))
+	}
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}
+
+func readInt(p unsafe.Pointer, size uintptr) int64 {
+	switch size {
+	case 1:
+		return int64(*(*int8)(p))
+	case 2:
+		return int64(*(*int16)(p))
+	case 4:
+		return int64(*(*int32)(p))
+	}
+	return *(*int64)(p)
+}
+
+func readUint(p unsafe.Pointer, size uintptr) uint64 {
+	switch size {
+	case 1:
+		return uint64(*(*uint8)(p))
+	case 2:
+		return uint64(*(*uint16)(p))
+	case 4:
+		return uint64(*(*uint32)(p))
+	}
+	return *(*uint64)(p)
+}
+
+func writeInt(p unsafe.Pointer, size uintptr, n int64) {
+	switch size {
+	case 1:
+		*(*int8)(p) = int8(n)
+	case 2:
+		*(*int16)(p) = int16(n)
+	case 4:
+		*(*int32)(p) = int32(n)
+	default:
+		*(*int64)(p) = n
+	}
+}
+
+// StorageKind is the kind of value the field's column stores: the field's
+// own kind, or for a Scanner type the kind its Value method produces.
+func (f *Field) StorageKind() Kind {
+	if f.Kind != KindScanner {
+		return f.Kind
+	}
+	return storageKind(f.Elem)
+}
+
+func storageKind(t reflect.Type) Kind {
+	z := reflect.New(t)
+	var v any
+	var err error
+	if t.Implements(valuerType) {
+		v, err = z.Elem().Interface().(driver.Valuer).Value()
+	} else if z.Type().Implements(valuerType) {
+		v, err = z.Interface().(driver.Valuer).Value()
+	}
+	if err == nil {
+		switch v.(type) {
+		case int64:
+			return KindInt
+		case float64:
+			return KindFloat
+		case bool:
+			return KindBool
+		case string:
+			return KindString
+		case []byte:
+			return KindBytes
+		case time.Time:
+			return KindTime
+		}
+	}
+	if t.Kind() == reflect.Struct { // sql.Null[T] and kin: a value and a Valid flag
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if sf.Name == "Valid" {
+				continue
+			}
+			if k := classify(sf.Type); k != kindNone && k != KindScanner {
+				return k
+			}
+		}
+	}
+	if k := classify(t); k != KindScanner && k != kindNone {
+		return k
+	}
+	return KindString
+}

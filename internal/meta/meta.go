@@ -1,0 +1,320 @@
+// Package meta builds and caches entity metadata: the table and columns a Go
+// struct maps to, and the precomputed accessors (field offsets, scan targets,
+// driver values, equality and deep copies) that the hot paths use instead of
+// per-row reflection lookups.
+package meta
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"unsafe"
+)
+
+// Hook flags record which optional one-method interfaces an entity's pointer
+// type implements.
+const (
+	HookBeforeCreate uint8 = 1 << iota
+	HookBeforeUpdate
+	HookBeforeDelete
+	HookAfterLoad
+)
+
+// The optional interfaces, matched structurally.
+type (
+	beforeCreator interface{ BeforeCreate(context.Context) error }
+	beforeUpdater interface{ BeforeUpdate(context.Context) error }
+	beforeDeleter interface{ BeforeDelete(context.Context) error }
+	afterLoader   interface{ AfterLoad(context.Context) error }
+	tableNamer    interface{ TableName() string }
+)
+
+// Entity is the metadata of one mapped struct type. It is built once, by
+// [Build], and read concurrently afterwards.
+type Entity struct {
+	Type    reflect.Type // the struct type
+	Name    string       // the Go type name, for messages
+	Table   string
+	Fields  []*Field // mapped columns, in declaration order
+	PK      []*Field // primary key columns, in key order
+	Auto    *Field   // the database-generated key, if any
+	Version *Field   // the optimistic-lock column, if any
+	Hooks   uint8
+	ID      int // position in the registry
+
+	byName map[string]*Field
+	deep   []*Field // fields whose snapshot needs a deep copy
+}
+
+// Field looks up a mapped field by its Go name.
+func (e *Entity) Field(name string) *Field { return e.byName[name] }
+
+// New allocates a zero entity and returns its address.
+func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer() }
+
+// Interface returns the entity at p as a *T boxed in an interface.
+func (e *Entity) Interface(p unsafe.Pointer) any { return reflect.NewAt(e.Type, p).Interface() }
+
+// Snapshot returns a deep copy of the entity at p, used to detect changes.
+func (e *Entity) Snapshot(p unsafe.Pointer) unsafe.Pointer {
+	dst := e.New()
+	e.Copy(dst, p)
+	return dst
+}
+
+// Copy deep-copies the mapped state of the entity at src into dst.
+func (e *Entity) Copy(dst, src unsafe.Pointer) {
+	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, src).Elem())
+	for _, f := range e.deep {
+		f.clone(f.Addr(dst), f.Addr(src))
+	}
+}
+
+// Key builds the identity-map key of the entity at p.
+func (e *Entity) Key(p unsafe.Pointer) Key {
+	if len(e.PK) == 1 {
+		return e.PK[0].key(e.PK[0].Addr(p))
+	}
+	var b []byte
+	for _, f := range e.PK {
+		b = f.appendKey(b, f.Addr(p))
+	}
+	return Key{S: string(b)}
+}
+
+// KeyValue returns the primary key of the entity at p for messages: the
+// single key value, or a slice of values for a composite key.
+func (e *Entity) KeyValue(p unsafe.Pointer) any {
+	if len(e.PK) == 1 {
+		return e.PK[0].Get(p)
+	}
+	vs := make([]any, len(e.PK))
+	for i, f := range e.PK {
+		vs[i] = f.Get(p)
+	}
+	return vs
+}
+
+// HasKey reports whether the entity at p has a non-zero primary key.
+func (e *Entity) HasKey(p unsafe.Pointer) bool {
+	for _, f := range e.PK {
+		if f.IsZero(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Key is an identity-map key. Integer keys live in N, every other key is
+// encoded into S, so a lookup by an integer key allocates nothing.
+type Key struct {
+	N int64
+	S string
+}
+
+// Registry holds the metadata of every entity type a DB was opened with.
+type Registry struct {
+	List   []*Entity
+	byType map[reflect.Type]*Entity
+}
+
+// Lookup returns the entity metadata for struct type t, or nil.
+func (r *Registry) Lookup(t reflect.Type) *Entity { return r.byType[t] }
+
+// Error describes a bad entity definition.
+type Error struct {
+	Entity string
+	Field  string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("orm: entity %s: %s", e.Entity, e.Reason)
+	}
+	return fmt.Sprintf("orm: entity %s, field %s: %s", e.Entity, e.Field, e.Reason)
+}
+
+// Build validates and builds the metadata of the given entities, each a
+// pointer to a struct (or a struct value).
+func Build(entities []any) (*Registry, error) {
+	r := &Registry{byType: map[reflect.Type]*Entity{}}
+	for _, v := range entities {
+		t := reflect.TypeOf(v)
+		if t == nil {
+			return nil, &Error{Entity: "<nil>", Reason: "nil is not an entity; pass a pointer to a struct such as &User{}"}
+		}
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return nil, &Error{Entity: t.String(), Reason: "not a struct; entities are structs passed as pointers such as &User{}"}
+		}
+		if r.byType[t] != nil {
+			return nil, &Error{Entity: t.Name(), Reason: "registered twice"}
+		}
+		e, err := build(t)
+		if err != nil {
+			return nil, err
+		}
+		e.ID = len(r.List)
+		r.List = append(r.List, e)
+		r.byType[t] = e
+	}
+	tables := map[string]*Entity{}
+	for _, e := range r.List {
+		if o := tables[strings.ToLower(e.Table)]; o != nil {
+			return nil, &Error{Entity: e.Name, Reason: fmt.Sprintf("table %q is also the table of %s", e.Table, o.Name)}
+		}
+		tables[strings.ToLower(e.Table)] = e
+	}
+	return r, nil
+}
+
+func build(t reflect.Type) (*Entity, error) {
+	name := t.Name()
+	if name == "" {
+		return nil, &Error{Entity: t.String(), Reason: "anonymous struct types cannot be entities"}
+	}
+	e := &Entity{Type: t, Name: name, Table: SnakeCase(name), byName: map[string]*Field{}}
+	pt := reflect.PointerTo(t)
+	if pt.Implements(reflect.TypeFor[tableNamer]()) || t.Implements(reflect.TypeFor[tableNamer]()) {
+		e.Table = reflect.New(t).Interface().(tableNamer).TableName()
+		if e.Table == "" {
+			return nil, &Error{Entity: name, Reason: "TableName() returned an empty name"}
+		}
+	}
+	for flag, it := range map[uint8]reflect.Type{
+		HookBeforeCreate: reflect.TypeFor[beforeCreator](),
+		HookBeforeUpdate: reflect.TypeFor[beforeUpdater](),
+		HookBeforeDelete: reflect.TypeFor[beforeDeleter](),
+		HookAfterLoad:    reflect.TypeFor[afterLoader](),
+	} {
+		if pt.Implements(it) {
+			e.Hooks |= flag
+		}
+	}
+	if err := e.addFields(t, nil, 0); err != nil {
+		return nil, err
+	}
+	if len(e.Fields) == 0 {
+		return nil, &Error{Entity: name, Reason: "no mapped fields"}
+	}
+	columns := map[string]*Field{}
+	for i, f := range e.Fields {
+		f.Pos = i
+		lc := strings.ToLower(f.Column)
+		if o := columns[lc]; o != nil {
+			return nil, &Error{Entity: name, Field: f.Name, Reason: fmt.Sprintf("column %q is also the column of field %s", f.Column, o.Name)}
+		}
+		columns[lc] = f
+		if o := e.byName[f.Name]; o != nil {
+			return nil, &Error{Entity: name, Field: f.Name, Reason: "field name is mapped twice (through embedded structs)"}
+		}
+		e.byName[f.Name] = f
+		if f.PK {
+			e.PK = append(e.PK, f)
+		}
+		if f.Version {
+			if e.Version != nil {
+				return nil, &Error{Entity: name, Field: f.Name, Reason: "second version field; " + e.Version.Name + " is already the version"}
+			}
+			e.Version = f
+		}
+		if f.deep() {
+			e.deep = append(e.deep, f)
+		}
+	}
+	if len(e.PK) == 0 {
+		for _, n := range []string{"ID", "Id"} {
+			if f := e.byName[n]; f != nil {
+				f.PK = true
+				e.PK = []*Field{f}
+				break
+			}
+		}
+	}
+	if len(e.PK) == 0 {
+		return nil, &Error{Entity: name, Reason: `no primary key: name a field ID or tag it orm:"pk"`}
+	}
+	for _, f := range e.PK {
+		switch {
+		case f.Ptr || f.Nullable:
+			return nil, &Error{Entity: name, Field: f.Name, Reason: "a primary key cannot be nullable"}
+		case f.Kind == KindJSON || f.Kind == KindFloat || f.Kind == KindBytes:
+			return nil, &Error{Entity: name, Field: f.Name, Reason: "unsupported primary key type " + f.Type.String()}
+		case f.Version:
+			return nil, &Error{Entity: name, Field: f.Name, Reason: "a primary key cannot be the version"}
+		}
+	}
+	if len(e.PK) == 1 && (e.PK[0].Kind == KindInt || e.PK[0].Kind == KindUint) {
+		e.Auto = e.PK[0]
+		e.Auto.Auto = true
+	}
+	if v := e.Version; v != nil && (v.Ptr || (v.Kind != KindInt && v.Kind != KindUint)) {
+		return nil, &Error{Entity: name, Field: v.Name, Reason: "a version field must be a non-pointer integer, not " + v.Type.String()}
+	}
+	return e, nil
+}
+
+func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr) error {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag, tagged := sf.Tag.Lookup("orm")
+		if tag == "-" {
+			continue
+		}
+		idx := append(append([]int(nil), index...), i)
+		if sf.Anonymous && !tagged {
+			ft := sf.Type
+			if ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct && classify(ft.Elem()) == kindNone {
+				return &Error{Entity: e.Name, Field: sf.Name, Reason: "embedded struct pointers are not supported; embed the struct by value"}
+			}
+			if ft.Kind() == reflect.Struct && classify(ft) == kindNone {
+				if err := e.addFields(ft, idx, offset+sf.Offset); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			if tagged {
+				return &Error{Entity: e.Name, Field: sf.Name, Reason: "unexported fields cannot be mapped"}
+			}
+			continue
+		}
+		f, err := newField(e.Name, sf, tag)
+		if err != nil {
+			return err
+		}
+		f.Index = idx
+		f.Offset = offset + sf.Offset
+		e.Fields = append(e.Fields, f)
+	}
+	return nil
+}
+
+// SnakeCase converts a Go name to snake_case: UserID → user_id,
+// HTTPServer → http_server, BookTag → book_tag.
+func SnakeCase(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		up := r >= 'A' && r <= 'Z'
+		if up && i > 0 {
+			prev := rs[i-1]
+			prevLower := (prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9')
+			nextLower := i+1 < len(rs) && rs[i+1] >= 'a' && rs[i+1] <= 'z'
+			prevUpper := prev >= 'A' && prev <= 'Z'
+			if prevLower || (prevUpper && nextLower) {
+				b.WriteByte('_')
+			}
+		}
+		if up {
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

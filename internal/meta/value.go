@@ -1,0 +1,429 @@
+package meta
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+	"unsafe"
+)
+
+// errNull is returned when NULL is read into a field that cannot hold it.
+var errNull = errors.New("NULL in a non-nullable field (make it a pointer)")
+
+// Value returns the field's value in the entity at p as a driver value:
+// int64, float64, bool, string, []byte, time.Time (in UTC) or nil.
+func (f *Field) Value(p unsafe.Pointer) (any, error) {
+	a := f.Addr(p)
+	if f.Ptr {
+		a = *(*unsafe.Pointer)(a)
+		if a == nil {
+			return nil, nil
+		}
+	}
+	return f.elemValue(a)
+}
+
+func (f *Field) elemValue(a unsafe.Pointer) (any, error) {
+	switch f.Kind {
+	case KindInt:
+		return readInt(a, f.size), nil
+	case KindUint:
+		u := readUint(a, f.size)
+		if u > math.MaxInt64 {
+			return nil, fmt.Errorf("value %d overflows a signed 64-bit column", u)
+		}
+		return int64(u), nil
+	case KindFloat:
+		if f.size == 4 {
+			return float64(*(*float32)(a)), nil
+		}
+		return *(*float64)(a), nil
+	case KindBool:
+		return *(*bool)(a), nil
+	case KindString:
+		return *(*string)(a), nil
+	case KindBytes:
+		if b := *(*[]byte)(a); b != nil {
+			return b, nil
+		}
+		return nil, nil
+	case KindTime:
+		return (*time.Time)(a).UTC(), nil
+	case KindScanner:
+		v := reflect.NewAt(f.Elem, a)
+		var vr driver.Valuer
+		if f.Elem.Implements(valuerType) {
+			vr = v.Elem().Interface().(driver.Valuer)
+		} else {
+			vr = v.Interface().(driver.Valuer)
+		}
+		return vr.Value()
+	case KindJSON:
+		b, err := json.Marshal(reflect.NewAt(f.Type, a).Interface())
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	}
+	return nil, fmt.Errorf("unsupported kind %d", f.Kind)
+}
+
+// Store sets the field in the entity at p from a driver value read from the
+// database, converting between the driver's representation and the Go type.
+func (f *Field) Store(p unsafe.Pointer, v any) error {
+	a := f.Addr(p)
+	if v == nil {
+		switch {
+		case f.Ptr:
+			*(*unsafe.Pointer)(a) = nil
+		case f.Kind == KindScanner:
+			return reflect.NewAt(f.Elem, a).Interface().(sql.Scanner).Scan(nil)
+		case f.Kind == KindBytes || f.Kind == KindJSON || f.Nullable:
+			reflect.NewAt(f.Type, a).Elem().SetZero()
+		default:
+			return errNull
+		}
+		return nil
+	}
+	if f.Ptr {
+		np := reflect.New(f.Elem).UnsafePointer()
+		if err := f.storeElem(np, v); err != nil {
+			return err
+		}
+		*(*unsafe.Pointer)(a) = np
+		return nil
+	}
+	return f.storeElem(a, v)
+}
+
+func (f *Field) storeElem(a unsafe.Pointer, v any) error {
+	switch f.Kind {
+	case KindInt, KindUint:
+		n, err := asInt(v)
+		if err != nil {
+			return err
+		}
+		if !f.fits(n) {
+			return fmt.Errorf("value %d overflows %s", n, f.Elem)
+		}
+		writeInt(a, f.size, n)
+	case KindFloat:
+		x, err := asFloat(v)
+		if err != nil {
+			return err
+		}
+		if f.size == 4 {
+			*(*float32)(a) = float32(x)
+		} else {
+			*(*float64)(a) = x
+		}
+	case KindBool:
+		switch v := v.(type) {
+		case bool:
+			*(*bool)(a) = v
+		case int64:
+			*(*bool)(a) = v != 0
+		default:
+			s, err := asString(v)
+			if err != nil {
+				return err
+			}
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return err
+			}
+			*(*bool)(a) = b
+		}
+	case KindString:
+		s, err := asString(v)
+		if err != nil {
+			return err
+		}
+		*(*string)(a) = s
+	case KindBytes:
+		switch v := v.(type) {
+		case []byte:
+			*(*[]byte)(a) = v
+		case string:
+			*(*[]byte)(a) = []byte(v)
+		default:
+			return fmt.Errorf("cannot store %T in %s", v, f.Elem)
+		}
+	case KindTime:
+		t, err := asTime(v)
+		if err != nil {
+			return err
+		}
+		*(*time.Time)(a) = t
+	case KindScanner:
+		return reflect.NewAt(f.Elem, a).Interface().(sql.Scanner).Scan(v)
+	case KindJSON:
+		s, err := asString(v)
+		if err != nil {
+			return err
+		}
+		dst := reflect.NewAt(f.Type, a)
+		dst.Elem().SetZero()
+		return unmarshalJSON(s, dst.Interface())
+	}
+	return nil
+}
+
+func unmarshalJSON(s string, dst any) error {
+	return json.Unmarshal(unsafe.Slice(unsafe.StringData(s), len(s)), dst)
+}
+
+func (f *Field) fits(n int64) bool {
+	if !f.signed {
+		if n < 0 {
+			return false
+		}
+		return f.size == 8 || uint64(n) < 1<<(8*f.size)
+	}
+	if f.size == 8 {
+		return true
+	}
+	lim := int64(1) << (8*f.size - 1)
+	return n >= -lim && n < lim
+}
+
+func asInt(v any) (int64, error) {
+	switch v := v.(type) {
+	case int64:
+		return v, nil
+	case uint64:
+		if v > math.MaxInt64 {
+			return 0, fmt.Errorf("value %d overflows int64", v)
+		}
+		return int64(v), nil
+	case int:
+		return int64(v), nil
+	case int32:
+		return int64(v), nil
+	case float64:
+		if v != math.Trunc(v) {
+			return 0, fmt.Errorf("value %v is not an integer", v)
+		}
+		return int64(v), nil
+	case bool:
+		if v {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	s, err := asString(v)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+func asFloat(v any) (float64, error) {
+	switch v := v.(type) {
+	case float64:
+		return v, nil
+	case float32:
+		return float64(v), nil
+	case int64:
+		return float64(v), nil
+	}
+	s, err := asString(v)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func asString(v any) (string, error) {
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case []byte:
+		return string(v), nil
+	}
+	return "", fmt.Errorf("cannot read %T as text", v)
+}
+
+// timeLayouts are the text forms databases hand back for timestamps.
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+	"2006-01-02",
+}
+
+func asTime(v any) (time.Time, error) {
+	if t, ok := v.(time.Time); ok {
+		return t, nil
+	}
+	s, err := asString(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot parse %q as a time", s)
+}
+
+func (f *Field) key(a unsafe.Pointer) Key {
+	switch f.Kind {
+	case KindInt:
+		return Key{N: readInt(a, f.size)}
+	case KindUint:
+		return Key{N: int64(readUint(a, f.size))}
+	case KindString:
+		return Key{S: *(*string)(a)}
+	}
+	return Key{S: string(f.appendKey(nil, a))}
+}
+
+func (f *Field) appendKey(b []byte, a unsafe.Pointer) []byte {
+	switch {
+	case f.Kind == KindInt || f.Kind == KindUint:
+		return binary.BigEndian.AppendUint64(b, readUint(a, f.size))
+	case f.Kind == KindString:
+		s := *(*string)(a)
+		return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+	case f.Kind == KindTime:
+		s := (*time.Time)(a).UTC().Format(time.RFC3339Nano)
+		return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+	case !f.pointers:
+		return append(b, unsafe.String((*byte)(a), f.size)...)
+	}
+	v, _ := f.elemValue(a)
+	s := fmt.Sprint(v)
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// FastKey converts a key given as an int, int64 or string into an
+// identity-map key without allocating. It reports false when the key needs
+// the general conversion of [Entity.KeyEntity].
+func (e *Entity) FastKey(id any) (Key, bool) {
+	if len(e.PK) != 1 {
+		return Key{}, false
+	}
+	f := e.PK[0]
+	switch f.Kind {
+	case KindInt, KindUint:
+		var n int64
+		switch v := id.(type) {
+		case int:
+			n = int64(v)
+		case int64:
+			n = v
+		default:
+			return Key{}, false
+		}
+		return Key{N: n}, f.fits(n)
+	case KindString:
+		s, ok := id.(string)
+		return Key{S: s}, ok
+	}
+	return Key{}, false
+}
+
+// KeyEntity returns a new zero entity whose primary key fields hold id: a
+// value of the key field's type or one convertible to it without loss, or,
+// for a composite key, a []any with one such value per key field.
+func (e *Entity) KeyEntity(id any) (unsafe.Pointer, error) {
+	p := e.New()
+	if len(e.PK) == 1 {
+		if err := e.PK[0].setUser(p, id); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	ids, ok := id.([]any)
+	if !ok || len(ids) != len(e.PK) {
+		return nil, fmt.Errorf("the composite key of %s takes []any with %d values, got %T", e.Name, len(e.PK), id)
+	}
+	for i, f := range e.PK {
+		if err := f.setUser(p, ids[i]); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (f *Field) setUser(p unsafe.Pointer, v any) error {
+	if err := assign(reflect.NewAt(f.Type, f.Addr(p)).Elem(), v); err != nil {
+		return fmt.Errorf("key for field %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// Bind converts a value a caller compares the field with into the driver
+// value sent as a bind parameter, encoded as the field's own values are.
+func (f *Field) Bind(v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if f.Ptr {
+		if rv := reflect.ValueOf(v); rv.Type() == f.Type {
+			if rv.IsNil() {
+				return nil, nil
+			}
+			v = rv.Elem().Interface()
+		}
+	}
+	tmp := reflect.New(f.Elem)
+	if err := assign(tmp.Elem(), v); err != nil {
+		return nil, fmt.Errorf("field %s: %w", f.Name, err)
+	}
+	return f.elemValue(tmp.UnsafePointer())
+}
+
+// assign sets dst to v when v has dst's type or converts to it without loss.
+func assign(dst reflect.Value, v any) error {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return fmt.Errorf("nil does not fit %s", dst.Type())
+	}
+	dt := dst.Type()
+	if rv.Type() == dt || rv.Type().AssignableTo(dt) {
+		dst.Set(rv)
+		return nil
+	}
+	mismatch := fmt.Errorf("%v (%T) does not fit %s", v, v, dt)
+	switch {
+	case rv.CanInt() && dst.CanInt():
+		if dst.OverflowInt(rv.Int()) {
+			return mismatch
+		}
+		dst.SetInt(rv.Int())
+	case rv.CanInt() && dst.CanUint():
+		if rv.Int() < 0 || dst.OverflowUint(uint64(rv.Int())) {
+			return mismatch
+		}
+		dst.SetUint(uint64(rv.Int()))
+	case rv.CanUint() && dst.CanUint():
+		if dst.OverflowUint(rv.Uint()) {
+			return mismatch
+		}
+		dst.SetUint(rv.Uint())
+	case rv.CanUint() && dst.CanInt():
+		if rv.Uint() > math.MaxInt64 || dst.OverflowInt(int64(rv.Uint())) {
+			return mismatch
+		}
+		dst.SetInt(int64(rv.Uint()))
+	case rv.CanFloat() && dst.CanFloat():
+		dst.SetFloat(rv.Float())
+	case rv.Kind() == dst.Kind() && rv.Type().ConvertibleTo(dt) && dt.Kind() != reflect.Pointer:
+		dst.Set(rv.Convert(dt))
+	default:
+		return mismatch
+	}
+	return nil
+}

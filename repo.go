@@ -1,0 +1,242 @@
+package orm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Repository reads entities of type T through a Session: every row loaded
+// goes through the Session's identity map, so a row already managed comes
+// back as the same pointer, with its unflushed changes intact.
+type Repository[T any] struct {
+	s   *Session
+	m   *meta.Entity
+	err error // T is not a registered entity
+}
+
+// Repo returns the repository of entity type T in Session s. If T was not
+// registered with [Entities], every method returns an error saying so.
+func Repo[T any](s *Session) *Repository[T] {
+	t := reflect.TypeFor[T]()
+	m, err := s.db.entity(t)
+	return &Repository[T]{s: s, m: m, err: err}
+}
+
+// QueryOption refines a query: [OrderBy], [Limit], [Offset].
+type QueryOption func(*queryOptions)
+
+type queryOptions struct {
+	order  []string
+	limit  int
+	offset int
+}
+
+// OrderBy sorts by the given fields, in order; a leading "-" sorts that field
+// in descending order: OrderBy("-Year", "Title").
+func OrderBy(fields ...string) QueryOption {
+	return func(o *queryOptions) { o.order = append(o.order, fields...) }
+}
+
+// Limit returns at most n entities.
+func Limit(n int) QueryOption { return func(o *queryOptions) { o.limit = n } }
+
+// Offset skips the first n entities.
+func Offset(n int) QueryOption { return func(o *queryOptions) { o.offset = n } }
+
+var errStop = errors.New("orm: stop")
+
+func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	var o queryOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if o.limit < 0 || o.offset < 0 {
+		return nil, fmt.Errorf("orm: %s: negative Limit or Offset", r.m.Name)
+	}
+	q := &backend.Query{Entity: r.m, Limit: o.limit, Offset: o.offset}
+	if f != nil {
+		c, err := f.resolve(r.m)
+		if err != nil {
+			return nil, err
+		}
+		q.Where = c
+	}
+	for _, name := range o.order {
+		desc := strings.HasPrefix(name, "-")
+		fd, err := field(r.m, strings.TrimPrefix(name, "-"))
+		if err != nil {
+			return nil, fmt.Errorf("orm: OrderBy: %w", errors.Unwrap(err))
+		}
+		q.Order = append(q.Order, backend.Order{Field: fd, Desc: desc})
+	}
+	return q, nil
+}
+
+// load runs q and passes every row through the identity map: a row already
+// managed yields the managed entity, any other becomes managed.
+func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe.Pointer) error) error {
+	m := q.Entity
+	ts := s.types(m)
+	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer) error {
+		if es := ts.byKey[m.Key(p)]; es != nil {
+			return each(es.ptr)
+		}
+		ts.manage(ts.add(p, stManaged))
+		if m.Hooks&meta.HookAfterLoad != 0 {
+			if err := m.Interface(p).(afterLoader).AfterLoad(ctx); err != nil {
+				return fmt.Errorf("orm: %s %v: AfterLoad: %w", m.Name, m.KeyValue(p), err)
+			}
+		}
+		return each(p)
+	})
+}
+
+// Get returns the entity with primary key id: from the identity map when the
+// Session manages it, else from the database. id is a value of the key
+// field's type or one convertible to it without loss (an int for an int64
+// key); a composite key is a []any with one value per key field, in field
+// order. It returns an error matching [ErrNotFound] when no row has that key
+// or the entity was removed in this Session.
+func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*T, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if k, ok := r.m.FastKey(id); ok {
+		if es := r.s.lookup(r.m, k); es != nil {
+			if es.status == stRemoved {
+				return nil, fmt.Errorf("orm: %s %v: %w", r.m.Name, id, ErrNotFound)
+			}
+			return (*T)(es.ptr), nil
+		}
+	}
+	kp, err := r.m.KeyEntity(id)
+	if err != nil {
+		return nil, fmt.Errorf("orm: Get %s: %w", r.m.Name, err)
+	}
+	if es := r.s.lookup(r.m, r.m.Key(kp)); es != nil {
+		if es.status == stRemoved {
+			return nil, fmt.Errorf("orm: %s %v: %w", r.m.Name, id, ErrNotFound)
+		}
+		return (*T)(es.ptr), nil
+	}
+	q, err := r.query(nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	conds := make([]*backend.Cond, len(r.m.PK))
+	for i, f := range r.m.PK {
+		v, err := f.Value(kp)
+		if err != nil {
+			return nil, fmt.Errorf("orm: Get %s: %w", r.m.Name, err)
+		}
+		conds[i] = &backend.Cond{Op: backend.OpEq, Field: f, Value: v}
+	}
+	q.Where = conds[0]
+	if len(conds) > 1 {
+		q.Where = &backend.Cond{Op: backend.OpAnd, Conds: conds}
+	}
+	var found *T
+	err = r.s.load(ctx, q, func(p unsafe.Pointer) error {
+		found = (*T)(p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, fmt.Errorf("orm: %s %v: %w", r.m.Name, id, ErrNotFound)
+	}
+	return found, nil
+}
+
+// Find returns the entities f matches (every entity when f is nil).
+func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption) ([]*T, error) {
+	q, err := r.query(f, opts)
+	if err != nil {
+		return nil, err
+	}
+	var out []*T
+	if q.Limit > 0 {
+		out = make([]*T, 0, q.Limit)
+	}
+	err = r.s.load(ctx, q, func(p unsafe.Pointer) error {
+		out = append(out, (*T)(p))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FindOne returns the first entity f matches, or an error matching
+// [ErrNotFound].
+func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOption) (*T, error) {
+	got, err := r.Find(ctx, f, append(opts[:len(opts):len(opts)], Limit(1))...)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) == 0 {
+		return nil, fmt.Errorf("orm: %s: %w", r.m.Name, ErrNotFound)
+	}
+	return got[0], nil
+}
+
+// Count returns the number of rows f matches (every row when f is nil).
+func (r *Repository[T]) Count(ctx context.Context, f Filter) (int64, error) {
+	q, err := r.query(f, nil)
+	if err != nil {
+		return 0, err
+	}
+	return r.s.db.backend.Count(ctx, r.s.scope(), q)
+}
+
+// FindAndCount returns one page of the entities f matches and the number of
+// rows f matches in all, ignoring Limit and Offset: what a paged list needs.
+func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...QueryOption) ([]*T, int64, error) {
+	items, err := r.Find(ctx, f, opts...)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := r.Count(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return items, n, nil
+}
+
+// Stream yields the entities f matches one at a time as rows arrive, without
+// collecting them. Stop early by breaking out of the loop. The query holds a
+// database connection until the loop ends, so on a database limited to one
+// connection (in-memory SQLite) run no other query inside the loop.
+func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOption) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		q, err := r.query(f, opts)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		err = r.s.load(ctx, q, func(p unsafe.Pointer) error {
+			if !yield((*T)(p), nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			yield(nil, err)
+		}
+	}
+}

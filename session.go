@@ -1,0 +1,187 @@
+package orm
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Session is a Unit of Work: it tracks the entities it loaded or was given,
+// keeps one instance per row (its identity map), and at Flush writes what
+// changed in as few statements as possible, atomically.
+//
+// A Session is not safe for concurrent use: use one per goroutine or
+// request. It is cheap to create from [DB.Session].
+type Session struct {
+	db     *DB
+	byType []*typeState // by entity ID; nil until the type is used
+	tx     backend.Tx   // the open transaction, inside Transaction
+	undo   []undoEntry  // fields flushes set inside a transaction
+	err    error        // the first error of Persist or Remove, reported by Flush
+}
+
+func (s *Session) scope() backend.Scope { return backend.Scope{Env: &s.db.env, Tx: s.tx} }
+
+// entityOf returns the metadata and address of the entity v, which must be a
+// non-nil pointer to a registered struct type.
+func (s *Session) entityOf(op string, v any) (*meta.Entity, unsafe.Pointer, error) {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil, nil, fmt.Errorf("orm: %s: %T is not a pointer to an entity struct", op, v)
+	}
+	m, err := s.db.entity(t.Elem())
+	if err != nil {
+		return nil, nil, fmt.Errorf("orm: %s: %w", op, errors.Unwrap(err))
+	}
+	p := reflect.ValueOf(v).UnsafePointer()
+	if p == nil {
+		return nil, nil, fmt.Errorf("orm: %s: nil *%s", op, m.Name)
+	}
+	return m, p, nil
+}
+
+// fail records the first error of Persist or Remove for Flush to report.
+func (s *Session) fail(err error) error {
+	if s.err == nil {
+		s.err = err
+	}
+	return err
+}
+
+// Persist makes new entities managed: they are inserted at the next Flush.
+// Persisting an entity that is already managed does nothing; persisting one
+// that was removed cancels the removal. An entity whose database-generated
+// key is zero gets its key at Flush; a non-zero key is inserted as given.
+//
+// Persist reports bad input (an unregistered type, a nil pointer, a key
+// already used by another managed instance) at once, and Flush reports it
+// again, so callers may ignore the result.
+func (s *Session) Persist(entities ...any) error {
+	for _, v := range entities {
+		m, p, err := s.entityOf("Persist", v)
+		if err != nil {
+			return s.fail(err)
+		}
+		ts := s.types(m)
+		if es := ts.byPtr[p]; es != nil {
+			if es.status == stRemoved {
+				if es.snap != nil {
+					es.status = stManaged
+				} else {
+					ts.detach(es)
+				}
+			}
+			continue
+		}
+		if m.HasKey(p) {
+			if other := ts.byKey[m.Key(p)]; other != nil {
+				return s.fail(fmt.Errorf("orm: Persist: another %s with key %v is already managed by this Session", m.Name, m.KeyValue(p)))
+			}
+		}
+		ts.add(p, stNew)
+	}
+	return nil
+}
+
+// Remove schedules managed entities for deletion at the next Flush. Removing
+// a new entity just forgets it. An entity the Session does not track but whose
+// key is set is deleted by key.
+//
+// Like Persist, Remove reports bad input at once and again at Flush.
+func (s *Session) Remove(entities ...any) error {
+	for _, v := range entities {
+		m, p, err := s.entityOf("Remove", v)
+		if err != nil {
+			return s.fail(err)
+		}
+		ts := s.types(m)
+		if es := ts.byPtr[p]; es != nil {
+			switch es.status {
+			case stNew:
+				ts.detach(es)
+			case stManaged:
+				es.status = stRemoved
+			}
+			continue
+		}
+		if !m.HasKey(p) {
+			return s.fail(fmt.Errorf("orm: Remove: the %s is not managed by this Session and has no key", m.Name))
+		}
+		k := m.Key(p)
+		if other := ts.byKey[k]; other != nil {
+			return s.fail(fmt.Errorf("orm: Remove: another %s with key %v is managed by this Session; remove that instance", m.Name, m.KeyValue(p)))
+		}
+		es := ts.add(p, stRemoved)
+		es.key = k
+		ts.byKey[k] = es
+	}
+	return nil
+}
+
+// Clear detaches every entity: the Session forgets its identity map and all
+// unflushed work.
+func (s *Session) Clear() {
+	s.byType = nil
+	s.err = nil
+}
+
+// TxOption configures a transaction.
+type TxOption func(*backend.TxOptions)
+
+// Isolation sets the transaction's isolation level.
+func Isolation(level sql.IsolationLevel) TxOption {
+	return func(o *backend.TxOptions) { o.Isolation = int(level) }
+}
+
+// Transaction runs fn inside a database transaction and flushes the Session
+// before committing. Every flush inside fn joins the transaction. When fn or
+// the final flush fails, or fn panics, the transaction is rolled back and the
+// Session is put back as it was when Transaction was called: snapshots,
+// identity maps, generated keys and versions.
+//
+// Transaction inside fn nests as a savepoint.
+func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, opts ...TxOption) (err error) {
+	var o backend.TxOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if s.err != nil {
+		err, s.err = s.err, nil
+		return err
+	}
+	cp := s.checkpoint()
+	tx, err := s.db.backend.Begin(ctx, s.scope(), o)
+	if err != nil {
+		return err
+	}
+	outer := s.tx
+	s.tx = tx
+	done := false
+	defer func() {
+		s.tx = outer
+		if !done {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			s.restore(cp)
+		}
+		if outer == nil {
+			s.undo = s.undo[:0]
+		}
+	}()
+	if err := fn(ctx, s); err != nil {
+		return err
+	}
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	done = true
+	return nil
+}

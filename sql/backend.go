@@ -1,0 +1,198 @@
+package sql
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/backend"
+)
+
+// Backend runs the Unit of Work on a SQL database through database/sql. The
+// dialect packages open one; it is safe for concurrent use.
+type Backend struct {
+	db *stdsql.DB
+	d  Dialect
+}
+
+var _ orm.Backend = (*Backend)(nil)
+
+// New returns a Backend on db speaking dialect d. The dialect packages call
+// it; most programs use their Open functions instead.
+func New(db *stdsql.DB, d Dialect) *Backend { return &Backend{db: db, d: d} }
+
+// DB returns the underlying *sql.DB.
+func (b *Backend) DB() *stdsql.DB { return b.db }
+
+// Dialect returns the backend's dialect.
+func (b *Backend) Dialect() Dialect { return b.d }
+
+// Close closes the underlying *sql.DB.
+func (b *Backend) Close() error { return b.db.Close() }
+
+// conn is what statements run on: the pool or a transaction.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+}
+
+func (b *Backend) conn(s backend.Scope) conn {
+	if t, ok := s.Tx.(*tx); ok {
+		return t.tx
+	}
+	return b.db
+}
+
+// observe reports a statement to the DB's hook and logger.
+func observe(ctx context.Context, env *backend.Env, stmt string, args []any, rows int64, start time.Time, err error) {
+	if env != nil && env.Observe != nil {
+		env.Observe(ctx, stmt, args, rows, time.Since(start), err)
+	}
+}
+
+func now(env *backend.Env) time.Time {
+	if env != nil && env.Observe != nil {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// exec runs one statement that returns no rows.
+func (b *Backend) exec(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (int64, error) {
+	start := now(s.Env)
+	res, err := c.ExecContext(ctx, stmt, args...)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
+	}
+	observe(ctx, s.Env, stmt, args, n, start, err)
+	return n, b.wrap(err)
+}
+
+// query runs one statement and calls each for every row.
+func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt string, args []any, dest []any, each func() error) error {
+	start := now(s.Env)
+	var n int64
+	err := func() error {
+		rows, err := c.QueryContext(ctx, stmt, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			n++
+			if err := each(); err != nil {
+				return err
+			}
+		}
+		return rows.Close()
+	}()
+	observe(ctx, s.Env, stmt, args, n, start, err)
+	return b.wrap(err)
+}
+
+// wrap turns a constraint violation into an *orm.ConstraintError.
+func (b *Backend) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce := b.d.Classify(err); ce != nil {
+		return ce
+	}
+	return err
+}
+
+// tx is a transaction or, when parent is set, a savepoint inside one.
+type tx struct {
+	b         *Backend
+	env       *backend.Env
+	tx        *stdsql.Tx
+	savepoint string
+	done      bool
+}
+
+var savepoints atomic.Uint64
+
+// Begin starts a transaction, or a savepoint when s.Tx is set.
+func (b *Backend) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
+	if parent, ok := s.Tx.(*tx); ok {
+		name := "orm_sp_" + strconv.FormatUint(savepoints.Add(1), 10)
+		if _, err := b.exec(ctx, s, parent.tx, "SAVEPOINT "+name, nil); err != nil {
+			return nil, err
+		}
+		return &tx{b: b, env: s.Env, tx: parent.tx, savepoint: name}, nil
+	}
+	if s.Tx != nil {
+		return nil, fmt.Errorf("orm: %s backend cannot join a %T transaction", b.d.Name(), s.Tx)
+	}
+	start := now(s.Env)
+	t, err := b.db.BeginTx(ctx, &stdsql.TxOptions{Isolation: stdsql.IsolationLevel(opts.Isolation), ReadOnly: opts.ReadOnly})
+	observe(ctx, s.Env, "BEGIN", nil, 0, start, err)
+	if err != nil {
+		return nil, b.wrap(err)
+	}
+	return &tx{b: b, env: s.Env, tx: t}, nil
+}
+
+func (t *tx) Commit(ctx context.Context) error {
+	if t.done {
+		return stdsql.ErrTxDone
+	}
+	t.done = true
+	if t.savepoint != "" {
+		_, err := t.b.exec(ctx, backend.Scope{Env: t.env}, t.tx, "RELEASE SAVEPOINT "+t.savepoint, nil)
+		return err
+	}
+	start := now(t.env)
+	err := t.tx.Commit()
+	observe(ctx, t.env, "COMMIT", nil, 0, start, err)
+	return t.b.wrap(err)
+}
+
+func (t *tx) Rollback(ctx context.Context) error {
+	if t.done {
+		return stdsql.ErrTxDone
+	}
+	t.done = true
+	if t.savepoint != "" {
+		s := backend.Scope{Env: t.env}
+		_, err := t.b.exec(ctx, s, t.tx, "ROLLBACK TO SAVEPOINT "+t.savepoint, nil)
+		if err == nil {
+			_, err = t.b.exec(ctx, s, t.tx, "RELEASE SAVEPOINT "+t.savepoint, nil)
+		}
+		return err
+	}
+	start := now(t.env)
+	err := t.tx.Rollback()
+	if errors.Is(err, stdsql.ErrTxDone) {
+		return err
+	}
+	observe(ctx, t.env, "ROLLBACK", nil, 0, start, err)
+	return err
+}
+
+// atomic runs fn, which sends n statements, so that they all take effect or
+// none does: directly for one statement, else inside a transaction, or a
+// savepoint when the Session is already in one.
+func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c conn) error) error {
+	if n <= 1 {
+		return fn(b.conn(s))
+	}
+	t, err := b.Begin(ctx, s, backend.TxOptions{})
+	if err != nil {
+		return err
+	}
+	if err := fn(t.(*tx).tx); err != nil {
+		_ = t.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	return t.Commit(ctx)
+}

@@ -1,0 +1,43 @@
+package sql
+
+import (
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// builder writes one statement: text with dialect placeholders and the
+// arguments they bind.
+type builder struct {
+	d    Dialect
+	buf  []byte
+	args []any
+}
+
+func (b *builder) sql(s string) *builder {
+	b.buf = append(b.buf, s...)
+	return b
+}
+
+func (b *builder) ident(name string) *builder {
+	b.buf = b.d.AppendIdent(b.buf, name)
+	return b
+}
+
+// arg appends a placeholder for v, a value of field f (or nil).
+func (b *builder) arg(v any, f *meta.Field) *builder {
+	b.args = append(b.args, v)
+	b.buf = b.d.AppendPlaceholder(b.buf, len(b.args), f)
+	return b
+}
+
+// columns appends the quoted column names of fields, comma-separated.
+func (b *builder) columns(fields []*meta.Field) *builder {
+	for i, f := range fields {
+		if i > 0 {
+			b.sql(", ")
+		}
+		b.ident(f.Column)
+	}
+	return b
+}
+
+func (b *builder) String() string { return string(b.buf) }

@@ -1,0 +1,41 @@
+package sql
+
+import "github.com/unitofwork/orm/internal/meta"
+
+// Dialect is what differs between SQL databases: quoting, placeholders,
+// types, paging, error classification and a set of capabilities the engine
+// asks about. The engine never checks a dialect's name.
+type Dialect interface {
+	// Name names the database in messages.
+	Name() string
+	// AppendIdent appends name quoted as an identifier, doubling any quote
+	// character inside it.
+	AppendIdent(b []byte, name string) []byte
+	// AppendPlaceholder appends the n-th (1-based) bind placeholder. f is the
+	// field the value belongs to, or nil, for dialects that type placeholders.
+	AppendPlaceholder(b []byte, n int, f *meta.Field) []byte
+	// Has reports whether the database has capability c.
+	Has(c Capability) bool
+	// MaxParams is the most bind parameters one statement may carry.
+	MaxParams() int
+	// ColumnType is the column type of f, without NULL or key clauses.
+	ColumnType(f *meta.Field) string
+	// AutoKey is the whole definition, after the column name, of a
+	// database-generated primary key column.
+	AutoKey(f *meta.Field) string
+	// Paging is the clause limiting a SELECT; limit 0 means no limit.
+	Paging(limit, offset int) string
+	// Classify returns the *orm.ConstraintError err stands for, or nil.
+	Classify(err error) error
+}
+
+// Capability is a feature some databases have.
+type Capability uint32
+
+// The capabilities.
+const (
+	// Returning: INSERT … RETURNING hands back generated keys.
+	Returning Capability = 1 << iota
+	// IfNotExistsIndex: CREATE INDEX IF NOT EXISTS is understood.
+	IfNotExistsIndex
+)

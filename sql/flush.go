@@ -1,0 +1,339 @@
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// chunk is the part of a batch one statement carries.
+type chunk struct {
+	batch *backend.Batch
+	rows  []backend.Row
+}
+
+// Flush executes the plan: one statement per chunk, all of them atomically.
+func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
+	var chunks []chunk
+	n := 0
+	for _, bt := range p.Batches {
+		for _, rows := range b.split(s.Env, bt) {
+			chunks = append(chunks, chunk{bt, rows})
+			n += b.statements(bt, rows)
+		}
+	}
+	return b.atomic(ctx, s, n, func(c conn) error {
+		for _, ch := range chunks {
+			var err error
+			switch ch.batch.Kind {
+			case backend.Insert:
+				err = b.insert(ctx, s, c, ch)
+			case backend.Update:
+				err = b.update(ctx, s, c, ch)
+			case backend.Delete:
+				err = b.delete(ctx, s, c, ch)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// failed wraps a driver error with the operation and table; the ORM's own
+// error types pass through unwrapped.
+func failed(op string, m *meta.Entity, err error) error {
+	var ce *orm.ConstraintError
+	var le *orm.OptimisticLockError
+	if errors.As(err, &ce) || errors.As(err, &le) {
+		return err
+	}
+	return fmt.Errorf("orm: %s %s: %w", op, m.Name, err)
+}
+
+// params is the number of bind parameters row r takes in batch bt.
+func params(bt *backend.Batch, r backend.Row) int {
+	m := bt.Entity
+	key := len(m.PK)
+	if m.Version != nil {
+		key++
+	}
+	switch bt.Kind {
+	case backend.Insert:
+		return len(bt.Fields)
+	case backend.Delete:
+		return key
+	}
+	n := key
+	for _, f := range bt.Fields {
+		if r.Changed.Has(f.Pos) {
+			n += len(m.PK) + 1
+		}
+	}
+	return n
+}
+
+// split cuts a batch into chunks under the bind-parameter limit and the
+// configured batch size.
+func (b *Backend) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
+	maxRows := len(bt.Rows)
+	if env != nil && env.BatchSize > 0 {
+		maxRows = env.BatchSize
+	}
+	limit := b.d.MaxParams()
+	var out [][]backend.Row
+	start, used := 0, 0
+	for i, r := range bt.Rows {
+		n := params(bt, r)
+		if i > start && (used+n > limit || i-start >= maxRows) {
+			out = append(out, bt.Rows[start:i])
+			start, used = i, 0
+		}
+		used += n
+	}
+	return append(out, bt.Rows[start:])
+}
+
+// statements is how many statements a chunk takes.
+func (b *Backend) statements(bt *backend.Batch, rows []backend.Row) int {
+	if bt.Kind == backend.Insert && (len(bt.Fields) == 0 || (bt.Generated && !b.d.Has(Returning))) {
+		return len(rows)
+	}
+	return 1
+}
+
+func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+	bt, m := ch.batch, ch.batch.Entity
+	if (len(bt.Fields) == 0 || (bt.Generated && !b.d.Has(Returning))) && len(ch.rows) > 1 {
+		for _, r := range ch.rows {
+			if err := b.insert(ctx, s, c, chunk{bt, []backend.Row{r}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sb := &builder{d: b.d, args: make([]any, 0, len(ch.rows)*len(bt.Fields))}
+	sb.sql("INSERT INTO ").ident(m.Table)
+	if len(bt.Fields) == 0 {
+		sb.sql(" DEFAULT VALUES")
+	} else {
+		sb.sql(" (").columns(bt.Fields).sql(") VALUES ")
+	}
+	for i, r := range ch.rows {
+		if len(bt.Fields) == 0 {
+			break
+		}
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.sql("(")
+		for j, f := range bt.Fields {
+			if j > 0 {
+				sb.sql(", ")
+			}
+			v, err := f.Value(r.Ptr)
+			if err != nil {
+				return fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+			}
+			sb.arg(v, f)
+		}
+		sb.sql(")")
+	}
+	if !bt.Generated {
+		_, err := b.exec(ctx, s, c, sb.String(), sb.args)
+		return failed("insert", m, err)
+	}
+	if !b.d.Has(Returning) {
+		start := now(s.Env)
+		res, err := c.ExecContext(ctx, sb.String(), sb.args...)
+		var id int64
+		if err == nil {
+			id, err = res.LastInsertId()
+		}
+		observe(ctx, s.Env, sb.String(), sb.args, 1, start, err)
+		if err != nil {
+			return failed("insert", m, b.wrap(err))
+		}
+		m.Auto.SetInt(ch.rows[0].Ptr, id)
+		return nil
+	}
+	sb.sql(" RETURNING ").ident(m.Auto.Column)
+	ids := make([]int64, 0, len(ch.rows))
+	var id int64
+	err := b.query(ctx, s, c, sb.String(), sb.args, []any{&id}, func() error {
+		ids = append(ids, id)
+		return nil
+	})
+	if err != nil {
+		return failed("insert", m, err)
+	}
+	if len(ids) != len(ch.rows) {
+		return fmt.Errorf("orm: insert %s: %d rows inserted, %d keys returned", m.Name, len(ch.rows), len(ids))
+	}
+	// A multi-row INSERT assigns keys in row order; RETURNING's own order is
+	// not promised, so match them up by sorting.
+	slices.Sort(ids)
+	for i, r := range ch.rows {
+		m.Auto.SetInt(r.Ptr, ids[i])
+	}
+	return nil
+}
+
+func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+	bt, m := ch.batch, ch.batch.Entity
+	versioned := m.Version != nil
+	sb := &builder{d: b.d}
+	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
+	first := true
+	sep := func() {
+		if !first {
+			sb.sql(", ")
+		}
+		first = false
+	}
+	if len(ch.rows) == 1 {
+		r := ch.rows[0]
+		for _, f := range bt.Fields {
+			if !r.Changed.Has(f.Pos) {
+				continue
+			}
+			v, err := f.Value(r.Ptr)
+			if err != nil {
+				return fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+			}
+			sep()
+			sb.ident(f.Column).sql(" = ").arg(v, f)
+		}
+	} else {
+		for _, f := range bt.Fields {
+			sep()
+			sb.ident(f.Column).sql(" = CASE")
+			for _, r := range ch.rows {
+				if !r.Changed.Has(f.Pos) {
+					continue
+				}
+				v, err := f.Value(r.Ptr)
+				if err != nil {
+					return fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+				}
+				sb.sql(" WHEN ")
+				if err := b.keyCond(sb, m, r.Key, false); err != nil {
+					return err
+				}
+				sb.sql(" THEN ").arg(v, f)
+			}
+			sb.sql(" ELSE ").ident(f.Column).sql(" END")
+		}
+	}
+	if versioned {
+		sep()
+		sb.ident(m.Version.Column).sql(" = ").ident(m.Version.Column).sql(" + 1")
+	}
+	sb.sql(" WHERE ")
+	if err := b.keysWhere(sb, m, ch.rows, versioned); err != nil {
+		return err
+	}
+	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
+	if err != nil {
+		return failed("update", m, err)
+	}
+	if versioned && n != int64(len(ch.rows)) {
+		return b.lockConflict(ctx, s, c, m, ch.rows)
+	}
+	return nil
+}
+
+func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+	m := ch.batch.Entity
+	versioned := m.Version != nil
+	sb := &builder{d: b.d}
+	sb.sql("DELETE FROM ").ident(m.Table).sql(" WHERE ")
+	if err := b.keysWhere(sb, m, ch.rows, versioned); err != nil {
+		return err
+	}
+	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
+	if err != nil {
+		return failed("delete", m, err)
+	}
+	if versioned && n != int64(len(ch.rows)) {
+		return b.lockConflict(ctx, s, c, m, ch.rows)
+	}
+	return nil
+}
+
+// keysWhere appends the condition matching every row by key (and version):
+// "id" IN (…) for a single unversioned key, else one term per row.
+func (b *Backend) keysWhere(sb *builder, m *meta.Entity, rows []backend.Row, versioned bool) error {
+	if len(rows) == 1 {
+		return b.keyCond(sb, m, rows[0].Key, versioned)
+	}
+	if len(m.PK) == 1 && !versioned {
+		f := m.PK[0]
+		sb.ident(f.Column).sql(" IN (")
+		for i, r := range rows {
+			if i > 0 {
+				sb.sql(", ")
+			}
+			v, err := f.Value(r.Key)
+			if err != nil {
+				return err
+			}
+			sb.arg(v, f)
+		}
+		sb.sql(")")
+		return nil
+	}
+	for i, r := range rows {
+		if i > 0 {
+			sb.sql(" OR ")
+		}
+		if err := b.keyCond(sb, m, r.Key, versioned); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockConflict finds which versioned row of a batch was changed or deleted
+// by someone else and returns the *orm.OptimisticLockError naming it.
+func (b *Backend) lockConflict(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, rows []backend.Row) error {
+	fields := append(slices.Clone(m.PK), m.Version)
+	sb := &builder{d: b.d}
+	sb.sql("SELECT ").columns(fields).sql(" FROM ").ident(m.Table).sql(" WHERE ")
+	if err := b.keysWhere(sb, m, rows, false); err != nil {
+		return err
+	}
+	vals := make([]any, len(fields))
+	dest := make([]any, len(fields))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	current := map[meta.Key]int64{}
+	err := b.query(ctx, s, c, sb.String(), sb.args, dest, func() error {
+		p := m.New()
+		for i, f := range fields {
+			if err := f.Store(p, vals[i]); err != nil {
+				return err
+			}
+		}
+		current[m.Key(p)] = m.Version.Int(p)
+		return nil
+	})
+	if err != nil {
+		return failed("update", m, err)
+	}
+	conflict := rows[0].Key
+	for _, r := range rows {
+		if v, ok := current[m.Key(r.Key)]; !ok || v != m.Version.Int(r.Key) {
+			conflict = r.Key
+			break
+		}
+	}
+	return &orm.OptimisticLockError{Entity: m.Name, Key: m.KeyValue(conflict), Version: m.Version.Int(conflict)}
+}
