@@ -127,10 +127,14 @@ func (db *DB) DropSchema(ctx context.Context) error {
 // Close closes the backend.
 func (db *DB) Close() error { return db.backend.Close() }
 
+func notRegistered(t reflect.Type) string {
+	return fmt.Sprintf("type %s is not a registered entity (register it with orm.Entities(&%s{}))", t, t.Name())
+}
+
 // entity returns the metadata of the struct type t, or an error naming it.
 func (db *DB) entity(t reflect.Type) (*meta.Entity, error) {
 	if e := db.reg.Lookup(t); e != nil {
 		return e, nil
 	}
-	return nil, fmt.Errorf("orm: type %s is not a registered entity (register it with orm.Entities(&%s{}))", t, t.Name())
+	return nil, fmt.Errorf("orm: %s", notRegistered(t))
 }

@@ -78,7 +78,7 @@ func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, err
 		desc := strings.HasPrefix(name, "-")
 		fd, err := field(r.m, strings.TrimPrefix(name, "-"))
 		if err != nil {
-			return nil, fmt.Errorf("orm: OrderBy: %w", errors.Unwrap(err))
+			return nil, fmt.Errorf("%w (in OrderBy)", err)
 		}
 		q.Order = append(q.Order, backend.Order{Field: fd, Desc: desc})
 	}

@@ -3,7 +3,6 @@ package orm
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"reflect"
 	"unsafe"
@@ -35,9 +34,9 @@ func (s *Session) entityOf(op string, v any) (*meta.Entity, unsafe.Pointer, erro
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return nil, nil, fmt.Errorf("orm: %s: %T is not a pointer to an entity struct", op, v)
 	}
-	m, err := s.db.entity(t.Elem())
-	if err != nil {
-		return nil, nil, fmt.Errorf("orm: %s: %w", op, errors.Unwrap(err))
+	m := s.db.reg.Lookup(t.Elem())
+	if m == nil {
+		return nil, nil, fmt.Errorf("orm: %s: %s", op, notRegistered(t.Elem()))
 	}
 	p := reflect.ValueOf(v).UnsafePointer()
 	if p == nil {

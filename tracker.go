@@ -10,10 +10,10 @@ import (
 type status uint8
 
 const (
-	detached status = iota // no longer tracked
-	stNew                  // persisted, not yet inserted
-	stManaged              // loaded or flushed: snapshot holds the database's values
-	stRemoved              // to be deleted at the next flush
+	detached  status = iota // no longer tracked
+	stNew                   // persisted, not yet inserted
+	stManaged               // loaded or flushed: snapshot holds the database's values
+	stRemoved               // to be deleted at the next flush
 )
 
 // entityState is the tracker's record of one entity.
@@ -27,7 +27,7 @@ type entityState struct {
 // typeState is the identity map and work list of one entity type.
 type typeState struct {
 	m     *meta.Entity
-	byKey map[meta.Key]*entityState        // managed and removed entities
+	byKey map[meta.Key]*entityState       // managed and removed entities
 	byPtr map[unsafe.Pointer]*entityState // every tracked entity
 	list  []*entityState                  // tracked entities in the order they arrived
 	dirty bool                            // list holds detached entries to compact

@@ -25,9 +25,14 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 		for _, rows := range b.split(s.Env, bt) {
 			chunks = append(chunks, chunk{bt, rows})
 			n += b.statements(bt, rows)
+			if bt.Kind != backend.Insert && bt.Entity.Version != nil && len(rows) > 1 {
+				// A stale row makes the statement fail after it wrote the
+				// others: it needs a transaction to roll them back.
+				n = max(n, 2)
+			}
 		}
 	}
-	return b.atomic(ctx, s, n, func(c conn) error {
+	err := b.atomic(ctx, s, n, func(c conn) error {
 		for _, ch := range chunks {
 			var err error
 			switch ch.batch.Kind {
@@ -44,11 +49,29 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 		}
 		return nil
 	})
+	var se *staleError
+	if errors.As(err, &se) {
+		// Rolled back: the rows now hold what the other writers left.
+		return b.lockConflict(ctx, s, b.conn(s), se.m, se.rows)
+	}
+	return err
 }
+
+// staleError reports that a versioned UPDATE or DELETE matched fewer rows
+// than it carried.
+type staleError struct {
+	m    *meta.Entity
+	rows []backend.Row
+}
+
+func (e *staleError) Error() string { return "orm: stale " + e.m.Name }
 
 // failed wraps a driver error with the operation and table; the ORM's own
 // error types pass through unwrapped.
 func failed(op string, m *meta.Entity, err error) error {
+	if err == nil {
+		return nil
+	}
 	var ce *orm.ConstraintError
 	var le *orm.OptimisticLockError
 	if errors.As(err, &ce) || errors.As(err, &le) {
@@ -244,7 +267,7 @@ func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk)
 		return failed("update", m, err)
 	}
 	if versioned && n != int64(len(ch.rows)) {
-		return b.lockConflict(ctx, s, c, m, ch.rows)
+		return &staleError{m, ch.rows}
 	}
 	return nil
 }
@@ -262,7 +285,7 @@ func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk)
 		return failed("delete", m, err)
 	}
 	if versioned && n != int64(len(ch.rows)) {
-		return b.lockConflict(ctx, s, c, m, ch.rows)
+		return &staleError{m, ch.rows}
 	}
 	return nil
 }

@@ -1,0 +1,203 @@
+package ormtest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/unitofwork/orm"
+)
+
+func testHooks(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	ev := &Event{Name: "launch"}
+	s.Persist(ev)
+	e.flush(s)
+	if want := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC); !ev.CreatedAt.Equal(want) {
+		t.Errorf("BeforeCreate: CreatedAt = %v; want %v", ev.CreatedAt, want)
+	}
+	ev.Name = "relaunch"
+	e.flush(s)
+	got, err := orm.Repo[Event](e.db.Session()).Get(e.ctx, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Loaded {
+		t.Errorf("AfterLoad did not run")
+	}
+	if want := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC); !got.UpdatedAt.Equal(want) {
+		t.Errorf("BeforeUpdate's change was not written: UpdatedAt = %v; want %v", got.UpdatedAt, want)
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("BeforeUpdate ran on a clean entity: sent %q", st)
+	}
+	keep := &Event{Name: "keep"}
+	s.Persist(keep)
+	e.flush(s)
+	s.Remove(keep)
+	e.rec.Reset()
+	if err := s.Flush(e.ctx); !errors.Is(err, errKeep) {
+		t.Errorf("BeforeDelete error: Flush = %v; want it wrapped", err)
+	}
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("a hook failure sent %q; want nothing", st)
+	}
+}
+
+func testTransaction(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	var item *Item
+	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		item = &Item{Title: "in tx"}
+		s.Persist(item)
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		if item.ID == 0 {
+			t.Errorf("no key after a flush inside the transaction")
+		}
+		item.Qty = 3 // flushed by Transaction before COMMIT
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := orm.Repo[Item](e.db.Session()).Get(e.ctx, item.ID)
+	if err != nil || got.Qty != 3 {
+		t.Fatalf("after commit: %+v, %v; want Qty 3", got, err)
+	}
+	if e.rec.Count("BEGIN") != 1 || e.rec.Count("COMMIT") != 1 {
+		t.Errorf("statements %q; want one BEGIN and one COMMIT", e.rec.Statements())
+	}
+}
+
+func testTransactionRollback(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	a := &Author{Name: "before", Email: "rb@x.org"}
+	s.Persist(a)
+	e.flush(s)
+	boom := errors.New("boom")
+	var inside *Item
+	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		inside = &Item{Title: "rolled back"}
+		s.Persist(inside)
+		a.Name = "during"
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		if a.Version != 2 || inside.ID == 0 {
+			t.Errorf("inside: version %d, key %d; want 2 and a key", a.Version, inside.ID)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Transaction = %v; want boom", err)
+	}
+	if inside.ID != 0 || a.Version != 1 {
+		t.Errorf("after rollback: key %d, version %d; want 0 and 1", inside.ID, a.Version)
+	}
+	if n := e.rec.Count("ROLLBACK"); n != 1 {
+		t.Errorf("%d ROLLBACKs; want 1", n)
+	}
+	check := e.db.Session()
+	if n, _ := orm.Repo[Item](check).Count(e.ctx, nil); n != 0 {
+		t.Errorf("%d items after rollback; want 0", n)
+	}
+	// The Session is as before: the edit is still pending, the new item is
+	// no longer tracked, and a flush writes the edit against version 1.
+	e.rec.Reset()
+	e.flush(s)
+	if got := e.counts(); got != [4]int{0, 1, 0, 0} {
+		t.Errorf("flush after rollback: %v; want one UPDATE", got)
+	}
+	got, _ := orm.Repo[Author](check).Get(e.ctx, a.ID)
+	if got.Name != "during" || got.Version != 2 || a.Version != 2 {
+		t.Errorf("after re-flush: %q v%d (entity v%d); want \"during\" v2", got.Name, got.Version, a.Version)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Errorf("panic inside Transaction was swallowed")
+			}
+		}()
+		_ = s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+			s.Persist(&Item{Title: "panic"})
+			_ = s.Flush(ctx)
+			panic("inside")
+		})
+	}()
+	if n, _ := orm.Repo[Item](check).Count(e.ctx, nil); n != 0 {
+		t.Errorf("%d items after a panic in Transaction; want 0", n)
+	}
+}
+
+func testNestedTransaction(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	inner := errors.New("inner fails")
+	var kept, dropped *Item
+	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		kept = &Item{Title: "kept"}
+		s.Persist(kept)
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+			dropped = &Item{Title: "dropped"}
+			s.Persist(dropped)
+			kept.Qty = 99
+			if err := s.Flush(ctx); err != nil {
+				return err
+			}
+			return inner
+		})
+		if !errors.Is(err, inner) {
+			t.Errorf("inner Transaction = %v; want inner", err)
+		}
+		if dropped.ID != 0 {
+			t.Errorf("savepoint rollback left key %d on the dropped item", dropped.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.rec.Count("SAVEPOINT") == 0 || e.rec.Count("ROLLBACK TO SAVEPOINT") != 1 {
+		t.Errorf("statements %q; want a SAVEPOINT rolled back", e.rec.Statements())
+	}
+	got, err := orm.Repo[Item](e.db.Session()).Find(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// kept.Qty = 99 was rolled back with the savepoint but is still a pending
+	// change in the Session, so the outer Transaction's final flush wrote it.
+	if len(got) != 1 || got[0].Title != "kept" || got[0].Qty != 99 {
+		t.Errorf("items = %+v; want only \"kept\" with Qty 99", got)
+	}
+}
+
+func testConstraintErrors(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	s.Persist(&Tag{Code: "dup"})
+	e.flush(s)
+	other := e.db.Session()
+	other.Persist(&Tag{Code: "dup"})
+	err := other.Flush(e.ctx)
+	var ce *orm.ConstraintError
+	if !errors.As(err, &ce) || ce.Kind != orm.Unique {
+		t.Fatalf("duplicate key = %v; want a unique *orm.ConstraintError", err)
+	}
+	if ce.Table != "tag" {
+		t.Errorf("ConstraintError.Table = %q; want \"tag\"", ce.Table)
+	}
+	if ce.Unwrap() == nil {
+		t.Errorf("ConstraintError wraps no driver error")
+	}
+}

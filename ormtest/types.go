@@ -1,0 +1,235 @@
+package ormtest
+
+import (
+	"database/sql"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/unitofwork/orm"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// newSink returns a Sink with every field set, varied by n. Times are in UTC
+// with microsecond precision, which every SQL backend keeps.
+func newSink(n int) *Sink {
+	ts := time.Date(2024, 2, 29, 23, 59, 58, 123456000, time.UTC).Add(time.Duration(n) * time.Hour)
+	return &Sink{
+		I8: -8, I16: -16000, I32: -32_000_000, I64: math.MinInt64 + 1,
+		U8: 255, U16: 65535, U32: math.MaxUint32, U64: math.MaxInt64, Uint: 7,
+		F32: 1.5, F64: math.Pi, B: true, S: "héllo, 世界", K: "kind",
+		Bytes: []byte{0, 1, 2, 255}, T: ts,
+		PInt: ptr(n), PStr: ptr("pointer"), PTime: ptr(ts.Add(time.Minute)),
+		NS:    sql.NullString{String: "ns", Valid: true},
+		NI:    sql.NullInt64{Int64: 64, Valid: true},
+		Meta:  map[string]any{"a": 1.0, "b": []any{"x", true}},
+		List:  []string{"p", "q"},
+		Money: Money{Cents: 1999},
+		Audit: Audit{Note: "embedded"},
+	}
+}
+
+var sinkOpts = cmp.Options{cmp.AllowUnexported(Sink{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })}
+
+func testTypes(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	full := newSink(1)
+	empty := &Sink{}
+	s.Persist(full, empty)
+	e.flush(s)
+	load := func(id int64) *Sink {
+		t.Helper()
+		got, err := orm.Repo[Sink](e.db.Session()).Get(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if diff := cmp.Diff(full, load(full.ID), sinkOpts); diff != "" {
+		t.Errorf("full sink round trip (-want +got):\n%s", diff)
+	}
+	got := load(empty.ID)
+	if diff := cmp.Diff(empty, got, sinkOpts); diff != "" {
+		t.Errorf("zero sink round trip (-want +got):\n%s", diff)
+	}
+	if got.PInt != nil || got.NS.Valid || got.Bytes != nil {
+		t.Errorf("NULLs came back as %v, %v, %v; want nil, invalid, nil", got.PInt, got.NS, got.Bytes)
+	}
+	// Change every field of the full sink through one UPDATE.
+	e.rec.Reset()
+	other := newSink(2)
+	other.ID = full.ID
+	other.PInt, other.PStr, other.Bytes = nil, ptr("other"), []byte("b")
+	other.Meta["a"] = 2.0
+	other.List = append(other.List, "r")
+	other.Money.Cents = 1
+	other.Note = "changed"
+	*full = *other
+	e.flush(s)
+	if got := e.counts(); got != [4]int{0, 1, 0, 0} {
+		t.Errorf("changing every field: %v; want one UPDATE", got)
+	}
+	if diff := cmp.Diff(full, load(full.ID), sinkOpts); diff != "" {
+		t.Errorf("after update (-want +got):\n%s", diff)
+	}
+	// In-place edits of reference fields are changes too.
+	e.rec.Reset()
+	*full.PStr = "edited in place"
+	full.Bytes[0] = 'X'
+	full.Meta["c"] = "new key"
+	e.flush(s)
+	if got := e.counts(); got != [4]int{0, 1, 0, 0} {
+		t.Errorf("in-place edits: %v; want one UPDATE", got)
+	}
+	if diff := cmp.Diff(full, load(full.ID), sinkOpts); diff != "" {
+		t.Errorf("after in-place edits (-want +got):\n%s", diff)
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("clean flush sent %q", st)
+	}
+	// Filters on typed fields bind values encoded as the fields are.
+	r := orm.Repo[Sink](e.db.Session())
+	for name, f := range map[string]orm.Filter{
+		"time":          orm.Eq("T", full.T),
+		"time Gt":       orm.Gt("T", full.T.Add(-time.Second)),
+		"named":         orm.Eq("K", Kind("kind")),
+		"valuer":        orm.Eq("Money", Money{Cents: 1}),
+		"bool":          orm.Eq("B", true),
+		"embedded":      orm.Eq("Note", "changed"),
+		"pointer":       orm.Eq("PStr", "edited in place"),
+		"pointer2":      orm.Eq("PStr", ptr("edited in place")),
+		"null":          orm.And(orm.IsNull("PInt"), orm.Eq("B", true)),
+		"int8 from int": orm.Eq("I8", -8),
+	} {
+		got, err := r.Find(e.ctx, f)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(got) != 1 || got[0].ID != full.ID {
+			t.Errorf("%s: found %d sinks; want the full one", name, len(got))
+		}
+	}
+	if _, err := r.Find(e.ctx, orm.Eq("I8", 300)); err == nil || !strings.Contains(err.Error(), "I8") {
+		t.Errorf("Eq(I8, 300) = %v; want an error naming I8", err)
+	}
+	// A value the column cannot hold fails the flush, naming the field.
+	bad := &Sink{U64: math.MaxUint64}
+	s.Persist(bad)
+	if err := s.Flush(e.ctx); err == nil || !strings.Contains(err.Error(), "U64") {
+		t.Errorf("flushing U64 = MaxUint64: %v; want an error naming U64", err)
+	}
+	s.Remove(bad)
+	e.flush(s)
+}
+
+func testAppAssignedKeys(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	tags := []*Tag{{Code: "go", Label: "Go"}, {Code: "db", Label: "Databases"}}
+	persistAll(t, s, tags)
+	e.flush(s)
+	r := orm.Repo[Tag](s)
+	got, err := r.Get(e.ctx, "go")
+	if err != nil || got != tags[0] {
+		t.Fatalf("Get(\"go\") = %p, %v; want the persisted pointer %p", got, err, tags[0])
+	}
+	if n := e.rec.Count("SELECT"); n != 0 {
+		t.Errorf("Get of a flushed entity sent %d SELECTs; want 0", n)
+	}
+	tags[1].Label = "DB"
+	e.flush(s)
+	got, err = orm.Repo[Tag](e.db.Session()).Get(e.ctx, "db")
+	if err != nil || got.Label != "DB" {
+		t.Errorf("reloaded tag = %+v, %v", got, err)
+	}
+	s.Persist(&Tag{Label: "no code"})
+	if err := s.Flush(e.ctx); err == nil || !strings.Contains(err.Error(), "Tag") {
+		t.Errorf("flushing a Tag without a key = %v; want an error naming Tag", err)
+	}
+}
+
+func testCompositeKeys(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	ps := []*Pair{{A: 1, B: "x", V: 1}, {A: 1, B: "y", V: 2}, {A: 2, B: "x", V: 3}}
+	persistAll(t, s, ps)
+	e.flush(s)
+	fresh := e.db.Session()
+	r := orm.Repo[Pair](fresh)
+	got, err := r.Get(e.ctx, []any{1, "y"})
+	if err != nil || got.V != 2 {
+		t.Fatalf("Get([1 y]) = %+v, %v", got, err)
+	}
+	again, _ := r.Get(e.ctx, []any{int64(1), "y"})
+	if again != got {
+		t.Errorf("Get of a composite key twice returned two instances")
+	}
+	if _, err := r.Get(e.ctx, 1); err == nil {
+		t.Errorf("Get with half a composite key succeeded; want an error")
+	}
+	e.rec.Reset()
+	ps[0].V, ps[2].V = 10, 30
+	e.flush(s)
+	if got := e.counts(); got != [4]int{0, 1, 0, 0} {
+		t.Errorf("two composite updates: %v; want one UPDATE", got)
+	}
+	s.Remove(ps[0], ps[1])
+	e.flush(s)
+	left, err := orm.Repo[Pair](e.db.Session()).Find(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]*Pair{ps[2]}, left); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func testKeyConversion(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	it := &Item{Title: "k"}
+	s.Persist(it)
+	e.flush(s)
+	r := orm.Repo[Item](e.db.Session())
+	for _, id := range []any{it.ID, int(it.ID), int32(it.ID), uint8(it.ID)} {
+		if got, err := r.Get(e.ctx, id); err != nil || got.ID != it.ID {
+			t.Errorf("Get(%T %v) = %v, %v", id, id, got, err)
+		}
+	}
+	e.rec.Reset()
+	for _, id := range []any{"1", 1.5, nil, []any{1}, uint64(math.MaxUint64)} {
+		if _, err := r.Get(e.ctx, id); err == nil || errors.Is(err, orm.ErrNotFound) {
+			t.Errorf("Get(%T %v) = %v; want a conversion error", id, id, err)
+		}
+	}
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("bad keys sent %q; want nothing", st)
+	}
+}
+
+func testUnregistered(t *testing.T, open Opener) {
+	type Stranger struct{ ID int64 }
+	e := setup(t, open, []any{&Item{}})
+	s := e.db.Session()
+	if _, err := orm.Repo[Stranger](s).Get(e.ctx, 1); err == nil || !strings.Contains(err.Error(), "Stranger") {
+		t.Errorf("Get of an unregistered type = %v; want an error naming Stranger", err)
+	}
+	if _, err := orm.Repo[Stranger](s).Find(e.ctx, nil); err == nil {
+		t.Errorf("Find of an unregistered type succeeded")
+	}
+	if err := s.Persist(&Stranger{}); err == nil || !strings.Contains(err.Error(), "Stranger") {
+		t.Errorf("Persist of an unregistered type = %v; want an error naming Stranger", err)
+	}
+	if err := s.Flush(e.ctx); err == nil {
+		t.Errorf("Flush after a failed Persist succeeded")
+	}
+}
