@@ -1,0 +1,132 @@
+package orm_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/dialect/sqlite"
+)
+
+type (
+	NoKey       struct{ Name string }
+	ChanField   struct {
+		ID int64
+		C  chan int
+	}
+	MapField struct {
+		ID    int64
+		Attrs map[string]string
+	}
+	DupColumn struct {
+		ID   int64
+		Name string
+		Alt  string `orm:"column:name"`
+	}
+	UnknownOpt struct {
+		ID   int64
+		Name string `orm:"uniq"`
+	}
+	EmptyColumn struct {
+		ID   int64
+		Name string `orm:"column:"`
+	}
+	TwoVersions struct {
+		ID int64
+		V1 int64 `orm:"version"`
+		V2 int64 `orm:"version"`
+	}
+	TextVersion struct {
+		ID int64
+		V  string `orm:"version"`
+	}
+	NullableKey struct {
+		ID *int64
+	}
+	EmptyTable struct{ ID int64 }
+	Base       struct{ Note string }
+	PtrEmbed   struct {
+		ID int64
+		*Base
+	}
+	HiddenTagged struct {
+		ID     int64
+		secret string `orm:"column:secret"`
+	}
+	ValuedFlag struct {
+		ID   int64 `orm:"pk:yes"`
+		Name string
+	}
+	EmptyOpt struct {
+		ID   int64
+		Name string `orm:"unique,,index"`
+	}
+	SameTable struct{ ID int64 }
+	FuncField struct {
+		ID int64
+		F  func()
+	}
+)
+
+func (EmptyTable) TableName() string { return "" }
+func (SameTable) TableName() string  { return "no_key_table" }
+
+type TableOwner struct{ ID int64 }
+
+func (TableOwner) TableName() string { return "no_key_table" }
+
+var _ = HiddenTagged{}.secret
+
+func TestOpenRejectsBadDefinitions(t *testing.T) {
+	b, err := sqlite.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	tests := []struct {
+		name     string
+		entities []any
+		entity   string // the type the error names
+		field    string // the field it names, if any
+		reason   string // a word of the reason
+	}{
+		{"no primary key", []any{&NoKey{}}, "NoKey", "", "primary key"},
+		{"channel field", []any{&ChanField{}}, "ChanField", "C", "unsupported type"},
+		{"func field", []any{&FuncField{}}, "FuncField", "F", "unsupported type"},
+		{"map without json", []any{&MapField{}}, "MapField", "Attrs", "json"},
+		{"duplicate column", []any{&DupColumn{}}, "DupColumn", "Alt", "column"},
+		{"unknown tag option", []any{&UnknownOpt{}}, "UnknownOpt", "Name", "uniq"},
+		{"empty column name", []any{&EmptyColumn{}}, "EmptyColumn", "Name", "malformed"},
+		{"empty tag option", []any{&EmptyOpt{}}, "EmptyOpt", "Name", "empty option"},
+		{"flag with a value", []any{&ValuedFlag{}}, "ValuedFlag", "ID", "takes no value"},
+		{"two versions", []any{&TwoVersions{}}, "TwoVersions", "V2", "version"},
+		{"text version", []any{&TextVersion{}}, "TextVersion", "V", "integer"},
+		{"nullable key", []any{&NullableKey{}}, "NullableKey", "ID", "nullable"},
+		{"empty table name", []any{&EmptyTable{}}, "EmptyTable", "", "TableName"},
+		{"embedded pointer", []any{&PtrEmbed{}}, "PtrEmbed", "Base", "embed"},
+		{"tagged unexported field", []any{&HiddenTagged{}}, "HiddenTagged", "secret", "unexported"},
+		{"not a struct", []any{42}, "int", "", "not a struct"},
+		{"nil", []any{nil}, "<nil>", "", "nil"},
+		{"registered twice", []any{&SameTable{}, &SameTable{}}, "SameTable", "", "twice"},
+		{"same table", []any{&SameTable{}, &TableOwner{}}, "TableOwner", "", "no_key_table"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := orm.Open(b, orm.Entities(tc.entities...))
+			var me *orm.MetadataError
+			if !errors.As(err, &me) {
+				t.Fatalf("Open = %v; want *orm.MetadataError", err)
+			}
+			if me.Entity != tc.entity || me.Field != tc.field {
+				t.Errorf("error names %s.%s; want %s.%s", me.Entity, me.Field, tc.entity, tc.field)
+			}
+			msg := err.Error()
+			for _, want := range []string{"orm:", tc.entity, tc.field, tc.reason} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("message %q does not mention %q", msg, want)
+				}
+			}
+		})
+	}
+}
