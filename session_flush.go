@@ -101,6 +101,9 @@ func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
 				(*b).Rows = append((*b).Rows, backend.Row{Ptr: es.ptr})
 				w.inserted = append(w.inserted, fl)
 			case stManaged:
+				if m.Unchanged(es.ptr, es.snap) {
+					continue
+				}
 				changed, err := diff(m, es)
 				if err != nil {
 					return fail(err)

@@ -506,3 +506,91 @@ func testPrimaryKeyChange(t *testing.T, open Opener) {
 	it.ID = old
 	e.flush(s)
 }
+
+func testSmallBatchUpdate(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	its := items(5)
+	persistAll(t, s, its)
+	e.flush(s)
+	e.rec.Reset()
+	for _, it := range its {
+		it.Qty += 10
+	}
+	e.flush(s)
+	st := e.rec.Statements()
+	if len(st) != 1 || !strings.Contains(st[0], "CASE WHEN") {
+		t.Errorf("5 dirty rows sent %q; want one UPDATE … CASE WHEN", st)
+	}
+}
+
+func testLargeBatchUpdate(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	as := authors(60)
+	persistAll(t, s, as)
+	var ps []*Pair
+	for i := range 60 {
+		ps = append(ps, &Pair{A: int64(i % 7), B: fmt.Sprint(i), V: i})
+	}
+	persistAll(t, s, ps)
+	e.flush(s)
+	e.rec.Reset()
+	for i, a := range as {
+		switch i % 3 {
+		case 0:
+			a.Name += "!"
+		case 1:
+			a.Age = 0
+		default:
+			a.Name, a.Age = "both", 1
+		}
+	}
+	for _, p := range ps {
+		p.V = -p.V
+	}
+	e.flush(s)
+	if got := e.counts(); got != [4]int{0, 2, 0, 1} {
+		t.Errorf("60+60 dirty rows: INSERT/UPDATE/DELETE/BEGIN = %v; want 2 UPDATEs in one transaction", got)
+	}
+	fresh := e.db.Session()
+	gotA, err := orm.Repo[Author](fresh).Find(e.ctx, nil, orm.OrderBy("ID"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(as, gotA); diff != "" {
+		t.Errorf("authors (-want +got):\n%s", diff)
+	}
+	gotP, err := orm.Repo[Pair](fresh).Find(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byB := map[string]*Pair{}
+	for _, p := range gotP {
+		byB[p.B] = p
+	}
+	for _, p := range ps {
+		if g := byB[p.B]; g == nil || *g != *p {
+			t.Errorf("pair %+v in the database is %+v", *p, g)
+		}
+	}
+	// One stale row among 60: the whole batch fails and names it.
+	other := e.db.Session()
+	stale, err := orm.Repo[Author](other).Get(e.ctx, as[41].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.Email = "changed@elsewhere.org"
+	e.flush(other)
+	for _, a := range as {
+		a.Age = 77
+	}
+	err = s.Flush(e.ctx)
+	var le *orm.OptimisticLockError
+	if !errors.As(err, &le) || le.Key != as[41].ID {
+		t.Fatalf("Flush = %v; want *orm.OptimisticLockError naming Author %d", err, as[41].ID)
+	}
+	if n, _ := orm.Repo[Author](e.db.Session()).Count(e.ctx, orm.Eq("Age", 77)); n != 0 {
+		t.Errorf("%d rows written by the failed batch; want 0", n)
+	}
+}

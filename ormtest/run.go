@@ -23,6 +23,8 @@ func Run(t *testing.T, open Opener) {
 		{"OptimisticLock", testOptimisticLock},
 		{"OptimisticLockBatch", testOptimisticLockBatch},
 		{"OptimisticLockDelete", testOptimisticLockDelete},
+		{"LargeBatchUpdate", testLargeBatchUpdate},
+		{"SmallBatchUpdateUsesCase", testSmallBatchUpdate},
 		{"Filters", testFilters},
 		{"OrderLimitOffset", testOrderLimitOffset},
 		{"CountFindAndCount", testCount},

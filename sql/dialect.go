@@ -38,4 +38,7 @@ const (
 	Returning Capability = 1 << iota
 	// IfNotExistsIndex: CREATE INDEX IF NOT EXISTS is understood.
 	IfNotExistsIndex
+	// UpdateFrom: UPDATE … FROM (VALUES …) AS v, whose columns are named
+	// column1, column2, …, joins a batch of new values by key.
+	UpdateFrom
 )

@@ -79,7 +79,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return
 
 // Has reports SQLite's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	return c&(sql.Returning|sql.IfNotExistsIndex) == c
+	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom) == c
 }
 
 // MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER.

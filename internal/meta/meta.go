@@ -45,6 +45,29 @@ type Entity struct {
 
 	byName map[string]*Field
 	deep   []*Field // fields whose snapshot needs a deep copy
+	flat   []span   // byte ranges of the struct outside deep fields
+}
+
+// span is a byte range [from, to) of a struct.
+type span struct{ from, to uintptr }
+
+// Unchanged reports whether the entity at p certainly holds the same mapped
+// values as its snapshot at snap: its bytes outside deep fields are equal and
+// its deep fields are equal. It is the fast path of change detection; false
+// means "compare field by field".
+func (e *Entity) Unchanged(p, snap unsafe.Pointer) bool {
+	for _, s := range e.flat {
+		n := s.to - s.from
+		if unsafe.String((*byte)(unsafe.Add(p, s.from)), n) != unsafe.String((*byte)(unsafe.Add(snap, s.from)), n) {
+			return false
+		}
+	}
+	for _, f := range e.deep {
+		if !f.Equal(p, snap) {
+			return false
+		}
+	}
+	return true
 }
 
 // Field looks up a mapped field by its Go name.
@@ -96,14 +119,16 @@ func (e *Entity) KeyValue(p unsafe.Pointer) any {
 	return vs
 }
 
-// HasKey reports whether the entity at p has a non-zero primary key.
+// HasKey reports whether the entity at p has a primary key set: a non-zero
+// key, or for a composite key at least one non-zero part (zero is a valid
+// value for a part).
 func (e *Entity) HasKey(p unsafe.Pointer) bool {
 	for _, f := range e.PK {
-		if f.IsZero(p) {
-			return false
+		if !f.IsZero(p) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // Key is an identity-map key. Integer keys live in N, every other key is
@@ -226,6 +251,7 @@ func build(t reflect.Type) (*Entity, error) {
 			e.deep = append(e.deep, f)
 		}
 	}
+	e.flat = flatSpans(t.Size(), e.deep)
 	if len(e.PK) == 0 {
 		for _, n := range []string{"ID", "Id"} {
 			if f := e.byName[n]; f != nil {
@@ -293,6 +319,23 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr) error {
 		e.Fields = append(e.Fields, f)
 	}
 	return nil
+}
+
+// flatSpans returns the byte ranges of a struct of the given size that lie
+// outside the deep fields.
+func flatSpans(size uintptr, deep []*Field) []span {
+	var out []span
+	var at uintptr
+	for _, f := range deep { // deep fields are in offset order
+		if f.Offset > at {
+			out = append(out, span{at, f.Offset})
+		}
+		at = f.Offset + f.Type.Size()
+	}
+	if size > at {
+		out = append(out, span{at, size})
+	}
+	return out
 }
 
 // SnakeCase converts a Go name to snake_case: UserID → user_id,
