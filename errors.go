@@ -16,6 +16,23 @@ type notFoundError struct{}
 func (notFoundError) Error() string        { return "orm: not found" }
 func (notFoundError) Is(target error) bool { return target == sql.ErrNoRows }
 
+// entityNotFound is ErrNotFound for one entity and key.
+type entityNotFound struct {
+	entity string
+	key    any // nil when a filter found nothing
+}
+
+func (e *entityNotFound) Error() string {
+	if e.key == nil {
+		return "orm: no " + e.entity + " found"
+	}
+	return fmt.Sprintf("orm: %s %v not found", e.entity, e.key)
+}
+
+func (e *entityNotFound) Is(target error) bool {
+	return target == ErrNotFound || target == sql.ErrNoRows
+}
+
 // ConstraintKind says which kind of constraint a write violated.
 type ConstraintKind string
 

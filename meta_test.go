@@ -10,8 +10,8 @@ import (
 )
 
 type (
-	NoKey       struct{ Name string }
-	ChanField   struct {
+	NoKey     struct{ Name string }
+	ChanField struct {
 		ID int64
 		C  chan int
 	}

@@ -117,7 +117,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	if k, ok := r.m.FastKey(id); ok {
 		if es := r.s.lookup(r.m, k); es != nil {
 			if es.status == stRemoved {
-				return nil, fmt.Errorf("orm: %s %v: %w", r.m.Name, id, ErrNotFound)
+				return nil, &entityNotFound{r.m.Name, id}
 			}
 			return (*T)(es.ptr), nil
 		}
@@ -128,7 +128,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	}
 	if es := r.s.lookup(r.m, r.m.Key(kp)); es != nil {
 		if es.status == stRemoved {
-			return nil, fmt.Errorf("orm: %s %v: %w", r.m.Name, id, ErrNotFound)
+			return nil, &entityNotFound{r.m.Name, id}
 		}
 		return (*T)(es.ptr), nil
 	}
@@ -157,7 +157,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 		return nil, err
 	}
 	if found == nil {
-		return nil, fmt.Errorf("orm: %s %v: %w", r.m.Name, id, ErrNotFound)
+		return nil, &entityNotFound{r.m.Name, id}
 	}
 	return found, nil
 }
@@ -190,7 +190,7 @@ func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOpti
 		return nil, err
 	}
 	if len(got) == 0 {
-		return nil, fmt.Errorf("orm: %s: %w", r.m.Name, ErrNotFound)
+		return nil, &entityNotFound{r.m.Name, nil}
 	}
 	return got[0], nil
 }

@@ -1,6 +1,7 @@
 package ormtest
 
 import (
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -48,8 +49,8 @@ func testIdentityGet(t *testing.T, open Opener) {
 	if n := e.rec.Count("SELECT"); n != 1 {
 		t.Errorf("Get twice sent %d SELECTs; want 1", n)
 	}
-	if _, err := r.Get(e.ctx, int64(1e9)); !errors.Is(err, orm.ErrNotFound) {
-		t.Errorf("Get of a missing key = %v; want ErrNotFound", err)
+	if _, err := r.Get(e.ctx, int64(1e9)); !errors.Is(err, orm.ErrNotFound) || !errors.Is(err, sql.ErrNoRows) {
+		t.Errorf("Get of a missing key = %v; want ErrNotFound matching sql.ErrNoRows", err)
 	}
 	s.Remove(a1)
 	if _, err := r.Get(e.ctx, as[0].ID); !errors.Is(err, orm.ErrNotFound) {
