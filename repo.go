@@ -92,6 +92,9 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 	ts := s.types(m)
 	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer) error {
 		if es := ts.byKey[m.Key(p)]; es != nil {
+			if es.status == stRemoved {
+				return nil // gone from this Session's view until the flush deletes it
+			}
 			return each(es.ptr)
 		}
 		ts.manage(ts.add(p, stManaged))
@@ -162,7 +165,9 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	return found, nil
 }
 
-// Find returns the entities f matches (every entity when f is nil).
+// Find returns the entities f matches (every entity when f is nil). Entities
+// removed in this Session are left out even before the flush deletes them;
+// Count counts what the database holds.
 func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption) ([]*T, error) {
 	q, err := r.query(f, opts)
 	if err != nil {

@@ -143,5 +143,12 @@ func (e *Event) AfterLoad(context.Context) error {
 	return nil
 }
 
+// Seat has a composite unique index.
+type Seat struct {
+	ID  int64
+	Row int `orm:"unique:seat_position"`
+	Col int `orm:"unique:seat_position"`
+}
+
 // all is every entity the suite uses.
-var all = []any{&Author{}, &Item{}, &Tag{}, &Pair{}, &User{}, &Sink{}, &Event{}}
+var all = []any{&Author{}, &Item{}, &Tag{}, &Pair{}, &User{}, &Sink{}, &Event{}, &Seat{}}

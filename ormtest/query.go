@@ -56,6 +56,13 @@ func testIdentityGet(t *testing.T, open Opener) {
 	if _, err := r.Get(e.ctx, as[0].ID); !errors.Is(err, orm.ErrNotFound) {
 		t.Errorf("Get of a removed entity = %v; want ErrNotFound", err)
 	}
+	found, err := r.Find(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != len(as)-1 || slices.Contains(found, a1) {
+		t.Errorf("Find after Remove returned %d authors; want %d, without the removed one", len(found), len(as)-1)
+	}
 }
 
 func testIdentityFind(t *testing.T, open Opener) {

@@ -200,4 +200,13 @@ func testConstraintErrors(t *testing.T, open Opener) {
 	if ce.Unwrap() == nil {
 		t.Errorf("ConstraintError wraps no driver error")
 	}
+	s.Persist(&Seat{Row: 1, Col: 1}, &Seat{Row: 1, Col: 2})
+	e.flush(s)
+	s.Persist(&Seat{Row: 1, Col: 2})
+	if err := s.Flush(e.ctx); !errors.As(err, &ce) || ce.Kind != orm.Unique {
+		t.Errorf("duplicate composite unique = %v; want a unique *orm.ConstraintError", err)
+	}
+	if err := s.Remove(&Seat{}); err == nil {
+		t.Errorf("removing an untracked key-less Seat succeeded")
+	}
 }
