@@ -283,14 +283,7 @@ func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	if err := b.keysWhere(sb, m, ch.rows, versioned); err != nil {
 		return err
 	}
-	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
-	if err != nil {
-		return failed("update", m, err)
-	}
-	if versioned && n != int64(len(ch.rows)) {
-		return &staleError{m, ch.rows}
-	}
-	return nil
+	return b.execRows(ctx, s, c, sb, "update", m, ch.rows)
 }
 
 // updateFrom updates many rows with one statement that joins their new
@@ -412,14 +405,7 @@ func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch ch
 		sb.sql(" AND ").ident(m.Table).sql(".").ident(m.Version.Column).sql(" = ")
 		vcol(sb, versionCol)
 	}
-	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
-	if err != nil {
-		return failed("update", m, err)
-	}
-	if versioned && n != int64(len(ch.rows)) {
-		return &staleError{m, ch.rows}
-	}
-	return nil
+	return b.execRows(ctx, s, c, sb, "update", m, ch.rows)
 }
 
 func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
@@ -430,12 +416,18 @@ func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	if err := b.keysWhere(sb, m, ch.rows, versioned); err != nil {
 		return err
 	}
+	return b.execRows(ctx, s, c, sb, "delete", m, ch.rows)
+}
+
+// execRows runs an UPDATE or DELETE of rows; for a versioned entity, fewer
+// rows affected than sent means a stale row.
+func (b *Backend) execRows(ctx context.Context, s backend.Scope, c conn, sb *builder, op string, m *meta.Entity, rows []backend.Row) error {
 	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
 	if err != nil {
-		return failed("delete", m, err)
+		return failed(op, m, err)
 	}
-	if versioned && n != int64(len(ch.rows)) {
-		return &staleError{m, ch.rows}
+	if m.Version != nil && n != int64(len(rows)) {
+		return &staleError{m, rows}
 	}
 	return nil
 }
