@@ -76,7 +76,7 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(db)
 	}
-	reg, err := meta.Build(db.pending)
+	reg, err := meta.Build(db.pending, probe)
 	db.pending = nil
 	if err != nil {
 		var me *meta.Error
@@ -126,6 +126,20 @@ func (db *DB) DropSchema(ctx context.Context) error {
 
 // Close closes the backend.
 func (db *DB) Close() error { return db.backend.Close() }
+
+// probe tells Ref and Collection fields apart for the metadata builder.
+func probe(t reflect.Type) (meta.RelKind, reflect.Type) {
+	if t.Kind() != reflect.Struct {
+		return meta.RelNone, nil
+	}
+	switch v := reflect.Zero(t).Interface().(type) {
+	case interface{ refTarget() reflect.Type }:
+		return meta.RelRef, v.refTarget()
+	case interface{ collTarget() reflect.Type }:
+		return meta.RelCollection, v.collTarget()
+	}
+	return meta.RelNone, nil
+}
 
 func notRegistered(t reflect.Type) string {
 	return fmt.Sprintf("type %s is not a registered entity (register it with orm.Entities(&%s{}))", t, t.Name())

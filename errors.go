@@ -2,6 +2,7 @@ package orm
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/unitofwork/orm/internal/meta"
@@ -32,6 +33,9 @@ func (e *entityNotFound) Error() string {
 func (e *entityNotFound) Is(target error) bool {
 	return target == ErrNotFound || target == sql.ErrNoRows
 }
+
+// ErrNotLoaded is what reading an unloaded [Collection] panics with.
+var ErrNotLoaded = errors.New("orm: collection not loaded")
 
 // ConstraintKind says which kind of constraint a write violated.
 type ConstraintKind string

@@ -125,11 +125,39 @@ func bind(m *meta.Entity, f *meta.Field, v any) (any, error) {
 	return b, nil
 }
 
-func (c cmpFilter) resolve(m *meta.Entity) (*backend.Cond, error) {
-	f, err := field(m, c.field)
+// resolvePath resolves a field name or a path through relations
+// ("Author.Name", "Books.Tags.Name") and builds the condition on the last
+// field with build; each relation step becomes an OpPath condition. A path
+// ending at a Ref target's key compares the foreign key itself.
+func resolvePath(m *meta.Entity, name string, build func(m *meta.Entity, f *meta.Field) (*backend.Cond, error)) (*backend.Cond, error) {
+	head, rest, ok := strings.Cut(name, ".")
+	if !ok {
+		f, err := field(m, name)
+		if err != nil {
+			return nil, err
+		}
+		return build(m, f)
+	}
+	rel := m.Relation(head)
+	if rel == nil {
+		return nil, fmt.Errorf("orm: %s has no Ref or Collection field %q (in %q)", m.Name, head, name)
+	}
+	if rel.Kind == meta.RelRef && rest == rel.Target.PK[0].Name {
+		return build(m, rel.Field)
+	}
+	sub, err := resolvePath(rel.Target, rest, build)
 	if err != nil {
 		return nil, err
 	}
+	return &backend.Cond{Op: backend.OpPath, Rel: rel, Conds: []*backend.Cond{sub}}, nil
+}
+
+func (c cmpFilter) resolve(m *meta.Entity) (*backend.Cond, error) {
+	return resolvePath(m, c.field, c.build)
+}
+
+func (c cmpFilter) build(m *meta.Entity, f *meta.Field) (*backend.Cond, error) {
+	var err error
 	op := c.op
 	if c.value == nil || op == backend.OpIsNull {
 		switch op {
@@ -150,10 +178,11 @@ func (c cmpFilter) resolve(m *meta.Entity) (*backend.Cond, error) {
 }
 
 func (c inFilter) resolve(m *meta.Entity) (*backend.Cond, error) {
-	f, err := field(m, c.field)
-	if err != nil {
-		return nil, err
-	}
+	return resolvePath(m, c.field, c.build)
+}
+
+func (c inFilter) build(m *meta.Entity, f *meta.Field) (*backend.Cond, error) {
+	var err error
 	vs := make([]any, len(c.values))
 	for i, v := range c.values {
 		if vs[i], err = bind(m, f, v); err != nil {

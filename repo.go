@@ -34,9 +34,19 @@ func Repo[T any](s *Session) *Repository[T] {
 type QueryOption func(*queryOptions)
 
 type queryOptions struct {
-	order  []string
-	limit  int
-	offset int
+	order    []string
+	limit    int
+	offset   int
+	populate []string
+}
+
+// Populate loads relations of the entities a query returns, eagerly, with
+// one query per path step whatever the number of entities: "Cars" loads a
+// collection, "Address" a Ref, "Books.Tags" the books and then their tags.
+// Collections already loaded are kept as they are, with their unflushed
+// adds and removes.
+func Populate(paths ...string) QueryOption {
+	return func(o *queryOptions) { o.populate = append(o.populate, paths...) }
 }
 
 // OrderBy sorts by the given fields, in order; a leading "-" sorts that field
@@ -53,22 +63,29 @@ func Offset(n int) QueryOption { return func(o *queryOptions) { o.offset = n } }
 
 var errStop = errors.New("orm: stop")
 
-func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, error) {
-	if r.err != nil {
-		return nil, r.err
-	}
+func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, queryOptions, error) {
 	var o queryOptions
+	if r.err != nil {
+		return nil, o, r.err
+	}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
+	q, err := buildQuery(r.m, f, o)
+	return q, o, err
+}
+
+// buildQuery resolves a filter and options against m; a bad name is an
+// error before anything is sent.
+func buildQuery(m *meta.Entity, f Filter, o queryOptions) (*backend.Query, error) {
 	if o.limit < 0 || o.offset < 0 {
-		return nil, fmt.Errorf("orm: %s: negative Limit or Offset", r.m.Name)
+		return nil, fmt.Errorf("orm: %s: negative Limit or Offset", m.Name)
 	}
-	q := &backend.Query{Entity: r.m, Limit: o.limit, Offset: o.offset}
+	q := &backend.Query{Entity: m, Limit: o.limit, Offset: o.offset}
 	if f != nil {
-		c, err := f.resolve(r.m)
+		c, err := f.resolve(m)
 		if err != nil {
 			return nil, err
 		}
@@ -76,34 +93,61 @@ func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, err
 	}
 	for _, name := range o.order {
 		desc := strings.HasPrefix(name, "-")
-		fd, err := field(r.m, strings.TrimPrefix(name, "-"))
+		path, fd, err := orderPath(m, strings.TrimPrefix(name, "-"))
 		if err != nil {
 			return nil, fmt.Errorf("%w (in OrderBy)", err)
 		}
-		q.Order = append(q.Order, backend.Order{Field: fd, Desc: desc})
+		q.Order = append(q.Order, backend.Order{Path: path, Field: fd, Desc: desc})
+	}
+	for _, p := range o.populate {
+		if err := checkPopulate(m, p); err != nil {
+			return nil, err
+		}
 	}
 	return q, nil
 }
 
+// orderPath resolves "Field" or "Ref.Ref.Field" for ordering: only to-one
+// relations can be followed.
+func orderPath(m *meta.Entity, name string) ([]*meta.Relation, *meta.Field, error) {
+	var path []*meta.Relation
+	for {
+		head, rest, ok := strings.Cut(name, ".")
+		if !ok {
+			f, err := field(m, name)
+			return path, f, err
+		}
+		rel := m.Relation(head)
+		if rel == nil || rel.Kind != meta.RelRef {
+			return nil, nil, fmt.Errorf("orm: %s has no Ref field %q to order through", m.Name, head)
+		}
+		path = append(path, rel)
+		m, name = rel.Target, rest
+	}
+}
+
 // load runs q and passes every row through the identity map: a row already
 // managed yields the managed entity, any other becomes managed.
-func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe.Pointer) error) error {
+func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	ts := s.types(m)
-	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer) error {
+	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
 		if es := ts.byKey[m.Key(p)]; es != nil {
 			if es.status == stRemoved {
 				return nil // gone from this Session's view until the flush deletes it
 			}
-			return each(es.ptr)
+			return each(es.ptr, link)
 		}
 		ts.manage(ts.add(p, stManaged))
+		if len(m.Relations) > 0 {
+			s.attach(m, p, true)
+		}
 		if m.Hooks&meta.HookAfterLoad != 0 {
 			if err := m.Interface(p).(afterLoader).AfterLoad(ctx); err != nil {
 				return fmt.Errorf("orm: %s %v: AfterLoad: %w", m.Name, m.KeyValue(p), err)
 			}
 		}
-		return each(p)
+		return each(p, link)
 	})
 }
 
@@ -117,7 +161,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	if r.err != nil {
 		return nil, r.err
 	}
-	if k, ok := r.m.FastKey(id); ok {
+	if k, ok := r.m.FastKey(id); ok && len(opts) == 0 {
 		if es := r.s.lookup(r.m, k); es != nil {
 			if es.status == stRemoved {
 				return nil, &entityNotFound{r.m.Name, id}
@@ -125,42 +169,63 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 			return (*T)(es.ptr), nil
 		}
 	}
-	kp, err := r.m.KeyEntity(id)
-	if err != nil {
-		return nil, fmt.Errorf("orm: Get %s: %w", r.m.Name, err)
+	var o queryOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
 	}
-	if es := r.s.lookup(r.m, r.m.Key(kp)); es != nil {
+	p, err := r.s.get(ctx, r.m, id, &o)
+	return (*T)(p), err
+}
+
+// get returns the entity of type m with key id, from the identity map or
+// the database, and populates what o asks.
+func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptions) (unsafe.Pointer, error) {
+	if o != nil {
+		if _, err := buildQuery(m, nil, *o); err != nil {
+			return nil, err
+		}
+	}
+	kp, err := m.KeyEntity(id)
+	if err != nil {
+		return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
+	}
+	found := unsafe.Pointer(nil)
+	if es := s.lookup(m, m.Key(kp)); es != nil {
 		if es.status == stRemoved {
-			return nil, &entityNotFound{r.m.Name, id}
+			return nil, &entityNotFound{m.Name, id}
 		}
-		return (*T)(es.ptr), nil
-	}
-	q, err := r.query(nil, opts)
-	if err != nil {
-		return nil, err
-	}
-	conds := make([]*backend.Cond, len(r.m.PK))
-	for i, f := range r.m.PK {
-		v, err := f.Value(kp)
+		found = es.ptr
+	} else {
+		q := &backend.Query{Entity: m}
+		conds := make([]*backend.Cond, len(m.PK))
+		for i, f := range m.PK {
+			v, err := f.Value(kp)
+			if err != nil {
+				return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
+			}
+			conds[i] = &backend.Cond{Op: backend.OpEq, Field: f, Value: v}
+		}
+		q.Where = conds[0]
+		if len(conds) > 1 {
+			q.Where = &backend.Cond{Op: backend.OpAnd, Conds: conds}
+		}
+		err = s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
+			found = p
+			return nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("orm: Get %s: %w", r.m.Name, err)
+			return nil, err
 		}
-		conds[i] = &backend.Cond{Op: backend.OpEq, Field: f, Value: v}
+		if found == nil {
+			return nil, &entityNotFound{m.Name, id}
+		}
 	}
-	q.Where = conds[0]
-	if len(conds) > 1 {
-		q.Where = &backend.Cond{Op: backend.OpAnd, Conds: conds}
-	}
-	var found *T
-	err = r.s.load(ctx, q, func(p unsafe.Pointer) error {
-		found = (*T)(p)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if found == nil {
-		return nil, &entityNotFound{r.m.Name, id}
+	if o != nil && len(o.populate) > 0 {
+		if err := s.populate(ctx, m, []unsafe.Pointer{found}, o.populate); err != nil {
+			return nil, err
+		}
 	}
 	return found, nil
 }
@@ -169,7 +234,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 // removed in this Session are left out even before the flush deletes them;
 // Count counts what the database holds.
 func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption) ([]*T, error) {
-	q, err := r.query(f, opts)
+	q, o, err := r.query(f, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,12 +242,18 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	if q.Limit > 0 {
 		out = make([]*T, 0, q.Limit)
 	}
-	err = r.s.load(ctx, q, func(p unsafe.Pointer) error {
+	err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
 		out = append(out, (*T)(p))
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(o.populate) > 0 && len(out) > 0 {
+		ptrs := *(*[]unsafe.Pointer)(unsafe.Pointer(&out))
+		if err := r.s.populate(ctx, r.m, ptrs, o.populate); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -202,7 +273,7 @@ func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOpti
 
 // Count returns the number of rows f matches (every row when f is nil).
 func (r *Repository[T]) Count(ctx context.Context, f Filter) (int64, error) {
-	q, err := r.query(f, nil)
+	q, _, err := r.query(f, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -229,12 +300,15 @@ func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...Quer
 // connection (in-memory SQLite) run no other query inside the loop.
 func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOption) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
-		q, err := r.query(f, opts)
+		q, o, err := r.query(f, opts)
+		if err == nil && len(o.populate) > 0 {
+			err = fmt.Errorf("orm: Stream %s: Populate is not supported while streaming; use Find with Limit and Offset pages", r.m.Name)
+		}
 		if err != nil {
 			yield(nil, err)
 			return
 		}
-		err = r.s.load(ctx, q, func(p unsafe.Pointer) error {
+		err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
 			if !yield((*T)(p), nil) {
 				return errStop
 			}

@@ -84,6 +84,9 @@ func (s *Session) Persist(entities ...any) error {
 			}
 		}
 		ts.add(p, stNew)
+		if len(m.Relations) > 0 {
+			s.attach(m, p, false)
+		}
 	}
 	return nil
 }

@@ -19,23 +19,32 @@ type (
 // flushWork is what one flush changes in the Session once the database has
 // accepted it, and what it must undo if the database refuses it.
 type flushWork struct {
-	inserted []flushed
-	updated  []flushed
-	deleted  []flushed
+	inserted []*flushed
+	updated  []*flushed
+	deleted  []*flushed
+	colls    []*meta.CollData // collections whose pending adds and removes were written
 }
 
 type flushed struct {
 	ts        *typeState
 	es        *entityState
-	generated bool // an insert whose key the database generates
-	versioned bool // an insert whose zero version was set to 1
+	generated bool        // an insert whose key the database generates
+	versioned bool        // an insert whose zero version was set to 1
+	changed   backend.Mask // an update's changed fields
+	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 }
 
-// Flush writes every change the Session tracks: inserts of persisted
-// entities, updates of the changed columns of managed ones, and deletes of
-// removed ones, in that order, batched into one statement per entity type
-// and operation. Nothing is sent when nothing changed. Two or more
-// statements run in one transaction.
+// Flush writes every change the Session tracks, batched into one statement
+// per entity type and operation, atomically; see the package documentation
+// for the statements and their order. Nothing is sent when nothing changed.
+// Two or more statements run in one transaction.
+//
+// Before planning, Flush cascades: new entities reachable through Refs and
+// Collections of tracked entities are persisted (an entity whose generated
+// key is already set is taken as a reference to an existing row), entities
+// reachable from removed ones through relations tagged orm:"cascade:remove"
+// are removed, and entities removed from a one-to-many collection tagged
+// orm:"orphanRemoval" (and not added elsewhere) are removed.
 //
 // When Flush fails, the database is left unchanged and so is the Session:
 // entities keep their state, snapshots and identity, and entities that were
@@ -52,6 +61,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	if len(plan.Batches) == 0 {
+		s.commit(w)
 		return nil
 	}
 	if err := s.db.backend.Flush(ctx, s.scope(), plan); err != nil {
@@ -62,20 +72,24 @@ func (s *Session) Flush(ctx context.Context) error {
 	return nil
 }
 
-// plan computes the change sets and builds the batches of a flush.
+// plan computes the change sets and builds the batches of a flush, in order:
+// deletes nothing still points at, inserts (parents first), foreign-key
+// fix-ups, updates, pivot deletes and inserts, and the remaining deletes.
 func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
-	var inserts, updates, deletes []*backend.Batch
 	w := &flushWork{}
 	fail := func(err error) (*backend.Plan, *flushWork, error) {
 		w.rollback()
 		return nil, nil, err
 	}
+	if err := s.cascade(ctx); err != nil {
+		return fail(err)
+	}
+	var removed []*flushed
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.list) == 0 {
 			continue
 		}
 		m := ts.m
-		var gen, explicit, upd, del *backend.Batch
 		for _, es := range ts.list {
 			switch es.status {
 			case stNew:
@@ -84,10 +98,9 @@ func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
 						return fail(fmt.Errorf("orm: %s.BeforeCreate: %w", m.Name, err))
 					}
 				}
-				fl := flushed{ts: ts, es: es}
-				b := &explicit
+				fl := &flushed{ts: ts, es: es}
 				if m.Auto != nil && m.Auto.IsZero(es.ptr) {
-					b, fl.generated = &gen, true
+					fl.generated = true
 				} else if !m.HasKey(es.ptr) {
 					return fail(fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name))
 				}
@@ -95,10 +108,6 @@ func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
 					v.SetInt(es.ptr, 1)
 					fl.versioned = true
 				}
-				if *b == nil {
-					*b = &backend.Batch{Kind: backend.Insert, Entity: m, Generated: b == &gen}
-				}
-				(*b).Rows = append((*b).Rows, backend.Row{Ptr: es.ptr})
 				w.inserted = append(w.inserted, fl)
 			case stManaged:
 				if m.Unchanged(es.ptr, es.snap) {
@@ -119,52 +128,130 @@ func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
 						return fail(err)
 					}
 				}
-				if upd == nil {
-					upd = &backend.Batch{Kind: backend.Update, Entity: m}
-				}
-				upd.Rows = append(upd.Rows, backend.Row{Ptr: es.ptr, Key: es.snap, Changed: changed})
-				w.updated = append(w.updated, flushed{ts: ts, es: es})
+				w.updated = append(w.updated, &flushed{ts: ts, es: es, changed: changed})
 			case stRemoved:
 				if m.Hooks&meta.HookBeforeDelete != 0 {
 					if err := m.Interface(es.ptr).(beforeDeleter).BeforeDelete(ctx); err != nil {
 						return fail(fmt.Errorf("orm: %s %v: BeforeDelete: %w", m.Name, es.key, err))
 					}
 				}
-				key := es.snap
-				if key == nil {
-					key = es.ptr // removed by key, never loaded
-				}
-				if del == nil {
-					del = &backend.Batch{Kind: backend.Delete, Entity: m}
-				}
-				del.Rows = append(del.Rows, backend.Row{Ptr: es.ptr, Key: key})
-				w.deleted = append(w.deleted, flushed{ts: ts, es: es})
+				removed = append(removed, &flushed{ts: ts, es: es})
 			}
-		}
-		for _, b := range []*backend.Batch{gen, explicit} {
-			if b == nil {
-				continue
-			}
-			for _, f := range m.Fields {
-				if !(b.Generated && f.Auto) {
-					b.Fields = append(b.Fields, f)
-				}
-			}
-			inserts = append(inserts, b)
-		}
-		if upd != nil {
-			upd.Fields = unionFields(m, upd.Rows)
-			updates = append(updates, upd)
-		}
-		if del != nil {
-			deletes = append(deletes, del)
 		}
 	}
-	for i, j := 0, len(deletes)-1; i < j; i, j = i+1, j-1 {
-		deletes[i], deletes[j] = deletes[j], deletes[i]
+	waves, err := insertWaves(w.inserted)
+	if err != nil {
+		return fail(err)
 	}
-	plan := &backend.Plan{Batches: append(append(inserts, updates...), deletes...)}
+	early, late := s.deleteWaves(removed)
+	w.deleted = removed
+	plan := &backend.Plan{}
+	add := func(b *backend.Batch) { plan.Batches = append(plan.Batches, b) }
+	for _, wave := range early {
+		batchesByType(wave, deleteBatch, add)
+	}
+	for _, wave := range waves {
+		batchesByType(wave, insertBatches, add)
+	}
+	var fixups []*flushed
+	for _, f := range w.inserted {
+		if f.deferred != nil {
+			fixups = append(fixups, f)
+		}
+	}
+	batchesByType(fixups, fixupBatch, add)
+	batchesByType(w.updated, updateBatch, add)
+	s.pivotBatches(w, add)
+	for _, wave := range late {
+		batchesByType(wave, deleteBatch, add)
+	}
 	return plan, w, nil
+}
+
+// batchesByType groups fs by entity type, in registration order, and makes
+// the batches of each group with mk.
+func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, add func(*backend.Batch)), add func(*backend.Batch)) {
+	if len(fs) == 0 {
+		return
+	}
+	byType := map[*meta.Entity][]*flushed{}
+	var order []*meta.Entity
+	for _, f := range fs {
+		m := f.ts.m
+		if byType[m] == nil {
+			order = append(order, m)
+		}
+		byType[m] = append(byType[m], f)
+	}
+	if len(order) > 1 {
+		sortEntities(order)
+	}
+	for _, m := range order {
+		mk(m, byType[m], add)
+	}
+}
+
+func sortEntities(es []*meta.Entity) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && es[j].ID < es[j-1].ID; j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+func insertBatches(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
+	var gen, explicit *backend.Batch
+	for _, f := range fs {
+		b := &explicit
+		if f.generated {
+			b = &gen
+		}
+		if *b == nil {
+			*b = &backend.Batch{Kind: backend.Insert, Entity: m, Generated: f.generated}
+		}
+		(*b).Rows = append((*b).Rows, backend.Row{Ptr: f.es.ptr, Null: f.deferred})
+	}
+	for _, b := range []*backend.Batch{gen, explicit} {
+		if b == nil {
+			continue
+		}
+		for _, f := range m.Fields {
+			if !(b.Generated && f.Auto) {
+				b.Fields = append(b.Fields, f)
+			}
+		}
+		add(b)
+	}
+}
+
+func fixupBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
+	b := &backend.Batch{Kind: backend.Update, Entity: m, Fixup: true}
+	for _, f := range fs {
+		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: f.es.ptr, Changed: f.deferred})
+	}
+	b.Fields = unionFields(m, b.Rows)
+	add(b)
+}
+
+func updateBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
+	b := &backend.Batch{Kind: backend.Update, Entity: m}
+	for _, f := range fs {
+		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: f.es.snap, Changed: f.changed})
+	}
+	b.Fields = unionFields(m, b.Rows)
+	add(b)
+}
+
+func deleteBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
+	b := &backend.Batch{Kind: backend.Delete, Entity: m}
+	for _, f := range fs {
+		key := f.es.snap
+		if key == nil {
+			key = f.es.ptr // removed by key, never loaded
+		}
+		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: key})
+	}
+	add(b)
 }
 
 // diff returns the fields of a managed entity that differ from its snapshot,
@@ -213,8 +300,9 @@ func (w *flushWork) rollback() {
 }
 
 // commit records a successful flush: new entities become managed, updated
-// ones get new snapshots and versions, deleted ones are detached. Inside a
-// transaction it logs the fields it set, for a rollback to reset.
+// ones get new snapshots and versions, deleted ones are detached, and
+// collections forget the adds and removes just written. Inside a
+// transaction it logs what it changed, for a rollback to undo.
 func (s *Session) commit(w *flushWork) {
 	inTx := s.tx != nil
 	for _, f := range w.inserted {
@@ -238,6 +326,12 @@ func (s *Session) commit(w *flushWork) {
 	}
 	for _, f := range w.deleted {
 		f.ts.detach(f.es)
+	}
+	for _, c := range w.colls {
+		if inTx {
+			s.undo = append(s.undo, undoEntry{coll: c, added: c.Added, removed: c.Removed})
+		}
+		c.Added, c.Removed = nil, nil
 	}
 	for _, ts := range s.byType {
 		if ts != nil {

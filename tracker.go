@@ -129,6 +129,10 @@ func (s *Session) checkpoint() checkpoint {
 func (s *Session) restore(cp checkpoint) {
 	for i := len(s.undo) - 1; i >= cp.undo; i-- {
 		u := s.undo[i]
+		if u.coll != nil {
+			u.coll.Added, u.coll.Removed = u.added, u.removed
+			continue
+		}
 		u.field.SetInt(u.ptr, u.old)
 	}
 	s.undo = s.undo[:cp.undo]
@@ -152,8 +156,14 @@ func (s *Session) restore(cp checkpoint) {
 
 // undoEntry records an integer field a successful flush set on an entity
 // (a generated key or a version), so a rolled-back transaction can reset it.
+//
+// An entry with coll set records instead the pending adds and removes a
+// flush cleared from a collection.
 type undoEntry struct {
 	ptr   unsafe.Pointer
 	field *meta.Field
 	old   int64
+
+	coll           *meta.CollData
+	added, removed []unsafe.Pointer
 }

@@ -10,6 +10,20 @@ type builder struct {
 	d    Dialect
 	buf  []byte
 	args []any
+	qual string // when set, column references are qualified with it
+}
+
+// col appends a column reference, qualified when the builder says so.
+func (b *builder) col(f *meta.Field) *builder {
+	if b.qual != "" {
+		b.ident(b.qual).sql(".")
+	}
+	return b.ident(f.Column)
+}
+
+// qcol appends table.column.
+func (b *builder) qcol(table, column string) *builder {
+	return b.ident(table).sql(".").ident(column)
 }
 
 func (b *builder) sql(s string) *builder {
@@ -35,7 +49,7 @@ func (b *builder) columns(fields []*meta.Field) *builder {
 		if i > 0 {
 			b.sql(", ")
 		}
-		b.ident(f.Column)
+		b.col(f)
 	}
 	return b
 }

@@ -16,6 +16,7 @@ import (
 type chunk struct {
 	batch *backend.Batch
 	rows  []backend.Row
+	links []backend.Link
 }
 
 // Flush executes the plan: one statement per chunk, all of them atomically.
@@ -23,10 +24,21 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 	var chunks []chunk
 	n := 0
 	for _, bt := range p.Batches {
+		if bt.Kind == backend.PivotInsert || bt.Kind == backend.PivotDelete {
+			size := b.d.MaxParams() / 2
+			if s.Env != nil && s.Env.BatchSize > 0 {
+				size = min(size, s.Env.BatchSize)
+			}
+			for links := range slices.Chunk(bt.Links, size) {
+				chunks = append(chunks, chunk{batch: bt, links: links})
+				n++
+			}
+			continue
+		}
 		for _, rows := range b.split(s.Env, bt) {
-			chunks = append(chunks, chunk{bt, rows})
+			chunks = append(chunks, chunk{batch: bt, rows: rows})
 			n += b.statements(bt, rows)
-			if bt.Kind != backend.Insert && bt.Entity.Version != nil && len(rows) > 1 {
+			if bt.Kind != backend.Insert && !bt.Fixup && bt.Entity.Version != nil && len(rows) > 1 {
 				// A stale row makes the statement fail after it wrote the
 				// others: it needs a transaction to roll them back.
 				n = max(n, 2)
@@ -43,6 +55,8 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 				err = b.update(ctx, s, c, ch)
 			case backend.Delete:
 				err = b.delete(ctx, s, c, ch)
+			case backend.PivotInsert, backend.PivotDelete:
+				err = b.pivot(ctx, s, c, ch)
 			}
 			if err != nil {
 				return err
@@ -153,7 +167,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	bt, m := ch.batch, ch.batch.Entity
 	if (len(bt.Fields) == 0 || (bt.Generated && !b.d.Has(Returning))) && len(ch.rows) > 1 {
 		for _, r := range ch.rows {
-			if err := b.insert(ctx, s, c, chunk{bt, []backend.Row{r}}); err != nil {
+			if err := b.insert(ctx, s, c, chunk{batch: bt, rows: []backend.Row{r}}); err != nil {
 				return err
 			}
 		}
@@ -178,9 +192,12 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 			if j > 0 {
 				sb.sql(", ")
 			}
-			v, err := f.Value(r.Ptr)
-			if err != nil {
-				return fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+			var v any
+			if r.Null == nil || !r.Null.Has(f.Pos) {
+				var err error
+				if v, err = f.Value(r.Ptr); err != nil {
+					return fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+				}
 			}
 			sb.arg(v, f)
 		}
@@ -228,7 +245,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 
 func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
-	versioned := m.Version != nil
+	versioned := m.Version != nil && !bt.Fixup
 	sb := &builder{d: b.d}
 	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
 	first := true
@@ -283,7 +300,7 @@ func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	if err := b.keysWhere(sb, m, ch.rows, versioned); err != nil {
 		return err
 	}
-	return b.execRows(ctx, s, c, sb, "update", m, ch.rows)
+	return b.execRows(ctx, s, c, sb, "update", m, ch.rows, versioned)
 }
 
 // updateFrom updates many rows with one statement that joins their new
@@ -297,7 +314,7 @@ func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk)
 // A column only some rows change carries a flag saying which.
 func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
-	versioned := m.Version != nil
+	versioned := m.Version != nil && !bt.Fixup
 	const alias = "orm_v"
 	vcol := func(sb *builder, n int) {
 		sb.ident(alias).sql(".").ident("column" + strconv.Itoa(n))
@@ -405,7 +422,7 @@ func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch ch
 		sb.sql(" AND ").ident(m.Table).sql(".").ident(m.Version.Column).sql(" = ")
 		vcol(sb, versionCol)
 	}
-	return b.execRows(ctx, s, c, sb, "update", m, ch.rows)
+	return b.execRows(ctx, s, c, sb, "update", m, ch.rows, versioned)
 }
 
 func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
@@ -416,17 +433,17 @@ func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	if err := b.keysWhere(sb, m, ch.rows, versioned); err != nil {
 		return err
 	}
-	return b.execRows(ctx, s, c, sb, "delete", m, ch.rows)
+	return b.execRows(ctx, s, c, sb, "delete", m, ch.rows, versioned)
 }
 
 // execRows runs an UPDATE or DELETE of rows; for a versioned entity, fewer
 // rows affected than sent means a stale row.
-func (b *Backend) execRows(ctx context.Context, s backend.Scope, c conn, sb *builder, op string, m *meta.Entity, rows []backend.Row) error {
+func (b *Backend) execRows(ctx context.Context, s backend.Scope, c conn, sb *builder, op string, m *meta.Entity, rows []backend.Row, versioned bool) error {
 	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
 	if err != nil {
 		return failed(op, m, err)
 	}
-	if m.Version != nil && n != int64(len(rows)) {
+	if versioned && n != int64(len(rows)) {
 		return &staleError{m, rows}
 	}
 	return nil
@@ -461,6 +478,47 @@ func (b *Backend) keysWhere(sb *builder, m *meta.Entity, rows []backend.Row, ver
 		if err := b.keyCond(sb, m, r.Key, versioned); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// pivot inserts or deletes the pivot rows of a chunk of links.
+func (b *Backend) pivot(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+	rel := ch.batch.Rel
+	opk, tpk := rel.Owner.PK[0], rel.Target.PK[0]
+	sb := &builder{d: b.d, args: make([]any, 0, 2*len(ch.links))}
+	insert := ch.batch.Kind == backend.PivotInsert
+	if insert {
+		sb.sql("INSERT INTO ").ident(rel.Pivot).sql(" (").ident(rel.JoinColumn).sql(", ").
+			ident(rel.InverseJoinColumn).sql(") VALUES ")
+	} else {
+		sb.sql("DELETE FROM ").ident(rel.Pivot).sql(" WHERE ")
+	}
+	for i, l := range ch.links {
+		ov, err := opk.Value(l.Owner)
+		if err != nil {
+			return err
+		}
+		tv, err := tpk.Value(l.Target)
+		if err != nil {
+			return err
+		}
+		switch {
+		case insert && i > 0:
+			sb.sql(", ")
+		case !insert && i > 0:
+			sb.sql(" OR ")
+		}
+		if insert {
+			sb.sql("(").arg(ov, opk).sql(", ").arg(tv, tpk).sql(")")
+		} else {
+			sb.sql("(").ident(rel.JoinColumn).sql(" = ").arg(ov, opk).sql(" AND ").
+				ident(rel.InverseJoinColumn).sql(" = ").arg(tv, tpk).sql(")")
+		}
+	}
+	_, err := b.exec(ctx, s, c, sb.String(), sb.args)
+	if err != nil {
+		return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", map[bool]string{true: "insert", false: "delete"}[insert], rel.Owner.Name, rel.Name, err)
 	}
 	return nil
 }

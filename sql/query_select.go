@@ -10,11 +10,56 @@ import (
 )
 
 // Select runs q and hydrates each row into a new entity.
-func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer) error) error {
+func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	sb := &builder{d: b.d}
-	sb.sql("SELECT ").columns(m.Fields).sql(" FROM ").ident(m.Table)
-	if err := b.where(sb, q.Where); err != nil {
+	joins := q.Via != nil
+	for _, o := range q.Order {
+		joins = joins || len(o.Path) > 0
+	}
+	if joins {
+		sb.qual = m.Table
+	}
+	sb.sql("SELECT ").columns(m.Fields)
+	if q.Via != nil {
+		sb.sql(", ").qcol(q.Via.Rel.Pivot, q.Via.Rel.JoinColumn)
+	}
+	sb.sql(" FROM ").ident(m.Table)
+	if v := q.Via; v != nil {
+		sb.sql(" JOIN ").ident(v.Rel.Pivot).sql(" ON ").qcol(v.Rel.Pivot, v.Rel.InverseJoinColumn).
+			sql(" = ").qcol(m.Table, m.PK[0].Column)
+	}
+	// Order by fields of to-one relations: one LEFT JOIN per path step.
+	aliases := make([]string, len(q.Order))
+	for i, o := range q.Order {
+		from := m.Table
+		for j, rel := range o.Path {
+			alias := fmt.Sprintf("orm_o%d_%d", i, j)
+			sb.sql(" LEFT JOIN ").ident(rel.Target.Table).sql(" AS ").ident(alias).sql(" ON ").
+				qcol(alias, rel.Target.PK[0].Column).sql(" = ").qcol(from, rel.Field.Column)
+			from = alias
+		}
+		aliases[i] = from
+	}
+	where := q.Where
+	if v := q.Via; v != nil {
+		sb.sql(" WHERE ").qcol(v.Rel.Pivot, v.Rel.JoinColumn).sql(" IN (")
+		for i, o := range v.Owners {
+			if i > 0 {
+				sb.sql(", ")
+			}
+			sb.arg(o, nil)
+		}
+		sb.sql(")")
+		if q.Where != nil {
+			sb.sql(" AND ")
+			if err := b.cond(sb, q.Where); err != nil {
+				return err
+			}
+		}
+		where = nil
+	}
+	if err := b.where(sb, where); err != nil {
 		return err
 	}
 	for i, o := range q.Order {
@@ -23,7 +68,11 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 		} else {
 			sb.sql(", ")
 		}
-		sb.ident(o.Field.Column)
+		if joins {
+			sb.qcol(aliases[i], o.Field.Column)
+		} else {
+			sb.ident(o.Field.Column)
+		}
 		if o.Desc {
 			sb.sql(" DESC")
 		}
@@ -31,8 +80,12 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 	if q.Limit > 0 || q.Offset > 0 {
 		sb.sql(" ").sql(b.d.Paging(q.Limit, q.Offset))
 	}
-	vals := make([]any, len(m.Fields))
-	dest := make([]any, len(m.Fields))
+	n := len(m.Fields)
+	if q.Via != nil {
+		n++
+	}
+	vals := make([]any, n)
+	dest := make([]any, n)
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
@@ -43,7 +96,11 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 				return fmt.Errorf("orm: reading %s.%s (column %s): %w", m.Name, f.Name, f.Column, err)
 			}
 		}
-		return each(p)
+		var link any
+		if q.Via != nil {
+			link = vals[n-1]
+		}
+		return each(p, link)
 	})
 }
 
@@ -76,9 +133,9 @@ var cmpOps = map[backend.Op]string{
 func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 	switch c.Op {
 	case backend.OpEq, backend.OpNe, backend.OpGt, backend.OpGte, backend.OpLt, backend.OpLte, backend.OpLike:
-		sb.ident(c.Field.Column).sql(cmpOps[c.Op]).arg(c.Value, c.Field)
+		sb.col(c.Field).sql(cmpOps[c.Op]).arg(c.Value, c.Field)
 	case backend.OpIsNull:
-		sb.ident(c.Field.Column).sql(" IS NULL")
+		sb.col(c.Field).sql(" IS NULL")
 	case backend.OpIn, backend.OpNotIn:
 		if len(c.Values) == 0 {
 			if c.Op == backend.OpIn {
@@ -88,7 +145,7 @@ func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 			}
 			return nil
 		}
-		sb.ident(c.Field.Column)
+		sb.col(c.Field)
 		if c.Op == backend.OpNotIn {
 			sb.sql(" NOT")
 		}
@@ -141,9 +198,47 @@ func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 			sb.buf = append(sb.buf, c.Raw[i])
 		}
 		sb.sql(")")
+	case backend.OpPath:
+		return b.pathCond(sb, c)
 	default:
 		return fmt.Errorf("orm: %s: unsupported condition %d", b.d.Name(), c.Op)
 	}
+	return nil
+}
+
+// pathCond appends a condition on related entities as a subquery:
+//
+//	Ref:        "fk" IN (SELECT "id" FROM "target" WHERE …)
+//	one-to-many: "id" IN (SELECT "fk" FROM "child" WHERE …)
+//	m2m:        "id" IN (SELECT "pivot"."owner_id" FROM "pivot" JOIN "target" ON … WHERE …)
+func (b *Backend) pathCond(sb *builder, c *backend.Cond) error {
+	rel, outer := c.Rel, sb.qual
+	inner := &builder{d: b.d, buf: sb.buf, args: sb.args, qual: rel.Target.Table}
+	owner := func(f *meta.Field) {
+		if outer != "" {
+			inner.ident(outer).sql(".")
+		}
+		inner.ident(f.Column)
+	}
+	switch rel.Kind {
+	case meta.RelRef:
+		owner(rel.Field)
+		inner.sql(" IN (SELECT ").qcol(rel.Target.Table, rel.Target.PK[0].Column).sql(" FROM ").ident(rel.Target.Table)
+	case meta.RelHasMany:
+		owner(rel.Owner.PK[0])
+		inner.sql(" IN (SELECT ").qcol(rel.Target.Table, rel.Inverse.Field.Column).sql(" FROM ").ident(rel.Target.Table)
+	case meta.RelManyToMany:
+		owner(rel.Owner.PK[0])
+		inner.sql(" IN (SELECT ").qcol(rel.Pivot, rel.JoinColumn).sql(" FROM ").ident(rel.Pivot).
+			sql(" JOIN ").ident(rel.Target.Table).sql(" ON ").qcol(rel.Target.Table, rel.Target.PK[0].Column).
+			sql(" = ").qcol(rel.Pivot, rel.InverseJoinColumn)
+	}
+	inner.sql(" WHERE ")
+	if err := b.cond(inner, c.Conds[0]); err != nil {
+		return err
+	}
+	inner.sql(")")
+	sb.buf, sb.args = inner.buf, inner.args
 	return nil
 }
 

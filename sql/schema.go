@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -20,16 +21,32 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 	return nil
 }
 
-// DropSchema drops each entity's table if it exists, in reverse order.
+// DropSchema drops each entity's table and pivot tables if they exist,
+// pivots first, then tables in reverse order, in one transaction with
+// foreign keys checked at its end where the dialect can defer them.
 func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
-	for _, m := range slices.Backward(es) {
-		sb := &builder{d: b.d}
-		sb.sql("DROP TABLE IF EXISTS ").ident(m.Table)
-		if _, err := b.exec(ctx, s, b.db, sb.String(), nil); err != nil {
-			return failed("drop table for", m, err)
+	var stmts []string
+	if d, ok := b.d.(interface{ DeferConstraints() string }); ok {
+		stmts = append(stmts, d.DeferConstraints())
+	}
+	for _, m := range es {
+		for _, rel := range m.Collections {
+			if rel.Kind == meta.RelManyToMany && rel.Owning() {
+				stmts = append(stmts, (&builder{d: b.d}).sql("DROP TABLE IF EXISTS ").ident(rel.Pivot).String())
+			}
 		}
 	}
-	return nil
+	for _, m := range slices.Backward(es) {
+		stmts = append(stmts, (&builder{d: b.d}).sql("DROP TABLE IF EXISTS ").ident(m.Table).String())
+	}
+	return b.atomic(ctx, s, len(stmts), func(c conn) error {
+		for _, stmt := range stmts {
+			if _, err := b.exec(ctx, s, c, stmt, nil); err != nil {
+				return fmt.Errorf("orm: drop schema: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // tableDDL returns the CREATE TABLE and CREATE INDEX statements of m.
@@ -52,12 +69,21 @@ func (b *Backend) tableDDL(m *meta.Entity) []string {
 		if f.Unique && f.UniqueName == "" {
 			sb.sql(" UNIQUE")
 		}
+		if f.Kind == meta.KindRef {
+			t := f.Rel.Target
+			sb.sql(" REFERENCES ").ident(t.Table).sql(" (").ident(t.PK[0].Column).sql(")")
+		}
 	}
 	if m.Auto == nil {
 		sb.sql(", PRIMARY KEY (").columns(m.PK).sql(")")
 	}
 	sb.sql(")")
 	stmts := []string{sb.String()}
+	for _, rel := range m.Collections {
+		if rel.Kind == meta.RelManyToMany && rel.Owning() {
+			stmts = append(stmts, b.pivotDDL(rel)...)
+		}
+	}
 	for _, ix := range indexes(m) {
 		sb := &builder{d: b.d}
 		sb.sql("CREATE ")
@@ -72,6 +98,26 @@ func (b *Backend) tableDDL(m *meta.Entity) []string {
 		stmts = append(stmts, sb.String())
 	}
 	return stmts
+}
+
+// pivotDDL creates the pivot table of a many-to-many relation: both keys,
+// together the primary key, each a foreign key whose rows go with it.
+func (b *Backend) pivotDDL(rel *meta.Relation) []string {
+	o, t := rel.Owner, rel.Target
+	sb := &builder{d: b.d}
+	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(rel.Pivot).sql(" (").
+		ident(rel.JoinColumn).sql(" ").sql(b.d.ColumnType(o.PK[0])).sql(" NOT NULL REFERENCES ").
+		ident(o.Table).sql(" (").ident(o.PK[0].Column).sql(") ON DELETE CASCADE, ").
+		ident(rel.InverseJoinColumn).sql(" ").sql(b.d.ColumnType(t.PK[0])).sql(" NOT NULL REFERENCES ").
+		ident(t.Table).sql(" (").ident(t.PK[0].Column).sql(") ON DELETE CASCADE, PRIMARY KEY (").
+		ident(rel.JoinColumn).sql(", ").ident(rel.InverseJoinColumn).sql("))")
+	ix := &builder{d: b.d}
+	ix.sql("CREATE INDEX ")
+	if b.d.Has(IfNotExistsIndex) {
+		ix.sql("IF NOT EXISTS ")
+	}
+	ix.ident("idx_"+rel.Pivot+"_"+rel.InverseJoinColumn).sql(" ON ").ident(rel.Pivot).sql(" (").ident(rel.InverseJoinColumn).sql(")")
+	return []string{sb.String(), ix.String()}
 }
 
 type index struct {
@@ -94,7 +140,7 @@ func indexes(m *meta.Entity) []index {
 	}
 	for _, f := range m.Fields {
 		switch {
-		case f.IndexName == "-":
+		case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == ""):
 			add("idx_"+m.Table+"_"+f.Column, false, f)
 		case f.IndexName != "":
 			add(f.IndexName, false, f)

@@ -17,8 +17,9 @@ import (
 // Backend is implemented by every database backend.
 type Backend interface {
 	// Select runs q and calls each with every row, hydrated into a new
-	// entity. An error from each stops the query and is returned.
-	Select(ctx context.Context, s Scope, q *Query, each func(p unsafe.Pointer) error) error
+	// entity, and, for a query through a pivot (q.Via), the owner key the
+	// row is linked to. An error from each stops the query and is returned.
+	Select(ctx context.Context, s Scope, q *Query, each func(p unsafe.Pointer, link any) error) error
 	// Count returns the number of rows q matches, ignoring its order and paging.
 	Count(ctx context.Context, s Scope, q *Query) (int64, error)
 	// Flush executes the plan's batches in order, atomically: all or nothing.
@@ -68,10 +69,22 @@ type Query struct {
 	Order  []Order
 	Limit  int // 0 = no limit
 	Offset int
+	// Via, when set, reads the entities linked through a many-to-many pivot
+	// to any of Via.Owners.
+	Via *Via
 }
 
-// Order is one ORDER BY term.
+// Via is a many-to-many read: the rows of Query.Entity whose key stands in
+// Rel's pivot beside one of the Owners' keys.
+type Via struct {
+	Rel    *meta.Relation // Query.Entity is Rel.Target
+	Owners []any          // owner keys, as driver values
+}
+
+// Order is one ORDER BY term: Field of the entity Path leads to (through
+// to-one relations), or of the queried entity when Path is empty.
 type Order struct {
+	Path  []*meta.Relation
 	Field *meta.Field
 	Desc  bool
 }
@@ -95,6 +108,9 @@ const (
 	OpOr
 	OpNot
 	OpRaw
+	// OpPath holds where the related entities of Rel match Conds[0]: the
+	// target of a Ref matches, or any member of a Collection does.
+	OpPath
 )
 
 // Cond is a resolved filter: field names checked against the metadata and
@@ -106,6 +122,7 @@ type Cond struct {
 	Values []any       // OpIn, OpNotIn, OpRaw arguments
 	Conds  []*Cond     // OpAnd, OpOr, OpNot
 	Raw    string      // OpRaw, with ? placeholders
+	Rel    *meta.Relation
 }
 
 // Kind is what a batch does.
@@ -116,6 +133,8 @@ const (
 	Insert Kind = iota + 1
 	Update
 	Delete
+	PivotInsert // Rel's pivot rows for Links
+	PivotDelete
 )
 
 // Plan is the ordered list of batches one flush sends.
@@ -135,6 +154,18 @@ type Batch struct {
 	// Generated is set on an Insert whose keys the database generates: the
 	// backend stores each row's new key into Entity.Auto.
 	Generated bool
+	// Fixup marks an Update that fills in foreign keys an Insert of the same
+	// flush left NULL to break a cycle: it checks and bumps no version.
+	Fixup bool
+	// Rel and Links are the pivot rows of a PivotInsert or PivotDelete.
+	Rel   *meta.Relation
+	Links []Link
+}
+
+// Link is one pivot row: an owner and a target entity, whose keys are read
+// when the statement is built.
+type Link struct {
+	Owner, Target unsafe.Pointer
 }
 
 // Row is one entity of a batch.
@@ -146,6 +177,9 @@ type Row struct {
 	// Changed marks, for an Update, which of the entity's fields changed,
 	// by Field.Pos.
 	Changed Mask
+	// Null marks, for an Insert, the foreign keys written as NULL because a
+	// Fixup Update sets them once their targets exist.
+	Null Mask
 }
 
 // Mask is a set of field positions.

@@ -25,6 +25,7 @@ const (
 	KindTime
 	KindScanner // sql.Scanner + driver.Valuer, including sql.Null*
 	KindJSON    // any type, stored as JSON text
+	KindRef     // orm.Ref[T]: the target's key
 )
 
 var (
@@ -48,7 +49,8 @@ type Field struct {
 	Unique     bool
 	UniqueName string // composite unique index name, from unique:name
 	IndexName  string // index name, from index or index:name
-	Pos        int    // position in Entity.Fields
+	Rel        *Relation // KindRef: the relation
+	Pos        int       // position in Entity.Fields
 	Index      []int  // reflect index path
 	Offset     uintptr
 
@@ -57,12 +59,27 @@ type Field struct {
 	signed   bool
 }
 
-func newField(entity string, sf reflect.StructField, tag string) (*Field, error) {
+// newField builds the field sf maps to, or, for a Collection, the relation.
+func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*Field, *Relation, error) {
 	f := &Field{Name: sf.Name, Column: SnakeCase(sf.Name), Type: sf.Type}
 	bad := func(format string, args ...any) error {
 		return &Error{Entity: entity, Field: sf.Name, Reason: fmt.Sprintf(format, args...)}
 	}
-	var json bool
+	var json, columnSet bool
+	var rel *Relation
+	relKind, target := RelNone, reflect.Type(nil)
+	if probe != nil {
+		relKind, target = probe(sf.Type)
+	}
+	if relKind != RelNone {
+		rel = &Relation{Kind: relKind, Name: sf.Name, targetType: target}
+	}
+	relOpt := func(key string) error {
+		if rel == nil {
+			return bad("option %q applies only to Ref and Collection fields", key)
+		}
+		return nil
+	}
 	if tag != "" {
 		for opt := range strings.SplitSeq(tag, ",") {
 			key, val, hasVal := strings.Cut(strings.TrimSpace(opt), ":")
@@ -71,9 +88,51 @@ func newField(entity string, sf reflect.StructField, tag string) (*Field, error)
 				f.PK = true
 			case "column":
 				if val == "" {
-					return nil, bad(`malformed tag %q: column needs a name, as in orm:"column:name"`, tag)
+					return nil, nil, bad(`malformed tag %q: column needs a name, as in orm:"column:name"`, tag)
 				}
-				f.Column = val
+				f.Column, columnSet = val, true
+			case "mappedBy", "pivot", "joinColumn", "inverseJoinColumn":
+				if err := relOpt(key); err != nil {
+					return nil, nil, err
+				}
+				if val == "" {
+					return nil, nil, bad("malformed tag %q: %s needs a value", tag, key)
+				}
+				switch key {
+				case "mappedBy":
+					rel.MappedBy = val
+				case "pivot":
+					rel.Pivot = val
+				case "joinColumn":
+					rel.JoinColumn = val
+				default:
+					rel.InverseJoinColumn = val
+				}
+			case "m2m":
+				if err := relOpt(key); err != nil {
+					return nil, nil, err
+				}
+				if rel.Kind == RelCollection {
+					rel.Kind = RelManyToMany
+				}
+			case "cascade":
+				if err := relOpt(key); err != nil {
+					return nil, nil, err
+				}
+				if val != "remove" {
+					return nil, nil, bad(`malformed tag %q: cascade takes "remove"`, tag)
+				}
+				rel.CascadeRemove = true
+			case "orphanRemoval":
+				if err := relOpt(key); err != nil {
+					return nil, nil, err
+				}
+				rel.OrphanRemoval = true
+			case "required":
+				if err := relOpt(key); err != nil {
+					return nil, nil, err
+				}
+				rel.Required = true
 			case "unique":
 				f.Unique, f.UniqueName = true, val
 			case "index":
@@ -88,14 +147,17 @@ func newField(entity string, sf reflect.StructField, tag string) (*Field, error)
 			case "null":
 				f.Nullable = true
 			case "":
-				return nil, bad("malformed tag %q: empty option", tag)
+				return nil, nil, bad("malformed tag %q: empty option", tag)
 			default:
-				return nil, bad("malformed tag %q: unknown option %q", tag, key)
+				return nil, nil, bad("malformed tag %q: unknown option %q", tag, key)
 			}
-			if hasVal && key != "column" && key != "unique" && key != "index" {
-				return nil, bad("malformed tag %q: option %q takes no value", tag, key)
+			if hasVal && !valued[key] {
+				return nil, nil, bad("malformed tag %q: option %q takes no value", tag, key)
 			}
 		}
+	}
+	if rel != nil {
+		return refField(f, rel, columnSet, bad)
 	}
 	t := sf.Type
 	if json {
@@ -107,7 +169,7 @@ func newField(entity string, sf reflect.StructField, tag string) (*Field, error)
 		f.Elem = t
 		f.Kind = classify(t)
 		if f.Kind == kindNone {
-			return nil, bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, sf.Type)
+			return nil, nil, bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, sf.Type)
 		}
 	}
 	f.size = f.Elem.Size()
@@ -119,8 +181,12 @@ func newField(entity string, sf reflect.StructField, tag string) (*Field, error)
 	if f.Ptr || f.Kind == KindBytes || (f.Elem.PkgPath() == "database/sql" && strings.HasPrefix(f.Elem.Name(), "Null")) {
 		f.Nullable = true
 	}
-	return f, nil
+	return f, nil, nil
 }
+
+// valued are the tag options that take a value.
+var valued = map[string]bool{"column": true, "unique": true, "index": true, "mappedBy": true,
+	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true}
 
 func classify(t reflect.Type) Kind {
 	if t == timeType {
@@ -165,7 +231,9 @@ func hasPointers(t reflect.Type) bool {
 }
 
 // deep reports whether a snapshot of the field needs more than a shallow copy.
-func (f *Field) deep() bool { return f.Ptr || f.Kind == KindBytes || f.Kind == KindJSON }
+func (f *Field) deep() bool {
+	return f.Ptr || f.Kind == KindBytes || f.Kind == KindJSON || f.Kind == KindRef
+}
 
 // Addr returns the address of the field in the entity at p.
 func (f *Field) Addr(p unsafe.Pointer) unsafe.Pointer { return unsafe.Add(p, f.Offset) }
@@ -179,6 +247,9 @@ func (f *Field) Get(p unsafe.Pointer) any {
 func (f *Field) IsZero(p unsafe.Pointer) bool {
 	a := f.Addr(p)
 	switch {
+	case f.Kind == KindRef:
+		d := (*RefData)(a)
+		return d.Ptr == nil && d.ID == nil
 	case f.Ptr:
 		return *(*unsafe.Pointer)(a) == nil
 	case f.Kind == KindInt || f.Kind == KindUint:
@@ -203,6 +274,9 @@ func (f *Field) SetInt(p unsafe.Pointer, n int64) { writeInt(f.Addr(p), f.size, 
 // Equal reports whether the field holds the same value in entities a and b.
 func (f *Field) Equal(a, b unsafe.Pointer) bool {
 	pa, pb := f.Addr(a), f.Addr(b)
+	if f.Kind == KindRef {
+		return f.refEqual((*RefData)(pa), (*RefData)(pb))
+	}
 	if f.Ptr {
 		pa, pb = *(*unsafe.Pointer)(pa), *(*unsafe.Pointer)(pb)
 		if pa == nil || pb == nil {
@@ -253,6 +327,10 @@ func driverEqual(x, y any) bool {
 // clone deep-copies the field at address src into address dst, after a
 // shallow copy of the whole struct.
 func (f *Field) clone(dst, src unsafe.Pointer) {
+	if f.Kind == KindRef {
+		f.refClone((*RefData)(dst), (*RefData)(src))
+		return
+	}
 	if f.Kind == KindJSON {
 		c := reflect.New(f.Type)
 		if s, err := f.elemValue(src); err == nil {
@@ -327,6 +405,9 @@ func writeInt(p unsafe.Pointer, size uintptr, n int64) {
 // StorageKind is the kind of value the field's column stores: the field's
 // own kind, or for a Scanner type the kind its Value method produces.
 func (f *Field) StorageKind() Kind {
+	if f.Kind == KindRef {
+		return f.Rel.Target.PK[0].StorageKind()
+	}
 	if f.Kind != KindScanner {
 		return f.Kind
 	}

@@ -5,9 +5,11 @@
 package meta
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -40,6 +42,10 @@ type Entity struct {
 	PK      []*Field // primary key columns, in key order
 	Auto    *Field   // the database-generated key, if any
 	Version *Field   // the optimistic-lock column, if any
+	// Relations are the entity's Ref and Collection fields; Collections
+	// the Collection ones, which are not columns.
+	Relations   []*Relation
+	Collections []*Relation
 	Hooks   uint8
 	ID      int // position in the registry
 
@@ -163,7 +169,7 @@ func (e *Error) Error() string {
 
 // Build validates and builds the metadata of the given entities, each a
 // pointer to a struct (or a struct value).
-func Build(entities []any) (*Registry, error) {
+func Build(entities []any, probe Probe) (*Registry, error) {
 	r := &Registry{byType: map[reflect.Type]*Entity{}}
 	for _, v := range entities {
 		t := reflect.TypeOf(v)
@@ -179,7 +185,7 @@ func Build(entities []any) (*Registry, error) {
 		if r.byType[t] != nil {
 			return nil, &Error{Entity: t.Name(), Reason: "registered twice"}
 		}
-		e, err := build(t)
+		e, err := build(t, probe)
 		if err != nil {
 			return nil, err
 		}
@@ -194,10 +200,13 @@ func Build(entities []any) (*Registry, error) {
 		}
 		tables[strings.ToLower(e.Table)] = e
 	}
+	if err := r.resolve(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
-func build(t reflect.Type) (*Entity, error) {
+func build(t reflect.Type, probe Probe) (*Entity, error) {
 	name := t.Name()
 	if name == "" {
 		return nil, &Error{Entity: t.String(), Reason: "anonymous struct types cannot be entities"}
@@ -220,7 +229,7 @@ func build(t reflect.Type) (*Entity, error) {
 			e.Hooks |= flag
 		}
 	}
-	if err := e.addFields(t, nil, 0); err != nil {
+	if err := e.addFields(t, nil, 0, probe); err != nil {
 		return nil, err
 	}
 	if len(e.Fields) == 0 {
@@ -251,7 +260,15 @@ func build(t reflect.Type) (*Entity, error) {
 			e.deep = append(e.deep, f)
 		}
 	}
-	e.flat = flatSpans(t.Size(), e.deep)
+	var skip []span // deep fields and collections: compared their own way
+	for _, f := range e.deep {
+		skip = append(skip, span{f.Offset, f.Offset + f.Type.Size()})
+	}
+	for _, rel := range e.Collections {
+		skip = append(skip, span{rel.Offset, rel.Offset + t.FieldByIndex(rel.Index).Type.Size()})
+	}
+	slices.SortFunc(skip, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	e.flat = flatSpans(t.Size(), skip)
 	if len(e.PK) == 0 {
 		for _, n := range []string{"ID", "Id"} {
 			if f := e.byName[n]; f != nil {
@@ -284,7 +301,7 @@ func build(t reflect.Type) (*Entity, error) {
 	return e, nil
 }
 
-func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr) error {
+func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Probe) error {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		tag, tagged := sf.Tag.Lookup("orm")
@@ -298,7 +315,7 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr) error {
 				return &Error{Entity: e.Name, Field: sf.Name, Reason: "embedded struct pointers are not supported; embed the struct by value"}
 			}
 			if ft.Kind() == reflect.Struct && classify(ft) == kindNone {
-				if err := e.addFields(ft, idx, offset+sf.Offset); err != nil {
+				if err := e.addFields(ft, idx, offset+sf.Offset, probe); err != nil {
 					return err
 				}
 				continue
@@ -310,9 +327,17 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr) error {
 			}
 			continue
 		}
-		f, err := newField(e.Name, sf, tag)
+		f, rel, err := newField(e.Name, sf, tag, probe)
 		if err != nil {
 			return err
+		}
+		if rel != nil {
+			rel.Owner, rel.Index, rel.Offset = e, idx, offset+sf.Offset
+			e.Relations = append(e.Relations, rel)
+			if f == nil {
+				e.Collections = append(e.Collections, rel)
+				continue
+			}
 		}
 		f.Index = idx
 		f.Offset = offset + sf.Offset
@@ -322,15 +347,15 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr) error {
 }
 
 // flatSpans returns the byte ranges of a struct of the given size that lie
-// outside the deep fields.
-func flatSpans(size uintptr, deep []*Field) []span {
+// outside the skipped ranges, which are in offset order.
+func flatSpans(size uintptr, skip []span) []span {
 	var out []span
 	var at uintptr
-	for _, f := range deep { // deep fields are in offset order
-		if f.Offset > at {
-			out = append(out, span{at, f.Offset})
+	for _, s := range skip {
+		if s.from > at {
+			out = append(out, span{at, s.from})
 		}
-		at = f.Offset + f.Type.Size()
+		at = s.to
 	}
 	if size > at {
 		out = append(out, span{at, size})

@@ -21,6 +21,9 @@ var errNull = errors.New("NULL in a non-nullable field (make it a pointer)")
 // int64, float64, bool, string, []byte, time.Time (in UTC) or nil.
 func (f *Field) Value(p unsafe.Pointer) (any, error) {
 	a := f.Addr(p)
+	if f.Kind == KindRef {
+		return f.refValue((*RefData)(a))
+	}
 	if f.Ptr {
 		a = *(*unsafe.Pointer)(a)
 		if a == nil {
@@ -79,6 +82,9 @@ func (f *Field) elemValue(a unsafe.Pointer) (any, error) {
 // database, converting between the driver's representation and the Go type.
 func (f *Field) Store(p unsafe.Pointer, v any) error {
 	a := f.Addr(p)
+	if f.Kind == KindRef {
+		return f.refStore((*RefData)(a), v)
+	}
 	if v == nil {
 		switch {
 		case f.Ptr:
@@ -370,6 +376,9 @@ func (f *Field) Bind(v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if f.Kind == KindRef {
+		return f.refBind(v)
+	}
 	if f.Ptr {
 		if rv := reflect.ValueOf(v); rv.Type() == f.Type {
 			if rv.IsNil() {
@@ -426,4 +435,25 @@ func assign(dst reflect.Value, v any) error {
 		return mismatch
 	}
 	return nil
+}
+
+// KeyOfValue returns the identity-map key of the entity whose single key
+// column holds the driver value v.
+func (e *Entity) KeyOfValue(v any) (Key, error) {
+	f := e.PK[0]
+	switch x := v.(type) {
+	case int64:
+		if f.Kind == KindInt || f.Kind == KindUint {
+			return Key{N: x}, nil
+		}
+	case string:
+		if f.Kind == KindString {
+			return Key{S: x}, nil
+		}
+	}
+	p := e.New()
+	if err := f.Store(p, v); err != nil {
+		return Key{}, err
+	}
+	return e.Key(p), nil
 }

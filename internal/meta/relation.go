@@ -1,0 +1,270 @@
+package meta
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+)
+
+// RelKind is the kind of a relation field.
+type RelKind uint8
+
+// The relation kinds.
+const (
+	RelNone       RelKind = iota
+	RelRef                // Ref[T]: many-to-one, a foreign-key column on the owner
+	RelCollection         // Collection[T] before its tags say which kind
+	RelHasMany            // Collection[T] mappedBy a Ref of T: one-to-many
+	RelManyToMany         // Collection[T] m2m: a pivot table
+)
+
+// Probe tells which relation kind a field type is (RelRef for Ref[T],
+// RelCollection for Collection[T]) and its target type T.
+type Probe func(t reflect.Type) (RelKind, reflect.Type)
+
+// Relation is a Ref or Collection field of an entity.
+type Relation struct {
+	Kind   RelKind
+	Name   string  // Go field name
+	Owner  *Entity // the entity holding the field
+	Target *Entity // T
+	Field  *Field  // RelRef: the foreign-key column
+	Index  []int
+	Offset uintptr // of the Ref or Collection in the owner
+	// MappedBy names the field of Target on the other side: the Ref of a
+	// one-to-many, the owning Collection of an inverse many-to-many.
+	MappedBy string
+	// Inverse is the relation MappedBy names.
+	Inverse *Relation
+	// Pivot table and its columns pointing at the owner and the target, for
+	// RelManyToMany (for an inverse one, the owning side's, swapped).
+	Pivot, JoinColumn, InverseJoinColumn string
+	CascadeRemove bool
+	OrphanRemoval bool
+	Required      bool // RelRef: NOT NULL
+
+	targetType reflect.Type
+}
+
+// Owning reports whether the relation's changes are written: Refs and
+// owning many-to-many collections.
+func (r *Relation) Owning() bool {
+	return r.Kind == RelRef || (r.Kind == RelManyToMany && r.MappedBy == "")
+}
+
+// RefData is the memory layout of orm.Ref[T], whatever T.
+type RefData struct {
+	ID  any            // the target's key when Ptr is nil; nil is NULL
+	Ptr unsafe.Pointer // the target entity, when known
+	S   unsafe.Pointer // the *orm.Session that hydrated or persisted it
+}
+
+// CollData is the memory layout of orm.Collection[T], whatever T.
+type CollData struct {
+	Items    []unsafe.Pointer // the members, when loaded
+	Unloaded bool             // hydrated but not loaded: Items says nothing
+	Owner    unsafe.Pointer   // the owning entity, once attached
+	Rel      *Relation        // once attached
+	S        unsafe.Pointer   // the *orm.Session it is attached to
+	Added    []unsafe.Pointer // added since the last load or flush
+	Removed  []unsafe.Pointer // removed since the last load or flush
+}
+
+// Ref returns the Ref at field f of the entity at p.
+func (f *Field) Ref(p unsafe.Pointer) *RefData { return (*RefData)(f.Addr(p)) }
+
+// Coll returns the Collection of relation r in the entity at p.
+func (r *Relation) Coll(p unsafe.Pointer) *CollData { return (*CollData)(unsafe.Add(p, r.Offset)) }
+
+// refField finishes a relation field: a Ref becomes a foreign-key column.
+func refField(f *Field, rel *Relation, columnSet bool, bad func(string, ...any) error) (*Field, *Relation, error) {
+	if rel.Kind == RelCollection {
+		if rel.MappedBy == "" {
+			return nil, nil, bad(`a Collection needs orm:"mappedBy:Field" (one-to-many) or orm:"m2m" (many-to-many)`)
+		}
+		rel.Kind = RelHasMany
+	}
+	if rel.Kind != RelRef {
+		if rel.Required {
+			return nil, nil, bad(`option "required" applies only to Ref fields`)
+		}
+		return nil, rel, nil
+	}
+	if rel.MappedBy != "" || rel.Pivot != "" || rel.JoinColumn != "" || rel.InverseJoinColumn != "" || rel.OrphanRemoval {
+		return nil, nil, bad("mappedBy, m2m, pivot, joinColumn, inverseJoinColumn and orphanRemoval apply only to Collection fields")
+	}
+	if f.PK || f.Version || f.Unique && f.UniqueName == "" {
+		return nil, nil, bad("a Ref cannot be a primary key, a version or unique")
+	}
+	if !columnSet {
+		f.Column += "_id"
+	}
+	f.Kind, f.Elem, f.Rel = KindRef, f.Type, rel
+	f.Nullable = !rel.Required
+	rel.Field = f
+	return f, rel, nil
+}
+
+// resolve links every relation to its target and inverse side.
+func (r *Registry) resolve() error {
+	for _, e := range r.List {
+		for _, rel := range e.Relations {
+			bad := func(format string, args ...any) error {
+				return &Error{Entity: e.Name, Field: rel.Name, Reason: fmt.Sprintf(format, args...)}
+			}
+			rel.Target = r.byType[rel.targetType]
+			if rel.Target == nil {
+				return bad("relation target %s is not a registered entity (add it to orm.Entities)", rel.targetType)
+			}
+			if len(rel.Target.PK) != 1 {
+				return bad("relations to %s are not supported: its key is composite", rel.Target.Name)
+			}
+			switch rel.Kind {
+			case RelHasMany:
+				inv := rel.Target.relation(rel.MappedBy)
+				if inv == nil || inv.Kind != RelRef || inv.targetType != e.Type {
+					return bad("mappedBy:%s: %s has no Ref[%s] field named %s", rel.MappedBy, rel.Target.Name, e.Name, rel.MappedBy)
+				}
+				rel.Inverse = inv
+			case RelManyToMany:
+				if len(e.PK) != 1 {
+					return bad("many-to-many relations from %s are not supported: its key is composite", e.Name)
+				}
+				if rel.MappedBy != "" {
+					continue // resolved below, once owning sides have names
+				}
+				if rel.Pivot == "" {
+					rel.Pivot = e.Table + "_" + SnakeCase(rel.Name)
+				}
+				if rel.JoinColumn == "" {
+					rel.JoinColumn = e.Table + "_id"
+				}
+				if rel.InverseJoinColumn == "" {
+					rel.InverseJoinColumn = rel.Target.Table + "_id"
+					if rel.InverseJoinColumn == rel.JoinColumn {
+						rel.InverseJoinColumn = SnakeCase(rel.Name) + "_id"
+					}
+				}
+			}
+		}
+	}
+	for _, e := range r.List {
+		for _, rel := range e.Relations {
+			if rel.Kind != RelManyToMany || rel.MappedBy == "" {
+				continue
+			}
+			inv := rel.Target.relation(rel.MappedBy)
+			if inv == nil || inv.Kind != RelManyToMany || inv.MappedBy != "" || inv.targetType != e.Type {
+				return &Error{Entity: e.Name, Field: rel.Name, Reason: fmt.Sprintf("mappedBy:%s: %s has no owning m2m Collection[%s] named %s", rel.MappedBy, rel.Target.Name, e.Name, rel.MappedBy)}
+			}
+			rel.Inverse = inv
+			rel.Pivot, rel.JoinColumn, rel.InverseJoinColumn = inv.Pivot, inv.InverseJoinColumn, inv.JoinColumn
+		}
+	}
+	return nil
+}
+
+func (e *Entity) relation(name string) *Relation {
+	for _, rel := range e.Relations {
+		if rel.Name == name {
+			return rel
+		}
+	}
+	return nil
+}
+
+// Relation returns the relation field called name, or nil.
+func (e *Entity) Relation(name string) *Relation { return e.relation(name) }
+
+// RefKey returns the key a Ref points at: known is false when it points at
+// a new entity whose key is not generated yet, null when it is NULL.
+func (f *Field) RefKey(d *RefData) (k Key, null, known bool) {
+	t := f.Rel.Target
+	if d.Ptr != nil {
+		if !t.HasKey(d.Ptr) {
+			return Key{}, false, false
+		}
+		return t.Key(d.Ptr), false, true
+	}
+	if d.ID == nil {
+		return Key{}, true, true
+	}
+	if k, ok := t.FastKey(d.ID); ok {
+		return k, false, true
+	}
+	p, err := t.KeyEntity(d.ID)
+	if err != nil {
+		return Key{S: fmt.Sprint(d.ID)}, false, true
+	}
+	return t.Key(p), false, true
+}
+
+func (f *Field) refValue(d *RefData) (any, error) {
+	pk := f.Rel.Target.PK[0]
+	if d.Ptr != nil {
+		return pk.Value(d.Ptr)
+	}
+	if d.ID == nil {
+		return nil, nil
+	}
+	return pk.Bind(d.ID)
+}
+
+// refStore sets the Ref from a foreign-key value read from the database.
+func (f *Field) refStore(d *RefData, v any) error {
+	d.Ptr = nil
+	if v == nil {
+		d.ID = nil
+		return nil
+	}
+	pk := f.Rel.Target.PK[0]
+	if n, ok := v.(int64); ok && pk.Type == int64Type {
+		d.ID = n
+		return nil
+	}
+	if s, ok := v.(string); ok && pk.Type == stringType {
+		d.ID = s
+		return nil
+	}
+	tmp := f.Rel.Target.New()
+	if err := pk.Store(tmp, v); err != nil {
+		return err
+	}
+	d.ID = pk.Get(tmp)
+	return nil
+}
+
+var (
+	int64Type  = reflect.TypeFor[int64]()
+	stringType = reflect.TypeFor[string]()
+)
+
+func (f *Field) refEqual(a, b *RefData) bool {
+	if a.Ptr != nil && a.Ptr == b.Ptr {
+		return true
+	}
+	ka, na, oka := f.RefKey(a)
+	kb, nb, okb := f.RefKey(b)
+	return oka && okb && na == nb && ka == kb
+}
+
+// refClone freezes the snapshot of a Ref to the key it points at.
+func (f *Field) refClone(dst, src *RefData) {
+	if src.Ptr != nil && f.Rel.Target.HasKey(src.Ptr) {
+		dst.ID, dst.Ptr = f.Rel.Target.PK[0].Get(src.Ptr), nil
+	}
+}
+
+// refBind converts a value compared with a Ref field: a pointer to the
+// target entity or a key of the target's key type.
+func (f *Field) refBind(v any) (any, error) {
+	t := f.Rel.Target
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && rv.Type().Elem() == t.Type {
+		if rv.IsNil() {
+			return nil, nil
+		}
+		return t.PK[0].Value(rv.UnsafePointer())
+	}
+	return t.PK[0].Bind(v)
+}

@@ -1,0 +1,198 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// populateChunk is the most keys one populate query carries in its IN list,
+// under every SQL database's bind-parameter limit.
+const populateChunk = 5000
+
+// checkPopulate reports a populate path that names no relation.
+func checkPopulate(m *meta.Entity, path string) error {
+	for seg := range strings.SplitSeq(path, ".") {
+		rel := m.Relation(seg)
+		if rel == nil {
+			return fmt.Errorf("orm: Populate(%q): %s has no Ref or Collection field %q", path, m.Name, seg)
+		}
+		m = rel.Target
+	}
+	return nil
+}
+
+// populate loads the relations each path names for the entities of type m
+// at ptrs, one query per path step.
+func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Pointer, paths []string) error {
+	for _, path := range paths {
+		if err := checkPopulate(m, path); err != nil {
+			return err
+		}
+		level, cur := ptrs, m
+		for seg := range strings.SplitSeq(path, ".") {
+			rel := cur.Relation(seg)
+			next, err := s.populateLevel(ctx, rel, level)
+			if err != nil {
+				return err
+			}
+			level, cur = next, rel.Target
+			if len(level) == 0 {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// populateRel loads one relation of the given owners.
+func (s *Session) populateRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) error {
+	_, err := s.populateLevel(ctx, rel, owners)
+	return err
+}
+
+// populateLevel loads relation rel of the owners and returns the entities it
+// leads to, each once.
+func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	if rel.Kind == meta.RelRef {
+		return s.populateRefs(ctx, rel, owners)
+	}
+	om := rel.Owner
+	byKey := map[meta.Key]unsafe.Pointer{}
+	var keys []any
+	for _, p := range owners {
+		c := rel.Coll(p)
+		if c.Rel == nil {
+			s.attach(om, p, false)
+		}
+		if !c.Unloaded {
+			continue
+		}
+		k := om.Key(p)
+		if byKey[k] == nil {
+			v, err := om.PK[0].Value(p)
+			if err != nil {
+				return nil, err
+			}
+			byKey[k] = p
+			keys = append(keys, v)
+		}
+	}
+	items := map[unsafe.Pointer][]unsafe.Pointer{}
+	for chunk := range slices.Chunk(keys, populateChunk) {
+		q := &backend.Query{Entity: rel.Target, Order: []backend.Order{{Field: rel.Target.PK[0]}}}
+		var each func(p unsafe.Pointer, link any) error
+		if rel.Kind == meta.RelHasMany {
+			inv := rel.Inverse.Field
+			q.Where = &backend.Cond{Op: backend.OpIn, Field: inv, Values: chunk}
+			each = func(p unsafe.Pointer, _ any) error {
+				if k, null, known := inv.RefKey(inv.Ref(p)); known && !null {
+					if o := byKey[k]; o != nil {
+						items[o] = append(items[o], p)
+					}
+				}
+				return nil
+			}
+		} else {
+			q.Via = &backend.Via{Rel: rel, Owners: chunk}
+			each = func(p unsafe.Pointer, link any) error {
+				k, err := om.KeyOfValue(link)
+				if err != nil {
+					return fmt.Errorf("orm: Populate %s.%s: %w", om.Name, rel.Name, err)
+				}
+				if o := byKey[k]; o != nil {
+					items[o] = append(items[o], p)
+				}
+				return nil
+			}
+		}
+		if err := s.load(ctx, q, each); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range byKey {
+		c := rel.Coll(o)
+		loaded := items[o]
+		merged := make([]unsafe.Pointer, 0, len(loaded)+len(c.Added))
+		for _, p := range loaded {
+			if !slices.Contains(c.Removed, p) {
+				merged = append(merged, p)
+			}
+		}
+		for _, p := range c.Added {
+			if !slices.Contains(merged, p) {
+				merged = append(merged, p)
+			}
+		}
+		c.Items, c.Unloaded = merged, false
+	}
+	var next []unsafe.Pointer
+	seen := map[unsafe.Pointer]bool{}
+	for _, p := range owners {
+		for _, item := range rel.Coll(p).Items {
+			if !seen[item] {
+				seen[item] = true
+				next = append(next, item)
+			}
+		}
+	}
+	return next, nil
+}
+
+// populateRefs points the owners' Refs at their targets, loading the
+// targets the Session does not manage with one query.
+func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	f, t := rel.Field, rel.Target
+	resolve := func() (missing []any, err error) {
+		seen := map[meta.Key]bool{}
+		for _, p := range owners {
+			d := f.Ref(p)
+			if d.Ptr != nil || d.ID == nil {
+				continue
+			}
+			k, _, _ := f.RefKey(d)
+			if es := s.lookup(t, k); es != nil && es.status == stManaged {
+				d.Ptr = es.ptr
+				continue
+			}
+			if !seen[k] {
+				seen[k] = true
+				v, err := t.PK[0].Bind(d.ID)
+				if err != nil {
+					return nil, fmt.Errorf("orm: Populate %s.%s: %w", rel.Owner.Name, rel.Name, err)
+				}
+				missing = append(missing, v)
+			}
+		}
+		return missing, nil
+	}
+	missing, err := resolve()
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		for chunk := range slices.Chunk(missing, populateChunk) {
+			q := &backend.Query{Entity: t, Where: &backend.Cond{Op: backend.OpIn, Field: t.PK[0], Values: chunk}}
+			if err := s.load(ctx, q, func(unsafe.Pointer, any) error { return nil }); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := resolve(); err != nil {
+			return nil, err
+		}
+	}
+	var next []unsafe.Pointer
+	seen := map[unsafe.Pointer]bool{}
+	for _, p := range owners {
+		if d := f.Ref(p); d.Ptr != nil && !seen[d.Ptr] {
+			seen[d.Ptr] = true
+			next = append(next, d.Ptr)
+		}
+	}
+	return next, nil
+}

@@ -1,0 +1,91 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Ref is a to-one relation (many-to-one or one-to-one) to an entity of type
+// T, held as a field of the owning entity. Its column is the field's
+// snake_case name plus "_id" (Owner → owner_id), holding T's key. The zero
+// Ref is NULL.
+//
+// A Ref holds the key and, once known, the entity itself. Refs hydrated or
+// persisted by a Session belong to it, so [Ref.Load] needs no Session.
+type Ref[T any] struct {
+	d meta.RefData
+}
+
+func (Ref[T]) refTarget() reflect.Type { return reflect.TypeFor[T]() }
+
+// RefTo returns a Ref to e (NULL when e is nil).
+func RefTo[T any](e *T) Ref[T] { return Ref[T]{d: meta.RefData{Ptr: unsafe.Pointer(e)}} }
+
+// Get returns the referenced entity, or nil when it is not loaded (or the
+// Ref is NULL). A Session sets it when it loads the Ref's owner while the
+// target is already managed, and when it loads the target through Load or
+// Populate.
+func (r Ref[T]) Get() *T { return (*T)(r.d.Ptr) }
+
+// Set points the Ref at e; nil makes it NULL.
+func (r *Ref[T]) Set(e *T) { r.d.Ptr, r.d.ID = unsafe.Pointer(e), nil }
+
+// IsNil reports whether the Ref is NULL.
+func (r Ref[T]) IsNil() bool { return r.d.Ptr == nil && r.d.ID == nil }
+
+// ID returns the referenced entity's key, or nil when the Ref is NULL or
+// points at an entity whose key is not known yet (a new entity before its
+// flush, or one never seen by a Session).
+func (r Ref[T]) ID() any {
+	if r.d.Ptr == nil {
+		return r.d.ID
+	}
+	if r.d.S != nil {
+		if m := (*Session)(r.d.S).db.reg.Lookup(reflect.TypeFor[T]()); m != nil && m.HasKey(r.d.Ptr) {
+			return m.KeyValue(r.d.Ptr)
+		}
+	}
+	return nil
+}
+
+// Load returns the referenced entity, loading it through the Session the Ref
+// belongs to: from the identity map when it is managed there (no query),
+// else with one SELECT. A NULL Ref loads nil.
+func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
+	if r.d.Ptr != nil || r.d.ID == nil {
+		return (*T)(r.d.Ptr), nil
+	}
+	if r.d.S == nil {
+		return nil, fmt.Errorf("orm: Ref[%s].Load: the Ref belongs to no Session; load its owner through a Session or use Repository.Get", reflect.TypeFor[T]().Name())
+	}
+	s := (*Session)(r.d.S)
+	m, err := s.db.entity(reflect.TypeFor[T]())
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.get(ctx, m, r.d.ID, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.d.Ptr = p
+	return (*T)(p), nil
+}
+
+// Ref returns a reference to the entity of type T with key id, without
+// loading it: set it on a Ref field to write the foreign key, or Load it.
+func (r *Repository[T]) Ref(id any) Ref[T] {
+	ref := Ref[T]{d: meta.RefData{ID: id, S: unsafe.Pointer(r.s)}}
+	if r.m != nil {
+		if p, err := r.m.KeyEntity(id); err == nil {
+			ref.d.ID = r.m.KeyValue(p)
+			if es := r.s.lookup(r.m, r.m.Key(p)); es != nil && es.status != stRemoved {
+				ref.d.Ptr = es.ptr
+			}
+		}
+	}
+	return ref
+}
