@@ -63,6 +63,30 @@ type (
 		Name string `orm:"unique,,index"`
 	}
 	SameTable struct{ ID int64 }
+	Orphan    struct {
+		ID     int64
+		Parent orm.Ref[NoKey]
+	}
+	BadMappedBy struct {
+		ID    int64
+		Items orm.Collection[Child] `orm:"mappedBy:Owner"`
+	}
+	Child struct {
+		ID     int64
+		Parent orm.Ref[BadMappedBy]
+	}
+	BareCollection struct {
+		ID    int64
+		Items orm.Collection[Child]
+	}
+	TaggedScalar struct {
+		ID   int64
+		Name string `orm:"mappedBy:X"`
+	}
+	RefOption struct {
+		ID     int64
+		Parent orm.Ref[Child] `orm:"orphanRemoval"`
+	}
 	FuncField struct {
 		ID int64
 		F  func()
@@ -110,6 +134,11 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"nil", []any{nil}, "<nil>", "", "nil"},
 		{"registered twice", []any{&SameTable{}, &SameTable{}}, "SameTable", "", "twice"},
 		{"same table", []any{&SameTable{}, &TableOwner{}}, "TableOwner", "", "no_key_table"},
+		{"unregistered relation target", []any{&Orphan{}}, "Orphan", "Parent", "not a registered entity"},
+		{"mappedBy names no Ref", []any{&BadMappedBy{}, &Child{}}, "BadMappedBy", "Items", "mappedBy:Owner"},
+		{"collection without kind", []any{&BareCollection{}, &Child{}}, "BareCollection", "Items", "mappedBy"},
+		{"relation option on a scalar", []any{&TaggedScalar{}}, "TaggedScalar", "Name", "Ref and Collection"},
+		{"collection option on a Ref", []any{&RefOption{}, &Child{}, &BadMappedBy{}}, "RefOption", "Parent", "Collection"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/unitofwork/orm"
 )
 
 // Author has a generated key, a unique column and a version.
@@ -25,10 +27,75 @@ type Item struct {
 	Qty   int
 }
 
-// Tag has an application-assigned string key.
+// Tag has an application-assigned string key, and reads the inverse side of
+// Book.Tags.
 type Tag struct {
 	Code  string `orm:"pk"`
 	Label string
+	Books orm.Collection[Book] `orm:"m2m,mappedBy:Tags"`
+}
+
+// Driver, Address and Car are the seed scenario: a Ref, and a one-to-many
+// collection mapped by a Ref.
+type Driver struct {
+	ID      int64
+	Name    string
+	Title   string
+	Address orm.Ref[Address]
+	Cars    orm.Collection[Car] `orm:"mappedBy:Driver"`
+}
+
+// Address is referenced by a Driver.
+type Address struct {
+	ID     int64
+	Street string
+	City   string
+}
+
+// Car belongs to a Driver.
+type Car struct {
+	ID      int64
+	Brand   string
+	ForSale bool
+	Driver  orm.Ref[Driver]
+}
+
+// Writer has books, removed with it.
+type Writer struct {
+	ID    int64
+	Name  string
+	Books orm.Collection[Book] `orm:"mappedBy:Writer,cascade:remove"`
+}
+
+// Book has a required writer and many-to-many tags.
+type Book struct {
+	ID     int64
+	Title  string
+	Writer orm.Ref[Writer]     `orm:"required"`
+	Tags   orm.Collection[Tag] `orm:"m2m"`
+}
+
+// Category is a tree.
+type Category struct {
+	ID       int64
+	Name     string
+	Parent   orm.Ref[Category]
+	Children orm.Collection[Category] `orm:"mappedBy:Parent,cascade:remove,orphanRemoval"`
+}
+
+// Team and Player reference each other: a player's team is required, a
+// team's captain is not.
+type Team struct {
+	ID      int64
+	Name    string
+	Captain orm.Ref[Player]
+}
+
+// Player belongs to a Team.
+type Player struct {
+	ID   int64
+	Name string
+	Team orm.Ref[Team] `orm:"required"`
 }
 
 // Pair has a composite key.
@@ -151,4 +218,5 @@ type Seat struct {
 }
 
 // all is every entity the suite uses.
-var all = []any{&Author{}, &Item{}, &Tag{}, &Pair{}, &User{}, &Sink{}, &Event{}, &Seat{}}
+var all = []any{&Author{}, &Item{}, &Tag{}, &Pair{}, &User{}, &Sink{}, &Event{}, &Seat{},
+	&Driver{}, &Address{}, &Car{}, &Writer{}, &Book{}, &Category{}, &Team{}, &Player{}}

@@ -44,6 +44,17 @@ func Run(t *testing.T, open Opener) {
 		{"KeyConversion", testKeyConversion},
 		{"UnregisteredType", testUnregistered},
 		{"PrimaryKeyChange", testPrimaryKeyChange},
+		{"SeedScenario", testSeedScenario},
+		{"PopulateNoNPlusOne", testPopulateNoNPlusOne},
+		{"TreeInsert", testTreeInsert},
+		{"Cycle", testCycle},
+		{"RequiredCycle", testRequiredCycle},
+		{"CascadeRemove", testCascadeRemove},
+		{"OrphanRemoval", testOrphanRemoval},
+		{"ManyToMany", testManyToMany},
+		{"RefLoad", testRefLoad},
+		{"RelationFilters", testRelationFilters},
+		{"DeleteEarlyUnique", testDeleteEarlyUnique},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

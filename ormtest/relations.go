@@ -1,0 +1,570 @@
+package ormtest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/unitofwork/orm"
+)
+
+// verbs returns the first word and table of each recorded statement, such
+// as "UPDATE car" or "BEGIN", then resets the recorder.
+func (e *env) verbs() []string {
+	var out []string
+	for _, st := range e.rec.Statements() {
+		w := strings.Fields(st)
+		v := w[0]
+		switch v {
+		case "INSERT", "DELETE":
+			v += " " + strings.Trim(w[2], "\"`")
+		case "UPDATE":
+			v += " " + strings.Trim(w[1], "\"`")
+		case "SELECT":
+			for i, x := range w {
+				if x == "FROM" {
+					v += " " + strings.Trim(w[i+1], "\"`")
+					break
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	e.rec.Reset()
+	return out
+}
+
+func testSeedScenario(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	d := &Driver{Name: "Ann"}
+	d.Address.Set(&Address{Street: "1 Main St", City: "Springfield"})
+	d.Cars.Add(&Car{Brand: "Fiat"}, &Car{Brand: "Audi"}, &Car{Brand: "Tesla"})
+	s.Persist(d) // cascades to the address and the cars
+	e.flush(s)
+	if diff := cmp.Diff([]string{"BEGIN", "INSERT address", "INSERT driver", "INSERT car", "COMMIT"}, e.verbs()); diff != "" {
+		t.Errorf("first flush (-want +got):\n%s", diff)
+	}
+	for _, c := range d.Cars.Items() {
+		if c.ID == 0 || c.Driver.Get() != d {
+			t.Errorf("car %s: ID %d, driver %p; want an ID and %p", c.Brand, c.ID, c.Driver.Get(), d)
+		}
+	}
+
+	s = e.db.Session()
+	user, err := orm.Repo[Driver](s).Get(e.ctx, d.ID, orm.Populate("Cars", "Address"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.rec.Count("SELECT"); n > 3 {
+		t.Errorf("Get with Populate(Cars, Address) sent %d SELECTs; want at most 3", n)
+	}
+	e.rec.Reset()
+	user.Title = "Mr."
+	user.Address.Get().Street = "10 Downing Street"
+	for _, car := range user.Cars.Items() {
+		car.ForSale = true
+	}
+	user.Cars.Add(&Car{Brand: "VW"})
+	e.flush(s)
+	stmts := e.rec.Statements()
+	if diff := cmp.Diff([]string{"BEGIN", "INSERT car", "UPDATE driver", "UPDATE address", "UPDATE car", "COMMIT"}, e.verbs()); diff != "" {
+		t.Errorf("seed flush (-want +got):\n%s", diff)
+	}
+	for _, st := range stmts {
+		switch {
+		case strings.HasPrefix(st, "UPDATE \"driver\"") || strings.HasPrefix(st, "UPDATE `driver`"):
+			if !strings.Contains(st, "title") || strings.Contains(st, "name") {
+				t.Errorf("driver UPDATE writes more than the title: %s", st)
+			}
+		case strings.Contains(st, "UPDATE") && strings.Contains(st, "address"):
+			if !strings.Contains(st, "street") || strings.Contains(st, "city") {
+				t.Errorf("address UPDATE writes more than the street: %s", st)
+			}
+		case strings.Contains(st, "UPDATE") && strings.Contains(st, "car"):
+			if !strings.Contains(st, "CASE") || strings.Contains(st, "brand") {
+				t.Errorf("car UPDATE is not one CASE on for_sale: %s", st)
+			}
+		}
+	}
+	e.flush(s)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("second flush sent %q; want nothing", st)
+	}
+	check, err := orm.Repo[Car](e.db.Session()).Find(e.ctx, orm.Eq("Driver.Title", "Mr."), orm.OrderBy("Brand"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range check {
+		got = append(got, fmt.Sprint(c.Brand, " ", c.ForSale))
+	}
+	if diff := cmp.Diff([]string{"Audi true", "Fiat true", "Tesla true", "VW false"}, got); diff != "" {
+		t.Errorf("cars in the database (-want +got):\n%s", diff)
+	}
+}
+
+// seedLibrary stores 100 writers with 10 books each, each book with 3 of 30
+// tags.
+func seedLibrary(t *testing.T, e *env) {
+	s := e.db.Session()
+	tags := make([]*Tag, 30)
+	for i := range tags {
+		tags[i] = &Tag{Code: fmt.Sprintf("t%02d", i), Label: fmt.Sprintf("tag %d", i)}
+	}
+	for w := range 100 {
+		wr := &Writer{Name: fmt.Sprintf("writer %03d", w)}
+		for b := range 10 {
+			bk := &Book{Title: fmt.Sprintf("book %03d-%d", w, b)}
+			bk.Tags.Add(tags[(w+b)%30], tags[(w+b+1)%30], tags[(w+b+2)%30])
+			wr.Books.Add(bk)
+		}
+		s.Persist(wr)
+	}
+	e.flush(s)
+	e.rec.Reset()
+}
+
+func testPopulateNoNPlusOne(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	seedLibrary(t, e)
+	s := e.db.Session()
+	writers, err := orm.Repo[Writer](s).Find(e.ctx, nil, orm.OrderBy("Name"), orm.Populate("Books.Tags"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.verbs(); !slices.Equal(got, []string{"SELECT writer", "SELECT book", "SELECT tag"}) {
+		t.Errorf("Populate(Books.Tags) sent %q; want 3 SELECTs", got)
+	}
+	if len(writers) != 100 {
+		t.Fatalf("%d writers; want 100", len(writers))
+	}
+	for w, wr := range writers {
+		if wr.Books.Len() != 10 {
+			t.Fatalf("%s has %d books; want 10", wr.Name, wr.Books.Len())
+		}
+		for b, bk := range wr.Books.Items() {
+			var codes []string
+			for _, tg := range bk.Tags.Items() {
+				codes = append(codes, tg.Code)
+			}
+			slices.Sort(codes)
+			want := []string{fmt.Sprintf("t%02d", (w+b)%30), fmt.Sprintf("t%02d", (w+b+1)%30), fmt.Sprintf("t%02d", (w+b+2)%30)}
+			slices.Sort(want)
+			if !slices.Equal(codes, want) {
+				t.Fatalf("%s tags %v; want %v", bk.Title, codes, want)
+			}
+			if bk.Writer.Get() != wr {
+				t.Fatalf("%s: Writer.Get() is not the populated writer", bk.Title)
+			}
+		}
+	}
+	// Shared tags are one instance each.
+	a := writers[0].Books.Items()[0].Tags.Items()
+	b := writers[1].Books.Items()[0].Tags.Items()
+	if !slices.ContainsFunc(a, func(x *Tag) bool { return slices.Contains(b, x) }) {
+		t.Errorf("books sharing a tag hold different instances")
+	}
+	// Populating again sends nothing: everything is loaded.
+	if _, err := orm.Repo[Writer](s).Find(e.ctx, nil, orm.Populate("Books.Tags")); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.verbs(); !slices.Equal(got, []string{"SELECT writer"}) {
+		t.Errorf("second Populate sent %q; want only the writers' SELECT", got)
+	}
+	// The inverse side of a many-to-many relation reads the same pivot.
+	tag, err := orm.Repo[Tag](s).Get(e.ctx, "t00", orm.Populate("Books"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for w := range 100 {
+		for b := range 10 {
+			if r := (w + b) % 30; r == 0 || r == 28 || r == 29 {
+				want++
+			}
+		}
+	}
+	if tag.Books.Len() != want {
+		t.Errorf("tag t00 is on %d books; want %d", tag.Books.Len(), want)
+	}
+	if _, err := orm.Repo[Writer](s).Find(e.ctx, nil, orm.Populate("Books.Nope")); err == nil {
+		t.Errorf("Populate of an unknown path succeeded")
+	}
+}
+
+func testTreeInsert(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	root := &Category{Name: "L0"}
+	parent := root
+	for level := 1; level < 5; level++ {
+		for i := range 2 {
+			c := &Category{Name: fmt.Sprintf("L%d-%d", level, i)}
+			parent.Children.Add(c)
+			if i == 1 {
+				parent = c
+			}
+		}
+	}
+	s.Persist(root)
+	e.flush(s)
+	if n := e.rec.Count("INSERT"); n != 5 {
+		t.Errorf("a 5-level tree took %d INSERTs; want one per level", n)
+	}
+	if n := e.rec.Count("UPDATE"); n != 0 {
+		t.Errorf("a tree insert sent %d UPDATEs; want none", n)
+	}
+	all, err := orm.Repo[Category](e.db.Session()).Find(e.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]*Category{}
+	for _, c := range all {
+		byID[c.ID] = c
+	}
+	if len(all) != 9 {
+		t.Fatalf("%d categories; want 9", len(all))
+	}
+	for _, c := range all {
+		level := int(c.Name[1] - '0')
+		pid, _ := c.Parent.ID().(int64)
+		if level == 0 {
+			if !c.Parent.IsNil() {
+				t.Errorf("root has parent %v", c.Parent.ID())
+			}
+			continue
+		}
+		p := byID[pid]
+		if p == nil || int(p.Name[1]-'0') != level-1 {
+			t.Errorf("%s has parent %v; want one on level %d", c.Name, c.Parent.ID(), level-1)
+		}
+	}
+	// A self-reference of a new entity is written NULL, then fixed up.
+	self := &Category{Name: "self"}
+	self.Parent.Set(self)
+	s.Persist(self)
+	e.rec.Reset()
+	e.flush(s)
+	got, err := orm.Repo[Category](e.db.Session()).Get(e.ctx, self.ID)
+	if err != nil || got.Parent.ID() != self.ID {
+		t.Errorf("self-referencing category: %v, parent %v; want itself", err, got.Parent.ID())
+	}
+}
+
+func testCycle(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	team := &Team{Name: "Reds"}
+	cap := &Player{Name: "Cap"}
+	cap.Team.Set(team)
+	team.Captain.Set(cap)
+	s.Persist(team)
+	e.flush(s)
+	if diff := cmp.Diff([]string{"BEGIN", "INSERT team", "INSERT player", "UPDATE team", "COMMIT"}, e.verbs()); diff != "" {
+		t.Errorf("cycle flush (-want +got):\n%s", diff)
+	}
+	got, err := orm.Repo[Team](e.db.Session()).Get(e.ctx, team.ID, orm.Populate("Captain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Captain.Get() == nil || got.Captain.Get().Name != "Cap" || got.Captain.Get().Team.ID() != team.ID {
+		t.Errorf("captain not stored: %+v", got.Captain.Get())
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("flush after the cycle sent %q; want nothing", st)
+	}
+	// A Ref and the collection mapped by it are one relation, not a cycle.
+	a, b := &Book{Title: "a"}, &Writer{Name: "w"}
+	a.Writer.Set(b)
+	b.Books.Add(a)
+	s2 := e.db.Session()
+	s2.Persist(b)
+	e.flush(s2)
+}
+
+// ReqA and ReqB require each other: new ones cannot be ordered.
+type ReqA struct {
+	ID int64
+	B  orm.Ref[ReqB] `orm:"required"`
+}
+
+// ReqB requires a ReqA.
+type ReqB struct {
+	ID int64
+	A  orm.Ref[ReqA] `orm:"required"`
+}
+
+func testRequiredCycle(t *testing.T, open Opener) {
+	e := setup(t, open, []any{&ReqA{}, &ReqB{}})
+	s := e.db.Session()
+	a, b := &ReqA{}, &ReqB{}
+	a.B.Set(b)
+	b.A.Set(a)
+	s.Persist(a)
+	err := s.Flush(e.ctx)
+	if err == nil || !strings.Contains(err.Error(), "cycle") {
+		t.Errorf("flushing a cycle of required Refs = %v; want an error naming the cycle", err)
+	}
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("a refused flush sent %q", st)
+	}
+	if a.ID != 0 || b.ID != 0 {
+		t.Errorf("keys after the refused flush: %d, %d; want 0, 0", a.ID, b.ID)
+	}
+}
+
+func testCascadeRemove(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	seedLibrary(t, e)
+	s := e.db.Session()
+	w, err := orm.Repo[Writer](s).FindOne(e.ctx, orm.Eq("Name", "writer 007"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Remove(w) // books not loaded: the flush loads them
+	e.rec.Reset()
+	e.flush(s)
+	got := e.verbs()
+	if diff := cmp.Diff([]string{"SELECT book", "BEGIN", "DELETE book", "DELETE writer", "COMMIT"}, got); diff != "" {
+		t.Errorf("cascade remove (-want +got):\n%s", diff)
+	}
+	if n, _ := orm.Repo[Book](s).Count(e.ctx, orm.Eq("Writer.Name", "writer 007")); n != 0 {
+		t.Errorf("%d books of the removed writer left", n)
+	}
+	if n, _ := orm.Repo[Book](s).Count(e.ctx, nil); n != 990 {
+		t.Errorf("%d books left; want 990", n)
+	}
+	// Removing a tree root removes the tree, children first.
+	root := &Category{Name: "root"}
+	mid := &Category{Name: "mid"}
+	leaf := &Category{Name: "leaf"}
+	root.Children.Add(mid)
+	mid.Children.Add(leaf)
+	s.Persist(root)
+	e.flush(s)
+	s = e.db.Session()
+	r, err := orm.Repo[Category](s).Get(e.ctx, root.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Remove(r)
+	e.flush(s)
+	if n, _ := orm.Repo[Category](s).Count(e.ctx, nil); n != 0 {
+		t.Errorf("%d categories left after removing the root; want 0", n)
+	}
+}
+
+func testOrphanRemoval(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	root := &Category{Name: "root"}
+	a, b, c := &Category{Name: "a"}, &Category{Name: "b"}, &Category{Name: "c"}
+	root.Children.Add(a, b, c)
+	s.Persist(root)
+	e.flush(s)
+	root.Children.Remove(a) // an orphan: deleted
+	root.Children.Remove(b)
+	c.Children.Add(b) // moved: kept
+	if !a.Parent.IsNil() || b.Parent.Get() != c {
+		t.Errorf("Remove/Add did not update the children's parents")
+	}
+	e.flush(s)
+	names := func() []string {
+		cs, err := orm.Repo[Category](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("Name"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range cs {
+			p := "-"
+			if id, ok := c.Parent.ID().(int64); ok {
+				p = fmt.Sprint(id)
+			}
+			out = append(out, c.Name+"@"+p)
+		}
+		return out
+	}
+	want := []string{fmt.Sprintf("b@%d", c.ID), fmt.Sprintf("c@%d", root.ID), "root@-"}
+	if diff := cmp.Diff(want, names()); diff != "" {
+		t.Errorf("after orphan removal (-want +got):\n%s", diff)
+	}
+}
+
+func testManyToMany(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	w := &Writer{Name: "w"}
+	bk := &Book{Title: "b"}
+	w.Books.Add(bk)
+	old := make([]*Tag, 20)
+	for i := range old {
+		old[i] = &Tag{Code: fmt.Sprint("old", i)}
+		bk.Tags.Add(old[i])
+	}
+	s.Persist(w)
+	e.flush(s)
+	s = e.db.Session()
+	book, err := orm.Repo[Book](s).Get(e.ctx, bk.ID, orm.Populate("Tags"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if book.Tags.Len() != 20 {
+		t.Fatalf("book has %d tags; want 20", book.Tags.Len())
+	}
+	e.rec.Reset()
+	for _, tg := range slices.Clone(book.Tags.Items()) {
+		book.Tags.Remove(tg)
+	}
+	for i := range 50 {
+		book.Tags.Add(&Tag{Code: fmt.Sprint("new", i)})
+	}
+	e.flush(s)
+	if diff := cmp.Diff([]string{"BEGIN", "INSERT tag", "DELETE book_tags", "INSERT book_tags", "COMMIT"}, e.verbs()); diff != "" {
+		t.Errorf("50 adds and 20 removes (-want +got):\n%s", diff)
+	}
+	fresh := e.db.Session()
+	again, err := orm.Repo[Book](fresh).Get(e.ctx, bk.ID, orm.Populate("Tags"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for _, tg := range again.Tags.Items() {
+		codes = append(codes, tg.Code)
+	}
+	if len(codes) != 50 || slices.ContainsFunc(codes, func(c string) bool { return strings.HasPrefix(c, "old") }) {
+		t.Errorf("tags after the flush: %v; want the 50 new ones", codes)
+	}
+	// Filters through a many-to-many path.
+	found, err := orm.Repo[Book](fresh).Find(e.ctx, orm.Eq("Tags.Code", "new7"))
+	if err != nil || len(found) != 1 {
+		t.Errorf("Find by Tags.Code = %d books, %v; want 1", len(found), err)
+	}
+	// Adding to an unloaded collection needs no load.
+	s3 := e.db.Session()
+	b3, _ := orm.Repo[Book](s3).Get(e.ctx, bk.ID)
+	tg, err := orm.Repo[Tag](s3).Get(e.ctx, "old0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b3.Tags.Add(tg)
+	e.rec.Reset()
+	e.flush(s3)
+	if diff := cmp.Diff([]string{"INSERT book_tags"}, e.verbs()); diff != "" {
+		t.Errorf("add to an unloaded collection (-want +got):\n%s", diff)
+	}
+}
+
+func testRefLoad(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	seedLibrary(t, e)
+	s := e.db.Session()
+	bk, err := orm.Repo[Book](s).FindOne(e.ctx, orm.Eq("Title", "book 003-4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bk.Writer.Get() != nil || bk.Writer.IsNil() {
+		t.Fatalf("an unloaded Ref: Get %p, IsNil %v; want nil and false", bk.Writer.Get(), bk.Writer.IsNil())
+	}
+	e.rec.Reset()
+	w, err := bk.Writer.Load(e.ctx)
+	if err != nil || w == nil || w.Name != "writer 003" {
+		t.Fatalf("Load = %+v, %v", w, err)
+	}
+	if n := e.rec.Count("SELECT"); n != 1 {
+		t.Errorf("Load sent %d SELECTs; want 1", n)
+	}
+	other, err := orm.Repo[Book](s).FindOne(e.ctx, orm.Eq("Title", "book 003-5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rec.Reset()
+	if w2, err := other.Writer.Load(e.ctx); err != nil || w2 != w {
+		t.Errorf("Load of a managed writer = %p, %v; want %p", w2, err, w)
+	}
+	if n := e.rec.Count("SELECT"); n != 0 {
+		t.Errorf("Load of a managed target sent %d SELECTs; want 0", n)
+	}
+	if other.Writer.ID() != w.ID {
+		t.Errorf("Ref.ID() = %v; want %d", other.Writer.ID(), w.ID)
+	}
+	// A reference by key, without loading: sets the foreign key.
+	ref := orm.Repo[Writer](s).Ref(w.ID)
+	nb := &Book{Title: "by ref", Writer: ref}
+	s.Persist(nb)
+	e.flush(s)
+	got, _ := orm.Repo[Book](e.db.Session()).Get(e.ctx, nb.ID)
+	if got.Writer.ID() != w.ID {
+		t.Errorf("book persisted with a Ref by key has writer %v; want %d", got.Writer.ID(), w.ID)
+	}
+	// Reading an unloaded collection is an error, not an empty list.
+	func() {
+		defer func() {
+			r := recover()
+			err, _ := r.(error)
+			if !errors.Is(err, orm.ErrNotLoaded) {
+				t.Errorf("Items of an unloaded collection: recovered %v; want ErrNotLoaded", r)
+			}
+		}()
+		_ = w.Books.Items()
+	}()
+	if err := w.Books.Load(e.ctx); err != nil || w.Books.Len() != 11 {
+		t.Errorf("Load: %v, %d books; want 11", err, w.Books.Len())
+	}
+}
+
+func testRelationFilters(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	seedLibrary(t, e)
+	r := orm.Repo[Book](e.db.Session())
+	books, err := r.Find(e.ctx, orm.In("Writer.Name", "writer 001", "writer 002"), orm.OrderBy("-Writer.Name", "Title"), orm.Limit(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, b := range books {
+		titles = append(titles, b.Title)
+	}
+	if diff := cmp.Diff([]string{"book 002-0", "book 002-1", "book 002-2"}, titles); diff != "" {
+		t.Errorf("books by writer name (-want +got):\n%s", diff)
+	}
+	ws, err := orm.Repo[Writer](e.db.Session()).Find(e.ctx, orm.Eq("Books.Title", "book 042-3"))
+	if err != nil || len(ws) != 1 || ws[0].Name != "writer 042" {
+		t.Errorf("writers by book title = %v, %v", ws, err)
+	}
+	n, err := orm.Repo[Writer](e.db.Session()).Count(e.ctx, orm.Eq("Books.Tags.Code", "t05"))
+	if err != nil || n == 0 {
+		t.Errorf("writers with a book tagged t05 = %d, %v", n, err)
+	}
+	if _, err := r.Find(e.ctx, orm.Eq("Writer.Nope", 1)); err == nil || !strings.Contains(err.Error(), "Nope") {
+		t.Errorf("unknown path: %v", err)
+	}
+	if _, err := r.Find(e.ctx, nil, orm.OrderBy("Tags.Code")); err == nil {
+		t.Errorf("ordering through a collection succeeded; want an error")
+	}
+	byID, err := r.Count(e.ctx, orm.Eq("Writer.ID", 1))
+	if err != nil || byID != 10 {
+		t.Errorf("Count(Writer.ID = 1) = %d, %v; want 10", byID, err)
+	}
+}
+
+func testDeleteEarlyUnique(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	old := &Author{Name: "old", Email: "same@x.org"}
+	s.Persist(old)
+	e.flush(s)
+	s.Remove(old)
+	s.Persist(&Author{Name: "new", Email: "same@x.org"})
+	e.flush(s)
+	got, err := orm.Repo[Author](e.db.Session()).FindOne(e.ctx, orm.Eq("Email", "same@x.org"))
+	if err != nil || got.Name != "new" {
+		t.Errorf("after replacing a unique row: %+v, %v", got, err)
+	}
+}
