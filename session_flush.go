@@ -28,8 +28,8 @@ type flushWork struct {
 type flushed struct {
 	ts        *typeState
 	es        *entityState
-	generated bool        // an insert whose key the database generates
-	versioned bool        // an insert whose zero version was set to 1
+	generated bool         // an insert whose key the database generates
+	versioned bool         // an insert whose zero version was set to 1
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 }

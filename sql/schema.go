@@ -116,7 +116,7 @@ func (b *Backend) pivotDDL(rel *meta.Relation) []string {
 	if b.d.Has(IfNotExistsIndex) {
 		ix.sql("IF NOT EXISTS ")
 	}
-	ix.ident("idx_"+rel.Pivot+"_"+rel.InverseJoinColumn).sql(" ON ").ident(rel.Pivot).sql(" (").ident(rel.InverseJoinColumn).sql(")")
+	ix.ident("idx_" + rel.Pivot + "_" + rel.InverseJoinColumn).sql(" ON ").ident(rel.Pivot).sql(" (").ident(rel.InverseJoinColumn).sql(")")
 	return []string{sb.String(), ix.String()}
 }
 

@@ -47,11 +47,11 @@ type Field struct {
 	Auto       bool // a database-generated key
 	Version    bool
 	Unique     bool
-	UniqueName string // composite unique index name, from unique:name
-	IndexName  string // index name, from index or index:name
+	UniqueName string    // composite unique index name, from unique:name
+	IndexName  string    // index name, from index or index:name
 	Rel        *Relation // KindRef: the relation
 	Pos        int       // position in Entity.Fields
-	Index      []int  // reflect index path
+	Index      []int     // reflect index path
 	Offset     uintptr
 
 	size     uintptr

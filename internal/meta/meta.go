@@ -46,8 +46,8 @@ type Entity struct {
 	// the Collection ones, which are not columns.
 	Relations   []*Relation
 	Collections []*Relation
-	Hooks   uint8
-	ID      int // position in the registry
+	Hooks       uint8
+	ID          int // position in the registry
 
 	byName map[string]*Field
 	deep   []*Field // fields whose snapshot needs a deep copy

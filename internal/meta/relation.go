@@ -39,9 +39,9 @@ type Relation struct {
 	// Pivot table and its columns pointing at the owner and the target, for
 	// RelManyToMany (for an inverse one, the owning side's, swapped).
 	Pivot, JoinColumn, InverseJoinColumn string
-	CascadeRemove bool
-	OrphanRemoval bool
-	Required      bool // RelRef: NOT NULL
+	CascadeRemove                        bool
+	OrphanRemoval                        bool
+	Required                             bool // RelRef: NOT NULL
 
 	targetType reflect.Type
 }
