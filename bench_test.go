@@ -183,3 +183,94 @@ func rawDB(b *testing.B) *stdsql.DB {
 	}
 	return be.DB()
 }
+
+// BenchWriter, BenchBook and BenchChapter form a three-level aggregate.
+type BenchWriter struct {
+	ID    int64
+	Name  string
+	Books orm.Collection[BenchBook] `orm:"mappedBy:Writer"`
+}
+
+// BenchBook belongs to a BenchWriter.
+type BenchBook struct {
+	ID       int64
+	Title    string
+	Writer   orm.Ref[BenchWriter]
+	Chapters orm.Collection[BenchChapter] `orm:"mappedBy:Book"`
+}
+
+// BenchChapter belongs to a BenchBook.
+type BenchChapter struct {
+	ID    int64
+	Title string
+	Book  orm.Ref[BenchBook]
+}
+
+func relDB(b *testing.B) *orm.DB {
+	be, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { be.Close() })
+	db, err := orm.Open(be, orm.Entities(&BenchWriter{}, &BenchBook{}, &BenchChapter{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.CreateSchema(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// aggregate builds one writer with 10 books of 10 chapters: 1 + 10 + 100.
+func aggregate() *BenchWriter {
+	w := &BenchWriter{Name: "w"}
+	for i := range 10 {
+		bk := &BenchBook{Title: fmt.Sprint("book ", i)}
+		for j := range 10 {
+			bk.Chapters.Add(&BenchChapter{Title: fmt.Sprint("chapter ", j)})
+		}
+		w.Books.Add(bk)
+	}
+	return w
+}
+
+// BenchmarkRelations: populate 100 writers × 10 books (2 queries), and a
+// flush inserting a 1 + 10 + 100 aggregate (3 INSERTs).
+func BenchmarkRelations(b *testing.B) {
+	ctx := context.Background()
+	b.Run("op=populate/writers=100/books=10", func(b *testing.B) {
+		db := relDB(b)
+		s := db.Session()
+		for i := range 100 {
+			w := &BenchWriter{Name: fmt.Sprint("writer ", i)}
+			for j := range 10 {
+				w.Books.Add(&BenchBook{Title: fmt.Sprint("book ", j)})
+			}
+			s.Persist(w)
+		}
+		if err := s.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			ws, err := orm.Repo[BenchWriter](db.Session()).Find(ctx, nil, orm.Populate("Books"))
+			if err != nil || len(ws) != 100 || ws[99].Books.Len() != 10 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("op=insert-aggregate/rows=111", func(b *testing.B) {
+		db := relDB(b)
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			s := db.Session()
+			s.Persist(aggregate())
+			b.StartTimer()
+			if err := s.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

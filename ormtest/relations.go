@@ -1,6 +1,7 @@
 package ormtest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -566,5 +567,36 @@ func testDeleteEarlyUnique(t *testing.T, open Opener) {
 	got, err := orm.Repo[Author](e.db.Session()).FindOne(e.ctx, orm.Eq("Email", "same@x.org"))
 	if err != nil || got.Name != "new" {
 		t.Errorf("after replacing a unique row: %+v, %v", got, err)
+	}
+}
+
+func testRelationsTransactionRollback(t *testing.T, open Opener) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	bk := &Book{Title: "b"}
+	bk.Writer.Set(&Writer{Name: "w"})
+	s.Persist(bk)
+	e.flush(s)
+	tag := &Tag{Code: "x"}
+	boom := errors.New("boom")
+	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		bk.Tags.Add(tag)
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Transaction = %v; want boom", err)
+	}
+	// The rollback put the pending add back: the next flush writes it.
+	e.rec.Reset()
+	e.flush(s)
+	if diff := cmp.Diff([]string{"BEGIN", "INSERT tag", "INSERT book_tags", "COMMIT"}, e.verbs()); diff != "" {
+		t.Errorf("flush after the rollback (-want +got):\n%s", diff)
+	}
+	got, err := orm.Repo[Book](e.db.Session()).Get(e.ctx, bk.ID, orm.Populate("Tags"))
+	if err != nil || got.Tags.Len() != 1 {
+		t.Errorf("book after the retried flush: %v, %d tags; want 1", err, got.Tags.Len())
 	}
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"RefLoad", testRefLoad},
 		{"RelationFilters", testRelationFilters},
 		{"DeleteEarlyUnique", testDeleteEarlyUnique},
+		{"RelationsTransactionRollback", testRelationsTransactionRollback},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

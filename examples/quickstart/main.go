@@ -3,9 +3,10 @@
 //
 //	go run ./examples/quickstart
 //
-// It persists a user and three cars, loads them back in a new Session,
-// changes a few fields, and flushes: one INSERT per type, one batched UPDATE
-// per type, and nothing at all for a flush with no changes.
+// It stores a user with an address and three cars, loads them back in a new
+// Session with Populate, edits all three kinds of entity, adds a car, and
+// flushes: one UPDATE per changed type, writing only the changed columns, one
+// INSERT for the new car, and nothing at all for a flush with no changes.
 package main
 
 import (
@@ -25,16 +26,24 @@ type User struct {
 	ID      int64
 	Name    string
 	Title   string
-	Email   string `orm:"unique"`
-	Version int64  `orm:"version"`
+	Email   string              `orm:"unique"`
+	Address orm.Ref[Address]    // column address_id
+	Cars    orm.Collection[Car] `orm:"mappedBy:Owner"`
 }
 
-// Car belongs to a user through OwnerID.
+// Address is referenced by a user.
+type Address struct {
+	ID     int64
+	Street string
+	City   string
+}
+
+// Car belongs to a user through its Owner reference.
 type Car struct {
 	ID      int64
 	Brand   string
 	ForSale bool
-	OwnerID int64 `orm:"index"`
+	Owner   orm.Ref[User] // column owner_id
 }
 
 func main() {
@@ -55,7 +64,7 @@ func run(ctx context.Context) error {
 	}
 	printing := false
 	db, err := orm.Open(backend,
-		orm.Entities(&User{}, &Car{}),
+		orm.Entities(&User{}, &Address{}, &Car{}),
 		orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
 			if printing {
 				fmt.Printf("    %s  %v\n", e.Statement, e.Args)
@@ -70,38 +79,32 @@ func run(ctx context.Context) error {
 	}
 	printing = true
 
-	step("Persist a user, then three cars: one multi-row INSERT for the cars")
+	step("Persist a user with an address and three cars: Persist cascades, one INSERT per type")
 	s := db.Session()
 	user := &User{Name: "Ann", Email: "ann@example.com"}
+	user.Address.Set(&Address{Street: "1 Main Street", City: "London"})
+	user.Cars.Add(&Car{Brand: "Fiat"}, &Car{Brand: "Audi"}, &Car{Brand: "Tesla"})
 	s.Persist(user)
 	if err := s.Flush(ctx); err != nil {
 		return err
 	}
-	s.Persist(&Car{Brand: "Fiat", OwnerID: user.ID}, &Car{Brand: "Audi", OwnerID: user.ID},
-		&Car{Brand: "Tesla", OwnerID: user.ID})
-	if err := s.Flush(ctx); err != nil {
-		return err
-	}
 
-	step("Load them in a new Session (one Session per request)")
+	step("Load the user in a new Session with Populate: one query per relation, not per row")
 	s = db.Session()
-	user, err = orm.Repo[User](s).Get(ctx, user.ID)
-	if err != nil {
-		return err
-	}
-	cars, err := orm.Repo[Car](s).Find(ctx, orm.Eq("OwnerID", user.ID), orm.OrderBy("Brand"))
+	user, err = orm.Repo[User](s).Get(ctx, user.ID, orm.Populate("Cars", "Address"))
 	if err != nil {
 		return err
 	}
 	same, _ := orm.Repo[User](s).Get(ctx, user.ID)
 	fmt.Printf("    (a second Get sent nothing and returned the same pointer: %v)\n", same == user)
 
-	step("Change plain fields and Flush: only changed columns, one UPDATE per type")
+	step("Edit plain fields and add a car, then Flush: only changed columns, one statement per type")
 	user.Title = "Mr."
-	for _, car := range cars {
+	user.Address.Get().Street = "10 Downing Street"
+	for _, car := range user.Cars.Items() {
 		car.ForSale = true
 	}
-	s.Persist(&Car{Brand: "VW", OwnerID: user.ID})
+	user.Cars.Add(&Car{Brand: "VW"})
 	if err := s.Flush(ctx); err != nil {
 		return err
 	}
@@ -112,16 +115,19 @@ func run(ctx context.Context) error {
 	}
 
 	step("Remove two cars: one DELETE")
-	s.Remove(cars[0], cars[1])
+	s.Remove(user.Cars.Items()[0], user.Cars.Items()[1])
 	if err := s.Flush(ctx); err != nil {
 		return err
 	}
 
-	n, err := orm.Repo[Car](db.Session()).Count(ctx, orm.Eq("ForSale", true))
+	step("Query through a relation: cars whose owner is titled Mr.")
+	cars, err := orm.Repo[Car](db.Session()).Find(ctx, orm.Eq("Owner.Title", "Mr."), orm.OrderBy("Brand"))
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\n%s (version %d) has %d cars for sale.\n", user.Name, user.Version, n)
+	for _, c := range cars {
+		fmt.Printf("    %s (for sale: %v)\n", c.Brand, c.ForSale)
+	}
 	return nil
 }
 
