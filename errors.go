@@ -34,6 +34,11 @@ func (e *entityNotFound) Is(target error) bool {
 	return target == ErrNotFound || target == sql.ErrNoRows
 }
 
+// ErrRetryable matches errors a transaction may succeed after when run
+// again: serialization failures, deadlocks, lock timeouts and a busy
+// database. [Retry] makes Transaction run its function again on them.
+var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock or busy database)")
+
 // ErrNotLoaded is what reading an unloaded [Collection] panics with.
 var ErrNotLoaded = errors.New("orm: collection not loaded")
 

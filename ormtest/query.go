@@ -258,7 +258,7 @@ func testUnknownField(t *testing.T, open Opener) {
 func testInjection(t *testing.T, open Opener) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	evil := []string{`x'); DROP TABLE author; --`, `"; DELETE FROM item; --`, "`tick`", `back\slash'`, "-- comment", "?", "$1", "null\x00byte"}
+	evil := []string{`x'); DROP TABLE author; --`, `"; DELETE FROM item; --`, "`tick`", `back\slash'`, "-- comment", "?", "$1", "' OR '1'='1"}
 	var as []*Author
 	for i, v := range evil {
 		as = append(as, &Author{Name: v, Email: v + string(rune('a'+i))})

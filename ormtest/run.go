@@ -12,6 +12,7 @@ func Run(t *testing.T, open Opener) {
 	}{
 		{"RoundTrip", testRoundTrip},
 		{"Types", testTypes},
+		{"EdgeValues", testEdgeValues},
 		{"StatementCounts", testStatementCounts},
 		{"CleanFlushSendsNothing", testCleanFlush},
 		{"ZeroValuesAreChanges", testZeroValues},

@@ -16,15 +16,19 @@ import (
 // Backend runs the Unit of Work on a SQL database through database/sql. The
 // dialect packages open one; it is safe for concurrent use.
 type Backend struct {
-	db *stdsql.DB
-	d  Dialect
+	db      *stdsql.DB
+	d       Dialect
+	closers []func()
 }
 
 var _ orm.Backend = (*Backend)(nil)
 
 // New returns a Backend on db speaking dialect d. The dialect packages call
-// it; most programs use their Open functions instead.
-func New(db *stdsql.DB, d Dialect) *Backend { return &Backend{db: db, d: d} }
+// it; most programs use their Open functions instead. Close closes db, then
+// calls closers.
+func New(db *stdsql.DB, d Dialect, closers ...func()) *Backend {
+	return &Backend{db: db, d: d, closers: closers}
+}
 
 // DB returns the underlying *sql.DB.
 func (b *Backend) DB() *stdsql.DB { return b.db }
@@ -32,8 +36,15 @@ func (b *Backend) DB() *stdsql.DB { return b.db }
 // Dialect returns the backend's dialect.
 func (b *Backend) Dialect() Dialect { return b.d }
 
-// Close closes the underlying *sql.DB.
-func (b *Backend) Close() error { return b.db.Close() }
+// Close closes the underlying *sql.DB and whatever the dialect opened
+// beneath it.
+func (b *Backend) Close() error {
+	err := b.db.Close()
+	for _, c := range b.closers {
+		c()
+	}
+	return err
+}
 
 // conn is what statements run on: the pool or a transaction.
 type conn interface {
@@ -183,7 +194,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 // none does: directly for one statement, else inside a transaction, or a
 // savepoint when the Session is already in one.
 func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c conn) error) error {
-	if n <= 1 {
+	if n <= 1 && (s.Tx == nil || !b.d.Has(TxAbortsOnError)) {
 		return fn(b.conn(s))
 	}
 	t, err := b.Begin(ctx, s, backend.TxOptions{})

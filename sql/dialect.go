@@ -41,4 +41,25 @@ const (
 	// UpdateFrom: UPDATE … FROM (VALUES …) AS v, whose columns are named
 	// column1, column2, …, joins a batch of new values by key.
 	UpdateFrom
+	// UpdateJoin: UPDATE t JOIN (SELECT ? AS column1, … UNION ALL SELECT …)
+	// AS v ON … SET … joins a batch of new values by key.
+	UpdateJoin
+	// TxAbortsOnError: a failed statement spoils the whole transaction, so
+	// a flush inside a transaction runs in a savepoint even when it sends
+	// one statement.
+	TxAbortsOnError
+	// DropCascade: DROP TABLE … CASCADE drops what depends on the table.
+	DropCascade
 )
+
+// Optional dialect interfaces, checked by type assertion:
+//
+//   - interface{ AutoIncrementStep() int64 }: for dialects without
+//     Returning, the distance between the keys one multi-row INSERT gets
+//     (the server's auto_increment_increment); 1 when absent.
+//   - interface{ ForeignKey(table, name, column, refTable, refColumn string) string }:
+//     the statement adding a foreign key after the tables exist; without
+//     it, foreign keys are declared inline with REFERENCES.
+//   - interface{ DropSchemaAround() (before, after []string) }: statements
+//     run in the same transaction around DropSchema's DROP TABLEs.
+//   - interface{ TableOptions() string }: appended to CREATE TABLE.

@@ -89,7 +89,13 @@ func failed(op string, m *meta.Entity, err error) error {
 	}
 	var ce *orm.ConstraintError
 	var le *orm.OptimisticLockError
-	if errors.As(err, &ce) || errors.As(err, &le) {
+	if errors.As(err, &ce) {
+		if ce.Table == "" {
+			ce.Table = m.Table
+		}
+		return err
+	}
+	if errors.As(err, &le) {
 		return err
 	}
 	return fmt.Errorf("orm: %s %s: %w", op, m.Name, err)
@@ -105,7 +111,7 @@ const caseMaxRows = 16
 // fromValues reports whether the update batch bt takes the
 // UPDATE … FROM (VALUES …) shape.
 func (b *Backend) fromValues(bt *backend.Batch) bool {
-	return bt.Kind == backend.Update && len(bt.Rows) > caseMaxRows && b.d.Has(UpdateFrom)
+	return bt.Kind == backend.Update && len(bt.Rows) > caseMaxRows && (b.d.Has(UpdateFrom) || b.d.Has(UpdateJoin))
 }
 
 // params is the number of bind parameters row r takes in batch bt.
@@ -157,7 +163,7 @@ func (b *Backend) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
 
 // statements is how many statements a chunk takes.
 func (b *Backend) statements(bt *backend.Batch, rows []backend.Row) int {
-	if bt.Kind == backend.Insert && (len(bt.Fields) == 0 || (bt.Generated && !b.d.Has(Returning))) {
+	if bt.Kind == backend.Insert && len(bt.Fields) == 0 {
 		return len(rows)
 	}
 	return 1
@@ -165,7 +171,7 @@ func (b *Backend) statements(bt *backend.Batch, rows []backend.Row) int {
 
 func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
-	if (len(bt.Fields) == 0 || (bt.Generated && !b.d.Has(Returning))) && len(ch.rows) > 1 {
+	if len(bt.Fields) == 0 && len(ch.rows) > 1 {
 		for _, r := range ch.rows {
 			if err := b.insert(ctx, s, c, chunk{batch: bt, rows: []backend.Row{r}}); err != nil {
 				return err
@@ -214,11 +220,19 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 		if err == nil {
 			id, err = res.LastInsertId()
 		}
-		observe(ctx, s.Env, sb.String(), sb.args, 1, start, err)
+		observe(ctx, s.Env, sb.String(), sb.args, int64(len(ch.rows)), start, err)
 		if err != nil {
 			return failed("insert", m, b.wrap(err))
 		}
-		m.Auto.SetInt(ch.rows[0].Ptr, id)
+		// A multi-row INSERT takes consecutive keys from the first one, a
+		// step of auto_increment_increment apart.
+		step := int64(1)
+		if d, ok := b.d.(interface{ AutoIncrementStep() int64 }); ok {
+			step = d.AutoIncrementStep()
+		}
+		for i, r := range ch.rows {
+			m.Auto.SetInt(r.Ptr, id+int64(i)*step)
+		}
 		return nil
 	}
 	sb.sql(" RETURNING ").ident(m.Auto.Column)
@@ -349,45 +363,77 @@ func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch ch
 		col++
 		versionCol = col
 	}
-	sb := &builder{d: b.d}
-	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
+	join := !b.d.Has(UpdateFrom) // UPDATE t JOIN (SELECT … UNION ALL …) AS v ON … SET …
+	set := &builder{d: b.d}
 	for i, sl := range slots {
 		if i > 0 {
-			sb.sql(", ")
+			set.sql(", ")
 		}
-		sb.ident(sl.f.Column).sql(" = ")
+		if join {
+			set.ident(m.Table).sql(".")
+		}
+		set.ident(sl.f.Column).sql(" = ")
 		if !sl.partial {
-			vcol(sb, sl.value)
+			vcol(set, sl.value)
 			continue
 		}
-		sb.sql("CASE WHEN ")
-		vcol(sb, sl.flag)
-		sb.sql(" = 1 THEN ")
-		vcol(sb, sl.value)
-		sb.sql(" ELSE ").ident(m.Table).sql(".").ident(sl.f.Column).sql(" END")
+		set.sql("CASE WHEN ")
+		vcol(set, sl.flag)
+		set.sql(" = 1 THEN ")
+		vcol(set, sl.value)
+		set.sql(" ELSE ").ident(m.Table).sql(".").ident(sl.f.Column).sql(" END")
 	}
 	if versioned {
-		sb.sql(", ").ident(m.Version.Column).sql(" = ").ident(m.Table).sql(".").ident(m.Version.Column).sql(" + 1")
-	}
-	sb.sql(" FROM (VALUES ")
-	for i, r := range ch.rows {
-		if i > 0 {
-			sb.sql(", ")
+		set.sql(", ")
+		if join {
+			set.ident(m.Table).sql(".")
 		}
-		sb.sql("(")
-		for j, f := range m.PK {
-			if j > 0 {
+		set.ident(m.Version.Column).sql(" = ").ident(m.Table).sql(".").ident(m.Version.Column).sql(" + 1")
+	}
+	sb := &builder{d: b.d}
+	sb.sql("UPDATE ").ident(m.Table)
+	if join {
+		sb.sql(" JOIN (")
+	} else {
+		sb.sql(" SET ").sql(set.String()).sql(" FROM (VALUES ")
+	}
+	for i, r := range ch.rows {
+		n := 0
+		// next separates values: a tuple in VALUES, a SELECT list naming
+		// its columns in the first row of the UNION.
+		next := func() {
+			n++
+			if n > 1 {
 				sb.sql(", ")
 			}
+		}
+		named := func() {
+			if join && i == 0 {
+				sb.sql(" AS ").ident("column" + strconv.Itoa(n))
+			}
+		}
+		switch {
+		case join && i > 0:
+			sb.sql(" UNION ALL SELECT ")
+		case join:
+			sb.sql("SELECT ")
+		case i > 0:
+			sb.sql(", (")
+		default:
+			sb.sql("(")
+		}
+		for _, f := range m.PK {
 			v, err := f.Value(r.Key)
 			if err != nil {
 				return fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
 			}
+			next()
 			sb.arg(v, f)
+			named()
 		}
 		for _, sl := range slots {
-			sb.sql(", ")
 			changed := r.Changed.Has(sl.f.Pos)
+			next()
 			if changed {
 				v, err := sl.f.Value(r.Ptr)
 				if err != nil {
@@ -397,20 +443,32 @@ func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch ch
 			} else {
 				sb.sql("NULL")
 			}
+			named()
 			if sl.partial {
+				next()
 				if changed {
-					sb.sql(", 1")
+					sb.sql("1")
 				} else {
-					sb.sql(", 0")
+					sb.sql("0")
 				}
+				named()
 			}
 		}
 		if versioned {
-			sb.sql(", ").arg(m.Version.Int(r.Key), m.Version)
+			next()
+			sb.arg(m.Version.Int(r.Key), m.Version)
+			named()
 		}
-		sb.sql(")")
+		if !join {
+			sb.sql(")")
+		}
 	}
-	sb.sql(") AS ").ident(alias).sql(" WHERE ")
+	sb.sql(") AS ").ident(alias)
+	if join {
+		sb.sql(" ON ")
+	} else {
+		sb.sql(" WHERE ")
+	}
 	for j, f := range m.PK {
 		if j > 0 {
 			sb.sql(" AND ")
@@ -421,6 +479,9 @@ func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch ch
 	if versioned {
 		sb.sql(" AND ").ident(m.Table).sql(".").ident(m.Version.Column).sql(" = ")
 		vcol(sb, versionCol)
+	}
+	if join {
+		sb.sql(" SET ").sql(set.String())
 	}
 	return b.execRows(ctx, s, c, sb, "update", m, ch.rows, versioned)
 }

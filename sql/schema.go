@@ -9,13 +9,51 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
-// CreateSchema creates each entity's table and indexes unless they exist.
+// foreignKeyer is a dialect that adds foreign keys once the tables exist.
+type foreignKeyer interface {
+	ForeignKey(table, name, column, refTable, refColumn string) string
+}
+
+// CreateSchema creates each entity's table, then foreign keys the dialect
+// adds separately, then pivot tables and indexes, skipping what exists.
 func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
+	var stmts []string
 	for _, m := range es {
-		for _, stmt := range b.tableDDL(m) {
-			if _, err := b.exec(ctx, s, b.db, stmt, nil); err != nil {
-				return failed("create table for", m, err)
+		stmts = append(stmts, b.tableDDL(m))
+	}
+	if fk, ok := b.d.(foreignKeyer); ok {
+		for _, m := range es {
+			for _, f := range m.Fields {
+				if f.Kind == meta.KindRef {
+					t := f.Rel.Target
+					stmts = append(stmts, fk.ForeignKey(m.Table, "fk_"+m.Table+"_"+f.Column, f.Column, t.Table, t.PK[0].Column))
+				}
 			}
+		}
+	}
+	for _, m := range es {
+		for _, rel := range m.Collections {
+			if rel.Kind == meta.RelManyToMany && rel.Owning() {
+				stmts = append(stmts, b.pivotDDL(rel)...)
+			}
+		}
+		for _, ix := range indexes(m) {
+			sb := &builder{d: b.d}
+			sb.sql("CREATE ")
+			if ix.unique {
+				sb.sql("UNIQUE ")
+			}
+			sb.sql("INDEX ")
+			if b.d.Has(IfNotExistsIndex) {
+				sb.sql("IF NOT EXISTS ")
+			}
+			sb.ident(ix.name).sql(" ON ").ident(m.Table).sql(" (").columns(ix.fields).sql(")")
+			stmts = append(stmts, sb.String())
+		}
+	}
+	for _, stmt := range stmts {
+		if _, err := b.exec(ctx, s, b.db, stmt, nil); err != nil {
+			return fmt.Errorf("orm: create schema: %w", err)
 		}
 	}
 	return nil
@@ -25,20 +63,27 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 // pivots first, then tables in reverse order, in one transaction with
 // foreign keys checked at its end where the dialect can defer them.
 func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
-	var stmts []string
-	if d, ok := b.d.(interface{ DeferConstraints() string }); ok {
-		stmts = append(stmts, d.DeferConstraints())
+	var stmts, after []string
+	if d, ok := b.d.(interface{ DropSchemaAround() (before, after []string) }); ok {
+		var before []string
+		before, after = d.DropSchemaAround()
+		stmts = append(stmts, before...)
+	}
+	cascade := ""
+	if b.d.Has(DropCascade) {
+		cascade = " CASCADE"
 	}
 	for _, m := range es {
 		for _, rel := range m.Collections {
 			if rel.Kind == meta.RelManyToMany && rel.Owning() {
-				stmts = append(stmts, (&builder{d: b.d}).sql("DROP TABLE IF EXISTS ").ident(rel.Pivot).String())
+				stmts = append(stmts, (&builder{d: b.d}).sql("DROP TABLE IF EXISTS ").ident(rel.Pivot).sql(cascade).String())
 			}
 		}
 	}
 	for _, m := range slices.Backward(es) {
-		stmts = append(stmts, (&builder{d: b.d}).sql("DROP TABLE IF EXISTS ").ident(m.Table).String())
+		stmts = append(stmts, (&builder{d: b.d}).sql("DROP TABLE IF EXISTS ").ident(m.Table).sql(cascade).String())
 	}
+	stmts = append(stmts, after...)
 	return b.atomic(ctx, s, len(stmts), func(c conn) error {
 		for _, stmt := range stmts {
 			if _, err := b.exec(ctx, s, c, stmt, nil); err != nil {
@@ -49,8 +94,8 @@ func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.En
 	})
 }
 
-// tableDDL returns the CREATE TABLE and CREATE INDEX statements of m.
-func (b *Backend) tableDDL(m *meta.Entity) []string {
+// tableDDL returns the CREATE TABLE statement of m.
+func (b *Backend) tableDDL(m *meta.Entity) string {
 	sb := &builder{d: b.d}
 	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(m.Table).sql(" (")
 	for i, f := range m.Fields {
@@ -69,7 +114,7 @@ func (b *Backend) tableDDL(m *meta.Entity) []string {
 		if f.Unique && f.UniqueName == "" {
 			sb.sql(" UNIQUE")
 		}
-		if f.Kind == meta.KindRef {
+		if _, separate := b.d.(foreignKeyer); f.Kind == meta.KindRef && !separate {
 			t := f.Rel.Target
 			sb.sql(" REFERENCES ").ident(t.Table).sql(" (").ident(t.PK[0].Column).sql(")")
 		}
@@ -78,26 +123,10 @@ func (b *Backend) tableDDL(m *meta.Entity) []string {
 		sb.sql(", PRIMARY KEY (").columns(m.PK).sql(")")
 	}
 	sb.sql(")")
-	stmts := []string{sb.String()}
-	for _, rel := range m.Collections {
-		if rel.Kind == meta.RelManyToMany && rel.Owning() {
-			stmts = append(stmts, b.pivotDDL(rel)...)
-		}
+	if d, ok := b.d.(interface{ TableOptions() string }); ok {
+		sb.sql(" ").sql(d.TableOptions())
 	}
-	for _, ix := range indexes(m) {
-		sb := &builder{d: b.d}
-		sb.sql("CREATE ")
-		if ix.unique {
-			sb.sql("UNIQUE ")
-		}
-		sb.sql("INDEX ")
-		if b.d.Has(IfNotExistsIndex) {
-			sb.sql("IF NOT EXISTS ")
-		}
-		sb.ident(ix.name).sql(" ON ").ident(m.Table).sql(" (").columns(ix.fields).sql(")")
-		stmts = append(stmts, sb.String())
-	}
-	return stmts
+	return sb.String()
 }
 
 // pivotDDL creates the pivot table of a many-to-many relation: both keys,
@@ -111,6 +140,9 @@ func (b *Backend) pivotDDL(rel *meta.Relation) []string {
 		ident(rel.InverseJoinColumn).sql(" ").sql(b.d.ColumnType(t.PK[0])).sql(" NOT NULL REFERENCES ").
 		ident(t.Table).sql(" (").ident(t.PK[0].Column).sql(") ON DELETE CASCADE, PRIMARY KEY (").
 		ident(rel.JoinColumn).sql(", ").ident(rel.InverseJoinColumn).sql("))")
+	if d, ok := b.d.(interface{ TableOptions() string }); ok {
+		sb.sql(" ").sql(d.TableOptions())
+	}
 	ix := &builder{d: b.d}
 	ix.sql("CREATE INDEX ")
 	if b.d.Has(IfNotExistsIndex) {

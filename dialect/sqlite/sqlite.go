@@ -102,8 +102,11 @@ func (Dialect) ColumnType(f *meta.Field) string {
 	return "TEXT"
 }
 
-// DeferConstraints defers foreign-key checks to the end of the transaction.
-func (Dialect) DeferConstraints() string { return "PRAGMA defer_foreign_keys = ON" }
+// DropSchemaAround defers foreign-key checks to the end of DropSchema's
+// transaction.
+func (Dialect) DropSchemaAround() (before, after []string) {
+	return []string{"PRAGMA defer_foreign_keys = ON"}, nil
+}
 
 // AutoKey makes the column an alias of the rowid.
 func (Dialect) AutoKey(*meta.Field) string { return "INTEGER PRIMARY KEY" }

@@ -156,6 +156,9 @@ func (f *Field) storeElem(a unsafe.Pointer, v any) error {
 	case KindBytes:
 		switch v := v.(type) {
 		case []byte:
+			if v == nil {
+				v = []byte{} // an empty value, not NULL
+			}
 			*(*[]byte)(a) = v
 		case string:
 			*(*[]byte)(a) = []byte(v)

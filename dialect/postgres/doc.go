@@ -1,0 +1,36 @@
+// Package postgres is the PostgreSQL dialect, on the pgx driver
+// (github.com/jackc/pgx/v5) and its connection pool.
+//
+// # Opening
+//
+//	b, err := postgres.Open(ctx, "postgres://user@localhost:5432/app?sslmode=disable")
+//	db, err := orm.Open(b, orm.Entities(&User{}))
+//
+// [FromPool] wraps a *pgxpool.Pool the program already has, [New] a
+// *sql.DB opened with pgx's database/sql driver.
+//
+// # Types
+//
+//	Go                          column            notes
+//	int8, int16, uint8          smallint
+//	int32, uint16               integer
+//	int, int64, uint32, uint64  bigint            uint64 above 2^63-1 is an error naming the field
+//	float32 / float64           real / double     NaN and ±Inf round-trip
+//	bool                        boolean
+//	string                      text              a NUL byte or invalid UTF-8 is refused by the server (an error, never altered)
+//	[]byte                      bytea             nil is NULL
+//	time.Time                   timestamptz       microseconds; read back in UTC
+//	orm:"json"                  jsonb             compared by value, not by text
+//	Ref[T]                      T's key type      a foreign key to T
+//
+// # Statements
+//
+// Parameters are $1, $2, …, cast to the column's type (PostgreSQL cannot
+// infer the type of a parameter in a VALUES list or a CASE branch). A flush
+// updates up to 16 rows of a type with UPDATE … SET col = CASE WHEN …, more
+// with UPDATE … FROM (VALUES …), whose cost stays linear in the rows. One
+// statement carries at most 65,535 parameters. Inside a transaction every
+// flush runs in a savepoint, because a failed statement spoils a PostgreSQL
+// transaction. Serialization failures (40001), deadlocks (40P01) and lock
+// timeouts (55P03) match orm.ErrRetryable.
+package postgres
