@@ -104,6 +104,9 @@ func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt strin
 				return err
 			}
 		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		return rows.Close()
 	}()
 	observe(ctx, s.Env, stmt, args, n, start, err)

@@ -64,7 +64,9 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 // foreign keys checked at its end where the dialect can defer them.
 func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
 	var stmts, after []string
-	if d, ok := b.d.(interface{ DropSchemaAround() (before, after []string) }); ok {
+	if d, ok := b.d.(interface {
+		DropSchemaAround() (before, after []string)
+	}); ok {
 		var before []string
 		before, after = d.DropSchemaAround()
 		stmts = append(stmts, before...)
@@ -135,11 +137,12 @@ func (b *Backend) pivotDDL(rel *meta.Relation) []string {
 	o, t := rel.Owner, rel.Target
 	sb := &builder{d: b.d}
 	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(rel.Pivot).sql(" (").
-		ident(rel.JoinColumn).sql(" ").sql(b.d.ColumnType(o.PK[0])).sql(" NOT NULL REFERENCES ").
-		ident(o.Table).sql(" (").ident(o.PK[0].Column).sql(") ON DELETE CASCADE, ").
-		ident(rel.InverseJoinColumn).sql(" ").sql(b.d.ColumnType(t.PK[0])).sql(" NOT NULL REFERENCES ").
-		ident(t.Table).sql(" (").ident(t.PK[0].Column).sql(") ON DELETE CASCADE, PRIMARY KEY (").
-		ident(rel.JoinColumn).sql(", ").ident(rel.InverseJoinColumn).sql("))")
+		ident(rel.JoinColumn).sql(" ").sql(b.d.ColumnType(o.PK[0])).sql(" NOT NULL, ").
+		ident(rel.InverseJoinColumn).sql(" ").sql(b.d.ColumnType(t.PK[0])).sql(" NOT NULL, PRIMARY KEY (").
+		ident(rel.JoinColumn).sql(", ").ident(rel.InverseJoinColumn).sql("), FOREIGN KEY (").
+		ident(rel.JoinColumn).sql(") REFERENCES ").ident(o.Table).sql(" (").ident(o.PK[0].Column).
+		sql(") ON DELETE CASCADE, FOREIGN KEY (").ident(rel.InverseJoinColumn).sql(") REFERENCES ").
+		ident(t.Table).sql(" (").ident(t.PK[0].Column).sql(") ON DELETE CASCADE)")
 	if d, ok := b.d.(interface{ TableOptions() string }); ok {
 		sb.sql(" ").sql(d.TableOptions())
 	}

@@ -1,0 +1,40 @@
+// Package mysql is the MySQL and MariaDB dialect, on the
+// go-sql-driver/mysql driver. One package serves both: [Open] reads the
+// server's version and uses INSERT … RETURNING on MariaDB 10.5 and later;
+// elsewhere, or with [WithoutReturning], a multi-row INSERT's keys are the
+// first key LastInsertId reports plus multiples of the server's
+// auto_increment_increment (read when the backend is opened), so clusters
+// that step keys by more than one (Galera) get the keys the server gave.
+//
+// # Opening
+//
+//	b, err := mysql.Open("root@tcp(127.0.0.1:3306)/app")
+//	db, err := orm.Open(b, orm.Entities(&User{}))
+//
+// Open sets clientFoundRows (UPDATE reports the rows it matched, which
+// optimistic-lock checks count), parseTime, UTC times and utf8mb4. [New]
+// wraps a *sql.DB the program opened, after checking those settings.
+//
+// # Types
+//
+//	Go                          column                  notes
+//	int8 … int64                TINYINT … BIGINT
+//	uint8 … uint64              … UNSIGNED              uint64 above 2^63-1 is an error naming the field
+//	float32 / float64           FLOAT / DOUBLE          NaN and ±Inf are refused by the server
+//	bool                        BOOLEAN
+//	string                      LONGTEXT, VARCHAR(255)  VARCHAR for keys, unique and indexed fields;
+//	                                                    invalid UTF-8 is refused; comparisons are
+//	                                                    exact (utf8mb4_bin)
+//	[]byte                      LONGBLOB                nil is NULL
+//	time.Time                   DATETIME(6)             microseconds, stored and read in UTC
+//	orm:"json"                  JSON
+//	Ref[T]                      T's key type            a foreign key to T
+//
+// # Statements
+//
+// Identifiers are quoted with backticks (embedded backticks doubled);
+// parameters are ?, sent as prepared-statement arguments. A flush updates up
+// to 16 rows of a type with UPDATE … SET col = CASE WHEN …, more with
+// UPDATE t JOIN (SELECT … UNION ALL SELECT …) AS v ON … SET …. Deadlocks
+// (1213) and lock wait timeouts (1205) match orm.ErrRetryable.
+package mysql

@@ -1,0 +1,271 @@
+package mysql
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/meta"
+	"github.com/unitofwork/orm/sql"
+)
+
+// Option configures the dialect.
+type Option func(*Dialect)
+
+// WithoutReturning makes the dialect behave as on MySQL even on a MariaDB
+// server that has INSERT … RETURNING: generated keys come from
+// LastInsertId and the server's auto_increment_increment.
+func WithoutReturning() Option { return func(d *Dialect) { d.returning = false } }
+
+// Open connects to the MySQL or MariaDB server at dsn (the driver's format,
+// user:password@tcp(host:3306)/db), with the settings the ORM relies on:
+// clientFoundRows (UPDATE reports matched rows, which version checks count),
+// parseTime, times in UTC, and the utf8mb4 character set.
+func Open(dsn string, opts ...Option) (*sql.Backend, error) {
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	cfg.ClientFoundRows = true
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.Collation = "utf8mb4_general_ci"
+	conn, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	db := stdsql.OpenDB(conn)
+	b, err := newBackend(db, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// New returns a backend on a *sql.DB the caller opened with the
+// go-sql-driver/mysql driver. It checks that the DSN set clientFoundRows=true
+// and parseTime=true and that the connection uses utf8mb4, and says which is
+// missing.
+func New(db *stdsql.DB, opts ...Option) (*sql.Backend, error) {
+	ctx := context.Background()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	defer c.Close()
+	var now any
+	var charset string
+	if err := c.QueryRowContext(ctx, "SELECT NOW(), @@character_set_connection").Scan(&now, &charset); err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	if _, ok := now.(time.Time); !ok {
+		return nil, errors.New("orm: mysql: the DSN must set parseTime=true")
+	}
+	if charset != "utf8mb4" {
+		return nil, fmt.Errorf("orm: mysql: the connection uses %s; set charset=utf8mb4 (or a utf8mb4 collation) in the DSN", charset)
+	}
+	if _, err := c.ExecContext(ctx, "CREATE TEMPORARY TABLE orm_found_rows (id INT PRIMARY KEY, v INT)"); err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	defer c.ExecContext(ctx, "DROP TEMPORARY TABLE orm_found_rows")
+	if _, err := c.ExecContext(ctx, "INSERT INTO orm_found_rows VALUES (1, 1)"); err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	res, err := c.ExecContext(ctx, "UPDATE orm_found_rows SET v = 1 WHERE id = 1")
+	if err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil, errors.New("orm: mysql: the DSN must set clientFoundRows=true (version checks count matched rows)")
+	}
+	return newBackend(db, opts)
+}
+
+func newBackend(db *stdsql.DB, opts []Option) (*sql.Backend, error) {
+	var version string
+	var step int64
+	if err := db.QueryRow("SELECT VERSION(), @@auto_increment_increment").Scan(&version, &step); err != nil {
+		return nil, fmt.Errorf("orm: mysql: %w", err)
+	}
+	d := Dialect{step: step}
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		d.mariadb = true
+		var major, minor int
+		fmt.Sscanf(version, "%d.%d", &major, &minor)
+		d.returning = major > 10 || (major == 10 && minor >= 5)
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	return sql.New(db, d), nil
+}
+
+// Dialect is the MySQL and MariaDB dialect.
+type Dialect struct {
+	mariadb   bool
+	returning bool  // MariaDB 10.5 and later, unless WithoutReturning
+	step      int64 // auto_increment_increment when the backend was opened
+}
+
+var _ sql.Dialect = Dialect{}
+
+// Name returns "mariadb" or "mysql".
+func (d Dialect) Name() string {
+	if d.mariadb {
+		return "mariadb"
+	}
+	return "mysql"
+}
+
+// AppendIdent quotes name with backticks.
+func (Dialect) AppendIdent(b []byte, name string) []byte {
+	b = append(b, '`')
+	for i := 0; i < len(name); i++ {
+		if name[i] == '`' {
+			b = append(b, '`')
+		}
+		b = append(b, name[i])
+	}
+	return append(b, '`')
+}
+
+// AppendPlaceholder appends "?".
+func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return append(b, '?') }
+
+// Has reports the server's capabilities.
+func (d Dialect) Has(c sql.Capability) bool {
+	caps := sql.UpdateJoin
+	if d.returning {
+		caps |= sql.Returning
+	}
+	if d.mariadb {
+		caps |= sql.IfNotExistsIndex
+	}
+	return c&caps == c
+}
+
+// AutoIncrementStep is the server's auto_increment_increment, read when the
+// backend was opened.
+func (d Dialect) AutoIncrementStep() int64 { return max(d.step, 1) }
+
+// MaxParams is the protocol's limit of 65,535 placeholders.
+func (Dialect) MaxParams() int { return 65535 }
+
+// ColumnType maps a field to a MySQL column type. Strings that are keys,
+// unique or indexed are VARCHAR(255); other strings LONGTEXT.
+func (Dialect) ColumnType(f *meta.Field) string {
+	if f.Kind == meta.KindRef {
+		return Dialect{}.ColumnType(f.Rel.Target.PK[0])
+	}
+	size := f.Elem.Size()
+	ints := map[uintptr]string{1: "TINYINT", 2: "SMALLINT", 4: "INT", 8: "BIGINT"}
+	switch f.StorageKind() {
+	case meta.KindInt:
+		if f.Kind == meta.KindScanner {
+			return "BIGINT"
+		}
+		return ints[size]
+	case meta.KindUint:
+		return ints[size] + " UNSIGNED"
+	case meta.KindFloat:
+		if size == 4 && f.Kind == meta.KindFloat {
+			return "FLOAT"
+		}
+		return "DOUBLE"
+	case meta.KindBool:
+		return "BOOLEAN"
+	case meta.KindBytes:
+		return "LONGBLOB"
+	case meta.KindTime:
+		return "DATETIME(6)"
+	case meta.KindJSON:
+		return "JSON"
+	}
+	if f.PK || f.Unique || f.IndexName != "" {
+		return "VARCHAR(255)"
+	}
+	return "LONGTEXT"
+}
+
+// AutoKey makes the column AUTO_INCREMENT.
+func (d Dialect) AutoKey(f *meta.Field) string {
+	return d.ColumnType(f) + " NOT NULL AUTO_INCREMENT PRIMARY KEY"
+}
+
+// Paging returns LIMIT … OFFSET ….
+func (Dialect) Paging(limit, offset int) string {
+	l := "18446744073709551615"
+	if limit > 0 {
+		l = strconv.Itoa(limit)
+	}
+	if offset > 0 {
+		return "LIMIT " + l + " OFFSET " + strconv.Itoa(offset)
+	}
+	return "LIMIT " + l
+}
+
+// TableOptions makes tables InnoDB with binary utf8mb4 collation, so string
+// comparisons are exact as on the other databases.
+func (Dialect) TableOptions() string {
+	return "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+}
+
+// ForeignKey adds a foreign key (unless it exists, on MariaDB).
+func (d Dialect) ForeignKey(table, name, column, refTable, refColumn string) string {
+	q := func(s string) string { return string(d.AppendIdent(nil, s)) }
+	ifNot := ""
+	if d.mariadb {
+		ifNot = "IF NOT EXISTS "
+	}
+	return "ALTER TABLE " + q(table) + " ADD CONSTRAINT " + q(name) + " FOREIGN KEY " + ifNot + "(" + q(column) +
+		") REFERENCES " + q(refTable) + " (" + q(refColumn) + ")"
+}
+
+// DropSchemaAround turns foreign-key checks off while DropSchema drops.
+func (Dialect) DropSchemaAround() (before, after []string) {
+	return []string{"SET FOREIGN_KEY_CHECKS = 0"}, []string{"SET FOREIGN_KEY_CHECKS = 1"}
+}
+
+var keyName = regexp.MustCompile("(?:for key|constraint|Column) [`']([^`']+)[`']")
+
+// Classify maps MySQL error numbers: integrity violations to
+// *orm.ConstraintError, deadlocks and lock wait timeouts to
+// orm.ErrRetryable.
+func (Dialect) Classify(err error) error {
+	var me *driver.MySQLError
+	if !errors.As(err, &me) {
+		return nil
+	}
+	var kind orm.ConstraintKind
+	switch me.Number {
+	case 1062, 1586:
+		kind = orm.Unique
+	case 1451, 1452, 1216, 1217:
+		kind = orm.ForeignKey
+	case 1048, 1364:
+		kind = orm.NotNull
+	case 3819, 4025:
+		kind = orm.Check
+	case 1213, 1205:
+		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
+	default:
+		return nil
+	}
+	ce := &orm.ConstraintError{Kind: kind, Err: err}
+	if m := keyName.FindStringSubmatch(me.Message); m != nil {
+		ce.Constraint = m[1]
+		if t, c, ok := strings.Cut(m[1], "."); ok {
+			ce.Table, ce.Constraint = t, c
+		}
+	}
+	return ce
+}
