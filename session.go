@@ -3,8 +3,12 @@ package orm
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
+	"time"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -133,30 +137,76 @@ func (s *Session) Clear() {
 	s.err = nil
 }
 
-// TxOption configures a transaction.
-type TxOption func(*backend.TxOptions)
+// TxOption configures a transaction: [Isolation], [Retry].
+type TxOption func(*txOptions)
+
+type txOptions struct {
+	backend.TxOptions
+	attempts int
+}
 
 // Isolation sets the transaction's isolation level.
 func Isolation(level sql.IsolationLevel) TxOption {
-	return func(o *backend.TxOptions) { o.Isolation = int(level) }
+	return func(o *txOptions) { o.Isolation = int(level) }
+}
+
+// Retry makes Transaction run its function again, up to attempts times in
+// all, when an attempt fails with an error matching [ErrRetryable]
+// (serialization failure, deadlock, busy database), waiting a little longer
+// before each new attempt. Before each one the Session is put back as it was
+// when Transaction was called, and so are the fields of the entities it
+// managed then, so the function starts over from the same state. Retry
+// applies to an outermost Transaction only: a nested one runs once.
+func Retry(attempts int) TxOption {
+	return func(o *txOptions) { o.attempts = attempts }
 }
 
 // Transaction runs fn inside a database transaction and flushes the Session
 // before committing. Every flush inside fn joins the transaction. When fn or
 // the final flush fails, or fn panics, the transaction is rolled back and the
 // Session is put back as it was when Transaction was called: snapshots,
-// identity maps, generated keys and versions.
+// identity maps, pending collection changes, generated keys and versions.
+// Field values the function changed stay as it left them (with [Retry],
+// they too are put back).
 //
 // Transaction inside fn nests as a savepoint.
-func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, opts ...TxOption) (err error) {
-	var o backend.TxOptions
+func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, opts ...TxOption) error {
+	var o txOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if s.err != nil {
-		err, s.err = s.err, nil
+		err := s.err
+		s.err = nil
 		return err
 	}
+	if o.attempts <= 1 || s.tx != nil {
+		return s.transaction(ctx, fn, o.TxOptions)
+	}
+	values := s.saveValues()
+	var err error
+	for attempt := range o.attempts {
+		if attempt > 0 {
+			s.restoreValues(values)
+			wait := time.Duration(5<<min(attempt, 7)) * time.Millisecond
+			wait = wait/2 + time.Duration(rand.Int64N(int64(wait)))
+			select {
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			case <-time.After(wait):
+			}
+		}
+		if err = s.transaction(ctx, fn, o.TxOptions); err == nil || !errors.Is(err, ErrRetryable) {
+			break
+		}
+	}
+	if err != nil {
+		s.restoreValues(values)
+	}
+	return err
+}
+
+func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, o backend.TxOptions) (err error) {
 	cp := s.checkpoint()
 	tx, err := s.db.backend.Begin(ctx, s.scope(), o)
 	if err != nil {
@@ -186,4 +236,41 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 	}
 	done = true
 	return nil
+}
+
+// savedValue is a copy of a managed entity's fields.
+type savedValue struct {
+	m    *meta.Entity
+	ptr  unsafe.Pointer
+	copy unsafe.Pointer
+}
+
+// saveValues copies the fields of every tracked entity, collections
+// included, for restoreValues.
+func (s *Session) saveValues() []savedValue {
+	var out []savedValue
+	for _, ts := range s.byType {
+		if ts == nil {
+			continue
+		}
+		for _, es := range ts.list {
+			c := ts.m.Clone(es.ptr)
+			for _, rel := range ts.m.Collections {
+				d := rel.Coll(c)
+				d.Items, d.Added, d.Removed = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed)
+			}
+			out = append(out, savedValue{ts.m, es.ptr, c})
+		}
+	}
+	return out
+}
+
+func (s *Session) restoreValues(vs []savedValue) {
+	for _, v := range vs {
+		reflect.NewAt(v.m.Type, v.ptr).Elem().Set(reflect.NewAt(v.m.Type, v.m.Clone(v.copy)).Elem())
+		for _, rel := range v.m.Collections {
+			d := rel.Coll(v.ptr)
+			d.Items, d.Added, d.Removed = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed)
+		}
+	}
 }

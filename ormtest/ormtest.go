@@ -66,6 +66,7 @@ func (r *Recorder) Count(verb string) int {
 // env is one test's database.
 type env struct {
 	t   *testing.T
+	b   orm.Backend
 	db  *orm.DB
 	rec *Recorder
 	ctx context.Context
@@ -91,7 +92,7 @@ func setup(t *testing.T, open Opener, entities []any, opts ...orm.Option) *env {
 		}
 	})
 	rec.Reset()
-	return &env{t: t, db: db, rec: rec, ctx: ctx}
+	return &env{t: t, b: b, db: db, rec: rec, ctx: ctx}
 }
 
 func (e *env) flush(s *orm.Session) {

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"RefLoad", testRefLoad},
 		{"RelationFilters", testRelationFilters},
 		{"DeleteEarlyUnique", testDeleteEarlyUnique},
+		{"RawSelect", testRawSelect},
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
 	}
 	for _, tc := range tests {

@@ -72,4 +72,3 @@ func TestConformance(t *testing.T) {
 	t.Run(name, func(t *testing.T) { ormtest.Run(t, opener()) })
 	t.Run("mysql-mode", func(t *testing.T) { ormtest.Run(t, opener(mysql.WithoutReturning())) })
 }
-

@@ -3,6 +3,7 @@ package sqlite
 import (
 	stdsql "database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -123,13 +124,18 @@ func (Dialect) Paging(limit, offset int) string {
 	return "LIMIT " + l
 }
 
-// Classify maps SQLite's extended constraint codes to *orm.ConstraintError.
+// Classify maps SQLite's extended constraint codes to *orm.ConstraintError,
+// and a busy or locked database to orm.ErrRetryable.
 func (Dialect) Classify(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return nil
 	}
 	var kind orm.ConstraintKind
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
+	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		kind = orm.Unique

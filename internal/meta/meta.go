@@ -92,6 +92,19 @@ func (e *Entity) Snapshot(p unsafe.Pointer) unsafe.Pointer {
 	return dst
 }
 
+// Clone returns an exact copy of the entity at p, pointers, byte slices and
+// JSON values copied deeply, Refs kept as they are.
+func (e *Entity) Clone(p unsafe.Pointer) unsafe.Pointer {
+	dst := e.New()
+	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, p).Elem())
+	for _, f := range e.deep {
+		if f.Kind != KindRef {
+			f.clone(f.Addr(dst), f.Addr(p))
+		}
+	}
+	return dst
+}
+
 // Copy deep-copies the mapped state of the entity at src into dst.
 func (e *Entity) Copy(dst, src unsafe.Pointer) {
 	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, src).Elem())

@@ -1,0 +1,102 @@
+package mysql_test
+
+import (
+	"context"
+	stdsql "database/sql"
+	"strings"
+	"testing"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/dialect/mysql"
+	"github.com/unitofwork/orm/sql"
+)
+
+// Note is a small entity with a generated key.
+type Note struct {
+	ID   int64
+	Text string
+}
+
+// TestAutoIncrementStep: in MySQL mode, a multi-row INSERT on a connection
+// whose auto_increment_increment is 3 assigns the keys the server gave.
+func TestAutoIncrementStep(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := driver.ParseDSN(database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ClientFoundRows, cfg.ParseTime = true, true
+	cfg.Collation = "utf8mb4_general_ci"
+	cfg.Params = map[string]string{"auto_increment_increment": "3"}
+	sqldb, err := stdsql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqldb.Close()
+	b, err := mysql.New(sqldb, mysql.WithoutReturning())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Dialect().Has(sql.Returning) {
+		t.Fatalf("WithoutReturning left RETURNING on")
+	}
+	db, err := orm.Open(b, orm.Entities(&Note{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Session()
+	notes := make([]*Note, 10)
+	for i := range notes {
+		notes[i] = &Note{Text: strings.Repeat("n", i+1)}
+		s.Persist(notes[i])
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := orm.Repo[Note](db.Session()).Find(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byText := map[string]int64{}
+	for _, n := range got {
+		byText[n.Text] = n.ID
+	}
+	for i, n := range notes {
+		if byText[n.Text] != n.ID {
+			t.Errorf("note %d: entity key %d, the server stored it as %d", i, n.ID, byText[n.Text])
+		}
+		if i > 0 && n.ID-notes[i-1].ID != 3 {
+			t.Errorf("keys %d and %d are not 3 apart", notes[i-1].ID, n.ID)
+		}
+	}
+}
+
+// TestNewChecksSettings: a *sql.DB without clientFoundRows is refused with
+// a message naming the setting.
+func TestNewChecksSettings(t *testing.T) {
+	cfg, err := driver.ParseDSN(database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ParseTime = true
+	cfg.Collation = "utf8mb4_general_ci"
+	sqldb, err := stdsql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqldb.Close()
+	if _, err := mysql.New(sqldb); err == nil || !strings.Contains(err.Error(), "clientFoundRows") {
+		t.Errorf("New without clientFoundRows = %v; want an error naming it", err)
+	}
+	cfg.ClientFoundRows, cfg.ParseTime = true, false
+	sqldb2, _ := stdsql.Open("mysql", cfg.FormatDSN())
+	defer sqldb2.Close()
+	if _, err := mysql.New(sqldb2); err == nil || !strings.Contains(err.Error(), "parseTime") {
+		t.Errorf("New without parseTime = %v; want an error naming it", err)
+	}
+}

@@ -1,0 +1,52 @@
+package sql
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/jmoiron/sqlx/reflectx"
+
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Select runs a raw query on the backend's database and scans every row into
+// a T by column name, with sqlx's struct scanning: a field's column is its
+// `db` tag, else the snake_case of its name, as for entities. Write
+// placeholders as ?; they become the dialect's own. It is meant for reports
+// and aggregates that are not entities: rows it returns are not tracked by
+// any Session, and it runs outside any Session's transaction.
+//
+//	type total struct {
+//		Owner string
+//		Cars  int
+//	}
+//	rows, err := sql.Select[total](ctx, b, `SELECT u.name AS owner, COUNT(*) AS cars
+//		FROM car c JOIN "user" u ON u.id = c.owner_id GROUP BY u.name HAVING COUNT(*) > ?`, 1)
+func Select[T any](ctx context.Context, b *Backend, query string, args ...any) ([]T, error) {
+	db := sqlx.NewDb(b.db, b.d.Name())
+	db.Mapper = reflectx.NewMapperFunc("db", meta.SnakeCase)
+	var out []T
+	if err := db.SelectContext(ctx, &out, b.rebind(query), args...); err != nil {
+		return nil, b.wrap(err)
+	}
+	return out, nil
+}
+
+// rebind replaces each ? of query with the dialect's placeholder.
+func (b *Backend) rebind(query string) string {
+	if strings.Count(query, "?") == 0 {
+		return query
+	}
+	out := make([]byte, 0, len(query)+8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			out = b.d.AppendPlaceholder(out, n, nil)
+			continue
+		}
+		out = append(out, query[i])
+	}
+	return string(out)
+}
