@@ -3,7 +3,6 @@ package sql
 import (
 	"context"
 	stdsql "database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -11,12 +10,14 @@ import (
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/sqlconn"
 )
 
-// Backend runs the Unit of Work on a SQL database through database/sql. The
-// dialect packages open one; it is safe for concurrent use.
+// Backend runs the Unit of Work on a SQL database. The dialect packages
+// open one; it is safe for concurrent use.
 type Backend struct {
-	db      *stdsql.DB
+	db      *stdsql.DB     // for Select and DB
+	pool    sqlconn.Pool   // where statements go
 	d       Dialect
 	closers []func()
 }
@@ -27,7 +28,14 @@ var _ orm.Backend = (*Backend)(nil)
 // it; most programs use their Open functions instead. Close closes db, then
 // calls closers.
 func New(db *stdsql.DB, d Dialect, closers ...func()) *Backend {
-	return &Backend{db: db, d: d, closers: closers}
+	return &Backend{db: db, pool: sqlconn.FromDB(db), d: d, closers: closers}
+}
+
+// NewNative returns a Backend that sends statements through pool, a
+// driver's own connection pool, and keeps db (the same pool behind
+// database/sql) for [Select] and [Backend.DB]. Dialect packages call it.
+func NewNative(db *stdsql.DB, pool sqlconn.Pool, d Dialect, closers ...func()) *Backend {
+	return &Backend{db: db, pool: pool, d: d, closers: closers}
 }
 
 // DB returns the underlying *sql.DB.
@@ -36,8 +44,7 @@ func (b *Backend) DB() *stdsql.DB { return b.db }
 // Dialect returns the backend's dialect.
 func (b *Backend) Dialect() Dialect { return b.d }
 
-// Close closes the underlying *sql.DB and whatever the dialect opened
-// beneath it.
+// Close closes the connections and whatever the dialect opened beneath them.
 func (b *Backend) Close() error {
 	err := b.db.Close()
 	for _, c := range b.closers {
@@ -47,16 +54,13 @@ func (b *Backend) Close() error {
 }
 
 // conn is what statements run on: the pool or a transaction.
-type conn interface {
-	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
-}
+type conn = sqlconn.Runner
 
 func (b *Backend) conn(s backend.Scope) conn {
 	if t, ok := s.Tx.(*tx); ok {
 		return t.tx
 	}
-	return b.db
+	return b.pool
 }
 
 // observe reports a statement to the DB's hook and logger.
@@ -75,40 +79,25 @@ func now(env *backend.Env) time.Time {
 
 // exec runs one statement that returns no rows.
 func (b *Backend) exec(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (int64, error) {
+	res, err := b.execResult(ctx, s, c, stmt, args)
+	return res.RowsAffected, err
+}
+
+func (b *Backend) execResult(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (sqlconn.Result, error) {
 	start := now(s.Env)
-	res, err := c.ExecContext(ctx, stmt, args...)
-	var n int64
-	if err == nil {
-		n, err = res.RowsAffected()
-	}
-	observe(ctx, s.Env, stmt, args, n, start, err)
-	return n, b.wrap(err)
+	res, err := c.Exec(ctx, stmt, args)
+	observe(ctx, s.Env, stmt, args, res.RowsAffected, start, err)
+	return res, b.wrap(err)
 }
 
 // query runs one statement and calls each for every row.
 func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt string, args []any, dest []any, each func() error) error {
 	start := now(s.Env)
 	var n int64
-	err := func() error {
-		rows, err := c.QueryContext(ctx, stmt, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			n++
-			if err := each(); err != nil {
-				return err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return rows.Close()
-	}()
+	err := c.Query(ctx, stmt, args, dest, func() error {
+		n++
+		return each()
+	})
 	observe(ctx, s.Env, stmt, args, n, start, err)
 	return b.wrap(err)
 }
@@ -124,11 +113,11 @@ func (b *Backend) wrap(err error) error {
 	return err
 }
 
-// tx is a transaction or, when parent is set, a savepoint inside one.
+// tx is a transaction or, when savepoint is set, a savepoint inside one.
 type tx struct {
 	b         *Backend
 	env       *backend.Env
-	tx        *stdsql.Tx
+	tx        sqlconn.Tx
 	savepoint string
 	done      bool
 }
@@ -148,7 +137,7 @@ func (b *Backend) Begin(ctx context.Context, s backend.Scope, opts backend.TxOpt
 		return nil, fmt.Errorf("orm: %s backend cannot join a %T transaction", b.d.Name(), s.Tx)
 	}
 	start := now(s.Env)
-	t, err := b.db.BeginTx(ctx, &stdsql.TxOptions{Isolation: stdsql.IsolationLevel(opts.Isolation), ReadOnly: opts.ReadOnly})
+	t, err := b.pool.Begin(ctx, stdsql.IsolationLevel(opts.Isolation), opts.ReadOnly)
 	observe(ctx, s.Env, "BEGIN", nil, 0, start, err)
 	if err != nil {
 		return nil, b.wrap(err)
@@ -166,7 +155,7 @@ func (t *tx) Commit(ctx context.Context) error {
 		return err
 	}
 	start := now(t.env)
-	err := t.tx.Commit()
+	err := t.tx.Commit(ctx)
 	observe(ctx, t.env, "COMMIT", nil, 0, start, err)
 	return t.b.wrap(err)
 }
@@ -185,10 +174,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 		return err
 	}
 	start := now(t.env)
-	err := t.tx.Rollback()
-	if errors.Is(err, stdsql.ErrTxDone) {
-		return err
-	}
+	err := t.tx.Rollback(ctx)
 	observe(ctx, t.env, "ROLLBACK", nil, 0, start, err)
 	return err
 }

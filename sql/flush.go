@@ -214,16 +214,11 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 		return failed("insert", m, err)
 	}
 	if !b.d.Has(Returning) {
-		start := now(s.Env)
-		res, err := c.ExecContext(ctx, sb.String(), sb.args...)
-		var id int64
-		if err == nil {
-			id, err = res.LastInsertId()
-		}
-		observe(ctx, s.Env, sb.String(), sb.args, int64(len(ch.rows)), start, err)
+		res, err := b.execResult(ctx, s, c, sb.String(), sb.args)
 		if err != nil {
-			return failed("insert", m, b.wrap(err))
+			return failed("insert", m, err)
 		}
+		id := res.LastInsertID
 		// A multi-row INSERT takes consecutive keys from the first one, a
 		// step of auto_increment_increment apart.
 		step := int64(1)

@@ -52,7 +52,7 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 		}
 	}
 	for _, stmt := range stmts {
-		if _, err := b.exec(ctx, s, b.db, stmt, nil); err != nil {
+		if _, err := b.exec(ctx, s, b.pool, stmt, nil); err != nil {
 			return fmt.Errorf("orm: create schema: %w", err)
 		}
 	}

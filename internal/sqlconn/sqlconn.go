@@ -1,0 +1,119 @@
+// Package sqlconn is what the SQL engine sends statements through: a pool
+// and its transactions, implemented on database/sql for every dialect and
+// natively by dialects whose driver is faster without it (pgx).
+package sqlconn
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// Runner runs statements.
+type Runner interface {
+	// Exec runs a statement that returns no rows.
+	Exec(ctx context.Context, query string, args []any) (Result, error)
+	// Query runs a statement, scans each row into dest (pointers to any)
+	// and calls each.
+	Query(ctx context.Context, query string, args []any, dest []any, each func() error) error
+}
+
+// Result is what an Exec reports.
+type Result struct {
+	RowsAffected int64
+	LastInsertID int64 // where the driver reports one
+}
+
+// Pool is a connection pool.
+type Pool interface {
+	Runner
+	Begin(ctx context.Context, isolation sql.IsolationLevel, readOnly bool) (Tx, error)
+	Close() error
+}
+
+// Tx is an open transaction.
+type Tx interface {
+	Runner
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// FromDB adapts a *sql.DB.
+func FromDB(db *sql.DB) Pool { return stdPool{db} }
+
+type stdRunner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func stdExec(ctx context.Context, r stdRunner, query string, args []any) (Result, error) {
+	res, err := r.ExecContext(ctx, query, args...)
+	if err != nil {
+		return Result{}, err
+	}
+	var out Result
+	if out.RowsAffected, err = res.RowsAffected(); err != nil {
+		return Result{}, err
+	}
+	out.LastInsertID, _ = res.LastInsertId()
+	return out, nil
+}
+
+func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest []any, each func() error) error {
+	rows, err := r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if err := each(); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+type stdPool struct{ db *sql.DB }
+
+func (p stdPool) Exec(ctx context.Context, q string, args []any) (Result, error) {
+	return stdExec(ctx, p.db, q, args)
+}
+
+func (p stdPool) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+	return stdQuery(ctx, p.db, q, args, dest, each)
+}
+
+func (p stdPool) Begin(ctx context.Context, isolation sql.IsolationLevel, readOnly bool) (Tx, error) {
+	tx, err := p.db.BeginTx(ctx, &sql.TxOptions{Isolation: isolation, ReadOnly: readOnly})
+	if err != nil {
+		return nil, err
+	}
+	return stdTx{tx}, nil
+}
+
+func (p stdPool) Close() error { return p.db.Close() }
+
+type stdTx struct{ tx *sql.Tx }
+
+func (t stdTx) Exec(ctx context.Context, q string, args []any) (Result, error) {
+	return stdExec(ctx, t.tx, q, args)
+}
+
+func (t stdTx) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+	return stdQuery(ctx, t.tx, q, args, dest, each)
+}
+
+func (t stdTx) Commit(context.Context) error { return t.tx.Commit() }
+
+func (t stdTx) Rollback(context.Context) error {
+	if err := t.tx.Rollback(); !errors.Is(err, sql.ErrTxDone) {
+		return err
+	}
+	return nil
+}
