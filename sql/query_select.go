@@ -80,27 +80,47 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 	if q.Limit > 0 || q.Offset > 0 {
 		sb.sql(" ").sql(b.d.Paging(q.Limit, q.Offset))
 	}
+	// Plain fields are scanned straight into the next entity; the others
+	// through a driver value and Field.Store.
 	n := len(m.Fields)
 	if q.Via != nil {
 		n++
 	}
 	vals := make([]any, n)
 	dest := make([]any, n)
-	for i := range vals {
-		dest[i] = &vals[i]
+	direct := make([]bool, len(m.Fields))
+	var p unsafe.Pointer
+	next := func() {
+		p = m.New()
+		for i, f := range m.Fields {
+			if d := f.DirectDest(p); d != nil {
+				dest[i], direct[i] = d, true
+			} else {
+				dest[i] = &vals[i]
+			}
+		}
+	}
+	next()
+	if q.Via != nil {
+		dest[n-1] = &vals[n-1]
 	}
 	return b.query(ctx, s, b.conn(s), sb.String(), sb.args, dest, func() error {
-		p := m.New()
 		for i, f := range m.Fields {
+			if direct[i] {
+				continue
+			}
 			if err := f.Store(p, vals[i]); err != nil {
 				return fmt.Errorf("orm: reading %s.%s (column %s): %w", m.Name, f.Name, f.Column, err)
 			}
+			vals[i] = nil
 		}
 		var link any
 		if q.Via != nil {
 			link = vals[n-1]
 		}
-		return each(p, link)
+		row := p
+		next()
+		return each(row, link)
 	})
 }
 

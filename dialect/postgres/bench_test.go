@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/dialect/postgres"
 )
 
 // BenchModel has the shape of the common ORM benchmark's row: a key and
@@ -60,6 +62,16 @@ func benchEnv(b *testing.B, n int) (*orm.DB, *pgxpool.Pool, []int64) {
 	return db, pool, ids
 }
 
+// benchEnvStd is benchEnv with our DB on pgx's database/sql driver.
+func benchEnvStd(b *testing.B, n int) (*orm.DB, *pgxpool.Pool, []int64) {
+	_, pool, ids := benchEnv(b, n)
+	db, err := orm.Open(postgres.New(stdlib.OpenDBFromPool(pool)), orm.Entities(&BenchModel{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, pool, ids
+}
+
 const cols = `"name", "title", "fax", "web", "age", "right", "counter"`
 
 func BenchmarkPostgres(b *testing.B) {
@@ -67,6 +79,15 @@ func BenchmarkPostgres(b *testing.B) {
 	serverDSN(b)
 	b.Run("op=read/impl=orm", func(b *testing.B) {
 		db, _, ids := benchEnv(b, 1)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := orm.Repo[BenchModel](db.Session()).Get(ctx, ids[0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("op=read/impl=orm-database-sql", func(b *testing.B) {
+		db, _, ids := benchEnvStd(b, 1)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := orm.Repo[BenchModel](db.Session()).Get(ctx, ids[0]); err != nil {
@@ -88,6 +109,15 @@ func BenchmarkPostgres(b *testing.B) {
 	})
 	b.Run("op=readslice100/impl=orm", func(b *testing.B) {
 		db, _, _ := benchEnv(b, 100)
+		b.ReportAllocs()
+		for b.Loop() {
+			if ms, err := orm.Repo[BenchModel](db.Session()).Find(ctx, orm.Gt("ID", 0), orm.Limit(100)); err != nil || len(ms) != 100 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("op=readslice100/impl=orm-database-sql", func(b *testing.B) {
+		db, _, _ := benchEnvStd(b, 100)
 		b.ReportAllocs()
 		for b.Loop() {
 			if ms, err := orm.Repo[BenchModel](db.Session()).Find(ctx, orm.Gt("ID", 0), orm.Limit(100)); err != nil || len(ms) != 100 {

@@ -28,12 +28,12 @@ func Open(ctx context.Context, dsn string) (*sql.Backend, error) {
 		pool.Close()
 		return nil, fmt.Errorf("orm: postgres: %w", err)
 	}
-	return sql.New(stdlib.OpenDBFromPool(pool), Dialect{}, pool.Close), nil
+	return sql.NewNative(stdlib.OpenDBFromPool(pool), nativePool{pool}, Dialect{}, pool.Close), nil
 }
 
 // FromPool returns a backend on a pgx pool the caller opened and closes.
 func FromPool(pool *pgxpool.Pool) *sql.Backend {
-	return sql.New(stdlib.OpenDBFromPool(pool), Dialect{})
+	return sql.NewNative(stdlib.OpenDBFromPool(pool), nativePool{pool}, Dialect{})
 }
 
 // New returns a backend on a *sql.DB the caller opened with the pgx driver

@@ -455,3 +455,30 @@ func storageKind(t reflect.Type) Kind {
 	}
 	return KindString
 }
+
+// DirectDest returns a pointer to the field in the entity at p that a
+// driver can scan into with no conversion, or nil when the field needs
+// Store: plain int64, string, bool and float64 fields. (Times go through
+// Store, which also parses the text some databases hand back.)
+func (f *Field) DirectDest(p unsafe.Pointer) any {
+	if f.Ptr {
+		return nil
+	}
+	a := f.Addr(p)
+	switch f.Type {
+	case int64Type:
+		return (*int64)(a)
+	case stringType:
+		return (*string)(a)
+	case boolType:
+		return (*bool)(a)
+	case float64Type:
+		return (*float64)(a)
+	}
+	return nil
+}
+
+var (
+	boolType    = reflect.TypeFor[bool]()
+	float64Type = reflect.TypeFor[float64]()
+)

@@ -175,8 +175,12 @@ func (f *Field) storeElem(a unsafe.Pointer, v any) error {
 		return reflect.NewAt(f.Elem, a).Interface().(sql.Scanner).Scan(v)
 	case KindJSON:
 		s, err := asString(v)
-		if err != nil {
-			return err
+		if err != nil { // a driver that decoded the JSON itself (pgx)
+			b, merr := json.Marshal(v)
+			if merr != nil {
+				return err
+			}
+			s = string(b)
 		}
 		dst := reflect.NewAt(f.Type, a)
 		dst.Elem().SetZero()
@@ -215,6 +219,10 @@ func asInt(v any) (int64, error) {
 	case int:
 		return int64(v), nil
 	case int32:
+		return int64(v), nil
+	case int16:
+		return int64(v), nil
+	case int8:
 		return int64(v), nil
 	case float64:
 		if v != math.Trunc(v) {
