@@ -16,8 +16,8 @@ import (
 // Backend runs the Unit of Work on a SQL database. The dialect packages
 // open one; it is safe for concurrent use.
 type Backend struct {
-	db      *stdsql.DB     // for Select and DB
-	pool    sqlconn.Pool   // where statements go
+	db      *stdsql.DB   // for Select and DB
+	pool    sqlconn.Pool // where statements go
 	d       Dialect
 	closers []func()
 }
