@@ -29,6 +29,19 @@ type Dialect interface {
 	Classify(err error) error
 }
 
+// AppendQuoted appends name quoted with q, doubling any q inside it: the
+// identifier quoting of every SQL database, with " or `.
+func AppendQuoted(b []byte, name string, q byte) []byte {
+	b = append(b, q)
+	for i := 0; i < len(name); i++ {
+		if name[i] == q {
+			b = append(b, q)
+		}
+		b = append(b, name[i])
+	}
+	return append(b, q)
+}
+
 // Capability is a feature some databases have.
 type Capability uint32
 

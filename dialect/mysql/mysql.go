@@ -128,14 +128,7 @@ func (d Dialect) Name() string {
 
 // AppendIdent quotes name with backticks.
 func (Dialect) AppendIdent(b []byte, name string) []byte {
-	b = append(b, '`')
-	for i := 0; i < len(name); i++ {
-		if name[i] == '`' {
-			b = append(b, '`')
-		}
-		b = append(b, name[i])
-	}
-	return append(b, '`')
+	return sql.AppendQuoted(b, name, '`')
 }
 
 // AppendPlaceholder appends "?".

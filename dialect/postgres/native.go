@@ -25,15 +25,7 @@ func nativeQuery(ctx context.Context, query func(context.Context, string, ...any
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		if err := each(); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return sqlconn.ScanRows(rows, dest, each)
 }
 
 func (n nativePool) Exec(ctx context.Context, q string, args []any) (sqlconn.Result, error) {

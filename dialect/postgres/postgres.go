@@ -50,14 +50,7 @@ func (Dialect) Name() string { return "postgres" }
 
 // AppendIdent quotes name with double quotes.
 func (Dialect) AppendIdent(b []byte, name string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(name); i++ {
-		if name[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, name[i])
-	}
-	return append(b, '"')
+	return sql.AppendQuoted(b, name, '"')
 }
 
 // AppendPlaceholder appends $n, cast to the field's type when the field is

@@ -65,14 +65,7 @@ func (Dialect) Name() string { return "sqlite" }
 
 // AppendIdent quotes name with double quotes.
 func (Dialect) AppendIdent(b []byte, name string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(name); i++ {
-		if name[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, name[i])
-	}
-	return append(b, '"')
+	return sql.AppendQuoted(b, name, '"')
 }
 
 // AppendPlaceholder appends "?".

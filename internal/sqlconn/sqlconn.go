@@ -59,12 +59,15 @@ func stdExec(ctx context.Context, r stdRunner, query string, args []any) (Result
 	return out, nil
 }
 
-func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest []any, each func() error) error {
-	rows, err := r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+// Rows is what ScanRows reads: *sql.Rows and pgx.Rows alike.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanRows scans every row into dest and calls each.
+func ScanRows(rows Rows, dest []any, each func() error) error {
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
@@ -73,7 +76,16 @@ func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest [
 			return err
 		}
 	}
-	if err := rows.Err(); err != nil {
+	return rows.Err()
+}
+
+func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest []any, each func() error) error {
+	rows, err := r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := ScanRows(rows, dest, each); err != nil {
 		return err
 	}
 	return rows.Close()
