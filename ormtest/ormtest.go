@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/unitofwork/orm"
 )
@@ -63,8 +64,46 @@ func (r *Recorder) Count(verb string) int {
 	return n
 }
 
+// Capability is something a backend may lack. Tests that need what a
+// backend declares it lacks are reported not applicable, by name and reason.
+type Capability string
+
+// The capabilities tests may need.
+const (
+	// SQL: the backend speaks SQL, so Raw filters are SQL text and
+	// statements have SQL shapes (CASE WHEN, pivot tables).
+	SQL Capability = "sql"
+	// Transactions: Session.Transaction works, and a flush of two or more
+	// writes runs in a transaction (BEGIN … COMMIT).
+	Transactions Capability = "transactions"
+	// Savepoints: a Transaction nests in another.
+	Savepoints Capability = "savepoints"
+)
+
+// Option declares what a backend lacks or how it differs.
+type Option func(*config)
+
+type config struct {
+	without   map[Capability]bool
+	precision time.Duration
+}
+
+// Without declares capabilities the backend lacks.
+func Without(cs ...Capability) Option {
+	return func(c *config) {
+		for _, x := range cs {
+			c.without[x] = true
+		}
+	}
+}
+
+// TimePrecision declares the precision the backend keeps times at
+// (default: a microsecond).
+func TimePrecision(d time.Duration) Option { return func(c *config) { c.precision = d } }
+
 // env is one test's database.
 type env struct {
+	cfg *config
 	t   *testing.T
 	b   orm.Backend
 	db  *orm.DB
@@ -75,6 +114,28 @@ type env struct {
 // setup opens a DB with the given entities on a fresh backend and creates
 // the schema.
 func setup(t *testing.T, open Opener, entities []any, opts ...orm.Option) *env {
+	return setupWith(t, open, entities, opts...)
+}
+
+// current is the configuration of the running suite, set by Run.
+var current = struct {
+	sync.Mutex
+	cfg map[*testing.T]*config
+}{cfg: map[*testing.T]*config{}}
+
+// configOf returns the configuration of the Run that t runs under.
+func configOf(t *testing.T) *config {
+	current.Lock()
+	defer current.Unlock()
+	for k, c := range current.cfg {
+		if strings.HasPrefix(t.Name(), k.Name()+"/") {
+			return c
+		}
+	}
+	return &config{without: map[Capability]bool{}, precision: time.Microsecond}
+}
+
+func setupWith(t *testing.T, open Opener, entities []any, opts ...orm.Option) *env {
 	t.Helper()
 	rec := &Recorder{}
 	b := open(t)
@@ -92,7 +153,33 @@ func setup(t *testing.T, open Opener, entities []any, opts ...orm.Option) *env {
 		}
 	})
 	rec.Reset()
-	return &env{t: t, b: b, db: db, rec: rec, ctx: ctx}
+	return &env{cfg: configOf(t), t: t, b: b, db: db, rec: rec, ctx: ctx}
+}
+
+// has reports whether the backend has capability c.
+func (e *env) has(c Capability) bool { return !e.cfg.without[c] }
+
+// want is the INSERT/UPDATE/DELETE/BEGIN counts a flush should send; the
+// BEGIN count is 0 on a backend without transactions.
+func (e *env) want(inserts, updates, deletes, begins int) [4]int {
+	if !e.has(Transactions) {
+		begins = 0
+	}
+	return [4]int{inserts, updates, deletes, begins}
+}
+
+// wantVerbs drops BEGIN and COMMIT on a backend without transactions.
+func (e *env) wantVerbs(vs ...string) []string {
+	if e.has(Transactions) {
+		return vs
+	}
+	var out []string
+	for _, v := range vs {
+		if v != "BEGIN" && v != "COMMIT" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func (e *env) flush(s *orm.Session) {

@@ -96,7 +96,7 @@ func testIdentityFind(t *testing.T, open Opener) {
 	}
 	e.rec.Reset()
 	e.flush(s)
-	if got := e.counts(); got != [4]int{0, 1, 0, 0} {
+	if got := e.counts(); got != e.want(0, 1, 0, 0) {
 		t.Errorf("flush after edit via Find: %v; want one UPDATE", got)
 	}
 }
@@ -135,6 +135,9 @@ func testFilters(t *testing.T, open Opener) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "Raw" && !e.has(SQL) {
+				t.Skip("not applicable: Raw takes SQL text, and the backend declares no SQL")
+			}
 			got, err := r.Find(e.ctx, tc.f, orm.OrderBy("Name"))
 			if err != nil {
 				t.Fatal(err)

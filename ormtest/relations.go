@@ -48,7 +48,7 @@ func testSeedScenario(t *testing.T, open Opener) {
 	d.Cars.Add(&Car{Brand: "Fiat"}, &Car{Brand: "Audi"}, &Car{Brand: "Tesla"})
 	s.Persist(d) // cascades to the address and the cars
 	e.flush(s)
-	if diff := cmp.Diff([]string{"BEGIN", "INSERT address", "INSERT driver", "INSERT car", "COMMIT"}, e.verbs()); diff != "" {
+	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT address", "INSERT driver", "INSERT car", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("first flush (-want +got):\n%s", diff)
 	}
 	for _, c := range d.Cars.Items() {
@@ -74,7 +74,7 @@ func testSeedScenario(t *testing.T, open Opener) {
 	user.Cars.Add(&Car{Brand: "VW"})
 	e.flush(s)
 	stmts := e.rec.Statements()
-	if diff := cmp.Diff([]string{"BEGIN", "INSERT car", "UPDATE driver", "UPDATE address", "UPDATE car", "COMMIT"}, e.verbs()); diff != "" {
+	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT car", "UPDATE driver", "UPDATE address", "UPDATE car", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("seed flush (-want +got):\n%s", diff)
 	}
 	for _, st := range stmts {
@@ -88,7 +88,7 @@ func testSeedScenario(t *testing.T, open Opener) {
 				t.Errorf("address UPDATE writes more than the street: %s", st)
 			}
 		case strings.Contains(st, "UPDATE") && strings.Contains(st, "car"):
-			if !strings.Contains(st, "CASE") || strings.Contains(st, "brand") {
+			if (e.has(SQL) && !strings.Contains(st, "CASE")) || strings.Contains(st, "brand") {
 				t.Errorf("car UPDATE is not one CASE on for_sale: %s", st)
 			}
 		}
@@ -267,7 +267,7 @@ func testCycle(t *testing.T, open Opener) {
 	team.Captain.Set(cap)
 	s.Persist(team)
 	e.flush(s)
-	if diff := cmp.Diff([]string{"BEGIN", "INSERT team", "INSERT player", "UPDATE team", "COMMIT"}, e.verbs()); diff != "" {
+	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT team", "INSERT player", "UPDATE team", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("cycle flush (-want +got):\n%s", diff)
 	}
 	got, err := orm.Repo[Team](e.db.Session()).Get(e.ctx, team.ID, orm.Populate("Captain"))
@@ -334,7 +334,7 @@ func testCascadeRemove(t *testing.T, open Opener) {
 	e.rec.Reset()
 	e.flush(s)
 	got := e.verbs()
-	if diff := cmp.Diff([]string{"SELECT book", "BEGIN", "DELETE book", "DELETE writer", "COMMIT"}, got); diff != "" {
+	if diff := cmp.Diff(e.wantVerbs("SELECT book", "BEGIN", "DELETE book", "DELETE writer", "COMMIT"), got); diff != "" {
 		t.Errorf("cascade remove (-want +got):\n%s", diff)
 	}
 	if n, _ := orm.Repo[Book](s).Count(e.ctx, orm.Eq("Writer.Name", "writer 007")); n != 0 {
@@ -428,7 +428,7 @@ func testManyToMany(t *testing.T, open Opener) {
 		book.Tags.Add(&Tag{Code: fmt.Sprint("new", i)})
 	}
 	e.flush(s)
-	if diff := cmp.Diff([]string{"BEGIN", "INSERT tag", "DELETE book_tags", "INSERT book_tags", "COMMIT"}, e.verbs()); diff != "" {
+	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT tag", "DELETE book_tags", "INSERT book_tags", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("50 adds and 20 removes (-want +got):\n%s", diff)
 	}
 	fresh := e.db.Session()
@@ -593,7 +593,7 @@ func testRelationsTransactionRollback(t *testing.T, open Opener) {
 	// The rollback put the pending add back: the next flush writes it.
 	e.rec.Reset()
 	e.flush(s)
-	if diff := cmp.Diff([]string{"BEGIN", "INSERT tag", "INSERT book_tags", "COMMIT"}, e.verbs()); diff != "" {
+	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT tag", "INSERT book_tags", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("flush after the rollback (-want +got):\n%s", diff)
 	}
 	got, err := orm.Repo[Book](e.db.Session()).Get(e.ctx, bk.ID, orm.Populate("Tags"))
@@ -604,10 +604,7 @@ func testRelationsTransactionRollback(t *testing.T, open Opener) {
 
 func testRawSelect(t *testing.T, open Opener) {
 	e := setup(t, open, all)
-	b, ok := e.b.(*sql.Backend)
-	if !ok {
-		t.Skipf("%T is not a SQL backend", e.b)
-	}
+	b := e.b.(*sql.Backend)
 	seedLibrary(t, e)
 	type row struct {
 		WriterName string

@@ -1,11 +1,37 @@
 package ormtest
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Run runs the whole conformance suite against the backends open returns.
-func Run(t *testing.T, open Opener) {
+// Options declare what the backend lacks: the tests that need it are
+// reported not applicable (skipped with the reason, and listed on standard
+// output), never silently left out.
+func Run(t *testing.T, open Opener, opts ...Option) {
+	cfg := &config{without: map[Capability]bool{}, precision: time.Microsecond}
+	for _, o := range opts {
+		o(cfg)
+	}
+	current.Lock()
+	current.cfg[t] = cfg
+	current.Unlock()
+	t.Cleanup(func() {
+		current.Lock()
+		delete(current.cfg, t)
+		current.Unlock()
+	})
+	needs := map[string]Capability{
+		"Transaction":                        Transactions,
+		"TransactionRollbackRestoresSession": Transactions,
+		"NestedTransaction":                  Savepoints,
+		"RelationsTransactionRollback":       Transactions,
+		"RawSelect":                          SQL,
+	}
+	var notApplicable []string
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, open Opener)
@@ -60,6 +86,15 @@ func Run(t *testing.T, open Opener) {
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+		t.Run(tc.name, func(t *testing.T) {
+			if c, ok := needs[tc.name]; ok && cfg.without[c] {
+				notApplicable = append(notApplicable, fmt.Sprintf("%s (needs %s)", tc.name, c))
+				t.Skipf("not applicable: needs %s, which the backend declares it lacks", c)
+			}
+			tc.fn(t, open)
+		})
+	}
+	if len(notApplicable) > 0 {
+		fmt.Printf("ormtest: %s: not applicable: %s\n", t.Name(), strings.Join(notApplicable, ", "))
 	}
 }

@@ -113,7 +113,7 @@ func testTransactionRollback(t *testing.T, open Opener) {
 	// no longer tracked, and a flush writes the edit against version 1.
 	e.rec.Reset()
 	e.flush(s)
-	if got := e.counts(); got != [4]int{0, 1, 0, 0} {
+	if got := e.counts(); got != e.want(0, 1, 0, 0) {
 		t.Errorf("flush after rollback: %v; want one UPDATE", got)
 	}
 	got, _ := orm.Repo[Author](check).Get(e.ctx, a.ID)
