@@ -65,6 +65,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 	om := rel.Owner
 	byKey := map[meta.Key]unsafe.Pointer{}
 	var keys []any
+	var ptrs []unsafe.Pointer
 	for _, p := range owners {
 		c := rel.Coll(p)
 		if c.Rel == nil {
@@ -81,10 +82,13 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			}
 			byKey[k] = p
 			keys = append(keys, v)
+			ptrs = append(ptrs, p)
 		}
 	}
 	items := map[unsafe.Pointer][]unsafe.Pointer{}
-	for chunk := range slices.Chunk(keys, populateChunk) {
+	for start := 0; start < len(keys); start += populateChunk {
+		end := min(start+populateChunk, len(keys))
+		chunk := keys[start:end]
 		q := &backend.Query{Entity: rel.Target, Order: []backend.Order{{Field: rel.Target.PK[0]}}}
 		var each func(p unsafe.Pointer, link any) error
 		if rel.Kind == meta.RelHasMany {
@@ -99,7 +103,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 				return nil
 			}
 		} else {
-			q.Via = &backend.Via{Rel: rel, Owners: chunk}
+			q.Via = &backend.Via{Rel: rel, Owners: chunk, Ptrs: ptrs[start:end]}
 			each = func(p unsafe.Pointer, link any) error {
 				k, err := om.KeyOfValue(link)
 				if err != nil {

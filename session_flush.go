@@ -287,6 +287,35 @@ func unionFields(m *meta.Entity, rows []backend.Row) []*meta.Field {
 	return fields
 }
 
+// syncKeys returns a collection's stored member keys with its flushed adds
+// and removes applied.
+func syncKeys(c *meta.CollData) []any {
+	t := c.Rel.Target
+	gone := map[meta.Key]bool{}
+	for _, p := range c.Removed {
+		gone[t.Key(p)] = true
+	}
+	keys := make([]any, 0, len(c.Keys)+len(c.Added))
+	have := map[meta.Key]bool{}
+	for _, k := range c.Keys {
+		mk, err := t.KeyOfValue(k)
+		if err != nil || gone[mk] || have[mk] {
+			continue
+		}
+		have[mk] = true
+		keys = append(keys, k)
+	}
+	for _, p := range c.Added {
+		if mk := t.Key(p); !have[mk] {
+			if v, err := t.PK[0].Value(p); err == nil {
+				have[mk] = true
+				keys = append(keys, v)
+			}
+		}
+	}
+	return keys
+}
+
 // rollback undoes what planning and executing a failed flush did to entities.
 func (w *flushWork) rollback() {
 	for _, f := range w.inserted {
@@ -329,7 +358,10 @@ func (s *Session) commit(w *flushWork) {
 	}
 	for _, c := range w.colls {
 		if inTx {
-			s.undo = append(s.undo, undoEntry{coll: c, added: c.Added, removed: c.Removed})
+			s.undo = append(s.undo, undoEntry{coll: c, added: c.Added, removed: c.Removed, keys: c.Keys})
+		}
+		if c.Keys != nil {
+			c.Keys = syncKeys(c)
 		}
 		c.Added, c.Removed = nil, nil
 	}

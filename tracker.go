@@ -130,7 +130,7 @@ func (s *Session) restore(cp checkpoint) {
 	for i := len(s.undo) - 1; i >= cp.undo; i-- {
 		u := s.undo[i]
 		if u.coll != nil {
-			u.coll.Added, u.coll.Removed = u.added, u.removed
+			u.coll.Added, u.coll.Removed, u.coll.Keys = u.added, u.removed, u.keys
 			continue
 		}
 		u.field.SetInt(u.ptr, u.old)
@@ -166,4 +166,5 @@ type undoEntry struct {
 
 	coll           *meta.CollData
 	added, removed []unsafe.Pointer
+	keys           []any
 }

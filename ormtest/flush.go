@@ -93,7 +93,7 @@ func testStatementCounts(t *testing.T, open Opener) {
 	}
 	e.flush(s)
 	stmts := e.rec.Statements()
-	if got, want := e.counts(), e.want(0, 1, 0, 0); got != want {
+	if got, want := e.counts(), e.want(0, e.commands(100), 0, 0); got != want {
 		t.Fatalf("100 dirty: INSERT/UPDATE/DELETE/BEGIN = %v; want %v", got, want)
 	}
 	if e.has(SQL) && !strings.Contains(stmts[0], "CASE") {
@@ -127,7 +127,7 @@ func testStatementCounts(t *testing.T, open Opener) {
 		a.Age++
 	}
 	e.flush(s)
-	if got, want := e.counts(), e.want(0, 1, 0, 1); got != want {
+	if got, want := e.counts(), e.want(0, e.commands(100), 0, 1); got != want {
 		t.Errorf("100 dirty versioned: INSERT/UPDATE/DELETE/BEGIN = %v; want %v", got, want)
 	}
 	for _, a := range as {
@@ -151,7 +151,9 @@ func testStatementCounts(t *testing.T, open Opener) {
 	want := e.wantVerbs("BEGIN", "DELETE", "INSERT", "UPDATE", "COMMIT")
 	var got []string
 	for _, st := range e.rec.Statements() {
-		got = append(got, strings.Fields(st)[0])
+		if v := strings.Fields(st)[0]; v != "NEXTVAL" {
+			got = append(got, v)
+		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("mixed flush statements (-want +got):\n%s", diff)

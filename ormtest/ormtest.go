@@ -84,8 +84,22 @@ const (
 type Option func(*config)
 
 type config struct {
-	without   map[Capability]bool
-	precision time.Duration
+	without    map[Capability]bool
+	precision  time.Duration
+	writeBatch int
+}
+
+// WriteBatch declares that the backend splits a batch of updates into
+// commands of at most n rows (a server limit), so tests expect
+// ceil(rows/n) commands where others send one.
+func WriteBatch(n int) Option { return func(c *config) { c.writeBatch = n } }
+
+// commands is how many commands a batched update of rows takes.
+func (e *env) commands(rows int) int {
+	if e.cfg.writeBatch == 0 {
+		return 1
+	}
+	return (rows + e.cfg.writeBatch - 1) / e.cfg.writeBatch
 }
 
 // Without declares capabilities the backend lacks.

@@ -77,8 +77,9 @@ type Query struct {
 // Via is a many-to-many read: the rows of Query.Entity whose key stands in
 // Rel's pivot beside one of the Owners' keys.
 type Via struct {
-	Rel    *meta.Relation // Query.Entity is Rel.Target
-	Owners []any          // owner keys, as driver values
+	Rel    *meta.Relation   // Query.Entity is Rel.Target
+	Owners []any            // owner keys, as driver values
+	Ptrs   []unsafe.Pointer // the owner entities, in the order of Owners
 }
 
 // Order is one ORDER BY term: Field of the entity Path leads to (through

@@ -68,6 +68,10 @@ type CollData struct {
 	S        unsafe.Pointer   // the *orm.Session it is attached to
 	Added    []unsafe.Pointer // added since the last load or flush
 	Removed  []unsafe.Pointer // removed since the last load or flush
+	// Keys are the members' keys as the owner's document holds them, for a
+	// backend that keeps many-to-many links on the owner (MongoDB); nil when
+	// unknown. A flush keeps them current.
+	Keys []any
 }
 
 // Ref returns the Ref at field f of the entity at p.

@@ -1,0 +1,151 @@
+package mongo
+
+import (
+	"fmt"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// keyValue returns the _id of the entity whose key fields are read from p:
+// the key's value, or for a composite key a document of its parts.
+func keyValue(m *meta.Entity, p unsafe.Pointer) (any, error) {
+	if len(m.PK) == 1 {
+		return m.PK[0].Value(p)
+	}
+	d := make(bson.D, 0, len(m.PK))
+	for _, f := range m.PK {
+		v, err := f.Value(p)
+		if err != nil {
+			return nil, err
+		}
+		d = append(d, bson.E{Key: f.Column, Value: v})
+	}
+	return d, nil
+}
+
+// document builds the document of the entity at p: _id first, then each
+// column, NULL for the fields in nulls.
+func document(m *meta.Entity, p unsafe.Pointer, nulls backend.Mask) (bson.D, error) {
+	id, err := keyValue(m, p)
+	if err != nil {
+		return nil, err
+	}
+	d := make(bson.D, 0, len(m.Fields)+1)
+	d = append(d, bson.E{Key: "_id", Value: id})
+	for _, f := range m.Fields {
+		if f.PK {
+			continue
+		}
+		var v any
+		if nulls == nil || !nulls.Has(f.Pos) {
+			if v, err = value(m, f, p); err != nil {
+				return nil, err
+			}
+		}
+		d = append(d, bson.E{Key: f.Column, Value: v})
+	}
+	return d, nil
+}
+
+// value reads the field's driver value for a document; BSON strings must be
+// valid UTF-8, so other text is refused rather than altered.
+func value(m *meta.Entity, f *meta.Field, p unsafe.Pointer) (any, error) {
+	v, err := f.Value(p)
+	if err != nil {
+		return nil, fmt.Errorf("orm: %s.%s: %w", m.Name, f.Name, err)
+	}
+	if s, ok := v.(string); ok && !utf8.ValidString(s) {
+		return nil, fmt.Errorf("orm: %s.%s: the string is not valid UTF-8, which BSON requires", m.Name, f.Name)
+	}
+	return v, nil
+}
+
+// fromBSON converts a BSON value into the driver value Field.Store takes.
+func fromBSON(rv bson.RawValue) any {
+	switch rv.Type {
+	case bson.TypeDouble:
+		return rv.Double()
+	case bson.TypeString:
+		return rv.StringValue()
+	case bson.TypeBoolean:
+		return rv.Boolean()
+	case bson.TypeInt32:
+		return int64(rv.Int32())
+	case bson.TypeInt64:
+		return rv.Int64()
+	case bson.TypeDateTime:
+		return time.UnixMilli(rv.DateTime()).UTC()
+	case bson.TypeBinary:
+		_, data := rv.Binary()
+		return append([]byte{}, data...)
+	case bson.TypeDecimal128:
+		return rv.Decimal128().String()
+	case bson.TypeObjectID:
+		return rv.ObjectID().Hex()
+	case bson.TypeNull, bson.TypeUndefined, 0:
+		return nil
+	}
+	return rv.String()
+}
+
+// hydrate builds a new entity from a document.
+func hydrate(m *meta.Entity, doc bson.Raw) (unsafe.Pointer, error) {
+	p := m.New()
+	for _, f := range m.Fields {
+		var rv bson.RawValue
+		var err error
+		switch {
+		case f.PK && len(m.PK) == 1:
+			rv, err = doc.LookupErr("_id")
+		case f.PK:
+			rv, err = doc.LookupErr("_id", f.Column)
+		default:
+			rv, err = doc.LookupErr(f.Column)
+		}
+		var v any
+		if err == nil {
+			v = fromBSON(rv)
+		}
+		if err := f.Store(p, v); err != nil {
+			return nil, fmt.Errorf("orm: reading %s.%s (key %s): %w", m.Name, f.Name, f.Column, err)
+		}
+	}
+	// Keep the many-to-many keys the document holds, so that populating the
+	// relation needs no second read of the owners.
+	for _, rel := range m.Collections {
+		if rel.Kind != meta.RelManyToMany || !rel.Owning() {
+			continue
+		}
+		keys := []any{}
+		if arr, ok := doc.Lookup(arrayKey(rel)).ArrayOK(); ok {
+			vals, _ := arr.Values()
+			for _, v := range vals {
+				keys = append(keys, fromBSON(v))
+			}
+		}
+		rel.Coll(p).Keys = keys
+	}
+	return p, nil
+}
+
+// arrays appends to d the many-to-many arrays the entity at p holds, as far
+// as known; it reports false when one is not known.
+func arrays(m *meta.Entity, p unsafe.Pointer, d bson.D) (bson.D, bool) {
+	for _, rel := range m.Collections {
+		if rel.Kind != meta.RelManyToMany || !rel.Owning() {
+			continue
+		}
+		keys := rel.Coll(p).Keys
+		if keys == nil {
+			return d, false
+		}
+		d = append(d, bson.E{Key: arrayKey(rel), Value: bson.A(keys)})
+	}
+	return d, true
+}

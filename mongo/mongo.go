@@ -1,0 +1,153 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Backend runs the Unit of Work on a MongoDB database. It is safe for
+// concurrent use.
+type Backend struct {
+	client  *mongo.Client
+	db      *mongo.Database
+	owned   bool // Close disconnects the client
+	txs     bool // the deployment supports transactions
+	// maxUpdates caps the statements of one update command; 0 = no cap.
+	// FerretDB (seen with 1.24.2) stalls on update commands of 100 or more
+	// statements, so the backend sends at most 99 per command there.
+	maxUpdates int
+	checked    sync.Map
+}
+
+var _ orm.Backend = (*Backend)(nil)
+
+// Open connects to the MongoDB deployment at uri and uses database.
+func Open(ctx context.Context, uri, database string) (*Backend, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		return nil, fmt.Errorf("orm: mongo: %w", err)
+	}
+	b, err := New(ctx, client, database)
+	if err != nil {
+		client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	b.owned = true
+	return b, nil
+}
+
+// New returns a backend on a client the caller connected and disconnects.
+func New(ctx context.Context, client *mongo.Client, database string) (*Backend, error) {
+	var hello bson.M
+	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Decode(&hello); err != nil {
+		return nil, fmt.Errorf("orm: mongo: %w", err)
+	}
+	_, replica := hello["setName"]
+	txs := replica || hello["msg"] == "isdbgrid"
+	b := &Backend{client: client, db: client.Database(database), txs: txs}
+	var info bson.M
+	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+		if _, ferret := info["ferretdbVersion"]; ferret {
+			b.maxUpdates = 99
+		}
+	}
+	return b, nil
+}
+
+// Transactions reports whether the deployment supports transactions
+// (replica sets and sharded clusters). Without them a failed flush is
+// compensated instead; see the package documentation.
+func (b *Backend) Transactions() bool { return b.txs }
+
+// Database returns the database the backend uses.
+func (b *Backend) Database() *mongo.Database { return b.db }
+
+// Close disconnects the client if Open connected it.
+func (b *Backend) Close() error {
+	if b.owned {
+		return b.client.Disconnect(context.Background())
+	}
+	return nil
+}
+
+// coll returns the collection of m, checking once that its field names are
+// usable as document keys.
+func (b *Backend) coll(m *meta.Entity) (*mongo.Collection, error) {
+	if _, ok := b.checked.Load(m); !ok {
+		for _, f := range m.Fields {
+			if !f.PK && (strings.HasPrefix(f.Column, "$") || strings.Contains(f.Column, ".")) {
+				return nil, fmt.Errorf("orm: mongo: %s.%s: column %q cannot be a document key (no leading $, no dots)", m.Name, f.Name, f.Column)
+			}
+		}
+		b.checked.Store(m, true)
+	}
+	return b.db.Collection(m.Table), nil
+}
+
+// key is the document key of field f.
+func key(m *meta.Entity, f *meta.Field) string {
+	if f.PK {
+		if len(m.PK) == 1 {
+			return "_id"
+		}
+		return "_id." + f.Column
+	}
+	return f.Column
+}
+
+// arrayKey is the key of the owning side's array of a many-to-many relation.
+func arrayKey(rel *meta.Relation) string {
+	if rel.MappedBy != "" {
+		rel = rel.Inverse
+	}
+	return meta.SnakeCase(rel.Name)
+}
+
+// observe reports a command to the DB's hook and logger.
+func observe(ctx context.Context, env *backend.Env, stmt string, rows int64, start time.Time, err error) {
+	if env != nil && env.Observe != nil {
+		env.Observe(ctx, stmt, nil, rows, time.Since(start), err)
+	}
+}
+
+func now(env *backend.Env) time.Time {
+	if env != nil && env.Observe != nil {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// classify turns a duplicate key error into an *orm.ConstraintError and a
+// transient transaction error into orm.ErrRetryable.
+func classify(table string, err error) error {
+	if err == nil {
+		return nil
+	}
+	// FerretDB reports a unique index violation on update as an internal
+	// error carrying SQLite's message.
+	if mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		ce := &orm.ConstraintError{Kind: orm.Unique, Table: table, Err: err}
+		msg := err.Error()
+		if i := strings.Index(msg, "index: "); i >= 0 {
+			ce.Constraint, _, _ = strings.Cut(msg[i+len("index: "):], " ")
+		}
+		return ce
+	}
+	var le mongo.LabeledError
+	if errors.As(err, &le) && le.HasErrorLabel("TransientTransactionError") {
+		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
+	}
+	return err
+}

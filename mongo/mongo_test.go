@@ -1,0 +1,96 @@
+package mongo_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/mongo"
+	"github.com/unitofwork/orm/ormtest"
+)
+
+var (
+	embedded     sync.Once
+	embeddedURI  string
+	embeddedErr  error
+	stopEmbedded context.CancelFunc
+)
+
+// serverURI returns ORM_MONGO_URI, or starts an embedded FerretDB (the
+// MongoDB wire protocol on an SQLite store in a temporary directory) once
+// for the test binary.
+func serverURI(t testing.TB) string {
+	if uri := os.Getenv("ORM_MONGO_URI"); uri != "" {
+		return uri
+	}
+	embedded.Do(func() {
+		dir, err := os.MkdirTemp("", "ferretdb")
+		if err != nil {
+			embeddedErr = err
+			return
+		}
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
+		f, err := ferretdb.New(&ferretdb.Config{
+			Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+			Handler:   "sqlite",
+			SQLiteURL: "file:" + dir + "/",
+		})
+		if err != nil {
+			embeddedErr = err
+			return
+		}
+		var ctx context.Context
+		ctx, stopEmbedded = context.WithCancel(context.Background())
+		go f.Run(ctx)
+		embeddedURI = f.MongoDBURI()
+	})
+	if embeddedErr != nil {
+		t.Fatalf("starting the embedded FerretDB: %v", embeddedErr)
+	}
+	return embeddedURI
+}
+
+// open uses a database of its own for one test and drops it afterwards.
+func open(t testing.TB) orm.Backend {
+	ctx := context.Background()
+	var buf [6]byte
+	rand.Read(buf[:])
+	name := "orm_test_" + hex.EncodeToString(buf[:])
+	b, err := mongo.Open(ctx, serverURI(t), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := b.Database().Drop(ctx); err != nil {
+			t.Errorf("dropping database %s: %v", name, err)
+		}
+		b.Close()
+	})
+	return b
+}
+
+func TestConformance(t *testing.T) {
+	b := open(t).(*mongo.Backend)
+	opts := []ormtest.Option{ormtest.Without(ormtest.SQL, ormtest.Savepoints), ormtest.TimePrecision(time.Millisecond)}
+	if !b.Transactions() {
+		opts = append(opts, ormtest.Without(ormtest.Transactions))
+	}
+	if os.Getenv("ORM_MONGO_URI") == "" {
+		opts = append(opts, ormtest.WriteBatch(99)) // FerretDB stalls on 100+ updates a command
+	}
+	name := "ferretdb"
+	if os.Getenv("ORM_MONGO_URI") != "" {
+		name = "mongodb"
+	}
+	t.Run(name, func(t *testing.T) { ormtest.Run(t, open, opts...) })
+}

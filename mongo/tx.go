@@ -1,0 +1,57 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/unitofwork/orm/internal/backend"
+)
+
+// tx is a transaction on a session.
+type tx struct {
+	b    *Backend
+	env  *backend.Env
+	sess *mongo.Session
+}
+
+// Begin starts a transaction. MongoDB has no savepoints, so transactions do
+// not nest, and a deployment without transactions (a standalone server,
+// FerretDB) refuses them.
+func (b *Backend) Begin(ctx context.Context, s backend.Scope, _ backend.TxOptions) (backend.Tx, error) {
+	if s.Tx != nil {
+		return nil, errors.New("orm: mongo: transactions do not nest (MongoDB has no savepoints)")
+	}
+	if !b.txs {
+		return nil, errors.New("orm: mongo: this deployment has no transactions (a standalone server or FerretDB); a flush outside a transaction is compensated instead")
+	}
+	start := now(s.Env)
+	sess, err := b.client.StartSession()
+	if err == nil {
+		if err = sess.StartTransaction(); err != nil {
+			sess.EndSession(ctx)
+		}
+	}
+	observe(ctx, s.Env, "BEGIN", 0, start, err)
+	if err != nil {
+		return nil, err
+	}
+	return &tx{b: b, env: s.Env, sess: sess}, nil
+}
+
+func (t *tx) Commit(ctx context.Context) error {
+	defer t.sess.EndSession(context.WithoutCancel(ctx))
+	start := now(t.env)
+	err := t.sess.CommitTransaction(ctx)
+	observe(ctx, t.env, "COMMIT", 0, start, err)
+	return classify("", err)
+}
+
+func (t *tx) Rollback(ctx context.Context) error {
+	defer t.sess.EndSession(context.WithoutCancel(ctx))
+	start := now(t.env)
+	err := t.sess.AbortTransaction(ctx)
+	observe(ctx, t.env, "ROLLBACK", 0, start, err)
+	return err
+}
