@@ -20,10 +20,10 @@ import (
 // Backend runs the Unit of Work on a MongoDB database. It is safe for
 // concurrent use.
 type Backend struct {
-	client  *mongo.Client
-	db      *mongo.Database
-	owned   bool // Close disconnects the client
-	txs     bool // the deployment supports transactions
+	client *mongo.Client
+	db     *mongo.Database
+	owned  bool // Close disconnects the client
+	txs    bool // the deployment supports transactions
 	// maxUpdates caps the statements of one update command; 0 = no cap.
 	// FerretDB (seen with 1.24.2) stalls on update commands of 100 or more
 	// statements, so the backend sends at most 99 per command there.

@@ -275,24 +275,24 @@ func (b *Backend) selectVia(ctx context.Context, s backend.Scope, q *backend.Que
 		var err error
 		if !known {
 			err = b.find(ctx, s, rel.Owner, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: q.Via.Owners}}}},
-			options.Find().SetProjection(bson.D{{Key: arr, Value: 1}}), func(doc bson.Raw) error {
-				owner := fromBSON(doc.Lookup("_id"))
-				vals, _ := doc.Lookup(arr).ArrayOK()
-				elems, _ := vals.Values()
-				for _, e := range elems {
-					v := fromBSON(e)
-					k, err := t.KeyOfValue(v)
-					if err != nil {
-						return err
+				options.Find().SetProjection(bson.D{{Key: arr, Value: 1}}), func(doc bson.Raw) error {
+					owner := fromBSON(doc.Lookup("_id"))
+					vals, _ := doc.Lookup(arr).ArrayOK()
+					elems, _ := vals.Values()
+					for _, e := range elems {
+						v := fromBSON(e)
+						k, err := t.KeyOfValue(v)
+						if err != nil {
+							return err
+						}
+						links[k] = append(links[k], owner)
+						if !seen[k] {
+							seen[k] = true
+							keys = append(keys, v)
+						}
 					}
-					links[k] = append(links[k], owner)
-					if !seen[k] {
-						seen[k] = true
-						keys = append(keys, v)
-					}
-				}
-				return nil
-			})
+					return nil
+				})
 		}
 		if err != nil || len(keys) == 0 {
 			return err
