@@ -29,6 +29,7 @@ type flushed struct {
 	ts        *typeState
 	es        *entityState
 	generated bool         // an insert whose key the database generates
+	assigned  bool         // an insert whose empty key the backend filled in
 	versioned bool         // an insert whose zero version was set to 1
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
@@ -102,7 +103,11 @@ func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
 				if m.Auto != nil && m.Auto.IsZero(es.ptr) {
 					fl.generated = true
 				} else if !m.HasKey(es.ptr) {
-					return fail(fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name))
+					kg, ok := s.db.backend.(backend.KeyGenerator)
+					if !ok || !kg.GenerateKey(m, es.ptr) {
+						return fail(fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name))
+					}
+					fl.assigned = true
 				}
 				if v := m.Version; v != nil && v.Int(es.ptr) == 0 {
 					v.SetInt(es.ptr, 1)
@@ -322,6 +327,11 @@ func (w *flushWork) rollback() {
 		if f.generated {
 			f.ts.m.Auto.SetInt(f.es.ptr, 0)
 		}
+		if f.assigned {
+			for _, k := range f.ts.m.PK {
+				k.SetZero(f.es.ptr)
+			}
+		}
 		if f.versioned {
 			f.ts.m.Version.SetInt(f.es.ptr, 0)
 		}
@@ -338,6 +348,11 @@ func (s *Session) commit(w *flushWork) {
 		f.ts.manage(f.es)
 		if inTx && f.generated {
 			s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: f.ts.m.Auto})
+		}
+		if inTx && f.assigned {
+			for _, k := range f.ts.m.PK {
+				s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: k, zero: true})
+			}
 		}
 		if inTx && f.versioned {
 			s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: f.ts.m.Version})

@@ -133,6 +133,10 @@ func (s *Session) restore(cp checkpoint) {
 			u.coll.Added, u.coll.Removed, u.coll.Keys = u.added, u.removed, u.keys
 			continue
 		}
+		if u.zero {
+			u.field.SetZero(u.ptr)
+			continue
+		}
 		u.field.SetInt(u.ptr, u.old)
 	}
 	s.undo = s.undo[:cp.undo]
@@ -163,6 +167,7 @@ type undoEntry struct {
 	ptr   unsafe.Pointer
 	field *meta.Field
 	old   int64
+	zero  bool // set the field to its zero value instead
 
 	coll           *meta.CollData
 	added, removed []unsafe.Pointer

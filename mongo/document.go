@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -16,11 +17,11 @@ import (
 // the key's value, or for a composite key a document of its parts.
 func keyValue(m *meta.Entity, p unsafe.Pointer) (any, error) {
 	if len(m.PK) == 1 {
-		return m.PK[0].Value(p)
+		return value(m, m.PK[0], p)
 	}
 	d := make(bson.D, 0, len(m.PK))
 	for _, f := range m.PK {
-		v, err := f.Value(p)
+		v, err := value(m, f, p)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +64,36 @@ func value(m *meta.Entity, f *meta.Field, p unsafe.Pointer) (any, error) {
 	if s, ok := v.(string); ok && !utf8.ValidString(s) {
 		return nil, fmt.Errorf("orm: %s.%s: the string is not valid UTF-8, which BSON requires", m.Name, f.Name)
 	}
-	return v, nil
+	return toBSON(f, v), nil
+}
+
+var objectIDType = reflect.TypeFor[bson.ObjectID]()
+
+// isObjectID reports whether f holds a bson.ObjectID, itself or as the key
+// a Ref points at.
+func isObjectID(f *meta.Field) bool {
+	if f.Kind == meta.KindRef {
+		f = f.Rel.Target.PK[0]
+	}
+	return f.Elem == objectIDType
+}
+
+// toBSON turns the bytes of an ObjectID field back into a bson.ObjectID.
+func toBSON(f *meta.Field, v any) any {
+	if b, ok := v.([]byte); ok && len(b) == 12 && isObjectID(f) {
+		return bson.ObjectID(b)
+	}
+	return v
+}
+
+// GenerateKey gives a new entity whose key is an empty bson.ObjectID a new
+// ObjectID, made on the client.
+func (b *Backend) GenerateKey(m *meta.Entity, p unsafe.Pointer) bool {
+	if len(m.PK) != 1 || m.PK[0].Type != objectIDType {
+		return false
+	}
+	*(*bson.ObjectID)(m.PK[0].Addr(p)) = bson.NewObjectID()
+	return true
 }
 
 // fromBSON converts a BSON value into the driver value Field.Store takes.
@@ -87,7 +117,8 @@ func fromBSON(rv bson.RawValue) any {
 	case bson.TypeDecimal128:
 		return rv.Decimal128().String()
 	case bson.TypeObjectID:
-		return rv.ObjectID().Hex()
+		id := rv.ObjectID()
+		return id[:]
 	case bson.TypeNull, bson.TypeUndefined, 0:
 		return nil
 	}

@@ -365,6 +365,14 @@ func (b *Backend) filter(ctx context.Context, s backend.Scope, m *meta.Entity, c
 		return bson.D{}, nil
 	}
 	op := func(f *meta.Field, name string, v any) bson.D {
+		switch x := v.(type) {
+		case bson.A:
+			for i := range x {
+				x[i] = toBSON(f, x[i])
+			}
+		default:
+			v = toBSON(f, v)
+		}
 		return bson.D{{Key: key(m, f), Value: bson.D{{Key: name, Value: v}}}}
 	}
 	switch c.Op {

@@ -34,6 +34,13 @@ type Backend interface {
 	Close() error
 }
 
+// KeyGenerator is implemented by backends that make keys on the client,
+// such as MongoDB's ObjectIDs: GenerateKey sets the empty key of a new
+// entity and reports whether it did.
+type KeyGenerator interface {
+	GenerateKey(m *meta.Entity, p unsafe.Pointer) bool
+}
+
 // Scope is the context of one backend call: the DB's settings and the
 // transaction the Session is in, if any.
 type Scope struct {

@@ -26,6 +26,7 @@ const (
 	KindScanner // sql.Scanner + driver.Valuer, including sql.Null*
 	KindJSON    // any type, stored as JSON text
 	KindRef     // orm.Ref[T]: the target's key
+	KindArray   // [N]byte, such as a UUID or a MongoDB ObjectID, stored as bytes
 )
 
 var (
@@ -209,6 +210,10 @@ func classify(t reflect.Type) Kind {
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return KindBytes
+		}
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return KindArray
 		}
 	}
 	return kindNone
@@ -408,6 +413,9 @@ func (f *Field) StorageKind() Kind {
 	if f.Kind == KindRef {
 		return f.Rel.Target.PK[0].StorageKind()
 	}
+	if f.Kind == KindArray {
+		return KindBytes
+	}
 	if f.Kind != KindScanner {
 		return f.Kind
 	}
@@ -482,3 +490,6 @@ var (
 	boolType    = reflect.TypeFor[bool]()
 	float64Type = reflect.TypeFor[float64]()
 )
+
+// SetZero sets the field to its type's zero value in the entity at p.
+func (f *Field) SetZero(p unsafe.Pointer) { reflect.NewAt(f.Type, f.Addr(p)).Elem().SetZero() }

@@ -68,6 +68,8 @@ func (f *Field) elemValue(a unsafe.Pointer) (any, error) {
 			vr = v.Interface().(driver.Valuer)
 		}
 		return vr.Value()
+	case KindArray:
+		return append([]byte(nil), unsafe.Slice((*byte)(a), f.size)...), nil
 	case KindJSON:
 		b, err := json.Marshal(reflect.NewAt(f.Type, a).Interface())
 		if err != nil {
@@ -173,6 +175,12 @@ func (f *Field) storeElem(a unsafe.Pointer, v any) error {
 		*(*time.Time)(a) = t
 	case KindScanner:
 		return reflect.NewAt(f.Elem, a).Interface().(sql.Scanner).Scan(v)
+	case KindArray:
+		s, err := asString(v)
+		if err != nil || uintptr(len(s)) != f.size {
+			return fmt.Errorf("cannot store %T of %d bytes in %s", v, len(s), f.Elem)
+		}
+		copy(unsafe.Slice((*byte)(a), f.size), s)
 	case KindJSON:
 		s, err := asString(v)
 		if err != nil { // a driver that decoded the JSON itself (pgx)
