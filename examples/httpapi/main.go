@@ -1,0 +1,308 @@
+// Command httpapi is a small JSON REST service over embedded SQLite, one
+// Session per request:
+//
+//	go run ./examples/httpapi -addr 127.0.0.1:8080
+//
+//	GET    /authors?limit=10&offset=0   authors with their books and tags, and the total
+//	GET    /authors/{id}
+//	POST   /authors                     {"name": "Ann", "books": [{"title": "…", "year": 2024, "tags": ["go"]}]}
+//	PATCH  /authors/{id}                {"name": "Ann B.", "version": 1}
+//	DELETE /authors/{id}                removes the author and their books
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/dialect/sqlite"
+)
+
+// Author writes books; Version guards concurrent edits.
+type Author struct {
+	ID      int64
+	Name    string
+	Version int64                `orm:"version"`
+	Books   orm.Collection[Book] `orm:"mappedBy:Author,cascade:remove"`
+}
+
+// Book has one author and many tags.
+type Book struct {
+	ID     int64
+	Title  string
+	Year   int
+	Author orm.Ref[Author]     `orm:"required"`
+	Tags   orm.Collection[Tag] `orm:"m2m"`
+}
+
+// Tag is shared by books.
+type Tag struct {
+	ID   int64
+	Name string `orm:"unique"`
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	path := flag.String("db", filepath.Join(os.TempDir(), "httpapi.db"), "SQLite database file")
+	flag.Parse()
+	db, err := openDB(context.Background(), *path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	log.Printf("listening on http://%s", *addr)
+	log.Fatal(http.ListenAndServe(*addr, newServer(db)))
+}
+
+func openDB(ctx context.Context, path string) (*orm.DB, error) {
+	b, err := sqlite.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := orm.Open(b, orm.Entities(&Author{}, &Book{}, &Tag{}))
+	if err != nil {
+		return nil, err
+	}
+	return db, db.CreateSchema(ctx)
+}
+
+// newServer routes the API; db.Middleware gives each request a Session.
+func newServer(db *orm.DB) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /authors", handle(listAuthors))
+	mux.HandleFunc("GET /authors/{id}", handle(getAuthor))
+	mux.HandleFunc("POST /authors", handle(createAuthor))
+	mux.HandleFunc("PATCH /authors/{id}", handle(updateAuthor))
+	mux.HandleFunc("DELETE /authors/{id}", handle(deleteAuthor))
+	return db.Middleware(mux)
+}
+
+// httpError is an error with a status code.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+// handle adapts a handler that returns a value or an error: the value is
+// written as JSON, errors map to status codes.
+func handle(fn func(r *http.Request, s *orm.Session) (int, any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s, _ := orm.SessionFrom(r.Context())
+		status, v, err := fn(r, s)
+		var he *httpError
+		var le *orm.OptimisticLockError
+		var ce *orm.ConstraintError
+		switch {
+		case err == nil:
+		case errors.As(err, &he):
+			status, v = he.status, map[string]string{"error": he.msg}
+		case errors.Is(err, orm.ErrNotFound):
+			status, v = http.StatusNotFound, map[string]string{"error": err.Error()}
+		case errors.As(err, &le), errors.As(err, &ce):
+			status, v = http.StatusConflict, map[string]string{"error": err.Error()}
+		default:
+			log.Printf("%s %s: %v", r.Method, r.URL, err)
+			status, v = http.StatusInternalServerError, map[string]string{"error": "internal error"}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if v != nil {
+			json.NewEncoder(w).Encode(v)
+		}
+	}
+}
+
+type bookJSON struct {
+	ID    int64    `json:"id,omitempty"`
+	Title string   `json:"title"`
+	Year  int      `json:"year"`
+	Tags  []string `json:"tags"`
+}
+
+type authorJSON struct {
+	ID      int64      `json:"id,omitempty"`
+	Name    string     `json:"name"`
+	Version int64      `json:"version"`
+	Books   []bookJSON `json:"books"`
+}
+
+func toJSON(a *Author) authorJSON {
+	out := authorJSON{ID: a.ID, Name: a.Name, Version: a.Version, Books: []bookJSON{}}
+	for _, b := range a.Books.Items() {
+		bj := bookJSON{ID: b.ID, Title: b.Title, Year: b.Year, Tags: []string{}}
+		if b.Tags.Loaded() {
+			for _, t := range b.Tags.Items() {
+				bj.Tags = append(bj.Tags, t.Name)
+			}
+		}
+		out.Books = append(out.Books, bj)
+	}
+	return out
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return 0, &httpError{http.StatusBadRequest, fmt.Sprintf("bad id %q", r.PathValue("id"))}
+	}
+	return id, nil
+}
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &httpError{http.StatusBadRequest, "bad JSON: " + err.Error()}
+	}
+	return nil
+}
+
+func intParam(r *http.Request, name string, def int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, &httpError{http.StatusBadRequest, fmt.Sprintf("bad %s %q", name, v)}
+	}
+	return n, nil
+}
+
+func listAuthors(r *http.Request, s *orm.Session) (int, any, error) {
+	limit, err := intParam(r, "limit", 20)
+	if err != nil {
+		return 0, nil, err
+	}
+	offset, err := intParam(r, "offset", 0)
+	if err != nil {
+		return 0, nil, err
+	}
+	authors, total, err := orm.Repo[Author](s).FindAndCount(r.Context(), nil,
+		orm.OrderBy("Name", "ID"), orm.Limit(limit), orm.Offset(offset), orm.Populate("Books.Tags"))
+	if err != nil {
+		return 0, nil, err
+	}
+	items := []authorJSON{}
+	for _, a := range authors {
+		items = append(items, toJSON(a))
+	}
+	return http.StatusOK, map[string]any{"items": items, "total": total}, nil
+}
+
+func getAuthor(r *http.Request, s *orm.Session) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	a, err := orm.Repo[Author](s).Get(r.Context(), id, orm.Populate("Books.Tags"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, toJSON(a), nil
+}
+
+func createAuthor(r *http.Request, s *orm.Session) (int, any, error) {
+	var in authorJSON
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Name == "" {
+		return 0, nil, &httpError{http.StatusBadRequest, "name is required"}
+	}
+	// Two requests may create the same new tag at once: the slower one's
+	// flush then fails on the tag's unique name, and it tries again, finding
+	// the tag the other created.
+	for attempt := 1; ; attempt++ {
+		a, err := newAuthor(r.Context(), s, in)
+		var ce *orm.ConstraintError
+		if errors.As(err, &ce) && ce.Table == "tag" && attempt < 5 {
+			s.Clear()
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, toJSON(a), nil
+	}
+}
+
+// newAuthor persists an author with books, reusing tags that exist.
+func newAuthor(ctx context.Context, s *orm.Session, in authorJSON) (*Author, error) {
+	a := &Author{Name: in.Name}
+	tags := map[string]*Tag{}
+	for _, bj := range in.Books {
+		b := &Book{Title: bj.Title, Year: bj.Year}
+		for _, name := range bj.Tags {
+			t := tags[name]
+			if t == nil {
+				var err error
+				if t, err = orm.Repo[Tag](s).FindOne(ctx, orm.Eq("Name", name)); errors.Is(err, orm.ErrNotFound) {
+					t = &Tag{Name: name}
+				} else if err != nil {
+					return nil, err
+				}
+				tags[name] = t
+			}
+			b.Tags.Add(t)
+		}
+		a.Books.Add(b)
+	}
+	s.Persist(a) // cascades to the books and new tags
+	return a, s.Flush(ctx)
+}
+
+func updateAuthor(r *http.Request, s *orm.Session) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Name    *string `json:"name"`
+		Version int64   `json:"version"`
+	}
+	if err := decode(r, &in); err != nil {
+		return 0, nil, err
+	}
+	ctx := r.Context()
+	a, err := orm.Repo[Author](s).Get(ctx, id, orm.Populate("Books.Tags"))
+	if err != nil {
+		return 0, nil, err
+	}
+	if in.Version != a.Version { // the client edited an older version
+		return 0, nil, &orm.OptimisticLockError{Entity: "Author", Key: id, Version: in.Version}
+	}
+	if in.Name != nil {
+		a.Name = *in.Name
+	}
+	if err := s.Flush(ctx); err != nil { // writes only the changed columns
+		return 0, nil, err
+	}
+	return http.StatusOK, toJSON(a), nil
+}
+
+func deleteAuthor(r *http.Request, s *orm.Session) (int, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	a, err := orm.Repo[Author](s).Get(r.Context(), id)
+	if err != nil {
+		return 0, nil, err
+	}
+	s.Remove(a)
+	if err := s.Flush(r.Context()); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+func startServer(t *testing.T) *httptest.Server {
+	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "api.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(newServer(db))
+	t.Cleanup(func() {
+		srv.Close()
+		db.Close()
+	})
+	return srv
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: decoding: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func TestAPI(t *testing.T) {
+	srv := startServer(t)
+	var ann authorJSON
+	if st := call(t, srv, "POST", "/authors", `{"name": "Ann", "books": [{"title": "Go", "year": 2015, "tags": ["go", "prog"]}, {"title": "DB", "year": 2020, "tags": ["prog"]}]}`, &ann); st != http.StatusCreated {
+		t.Fatalf("POST = %d", st)
+	}
+	if ann.ID == 0 || len(ann.Books) != 2 || ann.Version != 1 {
+		t.Fatalf("created %+v", ann)
+	}
+	var got authorJSON
+	if st := call(t, srv, "GET", fmt.Sprintf("/authors/%d", ann.ID), "", &got); st != http.StatusOK || len(got.Books[0].Tags) != 2 {
+		t.Fatalf("GET = %d, %+v", st, got)
+	}
+	var list struct {
+		Items []authorJSON `json:"items"`
+		Total int          `json:"total"`
+	}
+	call(t, srv, "POST", "/authors", `{"name": "Bob"}`, nil)
+	if st := call(t, srv, "GET", "/authors?limit=1&offset=1", "", &list); st != http.StatusOK || list.Total != 2 || len(list.Items) != 1 || list.Items[0].Name != "Bob" {
+		t.Fatalf("list = %d, %+v", st, list)
+	}
+	var patched authorJSON
+	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "Ann B.", "version": 1}`, &patched); st != http.StatusOK || patched.Name != "Ann B." || patched.Version != 2 {
+		t.Fatalf("PATCH = %d, %+v", st, patched)
+	}
+	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "stale", "version": 1}`, nil); st != http.StatusConflict {
+		t.Errorf("PATCH with a stale version = %d; want 409", st)
+	}
+	var e struct {
+		Error string `json:"error"`
+	}
+	if st := call(t, srv, "POST", "/authors", `{"name": "Cy", "books": [`, &e); st != http.StatusBadRequest || e.Error == "" {
+		t.Errorf("bad JSON = %d %q; want 400 with a message", st, e.Error)
+	}
+	call(t, srv, "GET", "/authors", "", &list)
+	if list.Total != 2 {
+		t.Errorf("%d authors after the bad request; want 2 (nothing written)", list.Total)
+	}
+	if st := call(t, srv, "GET", "/authors/999", "", nil); st != http.StatusNotFound {
+		t.Errorf("GET of a missing id = %d; want 404", st)
+	}
+	if st := call(t, srv, "DELETE", fmt.Sprintf("/authors/%d", ann.ID), "", nil); st != http.StatusNoContent {
+		t.Errorf("DELETE = %d; want 204", st)
+	}
+	if st := call(t, srv, "GET", fmt.Sprintf("/authors/%d", ann.ID), "", nil); st != http.StatusNotFound {
+		t.Errorf("GET after DELETE = %d; want 404", st)
+	}
+}
+
+// TestConcurrentRequests: 50 requests at once, each with its own Session.
+func TestConcurrentRequests(t *testing.T) {
+	srv := startServer(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var a authorJSON
+			body := fmt.Sprintf(`{"name": "author %02d", "books": [{"title": "book %d", "year": %d, "tags": ["t%d"]}]}`, i, i, 2000+i, i%5)
+			req, _ := http.NewRequest("POST", srv.URL+"/authors", bytes.NewBufferString(body))
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				errs <- fmt.Errorf("POST %d: status %d", i, resp.StatusCode)
+				return
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || a.Name != fmt.Sprintf("author %02d", i) || len(a.Books) != 1 {
+				errs <- fmt.Errorf("POST %d: %+v, %v", i, a, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var list struct {
+		Items []authorJSON `json:"items"`
+		Total int          `json:"total"`
+	}
+	call(t, srv, "GET", "/authors?limit=50", "", &list)
+	if list.Total != 50 || len(list.Items) != 50 {
+		t.Fatalf("total %d, %d items; want 50", list.Total, len(list.Items))
+	}
+	for i, a := range list.Items {
+		if a.Name != fmt.Sprintf("author %02d", i) || len(a.Books) != 1 || a.Books[0].Tags[0] != fmt.Sprintf("t%d", i%5) {
+			t.Errorf("item %d = %+v", i, a)
+		}
+	}
+}
