@@ -88,13 +88,41 @@
 // first, the whole flush fails with an [*OptimisticLockError] naming the
 // entity and key, and nothing of it is written.
 //
+// # Relations
+//
+// [Ref] is a to-one relation (a foreign-key column, Owner → owner_id);
+// [Collection] a to-many one: one-to-many with orm:"mappedBy:Field" (the
+// Ref on the other side), many-to-many with orm:"m2m" (a pivot table).
+//
+//	type Author struct {
+//		ID    int64
+//		Books orm.Collection[Book] `orm:"mappedBy:Author,cascade:remove"`
+//	}
+//	type Book struct {
+//		ID     int64
+//		Author orm.Ref[Author] `orm:"required"`
+//		Tags   orm.Collection[Tag] `orm:"m2m"`
+//	}
+//
+// Persist cascades to new entities a persisted or managed one reaches;
+// inserts are ordered parents first, entity by entity (trees and cycles
+// through a nullable Ref included); deletes children first. [Populate]
+// loads paths eagerly, one query per step ("Books.Tags"); [Ref.Load] and
+// [Collection.Load] load lazily through the Session. Filters and ordering
+// follow relation paths: orm.Eq("Author.Name", "Ann").
+//
 // # Transactions
 //
 // [Session.Transaction] runs a function in a transaction; flushes inside it
 // join the transaction, and the Session is flushed before COMMIT. If the
 // function fails or panics, the transaction rolls back and the Session is put
 // back as it was when Transaction began. Transaction inside Transaction is a
-// savepoint.
+// savepoint. With [Retry], a transaction that fails on a serialization
+// failure or deadlock ([ErrRetryable]) runs again from the same state.
+//
+// In a web service, [DB.Middleware] gives each request its own Session,
+// found with [SessionFrom]; changes a handler does not flush are discarded
+// when it returns.
 //
 // # Observability
 //

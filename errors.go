@@ -62,6 +62,7 @@ type ConstraintError struct {
 	Err        error  // the driver's error
 }
 
+// Error describes the violation and the driver's message.
 func (e *ConstraintError) Error() string {
 	s := "orm: " + string(e.Kind) + " constraint violated"
 	if e.Table != "" {
@@ -73,6 +74,7 @@ func (e *ConstraintError) Error() string {
 	return s + ": " + e.Err.Error()
 }
 
+// Unwrap returns the driver's error.
 func (e *ConstraintError) Unwrap() error { return e.Err }
 
 // OptimisticLockError reports that a versioned entity was changed or deleted
@@ -84,6 +86,7 @@ type OptimisticLockError struct {
 	Version int64  // the version the flush expected
 }
 
+// Error names the entity, key and version.
 func (e *OptimisticLockError) Error() string {
 	return fmt.Sprintf("orm: optimistic lock failed: %s %v (version %d) was changed or deleted by someone else", e.Entity, e.Key, e.Version)
 }
@@ -95,6 +98,7 @@ type MetadataError struct {
 	Reason string
 }
 
+// Error names the entity and field.
 func (e *MetadataError) Error() string {
 	return (&meta.Error{Entity: e.Entity, Field: e.Field, Reason: e.Reason}).Error()
 }

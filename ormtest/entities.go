@@ -35,8 +35,8 @@ type Tag struct {
 	Books orm.Collection[Book] `orm:"m2m,mappedBy:Tags"`
 }
 
-// Driver, Address and Car are the seed scenario: a Ref, and a one-to-many
-// collection mapped by a Ref.
+// Driver has an Address and Cars: with them, the seed scenario, a Ref and a
+// one-to-many collection mapped by a Ref.
 type Driver struct {
 	ID      int64
 	Name    string

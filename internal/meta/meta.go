@@ -173,6 +173,7 @@ type Error struct {
 	Reason string
 }
 
+// Error names the entity and field.
 func (e *Error) Error() string {
 	if e.Field == "" {
 		return fmt.Sprintf("orm: entity %s: %s", e.Entity, e.Reason)
