@@ -1,0 +1,191 @@
+// Command report turns `go test -bench` output of the bench package into a
+// Markdown table of ratios to the raw driver and an SVG bar chart of them:
+//
+//	go test -run '^$' -bench . ./bench/ | go run ./bench/report -svg bench/ratios.svg > table.md
+//
+// The baseline of each database is its raw driver: pgx on PostgreSQL,
+// database/sql elsewhere. With several runs of a benchmark (-count), the
+// median is used. It uses the standard library only.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"html"
+	"io"
+	"log"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+var line = regexp.MustCompile(`^BenchmarkPeers/db=([^/]+)/op=([^/]+)/impl=(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+
+type key struct{ db, op, impl string }
+
+func main() {
+	svgPath := flag.String("svg", "", "write the SVG chart to this file")
+	flag.Parse()
+	times := map[key][]float64{}
+	var order []key
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		m := line.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		ns, err := strconv.ParseFloat(m[4], 64)
+		if err != nil {
+			continue
+		}
+		k := key{m[1], m[2], family(m[3])}
+		if times[k] == nil {
+			order = append(order, k)
+		}
+		times[k] = append(times[k], ns)
+	}
+	if err := sc.Err(); err != nil {
+		log.Fatal(err)
+	}
+	med := map[key]float64{}
+	for k, ts := range times {
+		slices.Sort(ts)
+		med[k] = ts[len(ts)/2]
+	}
+	var rows []*row
+	impls := map[string]bool{}
+	byDBOp := map[[2]string]*row{}
+	for _, k := range order {
+		r := byDBOp[[2]string{k.db, k.op}]
+		if r == nil {
+			r = &row{db: k.db, op: k.op, ratios: map[string]float64{}, base: baseline(k.db)}
+			byDBOp[[2]string{k.db, k.op}] = r
+			rows = append(rows, r)
+		}
+		impls[k.impl] = true
+	}
+	var cols []string
+	for i := range impls {
+		cols = append(cols, i)
+	}
+	sort.Slice(cols, func(a, b int) bool {
+		return rank(cols[a]) < rank(cols[b]) || rank(cols[a]) == rank(cols[b]) && cols[a] < cols[b]
+	})
+	for _, r := range rows {
+		base := med[key{r.db, r.op, r.base}]
+		if base == 0 { // no pgx implementation of this operation: database/sql
+			base = med[key{r.db, r.op, "database-sql"}]
+		}
+		for _, c := range cols {
+			if v := med[key{r.db, r.op, c}]; v > 0 && base > 0 {
+				r.ratios[c] = v / base
+			}
+		}
+	}
+	writeTable(os.Stdout, rows, cols)
+	if *svgPath != "" {
+		f, err := os.Create(*svgPath)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		var bars []bar
+		for _, r := range rows {
+			if v, ok := r.ratios["orm"]; ok {
+				bars = append(bars, bar{label: r.db + " " + r.op, ratio: v})
+			}
+		}
+		writeSVG(f, bars)
+	}
+}
+
+// row is one database and operation: each implementation's time over the
+// baseline's.
+type row struct {
+	db, op string
+	ratios map[string]float64
+	base   string
+}
+
+// family names the column an implementation belongs to: update100's
+// hand-written CASE and unnest statements stand in the raw drivers' columns,
+// Bun's Bulk and GORM's transaction loop in theirs.
+func family(impl string) string {
+	switch {
+	case strings.HasPrefix(impl, "database-sql"):
+		return "database-sql"
+	case strings.HasPrefix(impl, "pgx"):
+		return "pgx"
+	case strings.HasPrefix(impl, "bun"):
+		return "bun"
+	case strings.HasPrefix(impl, "gorm"):
+		return "gorm"
+	}
+	return impl
+}
+
+func baseline(db string) string {
+	if db == "postgres" {
+		return "pgx"
+	}
+	return "database-sql"
+}
+
+func rank(impl string) int {
+	switch {
+	case impl == "orm":
+		return 0
+	case strings.HasPrefix(impl, "pgx"), strings.HasPrefix(impl, "database-sql"):
+		return 1
+	}
+	return 2
+}
+
+func writeTable(w io.Writer, rows []*row, cols []string) {
+	fmt.Fprintf(w, "| database | operation | %s |\n", strings.ReplaceAll(strings.Join(cols, " | "), "database-sql", "database/sql"))
+	fmt.Fprintf(w, "|---|---|%s\n", strings.Repeat("---|", len(cols)))
+	for _, r := range rows {
+		cells := make([]string, len(cols))
+		for i, c := range cols {
+			cells[i] = "—"
+			if v, ok := r.ratios[c]; ok {
+				cells[i] = fmt.Sprintf("%.2f", v)
+			}
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", r.db, r.op, strings.Join(cells, " | "))
+	}
+}
+
+type bar struct {
+	label string
+	ratio float64
+}
+
+func writeSVG(w io.Writer, bars []bar) {
+	const rowH, left, width = 22, 230, 420
+	maxR := 2.0
+	for _, b := range bars {
+		maxR = max(maxR, b.ratio)
+	}
+	h := rowH*len(bars) + 50
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", left+width+80, h)
+	fmt.Fprintf(w, `<text x="10" y="16" font-weight="bold">unitofwork/orm time / raw driver time (lower is better; 1 = raw)</text>`+"\n")
+	x1 := left + int(float64(width)/maxR)
+	fmt.Fprintf(w, `<line x1="%d" y1="24" x2="%d" y2="%d" stroke="#888" stroke-dasharray="4"/>`+"\n", x1, x1, h-10)
+	for i, b := range bars {
+		y := 30 + i*rowH
+		bw := int(b.ratio / maxR * width)
+		color := "#4a90d9"
+		if b.ratio > 1.3 {
+			color = "#d9824a"
+		}
+		fmt.Fprintf(w, `<text x="%d" y="%d" text-anchor="end">%s</text>`+"\n", left-6, y+14, html.EscapeString(b.label))
+		fmt.Fprintf(w, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`+"\n", left, y+3, bw, rowH-6, color)
+		fmt.Fprintf(w, `<text x="%d" y="%d">%.2f</text>`+"\n", left+bw+4, y+14, b.ratio)
+	}
+	fmt.Fprintln(w, `</svg>`)
+}
