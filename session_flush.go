@@ -229,22 +229,27 @@ func insertBatches(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
 	}
 }
 
+// fixupBatch fills in the foreign keys inserts left NULL; the rows are new,
+// so their keys are read from the entities themselves.
 func fixupBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
-	b := &backend.Batch{Kind: backend.Update, Entity: m, Fixup: true}
-	for _, f := range fs {
-		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: f.es.ptr, Changed: f.deferred})
-	}
-	b.Fields = unionFields(m, b.Rows)
-	add(b)
+	add(rowsBatch(m, fs, true))
 }
 
 func updateBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
-	b := &backend.Batch{Kind: backend.Update, Entity: m}
+	add(rowsBatch(m, fs, false))
+}
+
+func rowsBatch(m *meta.Entity, fs []*flushed, fixup bool) *backend.Batch {
+	b := &backend.Batch{Kind: backend.Update, Entity: m, Fixup: fixup}
 	for _, f := range fs {
-		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: f.es.snap, Changed: f.changed})
+		r := backend.Row{Ptr: f.es.ptr, Key: f.es.snap, Changed: f.changed}
+		if fixup {
+			r.Key, r.Changed = f.es.ptr, f.deferred
+		}
+		b.Rows = append(b.Rows, r)
 	}
 	b.Fields = unionFields(m, b.Rows)
-	add(b)
+	return b
 }
 
 func deleteBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
