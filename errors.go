@@ -39,6 +39,11 @@ func (e *entityNotFound) Is(target error) bool {
 // database. [Retry] makes Transaction run its function again on them.
 var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock or busy database)")
 
+// ErrConcurrentUse is returned when a Session is used from two goroutines at
+// once: a Session is not safe for concurrent use, and this is caught at its
+// entry points rather than left to corrupt its identity map.
+var ErrConcurrentUse = errors.New("orm: Session used from two goroutines at once (use one Session per goroutine)")
+
 // ErrNotLoaded is what reading an unloaded [Collection] panics with.
 var ErrNotLoaded = errors.New("orm: collection not loaded")
 

@@ -161,6 +161,10 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	if r.err != nil {
 		return nil, r.err
 	}
+	if err := r.s.enter(); err != nil {
+		return nil, err
+	}
+	defer r.s.leave()
 	if k, ok := r.m.FastKey(id); ok && len(opts) == 0 {
 		if es := r.s.lookup(r.m, k); es != nil {
 			if es.status == stRemoved {
@@ -234,6 +238,10 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 // removed in this Session are left out even before the flush deletes them;
 // Count counts what the database holds.
 func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption) ([]*T, error) {
+	if err := r.s.enter(); err != nil {
+		return nil, err
+	}
+	defer r.s.leave()
 	q, o, err := r.query(f, opts)
 	if err != nil {
 		return nil, err
@@ -273,6 +281,10 @@ func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOpti
 
 // Count returns the number of rows f matches (every row when f is nil).
 func (r *Repository[T]) Count(ctx context.Context, f Filter) (int64, error) {
+	if err := r.s.enter(); err != nil {
+		return 0, err
+	}
+	defer r.s.leave()
 	q, _, err := r.query(f, nil)
 	if err != nil {
 		return 0, err

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -27,7 +28,18 @@ type Session struct {
 	tx     backend.Tx   // the open transaction, inside Transaction
 	undo   []undoEntry  // fields flushes set inside a transaction
 	err    error        // the first error of Persist or Remove, reported by Flush
+	busy   atomic.Bool  // a call is running: catches concurrent use
 }
+
+// enter marks the Session busy for one call, or reports concurrent use.
+func (s *Session) enter() error {
+	if !s.busy.CompareAndSwap(false, true) {
+		return ErrConcurrentUse
+	}
+	return nil
+}
+
+func (s *Session) leave() { s.busy.Store(false) }
 
 func (s *Session) scope() backend.Scope { return backend.Scope{Env: &s.db.env, Tx: s.tx} }
 
@@ -66,6 +78,10 @@ func (s *Session) fail(err error) error {
 // already used by another managed instance) at once, and Flush reports it
 // again, so callers may ignore the result.
 func (s *Session) Persist(entities ...any) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	for _, v := range entities {
 		m, p, err := s.entityOf("Persist", v)
 		if err != nil {
@@ -101,6 +117,10 @@ func (s *Session) Persist(entities ...any) error {
 //
 // Like Persist, Remove reports bad input at once and again at Flush.
 func (s *Session) Remove(entities ...any) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	for _, v := range entities {
 		m, p, err := s.entityOf("Remove", v)
 		if err != nil {

@@ -52,6 +52,10 @@ type flushed struct {
 // new get their generated keys reset to zero, so the cause can be fixed and
 // Flush called again.
 func (s *Session) Flush(ctx context.Context) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	if s.err != nil {
 		err := s.err
 		s.err = nil
