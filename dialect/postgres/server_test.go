@@ -147,3 +147,127 @@ func TestHundredThousandRows(t *testing.T) {
 		t.Errorf("Count = %d, %v; want 100000", n, err)
 	}
 }
+
+// Account holds money; Version guards concurrent transfers.
+type Account struct {
+	ID      int64
+	Balance int64
+	Version int64 `orm:"version"`
+}
+
+// Transfer records one committed transfer.
+type Transfer struct {
+	ID     int64
+	From   int64
+	To     int64
+	Amount int64
+}
+
+// TestConcurrentTransfers: 64 goroutines, each with its own Sessions, move
+// money between 20 versioned accounts, retrying on optimistic-lock
+// conflicts and deadlocks. The total never changes and every committed
+// transfer is reflected exactly once in the balances.
+func TestConcurrentTransfers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	ctx := context.Background()
+	db, err := orm.Open(open(t), orm.Entities(&Account{}, &Transfer{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const accounts, workers, each, start = 20, 64, 8, 1000
+	s := db.Session()
+	ids := make([]int64, accounts)
+	for range ids {
+		s.Persist(&Account{Balance: start})
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	as, err := orm.Repo[Account](s).Find(ctx, nil, orm.OrderBy("ID"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	var retries sync.Map
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				from, to := ids[(w+k)%accounts], ids[(w*7+k*3+1)%accounts]
+				if from == to {
+					continue
+				}
+				for attempt := 0; ; attempt++ {
+					s := db.Session() // a fresh Session per attempt
+					err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+						a, err := orm.Repo[Account](s).Get(ctx, from)
+						if err != nil {
+							return err
+						}
+						b, err := orm.Repo[Account](s).Get(ctx, to)
+						if err != nil {
+							return err
+						}
+						a.Balance -= 7
+						b.Balance += 7
+						return s.Persist(&Transfer{From: from, To: to, Amount: 7})
+					})
+					var le *orm.OptimisticLockError
+					if err != nil && (errors.As(err, &le) || errors.Is(err, orm.ErrRetryable)) && attempt < 200 {
+						retries.Store(fmt.Sprint(w, k, attempt), true)
+						continue
+					}
+					if err != nil {
+						errs <- err
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	check := db.Session()
+	final, err := orm.Repo[Account](check).Find(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transfers, err := orm.Repo[Transfer](check).Find(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]int64{}
+	for _, id := range ids {
+		want[id] = start
+	}
+	for _, tr := range transfers {
+		want[tr.From] -= tr.Amount
+		want[tr.To] += tr.Amount
+	}
+	var total int64
+	for _, a := range final {
+		total += a.Balance
+		if a.Balance != want[a.ID] {
+			t.Errorf("account %d: balance %d; the recorded transfers say %d", a.ID, a.Balance, want[a.ID])
+		}
+	}
+	if total != accounts*start {
+		t.Errorf("total %d; want %d", total, accounts*start)
+	}
+	n := 0
+	retries.Range(func(any, any) bool { n++; return true })
+	t.Logf("%d transfers committed, %d retried attempts", len(transfers), n)
+}
