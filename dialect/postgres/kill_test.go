@@ -1,0 +1,105 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/dialect/postgres"
+)
+
+// Gadget is written by a flush whose connection gets killed.
+type Gadget struct {
+	ID   int64
+	Name string
+}
+
+// TestKilledConnectionMidFlush terminates the flushing connection between
+// two statements of a flush: the flush fails, nothing of it is written, and
+// the same Session flushes successfully afterwards.
+func TestKilledConnectionMidFlush(t *testing.T) {
+	ctx := context.Background()
+	dsn := serverDSN(t)
+	_, schema := openSchema(t)
+	var buf [4]byte
+	rand.Read(buf[:])
+	app := "orm_kill_" + hex.EncodeToString(buf[:])
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	b, err := postgres.Open(ctx, withSearchPath(dsn, schema)+"&application_name="+app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var kill atomic.Bool
+	killed := 0
+	db, err := orm.Open(b, orm.Entities(&Gadget{}, &Counter{}), orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
+		if kill.Load() && strings.HasPrefix(e.Statement, "INSERT") {
+			kill.Store(false)
+			var n int
+			err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE application_name = $1 AND state = 'idle in transaction'`, app).Scan(&n)
+			if err != nil {
+				t.Errorf("terminating: %v", err)
+			}
+			killed = n
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Session()
+	c := &Counter{}
+	s.Persist(c)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Two statements: an INSERT, then the UPDATE the killed connection
+	// never gets to send.
+	g := &Gadget{Name: "g"}
+	s.Persist(g)
+	c.N = 5
+	kill.Store(true)
+	err = s.Flush(ctx)
+	if err == nil || killed != 1 {
+		t.Fatalf("Flush with its connection killed = %v (%d killed); want an error", err, killed)
+	}
+	var le *orm.OptimisticLockError
+	if errors.As(err, &le) {
+		t.Fatalf("a lost connection reported as %v", err)
+	}
+	t.Logf("the flush failed with: %v", err)
+	if g.ID != 0 {
+		t.Errorf("the failed flush left key %d", g.ID)
+	}
+	check := db.Session()
+	if n, err := orm.Repo[Gadget](check).Count(ctx, nil); err != nil || n != 0 {
+		t.Errorf("%d gadgets after the failed flush, %v; want 0", n, err)
+	}
+	if got, err := orm.Repo[Counter](check).Get(ctx, c.ID); err != nil || got.N != 0 {
+		t.Errorf("counter after the failed flush = %v, %v; want 0", got, err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatalf("retrying the flush: %v", err)
+	}
+	check = db.Session()
+	if n, _ := orm.Repo[Gadget](check).Count(ctx, nil); n != 1 {
+		t.Errorf("%d gadgets after the retry; want 1", n)
+	}
+	if got, _ := orm.Repo[Counter](check).Get(ctx, c.ID); got.N != 5 {
+		t.Errorf("counter after the retry = %d; want 5", got.N)
+	}
+}
