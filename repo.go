@@ -132,13 +132,14 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 	m := q.Entity
 	ts := s.types(m)
 	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
-		if es := ts.byKey[m.Key(p)]; es != nil {
+		k := m.Key(p)
+		if es := ts.byKey[k]; es != nil {
 			if es.status == stRemoved {
 				return nil // gone from this Session's view until the flush deletes it
 			}
 			return each(es.ptr, link)
 		}
-		ts.manage(ts.add(p, stManaged))
+		ts.manageKey(ts.add(p, stManaged), k)
 		if len(m.Relations) > 0 {
 			s.attach(m, p, true)
 		}

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -193,14 +194,12 @@ func insertWaves(news []*flushed) ([][]*flushed, error) {
 	if len(news) == 0 {
 		return nil, nil
 	}
-	index := map[unsafe.Pointer]int{}
-	withRefs := false
+	if !slices.ContainsFunc(news, func(f *flushed) bool { return len(f.ts.m.Relations) > 0 }) {
+		return [][]*flushed{news}, nil
+	}
+	index := make(map[unsafe.Pointer]int, len(news))
 	for i, f := range news {
 		index[f.es.ptr] = i
-		withRefs = withRefs || len(f.ts.m.Relations) > 0
-	}
-	if !withRefs {
-		return [][]*flushed{news}, nil
 	}
 	out := make([][]*edge, len(news))
 	in := make([][]*edge, len(news))

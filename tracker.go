@@ -46,11 +46,14 @@ func (ts *typeState) add(p unsafe.Pointer, st status) *entityState {
 }
 
 // manage records es as managed with a fresh snapshot and key.
-func (ts *typeState) manage(es *entityState) {
+func (ts *typeState) manage(es *entityState) { ts.manageKey(es, ts.m.Key(es.ptr)) }
+
+// manageKey is manage for a caller that has the key already.
+func (ts *typeState) manageKey(es *entityState, k meta.Key) {
 	es.snap = ts.m.Snapshot(es.ptr)
-	es.key = ts.m.Key(es.ptr)
+	es.key = k
 	es.status = stManaged
-	ts.byKey[es.key] = es
+	ts.byKey[k] = es
 }
 
 // detach stops tracking es.

@@ -54,4 +54,19 @@ func (b *builder) columns(fields []*meta.Field) *builder {
 	return b
 }
 
+// raw appends SQL text written with ? placeholders, each bound to the next
+// of args and rendered as the dialect's own.
+func (b *builder) raw(text string, args []any) *builder {
+	next := 0
+	for i := 0; i < len(text); i++ {
+		if text[i] == '?' && next < len(args) {
+			b.arg(args[next], nil)
+			next++
+			continue
+		}
+		b.buf = append(b.buf, text[i])
+	}
+	return b
+}
+
 func (b *builder) String() string { return string(b.buf) }

@@ -88,26 +88,30 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 	}
 	vals := make([]any, n)
 	dest := make([]any, n)
-	direct := make([]bool, len(m.Fields))
-	var p unsafe.Pointer
-	next := func() {
-		p = m.New()
-		for i, f := range m.Fields {
-			if d := f.DirectDest(p); d != nil {
-				dest[i], direct[i] = d, true
-			} else {
-				dest[i] = &vals[i]
-			}
+	for i := range dest {
+		dest[i] = &vals[i]
+	}
+	var direct []int // fields scanned straight into the entity, decided once
+	p := m.New()
+	for i, f := range m.Fields {
+		if d := f.DirectDest(p); d != nil {
+			dest[i] = d
+			direct = append(direct, i)
 		}
 	}
-	next()
+	next := func() {
+		p = m.New()
+		for _, i := range direct {
+			dest[i] = m.Fields[i].DirectDest(p)
+		}
+	}
 	if q.Via != nil {
 		dest[n-1] = &vals[n-1]
 	}
 	return b.query(ctx, s, b.conn(s), sb.String(), sb.args, dest, func() error {
 		for i, f := range m.Fields {
-			if direct[i] {
-				continue
+			if dest[i] != &vals[i] {
+				continue // scanned directly
 			}
 			if err := f.Store(p, vals[i]); err != nil {
 				return fmt.Errorf("orm: reading %s.%s (column %s): %w", m.Name, f.Name, f.Column, err)
@@ -207,17 +211,7 @@ func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 		}
 		sb.sql(")")
 	case backend.OpRaw:
-		sb.sql("(")
-		next := 0
-		for i := 0; i < len(c.Raw); i++ {
-			if c.Raw[i] == '?' {
-				sb.arg(c.Values[next], nil)
-				next++
-				continue
-			}
-			sb.buf = append(sb.buf, c.Raw[i])
-		}
-		sb.sql(")")
+		sb.sql("(").raw(c.Raw, c.Values).sql(")")
 	case backend.OpPath:
 		return b.pathCond(sb, c)
 	default:

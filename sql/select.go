@@ -2,7 +2,6 @@ package sql
 
 import (
 	"context"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/jmoiron/sqlx/reflectx"
@@ -26,27 +25,10 @@ import (
 func Select[T any](ctx context.Context, b *Backend, query string, args ...any) ([]T, error) {
 	db := sqlx.NewDb(b.db, b.d.Name())
 	db.Mapper = reflectx.NewMapperFunc("db", meta.SnakeCase)
+	sb := (&builder{d: b.d}).raw(query, args)
 	var out []T
-	if err := db.SelectContext(ctx, &out, b.rebind(query), args...); err != nil {
+	if err := db.SelectContext(ctx, &out, sb.String(), sb.args...); err != nil {
 		return nil, b.wrap(err)
 	}
 	return out, nil
-}
-
-// rebind replaces each ? of query with the dialect's placeholder.
-func (b *Backend) rebind(query string) string {
-	if strings.Count(query, "?") == 0 {
-		return query
-	}
-	out := make([]byte, 0, len(query)+8)
-	n := 0
-	for i := 0; i < len(query); i++ {
-		if query[i] == '?' {
-			n++
-			out = b.d.AppendPlaceholder(out, n, nil)
-			continue
-		}
-		out = append(out, query[i])
-	}
-	return string(out)
 }
