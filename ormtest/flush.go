@@ -28,7 +28,7 @@ func persistAll[T any](t *testing.T, s *orm.Session, es []*T) {
 	}
 }
 
-func testRoundTrip(t *testing.T, open Opener) {
+func testRoundTrip(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	a := &Author{Name: "Ann", Email: "ann@example.com", Age: 41}
@@ -71,7 +71,7 @@ func items(n int) []*Item {
 	return out
 }
 
-func testStatementCounts(t *testing.T, open Opener) {
+func testStatementCounts(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	its := items(100)
@@ -160,7 +160,7 @@ func testStatementCounts(t *testing.T, open Opener) {
 	}
 }
 
-func testCleanFlush(t *testing.T, open Opener) {
+func testCleanFlush(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	persistAll(t, s, authors(50))
@@ -187,7 +187,7 @@ func testCleanFlush(t *testing.T, open Opener) {
 	}
 }
 
-func testZeroValues(t *testing.T, open Opener) {
+func testZeroValues(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	a := &Author{Name: "Zed", Email: "z@example.com", Age: 7}
@@ -208,7 +208,7 @@ func testZeroValues(t *testing.T, open Opener) {
 	}
 }
 
-func testManyInserts(t *testing.T, open Opener) {
+func testManyInserts(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	const n = 20000
@@ -253,7 +253,7 @@ func testManyInserts(t *testing.T, open Opener) {
 	}
 }
 
-func testBatchSize(t *testing.T, open Opener) {
+func testBatchSize(t *testing.T, open suite) {
 	e := setup(t, open, all, orm.WithBatchSize(10))
 	s := e.db.Session()
 	as := authors(25)
@@ -278,7 +278,7 @@ func testBatchSize(t *testing.T, open Opener) {
 	}
 }
 
-func testFailedFlush(t *testing.T, open Opener) {
+func testFailedFlush(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	a, b := &Author{Name: "A", Email: "a@x.org"}, &Author{Name: "B", Email: "b@x.org"}
@@ -345,7 +345,7 @@ func testFailedFlush(t *testing.T, open Opener) {
 	}
 }
 
-func testOptimisticLock(t *testing.T, open Opener) {
+func testOptimisticLock(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s0 := e.db.Session()
 	s0.Persist(&Author{Name: "V", Email: "v@x.org"})
@@ -379,7 +379,7 @@ func testOptimisticLock(t *testing.T, open Opener) {
 	}
 }
 
-func testOptimisticLockBatch(t *testing.T, open Opener) {
+func testOptimisticLockBatch(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s0 := e.db.Session()
 	persistAll(t, s0, authors(5))
@@ -409,7 +409,7 @@ func testOptimisticLockBatch(t *testing.T, open Opener) {
 	}
 }
 
-func testOptimisticLockDelete(t *testing.T, open Opener) {
+func testOptimisticLockDelete(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s0 := e.db.Session()
 	s0.Persist(&Author{Name: "D", Email: "d@x.org"})
@@ -429,7 +429,7 @@ func testOptimisticLockDelete(t *testing.T, open Opener) {
 	}
 }
 
-func testPersistRemove(t *testing.T, open Opener) {
+func testPersistRemove(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	it := &Item{Title: "gone"}
@@ -469,7 +469,7 @@ func testPersistRemove(t *testing.T, open Opener) {
 	e.flush(s)
 }
 
-func testRemoveByKey(t *testing.T, open Opener) {
+func testRemoveByKey(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	it := &Item{Title: "x"}
@@ -492,7 +492,7 @@ func testRemoveByKey(t *testing.T, open Opener) {
 	}
 }
 
-func testPrimaryKeyChange(t *testing.T, open Opener) {
+func testPrimaryKeyChange(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	it := &Item{Title: "k"}
@@ -511,7 +511,7 @@ func testPrimaryKeyChange(t *testing.T, open Opener) {
 	e.flush(s)
 }
 
-func testSmallBatchUpdate(t *testing.T, open Opener) {
+func testSmallBatchUpdate(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	its := items(5)
@@ -528,7 +528,7 @@ func testSmallBatchUpdate(t *testing.T, open Opener) {
 	}
 }
 
-func testLargeBatchUpdate(t *testing.T, open Opener) {
+func testLargeBatchUpdate(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	as := authors(60)

@@ -127,32 +127,19 @@ type env struct {
 
 // setup opens a DB with the given entities on a fresh backend and creates
 // the schema.
-func setup(t *testing.T, open Opener, entities []any, opts ...orm.Option) *env {
-	return setupWith(t, open, entities, opts...)
+// suite is what every conformance test gets: the backend's opener and
+// what it declared.
+type suite struct {
+	open Opener
+	cfg  *config
 }
 
-// current is the configuration of the running suite, set by Run.
-var current = struct {
-	sync.Mutex
-	cfg map[*testing.T]*config
-}{cfg: map[*testing.T]*config{}}
-
-// configOf returns the configuration of the Run that t runs under.
-func configOf(t *testing.T) *config {
-	current.Lock()
-	defer current.Unlock()
-	for k, c := range current.cfg {
-		if strings.HasPrefix(t.Name(), k.Name()+"/") {
-			return c
-		}
-	}
-	return &config{without: map[Capability]bool{}, precision: time.Microsecond}
-}
-
-func setupWith(t *testing.T, open Opener, entities []any, opts ...orm.Option) *env {
+// setup opens a DB with the given entities on a fresh backend and creates
+// the schema.
+func setup(t *testing.T, open suite, entities []any, opts ...orm.Option) *env {
 	t.Helper()
 	rec := &Recorder{}
-	b := open(t)
+	b := open.open(t)
 	db, err := orm.Open(b, append([]orm.Option{orm.Entities(entities...), rec.Hook()}, opts...)...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -167,7 +154,7 @@ func setupWith(t *testing.T, open Opener, entities []any, opts ...orm.Option) *e
 		}
 	})
 	rec.Reset()
-	return &env{cfg: configOf(t), t: t, b: b, db: db, rec: rec, ctx: ctx}
+	return &env{cfg: open.cfg, t: t, b: b, db: db, rec: rec, ctx: ctx}
 }
 
 // has reports whether the backend has capability c.

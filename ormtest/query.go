@@ -30,7 +30,7 @@ func names(as []*Author) []string {
 	return out
 }
 
-func testIdentityGet(t *testing.T, open Opener) {
+func testIdentityGet(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	as := seedAuthors(t, e)
 	s := e.db.Session()
@@ -65,7 +65,7 @@ func testIdentityGet(t *testing.T, open Opener) {
 	}
 }
 
-func testIdentityFind(t *testing.T, open Opener) {
+func testIdentityFind(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	as := seedAuthors(t, e)
 	s := e.db.Session()
@@ -101,7 +101,7 @@ func testIdentityFind(t *testing.T, open Opener) {
 	}
 }
 
-func testFilters(t *testing.T, open Opener) {
+func testFilters(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
 	r := orm.Repo[Author](e.db.Session())
@@ -149,7 +149,7 @@ func testFilters(t *testing.T, open Opener) {
 	}
 }
 
-func testOrderLimitOffset(t *testing.T, open Opener) {
+func testOrderLimitOffset(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
 	r := orm.Repo[Author](e.db.Session())
@@ -183,7 +183,7 @@ func testOrderLimitOffset(t *testing.T, open Opener) {
 	}
 }
 
-func testCount(t *testing.T, open Opener) {
+func testCount(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
 	r := orm.Repo[Author](e.db.Session())
@@ -199,7 +199,7 @@ func testCount(t *testing.T, open Opener) {
 	}
 }
 
-func testStream(t *testing.T, open Opener) {
+func testStream(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
 	r := orm.Repo[Author](e.db.Session())
@@ -227,7 +227,7 @@ func testStream(t *testing.T, open Opener) {
 	}
 }
 
-func testUnknownField(t *testing.T, open Opener) {
+func testUnknownField(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	r := orm.Repo[Author](e.db.Session())
 	cases := []struct {
@@ -258,7 +258,7 @@ func testUnknownField(t *testing.T, open Opener) {
 	}
 }
 
-func testInjection(t *testing.T, open Opener) {
+func testInjection(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	evil := []string{`x'); DROP TABLE author; --`, `"; DELETE FROM item; --`, "`tick`", `back\slash'`, "-- comment", "?", "$1", "' OR '1'='1"}
@@ -282,7 +282,7 @@ func testInjection(t *testing.T, open Opener) {
 	}
 }
 
-func testReservedWords(t *testing.T, open Opener) {
+func testReservedWords(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	users := []*User{{Order: 1, Group: "admin", Select: "x"}, {Order: 2, Group: "user", Select: "y"}}

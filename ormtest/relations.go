@@ -44,7 +44,7 @@ func (e *env) verbs() []string {
 	return out
 }
 
-func testSeedScenario(t *testing.T, open Opener) {
+func testSeedScenario(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	d := &Driver{Name: "Ann"}
@@ -135,7 +135,7 @@ func seedLibrary(t *testing.T, e *env) {
 	e.rec.Reset()
 }
 
-func testPopulateNoNPlusOne(t *testing.T, open Opener) {
+func testPopulateNoNPlusOne(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	s := e.db.Session()
@@ -203,7 +203,7 @@ func testPopulateNoNPlusOne(t *testing.T, open Opener) {
 	}
 }
 
-func testTreeInsert(t *testing.T, open Opener) {
+func testTreeInsert(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	root := &Category{Name: "L0"}
@@ -262,7 +262,7 @@ func testTreeInsert(t *testing.T, open Opener) {
 	}
 }
 
-func testCycle(t *testing.T, open Opener) {
+func testCycle(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	team := &Team{Name: "Reds"}
@@ -307,7 +307,7 @@ type ReqB struct {
 	A  orm.Ref[ReqA] `orm:"required"`
 }
 
-func testRequiredCycle(t *testing.T, open Opener) {
+func testRequiredCycle(t *testing.T, open suite) {
 	e := setup(t, open, []any{&ReqA{}, &ReqB{}})
 	s := e.db.Session()
 	a, b := &ReqA{}, &ReqB{}
@@ -326,7 +326,7 @@ func testRequiredCycle(t *testing.T, open Opener) {
 	}
 }
 
-func testCascadeRemove(t *testing.T, open Opener) {
+func testCascadeRemove(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	s := e.db.Session()
@@ -367,7 +367,7 @@ func testCascadeRemove(t *testing.T, open Opener) {
 	}
 }
 
-func testOrphanRemoval(t *testing.T, open Opener) {
+func testOrphanRemoval(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	root := &Category{Name: "root"}
@@ -403,7 +403,7 @@ func testOrphanRemoval(t *testing.T, open Opener) {
 	}
 }
 
-func testManyToMany(t *testing.T, open Opener) {
+func testManyToMany(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	w := &Writer{Name: "w"}
@@ -467,7 +467,7 @@ func testManyToMany(t *testing.T, open Opener) {
 	}
 }
 
-func testRefLoad(t *testing.T, open Opener) {
+func testRefLoad(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	s := e.db.Session()
@@ -525,7 +525,7 @@ func testRefLoad(t *testing.T, open Opener) {
 	}
 }
 
-func testRelationFilters(t *testing.T, open Opener) {
+func testRelationFilters(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	r := orm.Repo[Book](e.db.Session())
@@ -560,7 +560,7 @@ func testRelationFilters(t *testing.T, open Opener) {
 	}
 }
 
-func testDeleteEarlyUnique(t *testing.T, open Opener) {
+func testDeleteEarlyUnique(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	old := &Author{Name: "old", Email: "same@x.org"}
@@ -575,7 +575,7 @@ func testDeleteEarlyUnique(t *testing.T, open Opener) {
 	}
 }
 
-func testRelationsTransactionRollback(t *testing.T, open Opener) {
+func testRelationsTransactionRollback(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	bk := &Book{Title: "b"}
@@ -606,7 +606,7 @@ func testRelationsTransactionRollback(t *testing.T, open Opener) {
 	}
 }
 
-func testRawSelect(t *testing.T, open Opener) {
+func testRawSelect(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	b := e.b.(*sql.Backend)
 	seedLibrary(t, e)

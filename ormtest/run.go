@@ -16,14 +16,6 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	for _, o := range opts {
 		o(cfg)
 	}
-	current.Lock()
-	current.cfg[t] = cfg
-	current.Unlock()
-	t.Cleanup(func() {
-		current.Lock()
-		delete(current.cfg, t)
-		current.Unlock()
-	})
 	needs := map[string]Capability{
 		"Transaction":                        Transactions,
 		"TransactionRollbackRestoresSession": Transactions,
@@ -34,7 +26,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 	var notApplicable []string
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, open Opener)
+		fn   func(t *testing.T, open suite)
 	}{
 		{"RoundTrip", testRoundTrip},
 		{"Types", testTypes},
@@ -91,7 +83,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 				notApplicable = append(notApplicable, fmt.Sprintf("%s (needs %s)", tc.name, c))
 				t.Skipf("not applicable: needs %s, which the backend declares it lacks", c)
 			}
-			tc.fn(t, open)
+			tc.fn(t, suite{open, cfg})
 		})
 	}
 	if len(notApplicable) > 0 {

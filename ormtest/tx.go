@@ -9,7 +9,7 @@ import (
 	"github.com/unitofwork/orm"
 )
 
-func testHooks(t *testing.T, open Opener) {
+func testHooks(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	ev := &Event{Name: "launch"}
@@ -48,7 +48,7 @@ func testHooks(t *testing.T, open Opener) {
 	}
 }
 
-func testTransaction(t *testing.T, open Opener) {
+func testTransaction(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	var item *Item
@@ -76,7 +76,7 @@ func testTransaction(t *testing.T, open Opener) {
 	}
 }
 
-func testTransactionRollback(t *testing.T, open Opener) {
+func testTransactionRollback(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	a := &Author{Name: "before", Email: "rb@x.org"}
@@ -137,7 +137,7 @@ func testTransactionRollback(t *testing.T, open Opener) {
 	}
 }
 
-func testNestedTransaction(t *testing.T, open Opener) {
+func testNestedTransaction(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	inner := errors.New("inner fails")
@@ -182,7 +182,7 @@ func testNestedTransaction(t *testing.T, open Opener) {
 	}
 }
 
-func testConstraintErrors(t *testing.T, open Opener) {
+func testConstraintErrors(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	s.Persist(&Tag{Code: "dup"})

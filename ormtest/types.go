@@ -37,7 +37,7 @@ func (e *env) newSink(n int) *Sink {
 
 var sinkOpts = cmp.Options{cmp.AllowUnexported(Sink{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })}
 
-func testTypes(t *testing.T, open Opener) {
+func testTypes(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	full := e.newSink(1)
@@ -132,7 +132,7 @@ func testTypes(t *testing.T, open Opener) {
 	e.flush(s)
 }
 
-func testAppAssignedKeys(t *testing.T, open Opener) {
+func testAppAssignedKeys(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	tags := []*Tag{{Code: "go", Label: "Go"}, {Code: "db", Label: "Databases"}}
@@ -158,7 +158,7 @@ func testAppAssignedKeys(t *testing.T, open Opener) {
 	}
 }
 
-func testCompositeKeys(t *testing.T, open Opener) {
+func testCompositeKeys(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	ps := []*Pair{{A: 1, B: "x", V: 1}, {A: 1, B: "y", V: 2}, {A: 2, B: "x", V: 3}}
@@ -194,7 +194,7 @@ func testCompositeKeys(t *testing.T, open Opener) {
 	}
 }
 
-func testKeyConversion(t *testing.T, open Opener) {
+func testKeyConversion(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	it := &Item{Title: "k"}
@@ -217,7 +217,7 @@ func testKeyConversion(t *testing.T, open Opener) {
 	}
 }
 
-func testUnregistered(t *testing.T, open Opener) {
+func testUnregistered(t *testing.T, open suite) {
 	type Stranger struct{ ID int64 }
 	e := setup(t, open, []any{&Item{}})
 	s := e.db.Session()
@@ -238,7 +238,7 @@ func testUnregistered(t *testing.T, open Opener) {
 // testEdgeValues stores values some databases cannot hold: each must either
 // come back exactly or fail its flush with an error, leaving nothing written
 // — never be stored altered.
-func testEdgeValues(t *testing.T, open Opener) {
+func testEdgeValues(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
 	blob := make([]byte, 1<<20)
