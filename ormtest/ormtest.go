@@ -125,8 +125,6 @@ type env struct {
 	ctx context.Context
 }
 
-// setup opens a DB with the given entities on a fresh backend and creates
-// the schema.
 // suite is what every conformance test gets: the backend's opener and
 // what it declared.
 type suite struct {
