@@ -2,7 +2,6 @@ package orm_test
 
 import (
 	"context"
-	stdsql "database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -165,23 +164,6 @@ func BenchmarkFind(b *testing.B) {
 			}
 		}
 	})
-}
-
-// rawDB returns the *sql.DB under a fresh benchmark database.
-func rawDB(b *testing.B) *stdsql.DB {
-	be, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { be.Close() })
-	db, err := orm.Open(be, orm.Entities(&BenchModel{}))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.CreateSchema(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	return be.DB()
 }
 
 // BenchWriter, BenchBook and BenchChapter form a three-level aggregate.
