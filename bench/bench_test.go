@@ -11,13 +11,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
+	gormmysql "gorm.io/driver/mysql"
 	gormpg "gorm.io/driver/postgres"
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -25,6 +28,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/unitofwork/orm"
+	ormmysql "github.com/unitofwork/orm/dialect/mysql"
 	ormpg "github.com/unitofwork/orm/dialect/postgres"
 	ormsqlite "github.com/unitofwork/orm/dialect/sqlite"
 )
@@ -52,6 +56,49 @@ func newModel() *Model {
 
 const columns = `"name", "title", "fax", "web", "age", "right", "counter"`
 
+// Parent and Child are the ORM's entities for the populate benchmark: 100
+// parents with 10 children each.
+type Parent struct {
+	ID       int64
+	Name     string
+	Children orm.Collection[Child] `orm:"mappedBy:Parent"`
+}
+
+// TableName names the parents table.
+func (Parent) TableName() string { return "parents" }
+
+// Child belongs to a Parent (column parent_id).
+type Child struct {
+	ID     int64
+	Title  string
+	Parent orm.Ref[Parent]
+}
+
+// TableName names the children table.
+func (Child) TableName() string { return "children" }
+
+// PeerParent and PeerChild map the same tables for Bun and GORM.
+type PeerParent struct {
+	bun.BaseModel `bun:"table:parents" gorm:"-"`
+	ID            int64        `bun:",pk,autoincrement" gorm:"primaryKey"`
+	Name          string       `bun:"name"`
+	Children      []*PeerChild `bun:"rel:has-many,join:id=parent_id" gorm:"foreignKey:ParentID"`
+}
+
+// TableName names the parents table for GORM.
+func (PeerParent) TableName() string { return "parents" }
+
+// PeerChild is a row of children for Bun and GORM.
+type PeerChild struct {
+	bun.BaseModel `bun:"table:children" gorm:"-"`
+	ID            int64  `bun:",pk,autoincrement" gorm:"primaryKey"`
+	Title         string `bun:"title"`
+	ParentID      int64  `bun:"parent_id"`
+}
+
+// TableName names the children table for GORM.
+func (PeerChild) TableName() string { return "children" }
+
 // env is one database: its connections for every implementation.
 type env struct {
 	name  string
@@ -62,7 +109,19 @@ type env struct {
 	bun   *bun.DB
 	gorm  *gorm.DB
 	ph    func(n int) string // placeholder
+	mysql bool               // identifiers in backticks: see q
 }
+
+// q adapts a statement written with double-quoted identifiers to the
+// database: MySQL and MariaDB quote with backticks.
+func (e *env) q(stmt string) string {
+	if e.mysql {
+		return strings.ReplaceAll(stmt, `"`, "`")
+	}
+	return stmt
+}
+
+var entities = orm.Entities(&Model{}, &Parent{}, &Child{})
 
 func sqliteEnv(b *testing.B) *env {
 	path := filepath.Join(b.TempDir(), "bench.db")
@@ -70,7 +129,7 @@ func sqliteEnv(b *testing.B) *env {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := orm.Open(be, orm.Entities(&Model{}))
+	db, err := orm.Open(be, entities)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +173,7 @@ func postgresEnv(b *testing.B) *env {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := orm.Open(be, orm.Entities(&Model{}))
+	db, err := orm.Open(be, entities)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -132,6 +191,48 @@ func postgresEnv(b *testing.B) *env {
 	})
 	return &env{name: "postgres", sqlDB: sqlDB, pool: pool, orm: db, sqlx: sqlx.NewDb(sqlDB, "pgx"),
 		bun: bun.NewDB(sqlDB, pgdialect.New()), gorm: g, ph: func(n int) string { return fmt.Sprintf("$%d", n) }}
+}
+
+func mariadbEnv(b *testing.B) *env {
+	dsn := os.Getenv("ORM_MYSQL_DSN")
+	if dsn == "" {
+		b.Skip("ORM_MYSQL_DSN not set: MariaDB/MySQL benchmarks skipped")
+	}
+	admin, err := stdsql.Open("mysql", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf [6]byte
+	rand.Read(buf[:])
+	name := "orm_bench_" + hex.EncodeToString(buf[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.DBName = name
+	be, err := ormmysql.Open(cfg.FormatDSN())
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := orm.Open(be, entities)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sqlDB := be.DB()
+	g, err := gorm.Open(gormmysql.New(gormmysql.Config{Conn: sqlDB}), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		db.Close()
+		admin.Exec("DROP DATABASE " + name)
+		admin.Close()
+	})
+	return &env{name: "mariadb", sqlDB: sqlDB, orm: db, sqlx: sqlx.NewDb(sqlDB, "mysql"),
+		bun: bun.NewDB(sqlDB, mysqldialect.New()), gorm: g, ph: func(int) string { return "?" }, mysql: true}
 }
 
 // reset recreates the table with n rows and returns their keys.
@@ -170,7 +271,7 @@ func BenchmarkPeers(b *testing.B) {
 	dbs := []struct {
 		name string
 		open func(*testing.B) *env
-	}{{"sqlite", sqliteEnv}, {"postgres", postgresEnv}}
+	}{{"sqlite", sqliteEnv}, {"postgres", postgresEnv}, {"mariadb", mariadbEnv}}
 	for _, db := range dbs {
 		for _, op := range ops {
 			for _, im := range op.impls {

@@ -6,18 +6,19 @@ import (
 	"strings"
 	"testing"
 
-	"gorm.io/gorm"
-
 	"github.com/unitofwork/orm"
 )
 
 var ctx = context.Background()
 
-// ops are the operations, each with its implementations.
-var ops = []struct {
+// op is one operation with its implementations.
+type op struct {
 	name  string
 	impls []impl
-}{
+}
+
+// ops are the operations, in the order they run.
+var ops = []op{
 	{"read", []impl{
 		{"orm", func(b *testing.B, e *env) func() error {
 			ids := e.reset(b, 1)
@@ -39,7 +40,7 @@ var ops = []struct {
 		}},
 		{"database-sql", func(b *testing.B, e *env) func() error {
 			ids := e.reset(b, 1)
-			q := `SELECT "id", ` + columns + ` FROM "models" WHERE "id" = ` + e.ph(1)
+			q := e.q(`SELECT "id", ` + columns + ` FROM "models" WHERE "id" = ` + e.ph(1))
 			return func() error {
 				var m Model
 				return e.sqlDB.QueryRowContext(ctx, q, ids[0]).
@@ -48,7 +49,7 @@ var ops = []struct {
 		}},
 		{"sqlx", func(b *testing.B, e *env) func() error {
 			ids := e.reset(b, 1)
-			q := `SELECT "id", ` + columns + ` FROM "models" WHERE "id" = ` + e.ph(1)
+			q := e.q(`SELECT "id", ` + columns + ` FROM "models" WHERE "id" = ` + e.ph(1))
 			return func() error {
 				var m Model
 				return e.sqlx.GetContext(ctx, &m, q, ids[0])
@@ -101,7 +102,7 @@ var ops = []struct {
 		}},
 		{"database-sql", func(b *testing.B, e *env) func() error {
 			e.reset(b, 100)
-			q := `SELECT "id", ` + columns + ` FROM "models" WHERE "id" > ` + e.ph(1) + ` LIMIT 100`
+			q := e.q(`SELECT "id", ` + columns + ` FROM "models" WHERE "id" > ` + e.ph(1) + ` LIMIT 100`)
 			return func() error {
 				rows, err := e.sqlDB.QueryContext(ctx, q, 0)
 				if err != nil {
@@ -121,7 +122,7 @@ var ops = []struct {
 		}},
 		{"sqlx", func(b *testing.B, e *env) func() error {
 			e.reset(b, 100)
-			q := `SELECT "id", ` + columns + ` FROM "models" WHERE "id" > ` + e.ph(1) + ` LIMIT 100`
+			q := e.q(`SELECT "id", ` + columns + ` FROM "models" WHERE "id" > ` + e.ph(1) + ` LIMIT 100`)
 			return func() error {
 				var ms []*Model
 				err := e.sqlx.SelectContext(ctx, &ms, q, 0)
@@ -244,112 +245,10 @@ var ops = []struct {
 			}
 		}},
 	}},
-	{"update100", []impl{
-		{"orm", func(b *testing.B, e *env) func() error {
-			e.reset(b, 100)
-			s := e.orm.Session()
-			ms, err := orm.Repo[Model](s).Find(ctx, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return func() error {
-				for _, m := range ms {
-					m.Age++
-					m.Counter++
-				}
-				return s.Flush(ctx)
-			}
-		}},
-		{"pgx-unnest", func(b *testing.B, e *env) func() error {
-			if e.pool == nil {
-				return nil
-			}
-			ids := e.reset(b, 100)
-			ages, counters := make([]int64, 100), make([]int64, 100)
-			return func() error {
-				for i := range ids {
-					ages[i]++
-					counters[i]++
-				}
-				_, err := e.pool.Exec(ctx, `UPDATE "models" AS t SET "age" = v.age, "counter" = v.counter
-					FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, age, counter) WHERE t."id" = v.id`, ids, ages, counters)
-				return err
-			}
-		}},
-		{"database-sql-case", func(b *testing.B, e *env) func() error {
-			ids := e.reset(b, 100)
-			var sb strings.Builder
-			n := 0
-			ph := func() string { n++; return e.ph(n) }
-			sb.WriteString(`UPDATE "models" SET "age" = CASE`)
-			for range ids {
-				sb.WriteString(" WHEN \"id\" = " + ph() + " THEN " + ph())
-			}
-			sb.WriteString(` ELSE "age" END, "counter" = CASE`)
-			for range ids {
-				sb.WriteString(" WHEN \"id\" = " + ph() + " THEN " + ph())
-			}
-			sb.WriteString(` ELSE "counter" END WHERE "id" IN (`)
-			for i := range ids {
-				if i > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString(ph())
-			}
-			sb.WriteString(")")
-			q := sb.String()
-			k := int64(0)
-			return func() error {
-				k++
-				args := make([]any, 0, 500)
-				for _, id := range ids {
-					args = append(args, id, k)
-				}
-				for _, id := range ids {
-					args = append(args, id, k)
-				}
-				for _, id := range ids {
-					args = append(args, id)
-				}
-				_, err := e.sqlDB.ExecContext(ctx, q, args...)
-				return err
-			}
-		}},
-		{"bun-bulk", func(b *testing.B, e *env) func() error {
-			e.reset(b, 100)
-			var ms []*Model
-			if err := e.bun.NewSelect().Model(&ms).Scan(ctx); err != nil {
-				b.Fatal(err)
-			}
-			return func() error {
-				for _, m := range ms {
-					m.Age++
-					m.Counter++
-				}
-				_, err := e.bun.NewUpdate().Model(&ms).Column("age", "counter").Bulk().Exec(ctx)
-				return err
-			}
-		}},
-		{"gorm-tx-loop", func(b *testing.B, e *env) func() error {
-			e.reset(b, 100)
-			var ms []*Model
-			if err := e.gorm.Find(&ms).Error; err != nil {
-				b.Fatal(err)
-			}
-			return func() error {
-				return e.gorm.Transaction(func(tx *gorm.DB) error {
-					for _, m := range ms {
-						m.Age++
-						m.Counter++
-						if err := tx.Model(m).Updates(map[string]any{"age": m.Age, "counter": m.Counter}).Error; err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			}
-		}},
-	}},
+}
+
+func init() {
+	ops = append(ops, updateOne, updateMany(100), updateMany(1000), deleteMany(100), populate, getManaged, cleanFlush(10000))
 }
 
 func insertSQL(e *env, rows int) string {
@@ -371,7 +270,7 @@ func insertSQL(e *env, rows int) string {
 		sb.WriteString(")")
 	}
 	sb.WriteString(` RETURNING "id"`)
-	return sb.String()
+	return e.q(sb.String())
 }
 
 func check(got, want int, err error) error {
