@@ -35,9 +35,10 @@ func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Po
 			return err
 		}
 		level, cur := ptrs, m
-		for seg := range strings.SplitSeq(path, ".") {
+		segs := strings.Split(path, ".")
+		for i, seg := range segs {
 			rel := cur.Relation(seg)
-			next, err := s.populateLevel(ctx, rel, level)
+			next, err := s.populateLevel(ctx, rel, level, i < len(segs)-1)
 			if err != nil {
 				return err
 			}
@@ -52,15 +53,15 @@ func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Po
 
 // populateRel loads one relation of the given owners.
 func (s *Session) populateRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) error {
-	_, err := s.populateLevel(ctx, rel, owners)
+	_, err := s.populateLevel(ctx, rel, owners, false)
 	return err
 }
 
-// populateLevel loads relation rel of the owners and returns the entities it
-// leads to, each once.
-func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) ([]unsafe.Pointer, error) {
+// populateLevel loads relation rel of the owners and, when more path steps
+// follow, returns the entities it leads to, each once.
+func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool) ([]unsafe.Pointer, error) {
 	if rel.Kind == meta.RelRef {
-		return s.populateRefs(ctx, rel, owners)
+		return s.populateRefs(ctx, rel, owners, more)
 	}
 	om := rel.Owner
 	byKey := map[meta.Key]unsafe.Pointer{}
@@ -135,6 +136,9 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 		}
 		c.Items, c.Unloaded = merged, false
 	}
+	if !more {
+		return nil, nil
+	}
 	var next []unsafe.Pointer
 	seen := map[unsafe.Pointer]bool{}
 	for _, p := range owners {
@@ -150,7 +154,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 
 // populateRefs points the owners' Refs at their targets, loading the
 // targets the Session does not manage with one query.
-func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) ([]unsafe.Pointer, error) {
+func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool) ([]unsafe.Pointer, error) {
 	f, t := rel.Field, rel.Target
 	resolve := func() (missing []any, err error) {
 		seen := map[meta.Key]bool{}
@@ -189,6 +193,9 @@ func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners [
 		if _, err := resolve(); err != nil {
 			return nil, err
 		}
+	}
+	if !more {
+		return nil, nil
 	}
 	var next []unsafe.Pointer
 	seen := map[unsafe.Pointer]bool{}

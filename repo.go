@@ -131,6 +131,9 @@ func orderPath(m *meta.Entity, name string) ([]*meta.Relation, *meta.Field, erro
 func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	ts := s.types(m)
+	if len(ts.byKey) == 0 && q.Limit > 8 {
+		ts.byKey = make(map[meta.Key]*entityState, q.Limit) // sized once rather than grown row by row
+	}
 	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
 		k := m.Key(p)
 		if es := ts.byKey[k]; es != nil {

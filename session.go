@@ -88,7 +88,7 @@ func (s *Session) Persist(entities ...any) error {
 			return s.fail(err)
 		}
 		ts := s.types(m)
-		if es := ts.byPtr[p]; es != nil {
+		if es := ts.lookup(p); es != nil {
 			if es.status == stRemoved {
 				if es.snap != nil {
 					es.status = stManaged
@@ -127,7 +127,7 @@ func (s *Session) Remove(entities ...any) error {
 			return s.fail(err)
 		}
 		ts := s.types(m)
-		if es := ts.byPtr[p]; es != nil {
+		if es := ts.lookup(p); es != nil {
 			switch es.status {
 			case stNew:
 				ts.detach(es)

@@ -99,7 +99,7 @@ func (s *Session) cascade(ctx context.Context) error {
 			if rel.Kind == meta.RelHasMany && rel.OrphanRemoval {
 				tts := s.types(rel.Target)
 				for _, item := range c.Removed {
-					if ies := tts.byPtr[item]; ies != nil && rel.Inverse.Field.IsZero(item) {
+					if ies := tts.lookup(item); ies != nil && rel.Inverse.Field.IsZero(item) {
 						s.removeTracked(tts, ies, &work)
 					}
 				}
@@ -113,7 +113,7 @@ func (s *Session) cascade(ctx context.Context) error {
 // is a reference to an existing row (its generated key is set).
 func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]tracked) error {
 	ts := s.types(t)
-	if ts.byPtr[p] != nil {
+	if ts.lookup(p) != nil {
 		return nil
 	}
 	if t.Auto != nil && !t.Auto.IsZero(p) {
@@ -170,7 +170,7 @@ func (s *Session) cascadeRemove(ctx context.Context, m *meta.Entity, p unsafe.Po
 			items = c.Items
 		}
 		for _, item := range items {
-			if es := tts.byPtr[item]; es != nil {
+			if es := tts.lookup(item); es != nil {
 				s.removeTracked(tts, es, work)
 			}
 		}
@@ -439,7 +439,7 @@ func (s *Session) pivotBatches(w *flushWork, add func(*backend.Batch)) {
 					continue
 				}
 				for _, item := range c.Added {
-					if t := tts.byPtr[item]; t == nil || t.status == stRemoved {
+					if t := tts.lookup(item); t == nil || t.status == stRemoved {
 						continue
 					}
 					if insert == nil {
@@ -451,7 +451,7 @@ func (s *Session) pivotBatches(w *flushWork, add func(*backend.Batch)) {
 					continue
 				}
 				for _, item := range c.Removed {
-					t := tts.byPtr[item]
+					t := tts.lookup(item)
 					if t != nil && t.status == stNew {
 						continue
 					}

@@ -28,19 +28,37 @@ type entityState struct {
 type typeState struct {
 	m     *meta.Entity
 	byKey map[meta.Key]*entityState       // managed and removed entities
-	byPtr map[unsafe.Pointer]*entityState // every tracked entity
+	byPtr map[unsafe.Pointer]*entityState // every tracked entity; nil until the first lookup
 	list  []*entityState                  // tracked entities in the order they arrived
 	dirty bool                            // list holds detached entries to compact
 }
 
 func newTypeState(m *meta.Entity) *typeState {
-	return &typeState{m: m, byKey: map[meta.Key]*entityState{}, byPtr: map[unsafe.Pointer]*entityState{}}
+	return &typeState{m: m, byKey: map[meta.Key]*entityState{}}
+}
+
+// lookup returns the tracked entity at p, or nil. The pointer index is built
+// on the first lookup, at its full size: a Session that only reads never
+// pays for it, and one that loads many rows and then flushes builds it once
+// instead of growing it row by row.
+func (ts *typeState) lookup(p unsafe.Pointer) *entityState {
+	if ts.byPtr == nil {
+		ts.byPtr = make(map[unsafe.Pointer]*entityState, len(ts.list))
+		for _, es := range ts.list {
+			if es.status != detached {
+				ts.byPtr[es.ptr] = es
+			}
+		}
+	}
+	return ts.byPtr[p]
 }
 
 // add starts tracking the entity at p.
 func (ts *typeState) add(p unsafe.Pointer, st status) *entityState {
 	es := &entityState{ptr: p, status: st}
-	ts.byPtr[p] = es
+	if ts.byPtr != nil {
+		ts.byPtr[p] = es
+	}
 	ts.list = append(ts.list, es)
 	return es
 }
@@ -151,7 +169,6 @@ func (s *Session) restore(cp checkpoint) {
 		ts := newTypeState(s.db.reg.List[i])
 		for _, es := range saved {
 			es := es
-			ts.byPtr[es.ptr] = &es
 			ts.list = append(ts.list, &es)
 			if es.status == stManaged || es.status == stRemoved {
 				ts.byKey[es.key] = &es
