@@ -116,12 +116,12 @@ func (db *DB) Session() *Session { return &Session{db: db} }
 // CreateSchema creates the tables, primary keys, unique constraints and
 // indexes of every registered entity, skipping those that exist.
 func (db *DB) CreateSchema(ctx context.Context) error {
-	return db.backend.CreateSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List)
+	return repanic(db.backend.CreateSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List))
 }
 
 // DropSchema drops the tables of every registered entity that exist.
 func (db *DB) DropSchema(ctx context.Context) error {
-	return db.backend.DropSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List)
+	return repanic(db.backend.DropSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List))
 }
 
 // Close closes the backend.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
 
@@ -43,6 +44,39 @@ var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock o
 // once: a Session is not safe for concurrent use, and this is caught at its
 // entry points rather than left to corrupt its identity map.
 var ErrConcurrentUse = errors.New("orm: Session used from two goroutines at once (use one Session per goroutine)")
+
+// CommitUnknownError reports a COMMIT whose outcome is unknown: it was
+// sent, or may have been, and the connection failed or the context ended
+// before the database answered. The changes may be stored or not; only
+// reading them back can tell. An error the database itself answered the
+// COMMIT with (a serialization failure, a deferred constraint) is not one
+// of these: that transaction is known to be rolled back.
+//
+// The Session is left as it was before the flush, as for any failed flush,
+// but flushing it again could write the changes twice, so Transaction never
+// retries on this error, even with [Retry]. Clear the Session (or start a
+// new one) and read the entities again before deciding what to write.
+type CommitUnknownError struct {
+	Err error // what the driver reported
+}
+
+// Error says the outcome is unknown and why.
+func (e *CommitUnknownError) Error() string {
+	return "orm: COMMIT outcome unknown (the changes may or may not be stored; read them back before writing again): " + e.Err.Error()
+}
+
+// Unwrap returns the driver's error.
+func (e *CommitUnknownError) Unwrap() error { return e.Err }
+
+// repanic panics again with what a query hook panicked with, for callers
+// whose state is settled; other errors it returns.
+func repanic(err error) error {
+	var hp *backend.HookPanic
+	if errors.As(err, &hp) {
+		panic(hp.Value)
+	}
+	return err
+}
 
 // ErrNotLoaded is what reading an unloaded [Collection] panics with.
 var ErrNotLoaded = errors.New("orm: collection not loaded")

@@ -134,7 +134,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 	if len(ts.byKey) == 0 && q.Limit > 8 {
 		ts.byKey = make(map[meta.Key]*entityState, q.Limit) // sized once rather than grown row by row
 	}
-	return s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
+	return repanic(s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
 		k := m.Key(p)
 		if es := ts.byKey[k]; es != nil {
 			if es.status == stRemoved {
@@ -152,7 +152,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 			}
 		}
 		return each(p, link)
-	})
+	}))
 }
 
 // Get returns the entity with primary key id: from the identity map when the
@@ -293,7 +293,8 @@ func (r *Repository[T]) Count(ctx context.Context, f Filter) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return r.s.db.backend.Count(ctx, r.s.scope(), q)
+	n, err := r.s.db.backend.Count(ctx, r.s.scope(), q)
+	return n, repanic(err)
 }
 
 // FindAndCount returns one page of the entities f matches and the number of

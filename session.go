@@ -176,7 +176,8 @@ func Isolation(level sql.IsolationLevel) TxOption {
 // before each new attempt. Before each one the Session is put back as it was
 // when Transaction was called, and so are the fields of the entities it
 // managed then, so the function starts over from the same state. Retry
-// applies to an outermost Transaction only: a nested one runs once.
+// applies to an outermost Transaction only: a nested one runs once. It never
+// reruns after a [*CommitUnknownError].
 func Retry(attempts int) TxOption {
 	return func(o *txOptions) { o.attempts = attempts }
 }
@@ -216,7 +217,8 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 			case <-time.After(wait):
 			}
 		}
-		if err = s.transaction(ctx, fn, o.TxOptions); err == nil || !errors.Is(err, ErrRetryable) {
+		var unknown *CommitUnknownError
+		if err = s.transaction(ctx, fn, o.TxOptions); err == nil || !errors.Is(err, ErrRetryable) || errors.As(err, &unknown) {
 			break
 		}
 	}
@@ -230,7 +232,7 @@ func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, 
 	cp := s.checkpoint()
 	tx, err := s.db.backend.Begin(ctx, s.scope(), o)
 	if err != nil {
-		return err
+		return repanic(err)
 	}
 	outer := s.tx
 	s.tx = tx
@@ -252,6 +254,11 @@ func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, 
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
+		var hp *backend.HookPanic
+		if errors.As(err, &hp) {
+			done = hp.Committed // else the deferred rollback puts the Session back
+			panic(hp.Value)
+		}
 		return err
 	}
 	done = true

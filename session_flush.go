@@ -2,6 +2,7 @@ package orm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -61,30 +62,48 @@ func (s *Session) Flush(ctx context.Context) error {
 		s.err = nil
 		return err
 	}
-	plan, w, err := s.plan(ctx)
+	w := &flushWork{}
+	settled := false
+	defer func() {
+		if !settled { // a hook, a Valuer or the driver panicked
+			w.rollback()
+		}
+	}()
+	plan, err := s.plan(ctx, w)
 	if err != nil {
+		settled = true
 		return err
 	}
 	if len(plan.Batches) == 0 {
 		s.commit(w)
+		settled = true
 		return nil
 	}
 	if err := s.db.backend.Flush(ctx, s.scope(), plan); err != nil {
-		w.rollback()
+		var hp *backend.HookPanic
+		if errors.As(err, &hp) && hp.Committed {
+			s.commit(w) // the database has the changes: so does the Session
+		} else {
+			w.rollback()
+		}
+		settled = true
+		if hp != nil {
+			panic(hp.Value)
+		}
 		return err
 	}
 	s.commit(w)
+	settled = true
 	return nil
 }
 
 // plan computes the change sets and builds the batches of a flush, in order:
 // deletes nothing still points at, inserts (parents first), foreign-key
 // fix-ups, updates, pivot deletes and inserts, and the remaining deletes.
-func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
-	w := &flushWork{}
-	fail := func(err error) (*backend.Plan, *flushWork, error) {
+func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error) {
+	fail := func(err error) (*backend.Plan, error) {
 		w.rollback()
-		return nil, nil, err
+		return nil, err
 	}
 	if err := s.cascade(ctx); err != nil {
 		return fail(err)
@@ -174,7 +193,7 @@ func (s *Session) plan(ctx context.Context) (*backend.Plan, *flushWork, error) {
 	for _, wave := range late {
 		batchesByType(wave, deleteBatch, add)
 	}
-	return plan, w, nil
+	return plan, nil
 }
 
 // batchesByType groups fs by entity type, in registration order, and makes

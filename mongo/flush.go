@@ -139,7 +139,7 @@ func (b *Backend) reserve(ctx context.Context, s backend.Scope, m *meta.Entity, 
 		bson.D{{Key: "_id", Value: m.Table}},
 		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(n)}}}},
 		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-	observe(ctx, s.Env, fmt.Sprintf("NEXTVAL %q (%d keys)", m.Table, n), int64(n), start, err)
+	err = observe(ctx, s.Env, fmt.Sprintf("NEXTVAL %q (%d keys)", m.Table, n), int64(n), start, err)
 	return doc.Seq - int64(n) + 1, err
 }
 
@@ -175,6 +175,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 		docs[i], ids[i] = d, d[0].Value
 	}
 	n := 0
+	var hookErr error
 	size := len(docs)
 	if s.Env != nil && s.Env.BatchSize > 0 && s.Env.BatchSize < size {
 		size = s.Env.BatchSize
@@ -182,7 +183,9 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 	for chunk := range slices.Chunk(docs, max(size, 1)) {
 		start := now(s.Env)
 		_, err = c.InsertMany(ctx, chunk)
-		observe(ctx, s.Env, fmt.Sprintf("INSERT INTO %q insertMany (%d documents)", m.Table, len(chunk)), int64(len(chunk)), start, err)
+		if h := observe(ctx, s.Env, fmt.Sprintf("INSERT INTO %q insertMany (%d documents)", m.Table, len(chunk)), int64(len(chunk)), start, err); h != err {
+			hookErr = h
+		}
 		// Generated keys cannot belong to older documents, so when the error
 		// does not say how far the insert got, undo all of it.
 		unknown := 0
@@ -190,7 +193,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 			unknown = len(chunk)
 		}
 		n += applied(len(chunk), err, unknown)
-		if err != nil {
+		if err != nil || hookErr != nil {
 			break
 		}
 	}
@@ -200,6 +203,9 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 			_, err := c.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: done}}}})
 			return err
 		})
+	}
+	if hookErr != nil {
+		return hookErr
 	}
 	return classify(m.Table, err)
 }
@@ -310,10 +316,10 @@ func (b *Backend) bulk(ctx context.Context, s backend.Scope, c *mongo.Collection
 			n = res.MatchedCount
 		}
 		matched += n
-		observe(ctx, s.Env, stmt(len(chunk)), n, start, err)
+		h := observe(ctx, s.Env, stmt(len(chunk)), n, start, err)
 		done += applied(len(chunk), err, len(chunk)) // undo is marked by token: harmless if not applied
-		if err != nil {
-			return matched, done, err
+		if h != nil {
+			return matched, done, h
 		}
 	}
 	return matched, done, nil
@@ -425,7 +431,9 @@ func (b *Backend) deleteChunk(ctx context.Context, s backend.Scope, comp *compen
 	if res != nil {
 		n = res.DeletedCount
 	}
-	observe(ctx, s.Env, fmt.Sprintf("DELETE FROM %q deleteMany (%d keys)", m.Table, len(ids)), n, start, err)
+	if h := observe(ctx, s.Env, fmt.Sprintf("DELETE FROM %q deleteMany (%d keys)", m.Table, len(ids)), n, start, err); h != err {
+		return h
+	}
 	if err != nil {
 		return classify(m.Table, err)
 	}

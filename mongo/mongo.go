@@ -115,19 +115,13 @@ func arrayKey(rel *meta.Relation) string {
 	return meta.SnakeCase(rel.Name)
 }
 
-// observe reports a command to the DB's hook and logger.
-func observe(ctx context.Context, env *backend.Env, stmt string, rows int64, start time.Time, err error) {
-	if env != nil && env.Observe != nil {
-		env.Observe(ctx, stmt, nil, rows, time.Since(start), err)
-	}
+// observe tells the DB's hook and logger of a command and returns err, or a
+// *backend.HookPanic when the hook panicked.
+func observe(ctx context.Context, env *backend.Env, stmt string, rows int64, start time.Time, err error) error {
+	return backend.Observe(ctx, env, stmt, nil, rows, start, err)
 }
 
-func now(env *backend.Env) time.Time {
-	if env != nil && env.Observe != nil {
-		return time.Now()
-	}
-	return time.Time{}
-}
+func now(env *backend.Env) time.Time { return backend.Now(env) }
 
 // classify turns a duplicate key error into an *orm.ConstraintError and a
 // transient transaction error into orm.ErrRetryable.

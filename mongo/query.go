@@ -49,8 +49,7 @@ func (b *Backend) find(ctx context.Context, s backend.Scope, m *meta.Entity, fil
 		}
 		return cur.Err()
 	}()
-	observe(ctx, s.Env, fmt.Sprintf("SELECT FROM %q find %s", m.Table, extJSON(filter)), n, start, err)
-	return err
+	return observe(ctx, s.Env, fmt.Sprintf("SELECT FROM %q find %s", m.Table, extJSON(filter)), n, start, err)
 }
 
 func extJSON(d bson.D) string {
@@ -350,8 +349,7 @@ func (b *Backend) Count(ctx context.Context, s backend.Scope, q *backend.Query) 
 	}
 	start := now(s.Env)
 	n, err := c.CountDocuments(ctxOf(ctx, s), filter)
-	observe(ctx, s.Env, fmt.Sprintf("SELECT COUNT FROM %q countDocuments %s", q.Entity.Table, extJSON(filter)), 1, start, err)
-	return n, err
+	return n, observe(ctx, s.Env, fmt.Sprintf("SELECT COUNT FROM %q countDocuments %s", q.Entity.Table, extJSON(filter)), 1, start, err)
 }
 
 var cmpOps = map[backend.Op]string{

@@ -27,7 +27,7 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 		if errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists") {
 			err = nil
 		}
-		observe(ctx, s.Env, fmt.Sprintf("CREATE COLLECTION %q", m.Table), 0, start, err)
+		err = observe(ctx, s.Env, fmt.Sprintf("CREATE COLLECTION %q", m.Table), 0, start, err)
 		if err != nil {
 			return fmt.Errorf("orm: mongo: create collection %s: %w", m.Table, err)
 		}
@@ -75,7 +75,7 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 		}
 		start = now(s.Env)
 		_, err = c.Indexes().CreateMany(ctx, models)
-		observe(ctx, s.Env, fmt.Sprintf("CREATE INDEX ON %q (%d indexes)", m.Table, len(models)), 0, start, err)
+		err = observe(ctx, s.Env, fmt.Sprintf("CREATE INDEX ON %q (%d indexes)", m.Table, len(models)), 0, start, err)
 		if err != nil {
 			return fmt.Errorf("orm: mongo: create indexes of %s: %w", m.Table, err)
 		}
@@ -89,7 +89,7 @@ func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.En
 	for _, m := range es {
 		start := now(s.Env)
 		err := b.db.Collection(m.Table).Drop(ctx)
-		observe(ctx, s.Env, fmt.Sprintf("DROP COLLECTION %q", m.Table), 0, start, err)
+		err = observe(ctx, s.Env, fmt.Sprintf("DROP COLLECTION %q", m.Table), 0, start, err)
 		if err != nil {
 			return fmt.Errorf("orm: mongo: drop %s: %w", m.Table, err)
 		}

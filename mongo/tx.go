@@ -6,6 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/internal/backend"
 )
 
@@ -33,9 +34,12 @@ func (b *Backend) Begin(ctx context.Context, s backend.Scope, _ backend.TxOption
 			sess.EndSession(ctx)
 		}
 	}
-	observe(ctx, s.Env, "BEGIN", 0, start, err)
-	if err != nil {
-		return nil, err
+	if h := observe(ctx, s.Env, "BEGIN", 0, start, err); h != nil {
+		if err == nil { // the hook panicked: end the transaction just begun
+			_ = sess.AbortTransaction(context.WithoutCancel(ctx))
+			sess.EndSession(context.WithoutCancel(ctx))
+		}
+		return nil, h
 	}
 	return &tx{b: b, env: s.Env, sess: sess}, nil
 }
@@ -44,14 +48,18 @@ func (t *tx) Commit(ctx context.Context) error {
 	defer t.sess.EndSession(context.WithoutCancel(ctx))
 	start := now(t.env)
 	err := t.sess.CommitTransaction(ctx)
-	observe(ctx, t.env, "COMMIT", 0, start, err)
-	return classify("", err)
+	var labeled mongo.LabeledError
+	if err != nil && (errors.As(err, &labeled) && labeled.HasErrorLabel("UnknownTransactionCommitResult") || mongo.IsNetworkError(err) || ctx.Err() != nil) {
+		err = &orm.CommitUnknownError{Err: err}
+	} else {
+		err = classify("", err)
+	}
+	return backend.Committed(observe(ctx, t.env, "COMMIT", 0, start, err))
 }
 
 func (t *tx) Rollback(ctx context.Context) error {
 	defer t.sess.EndSession(context.WithoutCancel(ctx))
 	start := now(t.env)
 	err := t.sess.AbortTransaction(ctx)
-	observe(ctx, t.env, "ROLLBACK", 0, start, err)
-	return err
+	return observe(ctx, t.env, "ROLLBACK", 0, start, err)
 }

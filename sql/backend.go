@@ -63,18 +63,16 @@ func (b *Backend) conn(s backend.Scope) conn {
 	return b.pool
 }
 
-// observe reports a statement to the DB's hook and logger.
-func observe(ctx context.Context, env *backend.Env, stmt string, args []any, rows int64, start time.Time, err error) {
-	if env != nil && env.Observe != nil {
-		env.Observe(ctx, stmt, args, rows, time.Since(start), err)
+// observed tells the DB's hook and logger of a statement and returns its
+// error, classified, or a *backend.HookPanic carrying that error when the
+// hook panicked.
+func (b *Backend) observed(ctx context.Context, env *backend.Env, stmt string, args []any, rows int64, start time.Time, err error) error {
+	if out := backend.Observe(ctx, env, stmt, args, rows, start, err); out != err {
+		h := out.(*backend.HookPanic)
+		h.Err = b.wrap(err)
+		return h
 	}
-}
-
-func now(env *backend.Env) time.Time {
-	if env != nil && env.Observe != nil {
-		return time.Now()
-	}
-	return time.Time{}
+	return b.wrap(err)
 }
 
 // exec runs one statement that returns no rows.
@@ -84,22 +82,20 @@ func (b *Backend) exec(ctx context.Context, s backend.Scope, c conn, stmt string
 }
 
 func (b *Backend) execResult(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (sqlconn.Result, error) {
-	start := now(s.Env)
+	start := backend.Now(s.Env)
 	res, err := c.Exec(ctx, stmt, args)
-	observe(ctx, s.Env, stmt, args, res.RowsAffected, start, err)
-	return res, b.wrap(err)
+	return res, b.observed(ctx, s.Env, stmt, args, res.RowsAffected, start, err)
 }
 
 // query runs one statement and calls each for every row.
 func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt string, args []any, dest []any, each func() error) error {
-	start := now(s.Env)
+	start := backend.Now(s.Env)
 	var n int64
 	err := c.Query(ctx, stmt, args, dest, func() error {
 		n++
 		return each()
 	})
-	observe(ctx, s.Env, stmt, args, n, start, err)
-	return b.wrap(err)
+	return b.observed(ctx, s.Env, stmt, args, n, start, err)
 }
 
 // wrap turns a constraint violation into an *orm.ConstraintError.
@@ -136,11 +132,13 @@ func (b *Backend) Begin(ctx context.Context, s backend.Scope, opts backend.TxOpt
 	if s.Tx != nil {
 		return nil, fmt.Errorf("orm: %s backend cannot join a %T transaction", b.d.Name(), s.Tx)
 	}
-	start := now(s.Env)
+	start := backend.Now(s.Env)
 	t, err := b.pool.Begin(ctx, stdsql.IsolationLevel(opts.Isolation), opts.ReadOnly)
-	observe(ctx, s.Env, "BEGIN", nil, 0, start, err)
-	if err != nil {
-		return nil, b.wrap(err)
+	if err := b.observed(ctx, s.Env, "BEGIN", nil, 0, start, err); err != nil {
+		if t != nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+		return nil, err
 	}
 	return &tx{b: b, env: s.Env, tx: t}, nil
 }
@@ -154,10 +152,20 @@ func (t *tx) Commit(ctx context.Context) error {
 		_, err := t.b.exec(ctx, backend.Scope{Env: t.env}, t.tx, "RELEASE SAVEPOINT "+t.savepoint, nil)
 		return err
 	}
-	start := now(t.env)
+	start := backend.Now(t.env)
 	err := t.tx.Commit(ctx)
-	observe(ctx, t.env, "COMMIT", nil, 0, start, err)
-	return t.b.wrap(err)
+	if err != nil && !t.b.serverError(err) {
+		err = &orm.CommitUnknownError{Err: err}
+	}
+	return backend.Committed(t.b.observed(ctx, t.env, "COMMIT", nil, 0, start, err))
+}
+
+// serverError reports whether err is an answer from the database server,
+// whose state it therefore knows, rather than a lost connection or a
+// cancelled call. Dialects that cannot tell say no.
+func (b *Backend) serverError(err error) bool {
+	d, ok := b.d.(interface{ ServerError(error) bool })
+	return ok && d.ServerError(err)
 }
 
 func (t *tx) Rollback(ctx context.Context) error {
@@ -173,10 +181,9 @@ func (t *tx) Rollback(ctx context.Context) error {
 		}
 		return err
 	}
-	start := now(t.env)
+	start := backend.Now(t.env)
 	err := t.tx.Rollback(ctx)
-	observe(ctx, t.env, "ROLLBACK", nil, 0, start, err)
-	return err
+	return backend.Observe(ctx, t.env, "ROLLBACK", nil, 0, start, err)
 }
 
 // atomic runs fn, which sends n statements, so that they all take effect or
@@ -184,15 +191,25 @@ func (t *tx) Rollback(ctx context.Context) error {
 // savepoint when the Session is already in one.
 func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c conn) error) error {
 	if n <= 1 && (s.Tx == nil || !b.d.Has(TxAbortsOnError)) {
-		return fn(b.conn(s))
+		err := fn(b.conn(s))
+		if s.Tx == nil {
+			err = backend.Committed(err) // one statement outside a transaction commits itself
+		}
+		return err
 	}
 	t, err := b.Begin(ctx, s, backend.TxOptions{})
 	if err != nil {
 		return err
 	}
+	sent := false
+	defer func() {
+		if !sent { // fn failed or panicked
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
 	if err := fn(t.(*tx).tx); err != nil {
-		_ = t.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
+	sent = true
 	return t.Commit(ctx)
 }

@@ -76,3 +76,7 @@ const (
 //   - interface{ DropSchemaAround() (before, after []string) }: statements
 //     run in the same transaction around DropSchema's DROP TABLEs.
 //   - interface{ TableOptions() string }: appended to CREATE TABLE.
+//   - interface{ ServerError(err error) bool }: whether err is the
+//     database's own answer (so a failed COMMIT is known to be rolled
+//     back); without it, every failed COMMIT is reported as an
+//     *orm.CommitUnknownError.

@@ -228,6 +228,21 @@ func (Dialect) DropSchemaAround() (before, after []string) {
 	return []string{"SET FOREIGN_KEY_CHECKS = 0"}, []string{"SET FOREIGN_KEY_CHECKS = 1"}
 }
 
+// ServerError reports whether err is the server's answer to a statement,
+// after which the transaction's fate is known: not a lost connection, and
+// not a connection the server killed or is shutting down (1053, 1317, 1927).
+func (Dialect) ServerError(err error) bool {
+	var me *driver.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case 1053, 1317, 1927:
+		return false
+	}
+	return true
+}
+
 var keyName = regexp.MustCompile("(?:for key|constraint|Column) [`']([^`']+)[`']")
 
 // Classify maps MySQL error numbers: integrity violations to

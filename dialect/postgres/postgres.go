@@ -147,6 +147,18 @@ func (d Dialect) ForeignKey(table, name, column, refTable, refColumn string) str
 		") REFERENCES " + q(refTable) + " (" + q(refColumn) + "); EXCEPTION WHEN duplicate_object THEN NULL; END $orm$"
 }
 
+// ServerError reports whether err is PostgreSQL's answer to a statement,
+// after which the transaction's fate is known: not a lost connection, and
+// not a session the server is ending (SQLSTATE classes 08 and 57, FATAL).
+func (Dialect) ServerError(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	class := pe.Code[:min(2, len(pe.Code))]
+	return class != "08" && class != "57" && pe.Severity != "FATAL" && pe.Severity != "PANIC"
+}
+
 // Classify maps PostgreSQL's SQLSTATE codes: integrity violations to
 // *orm.ConstraintError, serialization failures and deadlocks to
 // orm.ErrRetryable.

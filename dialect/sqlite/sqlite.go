@@ -117,6 +117,13 @@ func (Dialect) Paging(limit, offset int) string {
 	return "LIMIT " + l
 }
 
+// ServerError reports whether err comes from the SQLite library itself,
+// whose answer to a COMMIT is final, rather than from a failing driver.
+func (Dialect) ServerError(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se)
+}
+
 // Classify maps SQLite's extended constraint codes to *orm.ConstraintError,
 // and a busy or locked database to orm.ErrRetryable.
 func (Dialect) Classify(err error) error {
