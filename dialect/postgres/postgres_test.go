@@ -45,7 +45,19 @@ func open(t testing.TB) orm.Backend {
 }
 
 func openSchema(t testing.TB) (*sql.Backend, string) {
-	dsn := serverDSN(t)
+	dsn, schema := newSchema(t)
+	b, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b, schema
+}
+
+// newSchema creates a schema of its own on the server for one test, drops
+// it afterwards, and returns a DSN whose search_path names it.
+func newSchema(t testing.TB) (dsn, schema string) {
+	dsn = serverDSN(t)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, dsn)
 	if err != nil {
@@ -53,22 +65,17 @@ func openSchema(t testing.TB) (*sql.Backend, string) {
 	}
 	var buf [6]byte
 	rand.Read(buf[:])
-	schema := "orm_test_" + hex.EncodeToString(buf[:])
+	schema = "orm_test_" + hex.EncodeToString(buf[:])
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	b, err := postgres.Open(ctx, withSearchPath(dsn, schema))
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		b.Close()
 		if _, err := admin.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
 			t.Errorf("dropping schema %s: %v", schema, err)
 		}
 		admin.Close(ctx)
 	})
-	return b, schema
+	return withSearchPath(dsn, schema), schema
 }
 
 func TestConformance(t *testing.T) {
