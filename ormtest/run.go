@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"Stream", testStream},
 		{"UnknownFieldSendsNothing", testUnknownField},
 		{"InjectionIsData", testInjection},
+		{"InjectionCorpus", testInjectionCorpus},
 		{"ReservedWords", testReservedWords},
 		{"AppAssignedKeys", testAppAssignedKeys},
 		{"CompositeKeys", testCompositeKeys},
