@@ -22,6 +22,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		"NestedTransaction":                  Savepoints,
 		"RelationsTransactionRollback":       Transactions,
 		"RawSelect":                          SQL,
+		"ContextEndsMidFlush":                Transactions,
 	}
 	var notApplicable []string
 	tests := []struct {
@@ -60,6 +61,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"Transaction", testTransaction},
 		{"TransactionRollbackRestoresSession", testTransactionRollback},
 		{"NestedTransaction", testNestedTransaction},
+		{"ContextEndsMidFlush", testContextEndsMidFlush},
 		{"ConstraintErrors", testConstraintErrors},
 		{"KeyConversion", testKeyConversion},
 		{"UnregisteredType", testUnregistered},

@@ -210,3 +210,100 @@ func testConstraintErrors(t *testing.T, open suite) {
 		t.Errorf("removing an untracked key-less Seat succeeded")
 	}
 }
+
+// testContextEndsMidFlush blocks a flush's UPDATE behind a row lock that
+// another Session's transaction holds, ends the flush's context (deadline
+// and cancellation), and checks that Flush returns soon after with the
+// context's error, that nothing was written, and that the Session flushes
+// the same changes once the lock is gone.
+func testContextEndsMidFlush(t *testing.T, open suite) {
+	for _, tc := range []struct {
+		name string
+		end  func(ctx context.Context) (context.Context, context.CancelFunc)
+		want error
+	}{
+		{"deadline", func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return context.WithTimeout(ctx, 300*time.Millisecond)
+		}, context.DeadlineExceeded},
+		{"cancel", func(ctx context.Context) (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(300*time.Millisecond, cancel)
+			return ctx, cancel
+		}, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := setup(t, open, []any{&Author{}})
+			s := e.db.Session()
+			a := &Author{Name: "a", Email: "a"}
+			s.Persist(a)
+			e.flush(s)
+			// The Session under test: an insert and an update, so two
+			// statements in one transaction.
+			s = e.db.Session()
+			mine, err := orm.Repo[Author](s).Get(e.ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine.Age = 7
+			s.Persist(&Author{Name: "new", Email: "new"})
+
+			locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+			go func() {
+				h := e.db.Session()
+				held <- h.Transaction(e.ctx, func(ctx context.Context, h *orm.Session) error {
+					other, err := orm.Repo[Author](h).Get(ctx, a.ID)
+					if err != nil {
+						close(locked)
+						return err
+					}
+					other.Age = 99
+					err = h.Flush(ctx)
+					close(locked)
+					if err != nil {
+						return err
+					}
+					<-release
+					return errRollback
+				})
+			}()
+			<-locked
+			ctx, cancel := tc.end(e.ctx)
+			start := time.Now()
+			err = s.Flush(ctx)
+			elapsed := time.Since(start)
+			cancel()
+			close(release)
+			if herr := <-held; !errors.Is(herr, errRollback) {
+				t.Fatalf("the Session holding the lock: %v", herr)
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("Flush with the row locked = %v; want an error matching %v", err, tc.want)
+			}
+			// 300 ms until the context ends, then a bounded cleanup: a hang
+			// until the lock is released would exceed this by far.
+			if elapsed > 10*time.Second {
+				t.Errorf("Flush returned %v after it began; want soon after its context ended (300 ms)", elapsed)
+			}
+			t.Logf("Flush returned %v after it began: %v", elapsed.Round(time.Millisecond), err)
+			fresh := orm.Repo[Author](e.db.Session())
+			if n, err := fresh.Count(e.ctx, orm.Eq("Email", "new")); err != nil || n != 0 {
+				t.Errorf("after the interrupted flush: %d new rows, %v; want none", n, err)
+			}
+			if got, err := fresh.Get(e.ctx, a.ID); err != nil || got.Age != 0 {
+				t.Errorf("after the interrupted flush: age %v, %v; want 0", got, err)
+			}
+			if err := s.Flush(e.ctx); err != nil {
+				t.Fatalf("flushing again: %v", err)
+			}
+			fresh = orm.Repo[Author](e.db.Session())
+			if got, err := fresh.Get(e.ctx, a.ID); err != nil || got.Age != 7 {
+				t.Errorf("after flushing again: %v, %v; want age 7", got, err)
+			}
+			if n, err := fresh.Count(e.ctx, orm.Eq("Email", "new")); err != nil || n != 1 {
+				t.Errorf("after flushing again: %d new rows, %v; want 1", n, err)
+			}
+		})
+	}
+}
+
+var errRollback = errors.New("roll back")
