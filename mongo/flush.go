@@ -183,7 +183,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 	for chunk := range slices.Chunk(docs, max(size, 1)) {
 		start := now(s.Env)
 		_, err = c.InsertMany(ctx, chunk)
-		if h := observe(ctx, s.Env, fmt.Sprintf("INSERT INTO %q insertMany (%d documents)", m.Table, len(chunk)), int64(len(chunk)), start, err); h != err {
+		if h := observe(ctx, s.Env, fmt.Sprintf("INSERT INTO %q insertMany (%d documents)", m.Table, len(chunk)), int64(len(chunk)), start, err); isHookPanic(h) {
 			hookErr = h
 		}
 		// Generated keys cannot belong to older documents, so when the error
@@ -431,7 +431,7 @@ func (b *Backend) deleteChunk(ctx context.Context, s backend.Scope, comp *compen
 	if res != nil {
 		n = res.DeletedCount
 	}
-	if h := observe(ctx, s.Env, fmt.Sprintf("DELETE FROM %q deleteMany (%d keys)", m.Table, len(ids)), n, start, err); h != err {
+	if h := observe(ctx, s.Env, fmt.Sprintf("DELETE FROM %q deleteMany (%d keys)", m.Table, len(ids)), n, start, err); isHookPanic(h) {
 		return h
 	}
 	if err != nil {

@@ -123,6 +123,13 @@ func observe(ctx context.Context, env *backend.Env, stmt string, rows int64, sta
 
 func now(env *backend.Env) time.Time { return backend.Now(env) }
 
+// isHookPanic reports whether observe's error is the hook's panic rather
+// than the command's own error.
+func isHookPanic(err error) bool {
+	_, ok := err.(*backend.HookPanic)
+	return ok
+}
+
 // classify turns a duplicate key error into an *orm.ConstraintError and a
 // transient transaction error into orm.ErrRetryable.
 func classify(table string, err error) error {

@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -67,8 +68,7 @@ func (b *Backend) conn(s backend.Scope) conn {
 // error, classified, or a *backend.HookPanic carrying that error when the
 // hook panicked.
 func (b *Backend) observed(ctx context.Context, env *backend.Env, stmt string, args []any, rows int64, start time.Time, err error) error {
-	if out := backend.Observe(ctx, env, stmt, args, rows, start, err); out != err {
-		h := out.(*backend.HookPanic)
+	if h, ok := backend.Observe(ctx, env, stmt, args, rows, start, err).(*backend.HookPanic); ok {
 		h.Err = b.wrap(err)
 		return h
 	}
@@ -107,6 +107,23 @@ func (b *Backend) wrap(err error) error {
 		return ce
 	}
 	return err
+}
+
+// inTx classifies the error of statements sent inside a transaction: a
+// connection lost with one in flight took the transaction with it, so
+// running it again may succeed (orm.ErrRetryable).
+func (b *Backend) inTx(err error) error {
+	if err != nil && b.connectionLost(err) && !errors.Is(err, orm.ErrRetryable) {
+		return fmt.Errorf("%w: connection lost: %w", orm.ErrRetryable, err)
+	}
+	return err
+}
+
+// connectionLost reports whether err says the connection went away after a
+// statement was, or may have been, sent. Dialects that cannot tell say no.
+func (b *Backend) connectionLost(err error) bool {
+	d, ok := b.d.(interface{ ConnectionLost(error) bool })
+	return ok && d.ConnectionLost(err)
 }
 
 // tx is a transaction or, when savepoint is set, a savepoint inside one.
@@ -191,11 +208,21 @@ func (t *tx) Rollback(ctx context.Context) error {
 // savepoint when the Session is already in one.
 func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c conn) error) error {
 	if n <= 1 && (s.Tx == nil || !b.d.Has(TxAbortsOnError)) {
-		err := fn(b.conn(s))
-		if s.Tx == nil {
-			err = backend.Committed(err) // one statement outside a transaction commits itself
+		if s.Tx != nil {
+			return b.inTx(fn(b.conn(s)))
 		}
-		return err
+		// One statement outside a transaction commits itself: a connection
+		// lost, or a context ended, while it was in flight leaves its
+		// outcome unknown, as for a COMMIT.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := fn(b.conn(s))
+		var hp *backend.HookPanic
+		if err != nil && !errors.As(err, &hp) && (b.connectionLost(err) || ctx.Err() != nil && !b.serverError(err)) {
+			return &orm.CommitUnknownError{Err: err}
+		}
+		return backend.Committed(err)
 	}
 	t, err := b.Begin(ctx, s, backend.TxOptions{})
 	if err != nil {
@@ -208,7 +235,7 @@ func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c 
 		}
 	}()
 	if err := fn(t.(*tx).tx); err != nil {
-		return err
+		return b.inTx(err)
 	}
 	sent = true
 	return t.Commit(ctx)

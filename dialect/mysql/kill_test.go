@@ -3,6 +3,7 @@ package mysql_test
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,6 +90,9 @@ func TestKilledConnectionMidFlush(t *testing.T) {
 	err = s.Flush(ctx)
 	if err == nil || killed == 0 {
 		t.Fatalf("Flush with its connection killed = %v (%d killed); want an error", err, killed)
+	}
+	if !errors.Is(err, orm.ErrRetryable) {
+		t.Errorf("a connection lost mid-transaction: %v; want an error matching orm.ErrRetryable", err)
 	}
 	t.Logf("the flush failed with: %v", err)
 	if g.ID != 0 {

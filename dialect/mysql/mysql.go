@@ -5,6 +5,8 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -241,6 +243,19 @@ func (Dialect) ServerError(err error) bool {
 		return false
 	}
 	return true
+}
+
+// ConnectionLost reports whether err says the connection to the server went
+// away after a statement was, or may have been, sent: the driver's invalid
+// connection, a network failure, or the server killing the connection or
+// shutting down.
+func (Dialect) ConnectionLost(err error) bool {
+	var me *driver.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1053 || me.Number == 1927
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrInvalidConn) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 var keyName = regexp.MustCompile("(?:for key|constraint|Column) [`']([^`']+)[`']")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -81,6 +82,9 @@ func TestKilledConnectionMidFlush(t *testing.T) {
 	if errors.As(err, &le) {
 		t.Fatalf("a lost connection reported as %v", err)
 	}
+	if !errors.Is(err, orm.ErrRetryable) {
+		t.Errorf("a connection lost mid-transaction: %v; want an error matching orm.ErrRetryable", err)
+	}
 	t.Logf("the flush failed with: %v", err)
 	if g.ID != 0 {
 		t.Errorf("the failed flush left key %d", g.ID)
@@ -101,5 +105,83 @@ func TestKilledConnectionMidFlush(t *testing.T) {
 	}
 	if got, _ := orm.Repo[Counter](check).Get(ctx, c.ID); got.N != 5 {
 		t.Errorf("counter after the retry = %d; want 5", got.N)
+	}
+}
+
+// TestKilledConnectionSingleStatement terminates the connection of a flush
+// that sends one statement, outside a transaction, while the statement
+// waits for a row lock: the statement commits itself if it completes, so
+// the flush cannot know whether it did and says so with
+// *orm.CommitUnknownError, which Retry never reruns.
+func TestKilledConnectionSingleStatement(t *testing.T) {
+	ctx := context.Background()
+	dsn := serverDSN(t)
+	_, schema := openSchema(t)
+	var buf [4]byte
+	rand.Read(buf[:])
+	app := "orm_kill_" + hex.EncodeToString(buf[:])
+	b, err := postgres.Open(ctx, withSearchPath(dsn, schema)+"&application_name="+app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	db, err := orm.Open(b, orm.Entities(&Counter{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Session()
+	c := &Counter{}
+	s.Persist(c)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Another connection holds the row's lock.
+	locker, err := pgx.Connect(ctx, withSearchPath(dsn, schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close(ctx)
+	ltx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ltx.Rollback(ctx)
+	if _, err := ltx.Exec(ctx, `SELECT * FROM counter WHERE id = $1 FOR UPDATE`, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.N = 5
+	done := make(chan error, 1)
+	go func() { done <- s.Flush(ctx) }()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	killed := 0
+	for range 500 { // until the UPDATE waits for the lock: at most 5 s
+		err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = $1 AND wait_event_type = 'Lock'`, app).Scan(&killed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if killed > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if killed != 1 {
+		t.Fatalf("the UPDATE never waited for the lock (%d terminated)", killed)
+	}
+	err = <-done
+	var unknown *orm.CommitUnknownError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("Flush of one statement whose connection was killed = %v; want *orm.CommitUnknownError", err)
+	}
+	t.Logf("the flush failed with: %v", err)
+	if err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error { return unknown }, orm.Retry(3)); !errors.As(err, &unknown) {
+		t.Errorf("Transaction with Retry on %v returned %v", unknown, err)
 	}
 }

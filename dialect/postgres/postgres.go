@@ -5,6 +5,8 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -157,6 +159,22 @@ func (Dialect) ServerError(err error) bool {
 	}
 	class := pe.Code[:min(2, len(pe.Code))]
 	return class != "08" && class != "57" && pe.Severity != "FATAL" && pe.Severity != "PANIC"
+}
+
+// ConnectionLost reports whether err says the connection to the server went
+// away after a statement was, or may have been, sent: the server ended the
+// session (SQLSTATE classes 08 and 57, FATAL), or the network failed with
+// something on the wire.
+func (d Dialect) ConnectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return !d.ServerError(err)
+	}
+	if pgconn.SafeToRetry(err) {
+		return false // nothing was sent
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
 // Classify maps PostgreSQL's SQLSTATE codes: integrity violations to

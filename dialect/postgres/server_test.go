@@ -179,7 +179,7 @@ func TestConcurrentTransfers(t *testing.T) {
 	if err := db.CreateSchema(ctx); err != nil {
 		t.Fatal(err)
 	}
-	const accounts, workers, each, start = 20, 64, 8, 1000
+	const accounts, workers, each, start = 20, 64, 50, 1000
 	s := db.Session()
 	ids := make([]int64, accounts)
 	for range ids {
