@@ -197,31 +197,24 @@ var ops = []op{
 				return s.Flush(ctx)
 			}
 		}},
+		{"pgx", func(b *testing.B, e *env) func() error {
+			if e.pool == nil {
+				return nil
+			}
+			e.reset(b, 0)
+			q := insertSQL(e, 100)
+			return insertReturning(100, func(args []any) (rows, func(), error) {
+				r, err := e.pool.Query(ctx, q, args...)
+				return r, func() { r.Close() }, err
+			})
+		}},
 		{"database-sql", func(b *testing.B, e *env) func() error {
 			e.reset(b, 0)
 			q := insertSQL(e, 100)
-			return func() error {
-				args := make([]any, 0, 700)
-				ms := make([]*Model, 100)
-				for i := range ms {
-					m := newModel()
-					ms[i] = m
-					args = append(args, m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter)
-				}
-				rows, err := e.sqlDB.QueryContext(ctx, q, args...)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				i := 0
-				for rows.Next() {
-					if err := rows.Scan(&ms[i].ID); err != nil {
-						return err
-					}
-					i++
-				}
-				return check(i, 100, rows.Err())
-			}
+			return insertReturning(100, func(args []any) (rows, func(), error) {
+				r, err := e.sqlDB.QueryContext(ctx, q, args...)
+				return r, func() { r.Close() }, err
+			})
 		}},
 		{"bun", func(b *testing.B, e *env) func() error {
 			e.reset(b, 0)
@@ -271,6 +264,40 @@ func insertSQL(e *env, rows int) string {
 	}
 	sb.WriteString(` RETURNING "id"`)
 	return e.q(sb.String())
+}
+
+// rows is what pgx and database/sql results have in common.
+type rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// insertReturning inserts n new models with one multi-row INSERT …
+// RETURNING sent through query, and reads their keys back.
+func insertReturning(n int, query func(args []any) (rows, func(), error)) func() error {
+	return func() error {
+		args := make([]any, 0, 7*n)
+		ms := make([]*Model, n)
+		for i := range ms {
+			m := newModel()
+			ms[i] = m
+			args = append(args, m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter)
+		}
+		rs, closeRows, err := query(args)
+		if err != nil {
+			return err
+		}
+		defer closeRows()
+		i := 0
+		for rs.Next() {
+			if err := rs.Scan(&ms[i].ID); err != nil {
+				return err
+			}
+			i++
+		}
+		return check(i, n, rs.Err())
+	}
 }
 
 func check(got, want int, err error) error {
