@@ -118,7 +118,16 @@
 // function fails or panics, the transaction rolls back and the Session is put
 // back as it was when Transaction began. Transaction inside Transaction is a
 // savepoint. With [Retry], a transaction that fails on a serialization
-// failure or deadlock ([ErrRetryable]) runs again from the same state.
+// failure, a deadlock or a connection lost mid-transaction ([ErrRetryable])
+// runs again from the same state.
+//
+// When the connection is lost or the context ends after a COMMIT was sent
+// (or while a flush's single statement, which commits itself, was in
+// flight), nobody knows whether the changes are stored: Flush and
+// Transaction return a [*CommitUnknownError], which Retry never reruns.
+// Read the entities back in a new Session before writing again.
+// RELIABILITY.md in the repository lists each of these promises and the
+// test that checks it.
 //
 // In a web service, [DB.Middleware] gives each request its own Session,
 // found with [SessionFrom]; changes a handler does not flush are discarded
@@ -128,14 +137,19 @@
 //
 // [WithQueryHook] sees every statement sent, BEGIN, COMMIT and ROLLBACK
 // included, with its arguments, rows and duration: tests use it to assert
-// what a flush sent. [WithLogger] logs statements to a *slog.Logger at Debug
-// level and failures at Error level.
+// what a flush sent. A hook that panics does not leave a flush half done:
+// the flush rolls back (or, when the statement already committed, the
+// Session records it) and then the panic goes on to the caller. A panic in
+// an entity hook (BeforeCreate and the like) happens before anything is
+// sent and leaves the Session as it was. [WithLogger] logs statements to a
+// *slog.Logger at Debug level and failures at Error level.
 //
 // # Errors
 //
 // [ErrNotFound] (which also matches sql.ErrNoRows), [*ConstraintError]
 // (unique, foreign key, not null and check violations, wrapping the driver's
-// error), [*OptimisticLockError] and [*MetadataError], all matched with
+// error), [*OptimisticLockError], [*MetadataError], [ErrRetryable],
+// [*CommitUnknownError] and [ErrConcurrentUse], all matched with
 // errors.Is and errors.As. Error messages start with "orm:" and name the
 // entity, field or value at fault.
 //
