@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	stdsql "database/sql"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -113,6 +114,109 @@ func FuzzOrderBy(f *testing.F) {
 			t.Fatalf("OrderBy(%q) was accepted", field)
 		case !known[field] && len(rec.Statements()) != 0:
 			t.Fatalf("OrderBy(%q) sent %q", field, rec.Statements())
+		}
+	})
+}
+
+// FuzzFilter drives the filter compiler with names, operators and values
+// from outside: a name that is not a field is an error with nothing sent;
+// a filter on a field either fails before sending or finds exactly the rows
+// the same condition picks out in Go.
+func FuzzFilter(f *testing.F) {
+	f.Add("Text", uint8(0), "b'", int64(2))
+	f.Add("ID", uint8(3), "", int64(-1))
+	f.Add("Text; --", uint8(4), "x", int64(0))
+	f.Add("Text", uint8(6), "%", int64(9))
+	ctx := context.Background()
+	var rec ormtest.Recorder
+	b, err := sqlite.Open(":memory:")
+	if err != nil {
+		f.Fatal(err)
+	}
+	db, err := orm.Open(b, orm.Entities(&Note{}), rec.Hook())
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { db.Close() })
+	s := db.Session()
+	var notes []*Note
+	for _, text := range []string{"a", "b'", `c"`, "-- d", "%", "é"} {
+		n := &Note{Text: text}
+		s.Persist(n)
+		notes = append(notes, n)
+	}
+	if err := s.Flush(ctx); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, field string, op uint8, text string, num int64) {
+		var filter orm.Filter
+		var match func(n *Note) bool // nil: no reference to compare with
+		isText, isID := field == "Text", field == "ID"
+		switch op % 8 {
+		case 0:
+			filter = orm.Eq(field, text)
+			if isText {
+				match = func(n *Note) bool { return n.Text == text }
+			}
+		case 1:
+			filter = orm.Ne(field, num)
+			if isID {
+				match = func(n *Note) bool { return n.ID != num }
+			}
+		case 2:
+			filter = orm.Gt(field, num)
+			if isID {
+				match = func(n *Note) bool { return n.ID > num }
+			}
+		case 3:
+			filter = orm.Lte(field, num)
+			if isID {
+				match = func(n *Note) bool { return n.ID <= num }
+			}
+		case 4:
+			filter = orm.In(field, text, text+"'")
+			if isText {
+				match = func(n *Note) bool { return n.Text == text || n.Text == text+"'" }
+			}
+		case 5:
+			filter = orm.Not(orm.Eq(field, text))
+			if isText {
+				match = func(n *Note) bool { return n.Text != text }
+			}
+		case 6:
+			filter = orm.Like(field, text)
+		case 7:
+			filter = orm.Or(orm.Eq(field, text), orm.Lt("ID", num))
+			if isText {
+				match = func(n *Note) bool { return n.Text == text || n.ID < num }
+			}
+		}
+		rec.Reset()
+		got, err := orm.Repo[Note](db.Session()).Find(ctx, filter, orm.OrderBy("ID"))
+		switch {
+		case !isText && !isID && err == nil:
+			t.Fatalf("a filter on %q, not a field, was accepted", field)
+		case err != nil && len(rec.Statements()) != 0:
+			t.Fatalf("a refused filter (%v) sent %q", err, rec.Statements())
+		case match != nil && err != nil:
+			t.Fatalf("filter %d on %s: %v", op%8, field, err)
+		case match != nil:
+			var want []int64
+			for _, n := range notes {
+				if match(n) {
+					want = append(want, n.ID)
+				}
+			}
+			var ids []int64
+			for _, n := range got {
+				ids = append(ids, n.ID)
+			}
+			if !slices.Equal(ids, want) {
+				t.Fatalf("filter %d on %s (%q, %d) found %v; want %v", op%8, field, text, num, ids, want)
+			}
 		}
 	})
 }
