@@ -71,6 +71,9 @@ func (e *CommitUnknownError) Unwrap() error { return e.Err }
 // repanic panics again with what a query hook panicked with, for callers
 // whose state is settled; other errors it returns.
 func repanic(err error) error {
+	if err == nil {
+		return nil
+	}
 	var hp *backend.HookPanic
 	if errors.As(err, &hp) {
 		panic(hp.Value)

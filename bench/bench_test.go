@@ -244,6 +244,13 @@ func (e *env) reset(b *testing.B, n int) []int64 {
 	if err := e.orm.CreateSchema(ctx); err != nil {
 		b.Fatal(err)
 	}
+	_, _, ids := e.seed(b, n)
+	return ids
+}
+
+// seed stores n new models and returns the Session that flushed them, the
+// models and their keys.
+func (e *env) seed(b *testing.B, n int) (*orm.Session, []*Model, []int64) {
 	s := e.orm.Session()
 	ms := make([]*Model, n)
 	for i := range ms {
@@ -257,7 +264,7 @@ func (e *env) reset(b *testing.B, n int) []int64 {
 	for i, m := range ms {
 		ids[i] = m.ID
 	}
-	return ids
+	return s, ms, ids
 }
 
 // impl is one implementation of one operation: setup returns the function

@@ -40,85 +40,27 @@ var populate = op{"populate100x10", []impl{
 			return nil
 		}
 		seedParents(b, e)
-		return func() error {
-			rows, err := e.pool.Query(ctx, `SELECT "id", "name" FROM "parents" ORDER BY "id" LIMIT 100`)
-			if err != nil {
-				return err
-			}
-			var ps []*PeerParent
-			byID := map[int64]*PeerParent{}
-			var ids []int64
-			for rows.Next() {
-				p := new(PeerParent)
-				if err := rows.Scan(&p.ID, &p.Name); err != nil {
-					rows.Close()
-					return err
-				}
-				ps = append(ps, p)
-				byID[p.ID] = p
-				ids = append(ids, p.ID)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			rows, err = e.pool.Query(ctx, `SELECT "id", "title", "parent_id" FROM "children" WHERE "parent_id" = ANY($1)`, ids)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				c := new(PeerChild)
-				if err := rows.Scan(&c.ID, &c.Title, &c.ParentID); err != nil {
-					return err
-				}
-				p := byID[c.ParentID]
-				p.Children = append(p.Children, c)
-			}
-			return check(len(ps[99].Children), 10, check(len(ps), 100, rows.Err()))
-		}
+		return populateRaw(func(q string, args ...any) (rows, func(), error) {
+			r, err := e.pool.Query(ctx, q, args...)
+			return r, func() { r.Close() }, err
+		}, `SELECT "id", "name" FROM "parents" ORDER BY "id" LIMIT 100`,
+			`SELECT "id", "title", "parent_id" FROM "children" WHERE "parent_id" = ANY($1)`,
+			func(ids []int64) []any { return []any{ids} })
 	}},
 	{"database-sql", func(b *testing.B, e *env) func() error {
 		seedParents(b, e)
-		q1 := e.q(`SELECT "id", "name" FROM "parents" ORDER BY "id" LIMIT 100`)
-		q2 := e.q(`SELECT "id", "title", "parent_id" FROM "children" WHERE "parent_id" IN (` + placeholders(e, 1, 100) + ")")
-		return func() error {
-			rows, err := e.sqlDB.QueryContext(ctx, q1)
-			if err != nil {
-				return err
-			}
-			var ps []*PeerParent
-			byID := map[int64]*PeerParent{}
-			var ids []any
-			for rows.Next() {
-				p := new(PeerParent)
-				if err := rows.Scan(&p.ID, &p.Name); err != nil {
-					rows.Close()
-					return err
+		return populateRaw(func(q string, args ...any) (rows, func(), error) {
+			r, err := e.sqlDB.QueryContext(ctx, q, args...)
+			return r, func() { r.Close() }, err
+		}, e.q(`SELECT "id", "name" FROM "parents" ORDER BY "id" LIMIT 100`),
+			e.q(`SELECT "id", "title", "parent_id" FROM "children" WHERE "parent_id" IN (`+placeholders(e, 1, 100)+")"),
+			func(ids []int64) []any {
+				args := make([]any, len(ids))
+				for i, id := range ids {
+					args[i] = id
 				}
-				ps = append(ps, p)
-				byID[p.ID] = p
-				ids = append(ids, p.ID)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			rows, err = e.sqlDB.QueryContext(ctx, q2, ids...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				c := new(PeerChild)
-				if err := rows.Scan(&c.ID, &c.Title, &c.ParentID); err != nil {
-					return err
-				}
-				p := byID[c.ParentID]
-				p.Children = append(p.Children, c)
-			}
-			return check(len(ps[99].Children), 10, check(len(ps), 100, rows.Err()))
-		}
+				return args
+			})
 	}},
 	{"bun", func(b *testing.B, e *env) func() error {
 		seedParents(b, e)
@@ -137,6 +79,49 @@ var populate = op{"populate100x10", []impl{
 		}
 	}},
 }}
+
+// populateRaw reads 100 parents with parents, then their children with
+// children (whose arguments args makes of the parents' keys), through query,
+// and puts each child in its parent's slice.
+func populateRaw(query func(q string, args ...any) (rows, func(), error), parents, children string, args func(ids []int64) []any) func() error {
+	return func() error {
+		rs, closeRows, err := query(parents)
+		if err != nil {
+			return err
+		}
+		var ps []*PeerParent
+		byID := map[int64]*PeerParent{}
+		var ids []int64
+		for rs.Next() {
+			p := new(PeerParent)
+			if err := rs.Scan(&p.ID, &p.Name); err != nil {
+				closeRows()
+				return err
+			}
+			ps = append(ps, p)
+			byID[p.ID] = p
+			ids = append(ids, p.ID)
+		}
+		closeRows()
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		rs, closeRows, err = query(children, args(ids)...)
+		if err != nil {
+			return err
+		}
+		defer closeRows()
+		for rs.Next() {
+			c := new(PeerChild)
+			if err := rs.Scan(&c.ID, &c.Title, &c.ParentID); err != nil {
+				return err
+			}
+			p := byID[c.ParentID]
+			p.Children = append(p.Children, c)
+		}
+		return check(len(ps[99].Children), 10, check(len(ps), 100, rs.Err()))
+	}
+}
 
 // getManaged reads an entity the Session already holds: an identity-map
 // hit, which sends nothing. No peer keeps an identity map.

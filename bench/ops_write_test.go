@@ -20,58 +20,52 @@ var updateOne = op{"update1", []impl{
 		if err != nil {
 			b.Fatal(err)
 		}
-		return func() error {
-			m.Age++
-			m.Counter++
-			return s.Flush(ctx)
-		}
+		return bump(m, func(*Model) error { return s.Flush(ctx) })
 	}},
 	{"pgx", func(b *testing.B, e *env) func() error {
 		if e.pool == nil {
 			return nil
 		}
-		ids := e.reset(b, 1)
-		m := newModel()
-		return func() error {
-			m.Age++
-			m.Counter++
-			_, err := e.pool.Exec(ctx, `UPDATE "models" SET "age" = $1, "counter" = $2 WHERE "id" = $3`, m.Age, m.Counter, ids[0])
+		return bump(e.one(b), func(m *Model) error {
+			_, err := e.pool.Exec(ctx, `UPDATE "models" SET "age" = $1, "counter" = $2 WHERE "id" = $3`, m.Age, m.Counter, m.ID)
 			return err
-		}
+		})
 	}},
 	{"database-sql", func(b *testing.B, e *env) func() error {
-		ids := e.reset(b, 1)
 		q := e.q(`UPDATE "models" SET "age" = ` + e.ph(1) + `, "counter" = ` + e.ph(2) + ` WHERE "id" = ` + e.ph(3))
-		m := newModel()
-		return func() error {
-			m.Age++
-			m.Counter++
-			_, err := e.sqlDB.ExecContext(ctx, q, m.Age, m.Counter, ids[0])
+		return bump(e.one(b), func(m *Model) error {
+			_, err := e.sqlDB.ExecContext(ctx, q, m.Age, m.Counter, m.ID)
 			return err
-		}
+		})
 	}},
 	{"bun", func(b *testing.B, e *env) func() error {
-		ids := e.reset(b, 1)
-		m := newModel()
-		m.ID = ids[0]
-		return func() error {
-			m.Age++
-			m.Counter++
+		return bump(e.one(b), func(m *Model) error {
 			_, err := e.bun.NewUpdate().Model(m).Column("age", "counter").WherePK().Exec(ctx)
 			return err
-		}
+		})
 	}},
 	{"gorm", func(b *testing.B, e *env) func() error {
-		ids := e.reset(b, 1)
-		m := newModel()
-		m.ID = ids[0]
-		return func() error {
-			m.Age++
-			m.Counter++
+		return bump(e.one(b), func(m *Model) error {
 			return e.gorm.Model(m).Updates(map[string]any{"age": m.Age, "counter": m.Counter}).Error
-		}
+		})
 	}},
 }}
+
+// one resets the table to one row and returns a model with its key.
+func (e *env) one(b *testing.B) *Model {
+	m := newModel()
+	m.ID = e.reset(b, 1)[0]
+	return m
+}
+
+// bump changes m's age and counter, then writes them with write, each time.
+func bump(m *Model, write func(m *Model) error) func() error {
+	return func() error {
+		m.Age++
+		m.Counter++
+		return write(m)
+	}
+}
 
 // updateMany changes two columns of n rows and writes them: the ORM flushes,
 // the raw drivers send one hand-written statement (CASE WHEN, a VALUES join,
@@ -246,20 +240,7 @@ func deleteMany(n int) op {
 	prep := func(b *testing.B, e *env) (*orm.Session, []*Model, []int64) {
 		b.StopTimer()
 		defer b.StartTimer()
-		s := e.orm.Session()
-		ms := make([]*Model, n)
-		for i := range ms {
-			ms[i] = newModel()
-			s.Persist(ms[i])
-		}
-		if err := s.Flush(ctx); err != nil {
-			b.Fatal(err)
-		}
-		ids := make([]int64, n)
-		for i, m := range ms {
-			ids[i] = m.ID
-		}
-		return s, ms, ids
+		return e.seed(b, n)
 	}
 	return op{fmt.Sprintf("delete%d", n), []impl{
 		{"orm", func(b *testing.B, e *env) func() error {

@@ -12,7 +12,7 @@ import (
 // Select runs q and hydrates each row into a new entity.
 func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
-	sb := &builder{d: b.d}
+	sb := &builder{d: b.d, buf: make([]byte, 0, 64+24*len(m.Fields))} // one allocation for the common statement
 	joins := q.Via != nil
 	for _, o := range q.Order {
 		joins = joins || len(o.Path) > 0
@@ -86,12 +86,12 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 	if q.Via != nil {
 		n++
 	}
-	vals := make([]any, n)
-	dest := make([]any, n)
+	buf := make([]any, 2*n)
+	vals, dest := buf[:n:n], buf[n:]
 	for i := range dest {
 		dest[i] = &vals[i]
 	}
-	var direct []int // fields scanned straight into the entity, decided once
+	direct := make([]int, 0, n) // fields scanned straight into the entity, decided once
 	p := m.New()
 	for i, f := range m.Fields {
 		if d := f.DirectDest(p); d != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/dialect/postgres"
+	"github.com/unitofwork/orm/sql"
 )
 
 // Gadget is written by a flush whose connection gets killed.
@@ -27,24 +28,15 @@ type Gadget struct {
 // the same Session flushes successfully afterwards.
 func TestKilledConnectionMidFlush(t *testing.T) {
 	ctx := context.Background()
-	dsn := serverDSN(t)
-	_, schema := openSchema(t)
-	var buf [4]byte
-	rand.Read(buf[:])
-	app := "orm_kill_" + hex.EncodeToString(buf[:])
-	admin, err := pgx.Connect(ctx, dsn)
+	b, _, app := killable(t)
+	admin, err := pgx.Connect(ctx, serverDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	b, err := postgres.Open(ctx, withSearchPath(dsn, schema)+"&application_name="+app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	var kill atomic.Bool
 	killed := 0
-	db, err := orm.Open(b, orm.Entities(&Gadget{}, &Counter{}), orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
+	db, s, c := withCounter(t, b, orm.Entities(&Gadget{}), orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
 		if kill.Load() && strings.HasPrefix(e.Statement, "INSERT") {
 			kill.Store(false)
 			var n int
@@ -56,18 +48,6 @@ func TestKilledConnectionMidFlush(t *testing.T) {
 			killed = n
 		}
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := db.Session()
-	c := &Counter{}
-	s.Persist(c)
-	if err := s.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 	// Two statements: an INSERT, then the UPDATE the killed connection
 	// never gets to send.
 	g := &Gadget{Name: "g"}
@@ -115,31 +95,10 @@ func TestKilledConnectionMidFlush(t *testing.T) {
 // *orm.CommitUnknownError, which Retry never reruns.
 func TestKilledConnectionSingleStatement(t *testing.T) {
 	ctx := context.Background()
-	dsn := serverDSN(t)
-	_, schema := openSchema(t)
-	var buf [4]byte
-	rand.Read(buf[:])
-	app := "orm_kill_" + hex.EncodeToString(buf[:])
-	b, err := postgres.Open(ctx, withSearchPath(dsn, schema)+"&application_name="+app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	db, err := orm.Open(b, orm.Entities(&Counter{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := db.Session()
-	c := &Counter{}
-	s.Persist(c)
-	if err := s.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	b, dsn, app := killable(t)
+	_, s, c := withCounter(t, b)
 	// Another connection holds the row's lock.
-	locker, err := pgx.Connect(ctx, withSearchPath(dsn, schema))
+	locker, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,4 +143,39 @@ func TestKilledConnectionSingleStatement(t *testing.T) {
 	if err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error { return unknown }, orm.Retry(3)); !errors.As(err, &unknown) {
 		t.Errorf("Transaction with Retry on %v returned %v", unknown, err)
 	}
+}
+
+// killable opens a backend on a schema of its own whose connections carry
+// an application name of their own, for pg_terminate_backend to find.
+func killable(t *testing.T) (b *sql.Backend, dsn, app string) {
+	dsn, _ = newSchema(t)
+	var buf [4]byte
+	rand.Read(buf[:])
+	app = "orm_kill_" + hex.EncodeToString(buf[:])
+	b, err := postgres.Open(context.Background(), dsn+"&application_name="+app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b, dsn, app
+}
+
+// withCounter opens a DB on b for Counter (and what opts add), creates the
+// schema and stores one Counter, returning the Session that holds it.
+func withCounter(t *testing.T, b orm.Backend, opts ...orm.Option) (*orm.DB, *orm.Session, *Counter) {
+	ctx := context.Background()
+	db, err := orm.Open(b, append([]orm.Option{orm.Entities(&Counter{})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Session()
+	c := &Counter{}
+	s.Persist(c)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, s, c
 }

@@ -31,19 +31,7 @@ type Point struct {
 // serial execution; without it the loser's error matches ErrRetryable.
 func TestSerializableRetry(t *testing.T) {
 	ctx := context.Background()
-	db, err := orm.Open(open(t), orm.Entities(&Counter{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := db.Session()
-	c := &Counter{}
-	s.Persist(c)
-	if err := s.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, _, c := withCounter(t, open(t))
 	run := func(opts ...orm.TxOption) []error {
 		var read sync.WaitGroup
 		read.Add(2)

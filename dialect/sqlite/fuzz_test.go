@@ -54,18 +54,7 @@ func FuzzValuesAreData(f *testing.F) {
 		f.Add(s)
 	}
 	ctx := context.Background()
-	b, err := sqlite.Open(":memory:")
-	if err != nil {
-		f.Fatal(err)
-	}
-	db, err := orm.Open(b, orm.Entities(&Note{}))
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := db.CreateSchema(ctx); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
+	db := noteDB(f)
 	f.Fuzz(func(t *testing.T, text string) {
 		s := db.Session()
 		n := &Note{Text: text}
@@ -91,18 +80,7 @@ func FuzzOrderBy(f *testing.F) {
 	}
 	ctx := context.Background()
 	var rec ormtest.Recorder
-	b, err := sqlite.Open(":memory:")
-	if err != nil {
-		f.Fatal(err)
-	}
-	db, err := orm.Open(b, orm.Entities(&Note{}), rec.Hook())
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := db.CreateSchema(ctx); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
+	db := noteDB(f, rec.Hook())
 	f.Fuzz(func(t *testing.T, field string) {
 		rec.Reset()
 		_, err := orm.Repo[Note](db.Session()).Find(ctx, nil, orm.OrderBy(field))
@@ -129,18 +107,7 @@ func FuzzFilter(f *testing.F) {
 	f.Add("Text", uint8(6), "%", int64(9))
 	ctx := context.Background()
 	var rec ormtest.Recorder
-	b, err := sqlite.Open(":memory:")
-	if err != nil {
-		f.Fatal(err)
-	}
-	db, err := orm.Open(b, orm.Entities(&Note{}), rec.Hook())
-	if err != nil {
-		f.Fatal(err)
-	}
-	if err := db.CreateSchema(ctx); err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
+	db := noteDB(f, rec.Hook())
 	s := db.Session()
 	var notes []*Note
 	for _, text := range []string{"a", "b'", `c"`, "-- d", "%", "é"} {
@@ -219,4 +186,21 @@ func FuzzFilter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// noteDB opens an in-memory database for Note with opts.
+func noteDB(f *testing.F, opts ...orm.Option) *orm.DB {
+	b, err := sqlite.Open(":memory:")
+	if err != nil {
+		f.Fatal(err)
+	}
+	db, err := orm.Open(b, append([]orm.Option{orm.Entities(&Note{})}, opts...)...)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := db.CreateSchema(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { db.Close() })
+	return db
 }
