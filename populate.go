@@ -64,7 +64,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 		return s.populateRefs(ctx, rel, owners, more)
 	}
 	om := rel.Owner
-	byKey := map[meta.Key]unsafe.Pointer{}
+	byKey := map[meta.Key]int{} // owner key → index in ptrs
 	var keys []any
 	var ptrs []unsafe.Pointer
 	for _, p := range owners {
@@ -76,17 +76,21 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			continue
 		}
 		k := om.Key(p)
-		if byKey[k] == nil {
+		if _, dup := byKey[k]; !dup {
 			v, err := om.PK[0].Value(p)
 			if err != nil {
 				return nil, err
 			}
-			byKey[k] = p
+			byKey[k] = len(ptrs)
 			keys = append(keys, v)
 			ptrs = append(ptrs, p)
 		}
 	}
-	items := map[unsafe.Pointer][]unsafe.Pointer{}
+	type hit struct {
+		owner int
+		item  unsafe.Pointer
+	}
+	var hits []hit
 	for start := 0; start < len(keys); start += populateChunk {
 		end := min(start+populateChunk, len(keys))
 		chunk := keys[start:end]
@@ -97,8 +101,8 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			q.Where = &backend.Cond{Op: backend.OpIn, Field: inv, Values: chunk}
 			each = func(p unsafe.Pointer, _ any) error {
 				if k, null, known := inv.RefKey(inv.Ref(p)); known && !null {
-					if o := byKey[k]; o != nil {
-						items[o] = append(items[o], p)
+					if o, ok := byKey[k]; ok {
+						hits = append(hits, hit{o, p})
 					}
 				}
 				return nil
@@ -110,8 +114,8 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 				if err != nil {
 					return fmt.Errorf("orm: Populate %s.%s: %w", om.Name, rel.Name, err)
 				}
-				if o := byKey[k]; o != nil {
-					items[o] = append(items[o], p)
+				if o, ok := byKey[k]; ok {
+					hits = append(hits, hit{o, p})
 				}
 				return nil
 			}
@@ -120,9 +124,29 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			return nil, err
 		}
 	}
-	for _, o := range byKey {
+	// Group the items by owner, in row order, in one backing array: owner
+	// i's are all[at[i]:at[i+1]].
+	at := make([]int, 2*len(ptrs)+1)
+	at, fill := at[:len(ptrs)+1], at[len(ptrs)+1:]
+	for _, h := range hits {
+		at[h.owner+1]++
+	}
+	for i := range ptrs {
+		at[i+1] += at[i]
+	}
+	copy(fill, at)
+	all := make([]unsafe.Pointer, len(hits))
+	for _, h := range hits {
+		all[fill[h.owner]] = h.item
+		fill[h.owner]++
+	}
+	for i, o := range ptrs {
 		c := rel.Coll(o)
-		loaded := items[o]
+		loaded := all[at[i]:at[i+1]:at[i+1]] // capped: an Add must not spill into the next owner's
+		if len(c.Added) == 0 && len(c.Removed) == 0 {
+			c.Items, c.Unloaded = loaded, false
+			continue
+		}
 		merged := make([]unsafe.Pointer, 0, len(loaded)+len(c.Added))
 		for _, p := range loaded {
 			if !slices.Contains(c.Removed, p) {

@@ -131,12 +131,12 @@ func orderPath(m *meta.Entity, name string) ([]*meta.Relation, *meta.Field, erro
 func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	ts := s.types(m)
-	if len(ts.byKey) == 0 && q.Limit > 8 {
-		ts.byKey = make(map[meta.Key]*entityState, q.Limit) // sized once rather than grown row by row
+	if q.Limit > 8 {
+		ts.byKey.reserve(q.Limit)
 	}
 	return repanic(s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
 		k := m.Key(p)
-		if es := ts.byKey[k]; es != nil {
+		if es := ts.byKey.get(k); es != nil {
 			if es.status == stRemoved {
 				return nil // gone from this Session's view until the flush deletes it
 			}

@@ -99,7 +99,7 @@ func (s *Session) Persist(entities ...any) error {
 			continue
 		}
 		if m.HasKey(p) {
-			if other := ts.byKey[m.Key(p)]; other != nil {
+			if other := ts.byKey.get(m.Key(p)); other != nil {
 				return s.fail(fmt.Errorf("orm: Persist: another %s with key %v is already managed by this Session", m.Name, m.KeyValue(p)))
 			}
 		}
@@ -140,12 +140,12 @@ func (s *Session) Remove(entities ...any) error {
 			return s.fail(fmt.Errorf("orm: Remove: the %s is not managed by this Session and has no key", m.Name))
 		}
 		k := m.Key(p)
-		if other := ts.byKey[k]; other != nil {
+		if other := ts.byKey.get(k); other != nil {
 			return s.fail(fmt.Errorf("orm: Remove: another %s with key %v is managed by this Session; remove that instance", m.Name, m.KeyValue(p)))
 		}
 		es := ts.add(p, stRemoved)
 		es.key = k
-		ts.byKey[k] = es
+		ts.byKey.set(k, es)
 	}
 	return nil
 }

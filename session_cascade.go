@@ -119,7 +119,7 @@ func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]track
 	if t.Auto != nil && !t.Auto.IsZero(p) {
 		return nil
 	}
-	if t.HasKey(p) && ts.byKey[t.Key(p)] != nil {
+	if t.HasKey(p) && ts.byKey.get(t.Key(p)) != nil {
 		return fmt.Errorf("another %s with key %v is already managed by this Session", t.Name, t.KeyValue(p))
 	}
 	es := ts.add(p, stNew)

@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"reflect"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/meta"
@@ -27,14 +28,96 @@ type entityState struct {
 // typeState is the identity map and work list of one entity type.
 type typeState struct {
 	m     *meta.Entity
-	byKey map[meta.Key]*entityState       // managed and removed entities
+	byKey keyMap                          // managed and removed entities
 	byPtr map[unsafe.Pointer]*entityState // every tracked entity; nil until the first lookup
 	list  []*entityState                  // tracked entities in the order they arrived
 	dirty bool                            // list holds detached entries to compact
+
+	// States and snapshots are allocated in blocks that double up to 64,
+	// not one by one: loading a thousand rows costs a dozen allocations
+	// for them, loading one row still one.
+	states     []entityState // the unused rest of the current block
+	stateBlock int
+	snaps      unsafe.Pointer // the current block of snapshots
+	snapsUsed  int
+	snapBlock  int
+}
+
+// keyMap is an identity map. Integer keys, the common case, live in a map
+// of their own, which hashes an int64 rather than the general key.
+type keyMap struct {
+	ints  map[int64]*entityState
+	other map[meta.Key]*entityState
+}
+
+func (km *keyMap) get(k meta.Key) *entityState {
+	if k.S == "" {
+		return km.ints[k.N]
+	}
+	return km.other[k]
+}
+
+func (km *keyMap) set(k meta.Key, es *entityState) {
+	if k.S == "" {
+		if km.ints == nil {
+			km.ints = map[int64]*entityState{}
+		}
+		km.ints[k.N] = es
+		return
+	}
+	if km.other == nil {
+		km.other = map[meta.Key]*entityState{}
+	}
+	km.other[k] = es
+}
+
+func (km *keyMap) del(k meta.Key) {
+	if k.S == "" {
+		delete(km.ints, k.N)
+		return
+	}
+	delete(km.other, k)
+}
+
+func (km *keyMap) len() int { return len(km.ints) + len(km.other) }
+
+// reserve sizes an empty map for n integer keys, once rather than by
+// growing row by row.
+func (km *keyMap) reserve(n int) {
+	if km.len() == 0 {
+		km.ints = make(map[int64]*entityState, n)
+	}
+}
+
+// blockSize is the size of the block after one of size n.
+func blockSize(n int) int { return min(max(2*n, 1), 64) }
+
+// newState returns a zero entity state.
+func (ts *typeState) newState() *entityState {
+	if len(ts.states) == 0 {
+		ts.stateBlock = blockSize(ts.stateBlock)
+		ts.states = make([]entityState, ts.stateBlock)
+	}
+	es := &ts.states[0]
+	ts.states = ts.states[1:]
+	return es
+}
+
+// snapshot returns a deep copy of the entity at p.
+func (ts *typeState) snapshot(p unsafe.Pointer) unsafe.Pointer {
+	if ts.snaps == nil || ts.snapsUsed == ts.snapBlock {
+		ts.snapBlock = blockSize(ts.snapBlock)
+		ts.snaps = reflect.New(reflect.ArrayOf(ts.snapBlock, ts.m.Type)).UnsafePointer()
+		ts.snapsUsed = 0
+	}
+	dst := unsafe.Add(ts.snaps, uintptr(ts.snapsUsed)*ts.m.Type.Size())
+	ts.snapsUsed++
+	ts.m.Copy(dst, p)
+	return dst
 }
 
 func newTypeState(m *meta.Entity) *typeState {
-	return &typeState{m: m, byKey: map[meta.Key]*entityState{}}
+	return &typeState{m: m}
 }
 
 // lookup returns the tracked entity at p, or nil. The pointer index is built
@@ -55,7 +138,8 @@ func (ts *typeState) lookup(p unsafe.Pointer) *entityState {
 
 // add starts tracking the entity at p.
 func (ts *typeState) add(p unsafe.Pointer, st status) *entityState {
-	es := &entityState{ptr: p, status: st}
+	es := ts.newState()
+	es.ptr, es.status = p, st
 	if ts.byPtr != nil {
 		ts.byPtr[p] = es
 	}
@@ -68,16 +152,16 @@ func (ts *typeState) manage(es *entityState) { ts.manageKey(es, ts.m.Key(es.ptr)
 
 // manageKey is manage for a caller that has the key already.
 func (ts *typeState) manageKey(es *entityState, k meta.Key) {
-	es.snap = ts.m.Snapshot(es.ptr)
+	es.snap = ts.snapshot(es.ptr)
 	es.key = k
 	es.status = stManaged
-	ts.byKey[k] = es
+	ts.byKey.set(k, es)
 }
 
 // detach stops tracking es.
 func (ts *typeState) detach(es *entityState) {
-	if cur := ts.byKey[es.key]; cur == es {
-		delete(ts.byKey, es.key)
+	if cur := ts.byKey.get(es.key); cur == es {
+		ts.byKey.del(es.key)
 	}
 	delete(ts.byPtr, es.ptr)
 	es.status = detached
@@ -121,7 +205,7 @@ func (s *Session) lookup(m *meta.Entity, k meta.Key) *entityState {
 	if m.ID >= len(s.byType) || s.byType[m.ID] == nil {
 		return nil
 	}
-	return s.byType[m.ID].byKey[k]
+	return s.byType[m.ID].byKey.get(k)
 }
 
 // checkpoint is a copy of the tracker taken when a transaction starts, so a
@@ -171,7 +255,7 @@ func (s *Session) restore(cp checkpoint) {
 			es := es
 			ts.list = append(ts.list, &es)
 			if es.status == stManaged || es.status == stRemoved {
-				ts.byKey[es.key] = &es
+				ts.byKey.set(es.key, &es)
 			}
 		}
 		s.byType[i] = ts
