@@ -144,7 +144,7 @@ func family(impl string) string {
 }
 
 func baseline(db string) string {
-	if db == "postgres" {
+	if strings.HasPrefix(db, "postgres") {
 		return "pgx"
 	}
 	return "database-sql"
