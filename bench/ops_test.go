@@ -83,42 +83,18 @@ var ops = []op{
 				return nil
 			}
 			e.reset(b, 100)
-			return func() error {
-				rows, err := e.pool.Query(ctx, `SELECT "id", `+columns+` FROM "models" WHERE "id" > $1 LIMIT 100`, 0)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				var ms []*Model
-				for rows.Next() {
-					m := new(Model)
-					if err := rows.Scan(&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Right, &m.Counter); err != nil {
-						return err
-					}
-					ms = append(ms, m)
-				}
-				return check(len(ms), 100, rows.Err())
-			}
+			return readModels(100, func() (rows, func(), error) {
+				r, err := e.pool.Query(ctx, `SELECT "id", `+columns+` FROM "models" WHERE "id" > $1 LIMIT 100`, 0)
+				return r, func() { r.Close() }, err
+			})
 		}},
 		{"database-sql", func(b *testing.B, e *env) func() error {
 			e.reset(b, 100)
 			q := e.q(`SELECT "id", ` + columns + ` FROM "models" WHERE "id" > ` + e.ph(1) + ` LIMIT 100`)
-			return func() error {
-				rows, err := e.sqlDB.QueryContext(ctx, q, 0)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				var ms []*Model
-				for rows.Next() {
-					m := new(Model)
-					if err := rows.Scan(&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Right, &m.Counter); err != nil {
-						return err
-					}
-					ms = append(ms, m)
-				}
-				return check(len(ms), 100, rows.Err())
-			}
+			return readModels(100, func() (rows, func(), error) {
+				r, err := e.sqlDB.QueryContext(ctx, q, 0)
+				return r, func() { r.Close() }, err
+			})
 		}},
 		{"sqlx", func(b *testing.B, e *env) func() error {
 			e.reset(b, 100)
@@ -271,6 +247,26 @@ type rows interface {
 	Next() bool
 	Scan(dest ...any) error
 	Err() error
+}
+
+// readModels reads the n models query returns, each into a new Model.
+func readModels(n int, query func() (rows, func(), error)) func() error {
+	return func() error {
+		rs, closeRows, err := query()
+		if err != nil {
+			return err
+		}
+		defer closeRows()
+		var ms []*Model
+		for rs.Next() {
+			m := new(Model)
+			if err := rs.Scan(&m.ID, &m.Name, &m.Title, &m.Fax, &m.Web, &m.Age, &m.Right, &m.Counter); err != nil {
+				return err
+			}
+			ms = append(ms, m)
+		}
+		return check(len(ms), n, rs.Err())
+	}
 }
 
 // insertReturning inserts n new models with one multi-row INSERT …
