@@ -23,7 +23,12 @@ import (
 // entity's collection is loaded and empty.
 //
 // Adding to a one-to-many collection points the added entity's Ref at the
-// owner; removing clears it, so both sides agree. At Flush, new entities
+// owner, and takes it out of its old owner's loaded collection; removing
+// clears the Ref, so both sides agree. Within a Session the other way holds
+// too: see [Ref.Set]; a Ref assigned directly is reconciled at Persist and
+// Flush. An entity the Session does not track but that has a row (its
+// generated key set, or loaded by another Session) can be added: it is
+// taken as a reference to that row. At Flush, new entities
 // added are inserted, moved ones get their foreign key updated, and for a
 // many-to-many collection one INSERT and one DELETE of pivot rows carry all
 // adds and removes. Changes to the inverse side of a many-to-many relation
@@ -105,12 +110,17 @@ func (c *Collection[T]) Set(es ...*T) {
 
 // Load loads the collection's members through the Session its owner belongs
 // to, keeping adds and removes not yet flushed. A loaded collection is left
-// as it is.
+// as it is. It returns [ErrConcurrentUse] while another call on the Session
+// runs.
 func (c *Collection[T]) Load(ctx context.Context) error {
 	if !c.d.Unloaded {
 		return nil
 	}
 	s := (*Session)(c.d.S)
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
 	return s.populateRel(ctx, c.d.Rel, []unsafe.Pointer{c.d.Owner})
 }
 
@@ -127,7 +137,14 @@ func collAdd(d *meta.CollData, p unsafe.Pointer) {
 		d.Added = append(d.Added, p)
 	}
 	if d.Rel != nil && d.Rel.Kind == meta.RelHasMany {
-		ref := d.Rel.Inverse.Field.Ref(p)
+		inv := d.Rel.Inverse
+		ref := inv.Field.Ref(p)
+		if d.S != nil {
+			s := (*Session)(d.S)
+			if old := s.refTarget(inv, ref); old != nil && old != d.Owner {
+				s.relink(inv, p, old, nil, false) // out of the old owner's collection
+			}
+		}
 		ref.Ptr, ref.ID = d.Owner, nil
 	}
 }

@@ -70,7 +70,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 	for _, p := range owners {
 		c := rel.Coll(p)
 		if c.Rel == nil {
-			s.attach(om, p, false)
+			s.attach(om, p, false, false)
 		}
 		if !c.Unloaded {
 			continue

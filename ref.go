@@ -31,8 +31,17 @@ func RefTo[T any](e *T) Ref[T] { return Ref[T]{d: meta.RefData{Ptr: unsafe.Point
 // Populate.
 func (r Ref[T]) Get() *T { return (*T)(r.d.Ptr) }
 
-// Set points the Ref at e; nil makes it NULL.
-func (r *Ref[T]) Set(e *T) { r.d.Ptr, r.d.ID = unsafe.Pointer(e), nil }
+// Set points the Ref at e; nil makes it NULL. When the Ref's owner is
+// tracked by a Session and the Ref is mirrored by a one-to-many collection
+// (orm:"mappedBy"), the owner moves at once out of the old target's loaded
+// collection and into e's.
+func (r *Ref[T]) Set(e *T) {
+	if r.d.Rel != nil && r.d.S != nil {
+		(*Session)(r.d.S).moveRef(&r.d, unsafe.Pointer(e))
+		return
+	}
+	r.d.Ptr, r.d.ID = unsafe.Pointer(e), nil
+}
 
 // IsNil reports whether the Ref is NULL.
 func (r Ref[T]) IsNil() bool { return r.d.Ptr == nil && r.d.ID == nil }
@@ -54,7 +63,8 @@ func (r Ref[T]) ID() any {
 
 // Load returns the referenced entity, loading it through the Session the Ref
 // belongs to: from the identity map when it is managed there (no query),
-// else with one SELECT. A NULL Ref loads nil.
+// else with one SELECT. A NULL Ref loads nil. It returns [ErrConcurrentUse]
+// while another call on the Session runs.
 func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 	if r.d.Ptr != nil || r.d.ID == nil {
 		return (*T)(r.d.Ptr), nil
@@ -63,6 +73,10 @@ func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 		return nil, fmt.Errorf("orm: Ref[%s].Load: the Ref belongs to no Session; load its owner through a Session or use Repository.Get", reflect.TypeFor[T]().Name())
 	}
 	s := (*Session)(r.d.S)
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
 	m, err := s.db.entity(reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err

@@ -144,7 +144,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 		}
 		ts.manageKey(ts.add(p, stManaged), k)
 		if len(m.Relations) > 0 {
-			s.attach(m, p, true)
+			s.attach(m, p, true, false)
 		}
 		if m.Hooks&meta.HookAfterLoad != 0 {
 			if err := m.Interface(p).(afterLoader).AfterLoad(ctx); err != nil {
@@ -206,18 +206,9 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 		}
 		found = es.ptr
 	} else {
-		q := &backend.Query{Entity: m}
-		conds := make([]*backend.Cond, len(m.PK))
-		for i, f := range m.PK {
-			v, err := f.Value(kp)
-			if err != nil {
-				return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
-			}
-			conds[i] = &backend.Cond{Op: backend.OpEq, Field: f, Value: v}
-		}
-		q.Where = conds[0]
-		if len(conds) > 1 {
-			q.Where = &backend.Cond{Op: backend.OpAnd, Conds: conds}
+		q, err := keyQuery(m, kp)
+		if err != nil {
+			return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
 		}
 		err = s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
 			found = p
@@ -236,6 +227,23 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 		}
 	}
 	return found, nil
+}
+
+// keyQuery is the query for the row whose key the entity at kp holds.
+func keyQuery(m *meta.Entity, kp unsafe.Pointer) (*backend.Query, error) {
+	conds := make([]*backend.Cond, len(m.PK))
+	for i, f := range m.PK {
+		v, err := f.Value(kp)
+		if err != nil {
+			return nil, err
+		}
+		conds[i] = &backend.Cond{Op: backend.OpEq, Field: f, Value: v}
+	}
+	q := &backend.Query{Entity: m, Where: conds[0]}
+	if len(conds) > 1 {
+		q.Where = &backend.Cond{Op: backend.OpAnd, Conds: conds}
+	}
+	return q, nil
 }
 
 // Find returns the entities f matches (every entity when f is nil). Entities
@@ -314,9 +322,20 @@ func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...Quer
 // Stream yields the entities f matches one at a time as rows arrive, without
 // collecting them. Stop early by breaking out of the loop. The query holds a
 // database connection until the loop ends, so on a database limited to one
-// connection (in-memory SQLite) run no other query inside the loop.
+// connection (in-memory SQLite) run no other query inside the loop. The loop
+// body may use the Session; another goroutine may not, while the loop runs.
 func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOption) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
+		if err := r.s.enter(); err != nil {
+			yield(nil, err)
+			return
+		}
+		busy := true
+		defer func() {
+			if busy {
+				r.s.leave()
+			}
+		}()
 		q, o, err := r.query(f, opts)
 		if err == nil && len(o.populate) > 0 {
 			err = fmt.Errorf("orm: Stream %s: Populate is not supported while streaming; use Find with Limit and Offset pages", r.m.Name)
@@ -326,11 +345,22 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 			return
 		}
 		err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
+			// The loop body may use the Session: it is not busy meanwhile.
+			r.s.leave()
+			busy = false
 			if !yield((*T)(p), nil) {
 				return errStop
 			}
+			if err := r.s.enter(); err != nil {
+				return err
+			}
+			busy = true
 			return nil
 		})
+		if busy {
+			r.s.leave()
+			busy = false
+		}
 		if err != nil && !errors.Is(err, errStop) {
 			yield(nil, err)
 		}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"slices"
+	"runtime"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -23,12 +23,12 @@ import (
 // A Session is not safe for concurrent use: use one per goroutine or
 // request. It is cheap to create from [DB.Session].
 type Session struct {
-	db     *DB
-	byType []*typeState // by entity ID; nil until the type is used
-	tx     backend.Tx   // the open transaction, inside Transaction
-	undo   []undoEntry  // fields flushes set inside a transaction
-	err    error        // the first error of Persist or Remove, reported by Flush
-	busy   atomic.Bool  // a call is running: catches concurrent use
+	db      *DB
+	byType  []*typeState // by entity ID; nil until the type is used
+	tx      backend.Tx   // the open transaction, inside Transaction
+	journal []undo       // what a failed flush or a rollback puts back
+	err     error        // the first error of Persist or Remove, reported by Flush
+	busy    atomic.Bool  // a call is running: catches concurrent use
 }
 
 // enter marks the Session busy for one call, or reports concurrent use.
@@ -82,6 +82,7 @@ func (s *Session) Persist(entities ...any) error {
 		return err
 	}
 	defer s.leave()
+	log := s.tx != nil // a rollback undoes it
 	for _, v := range entities {
 		m, p, err := s.entityOf("Persist", v)
 		if err != nil {
@@ -91,9 +92,9 @@ func (s *Session) Persist(entities ...any) error {
 		if es := ts.lookup(p); es != nil {
 			if es.status == stRemoved {
 				if es.snap != nil {
-					es.status = stManaged
+					s.setStatus(ts, es, stManaged, log)
 				} else {
-					ts.detach(es)
+					s.setStatus(ts, es, detached, log)
 				}
 			}
 			continue
@@ -103,9 +104,13 @@ func (s *Session) Persist(entities ...any) error {
 				return s.fail(fmt.Errorf("orm: Persist: another %s with key %v is already managed by this Session", m.Name, m.KeyValue(p)))
 			}
 		}
-		ts.add(p, stNew)
+		if s.foreign(m, p) {
+			return s.fail(fmt.Errorf("orm: Persist: the %s %s belongs to another Session, which loaded or persisted it: change it in that Session, or load the row in this one", m.Name, describe(m, p)))
+		}
+		es := s.track(ts, p, stNew, log)
 		if len(m.Relations) > 0 {
-			s.attach(m, p, false)
+			s.attach(m, p, false, log)
+			s.reconcile(ts, es, log)
 		}
 	}
 	return nil
@@ -121,6 +126,7 @@ func (s *Session) Remove(entities ...any) error {
 		return err
 	}
 	defer s.leave()
+	log := s.tx != nil // a rollback undoes it
 	for _, v := range entities {
 		m, p, err := s.entityOf("Remove", v)
 		if err != nil {
@@ -130,9 +136,9 @@ func (s *Session) Remove(entities ...any) error {
 		if es := ts.lookup(p); es != nil {
 			switch es.status {
 			case stNew:
-				ts.detach(es)
+				s.setStatus(ts, es, detached, log)
 			case stManaged:
-				es.status = stRemoved
+				s.setStatus(ts, es, stRemoved, log)
 			}
 			continue
 		}
@@ -143,7 +149,7 @@ func (s *Session) Remove(entities ...any) error {
 		if other := ts.byKey.get(k); other != nil {
 			return s.fail(fmt.Errorf("orm: Remove: another %s with key %v is managed by this Session; remove that instance", m.Name, m.KeyValue(p)))
 		}
-		es := ts.add(p, stRemoved)
+		es := s.track(ts, p, stRemoved, log)
 		es.key = k
 		ts.byKey.set(k, es)
 	}
@@ -151,10 +157,22 @@ func (s *Session) Remove(entities ...any) error {
 }
 
 // Clear detaches every entity: the Session forgets its identity map and all
-// unflushed work.
-func (s *Session) Clear() {
+// unflushed work. Inside [Session.Transaction], a rollback brings back what
+// Clear forgot. It returns [ErrConcurrentUse], and changes nothing, while
+// another call on the Session runs.
+func (s *Session) Clear() error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	if s.tx != nil {
+		s.logTypes()
+	} else {
+		s.forget(0)
+	}
 	s.byType = nil
 	s.err = nil
+	return nil
 }
 
 // TxOption configures a transaction: [Isolation], [Retry].
@@ -186,34 +204,49 @@ func Retry(attempts int) TxOption {
 // before committing. Every flush inside fn joins the transaction. When fn or
 // the final flush fails, or fn panics, the transaction is rolled back and the
 // Session is put back as it was when Transaction was called: snapshots,
-// identity maps, pending collection changes, generated keys and versions.
-// Field values the function changed stay as it left them (with [Retry],
-// they too are put back).
+// identity maps, entity states, collections and Refs the flushes changed,
+// generated keys and versions. Entities loaded inside fn stay managed (a
+// read writes nothing). Field values the function changed stay as it left
+// them (with [Retry], they too are put back).
 //
-// Transaction inside fn nests as a savepoint.
+// Transaction inside fn nests as a savepoint. Transaction returns
+// [ErrConcurrentUse] while another call on the Session runs.
 func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, opts ...TxOption) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
 	var o txOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if s.err != nil {
-		err := s.err
-		s.err = nil
+	err := s.err
+	s.err = nil
+	nested := s.tx != nil
+	s.leave()
+	if err != nil {
 		return err
 	}
-	if o.attempts <= 1 || s.tx != nil {
+	if o.attempts <= 1 || nested {
 		return s.transaction(ctx, fn, o.TxOptions)
 	}
-	values := s.saveValues()
-	var err error
+	var start int
+	s.locked(func() {
+		start = s.mark()
+		s.logValues()
+	})
 	for attempt := range o.attempts {
 		if attempt > 0 {
-			s.restoreValues(values)
+			s.locked(func() {
+				s.undoTo(start)
+				s.logValues()
+			})
 			wait := time.Duration(5<<min(attempt, 7)) * time.Millisecond
 			wait = wait/2 + time.Duration(rand.Int64N(int64(wait)))
 			select {
 			case <-ctx.Done():
-				return errors.Join(err, ctx.Err())
+				err = errors.Join(err, ctx.Err())
+				s.locked(func() { s.undoTo(start) })
+				return err
 			case <-time.After(wait):
 			}
 		}
@@ -222,31 +255,51 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 			break
 		}
 	}
-	if err != nil {
-		s.restoreValues(values)
-	}
+	s.locked(func() {
+		if err != nil {
+			s.undoTo(start)
+		} else {
+			s.forget(start)
+		}
+	})
 	return err
 }
 
+// locked runs fn with the Session marked busy, waiting first for a call
+// another goroutine is making to end: what a transaction puts back or
+// keeps at its end must not race with it.
+func (s *Session) locked(fn func()) {
+	for !s.busy.CompareAndSwap(false, true) {
+		runtime.Gosched()
+	}
+	defer s.leave()
+	fn()
+}
+
+// transaction runs one attempt of Transaction.
 func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, o backend.TxOptions) (err error) {
-	cp := s.checkpoint()
-	tx, err := s.db.backend.Begin(ctx, s.scope(), o)
+	var mark int
+	var tx backend.Tx
+	outer := s.tx
+	s.locked(func() {
+		mark = s.mark()
+		if tx, err = s.db.backend.Begin(ctx, s.scope(), o); err == nil {
+			s.tx = tx
+		}
+	})
 	if err != nil {
 		return repanic(err)
 	}
-	outer := s.tx
-	s.tx = tx
 	done := false
-	defer func() {
+	defer s.locked(func() {
 		s.tx = outer
 		if !done {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
-			s.restore(cp)
+			s.undoTo(mark)
+		} else if outer == nil {
+			s.forget(mark)
 		}
-		if outer == nil {
-			s.undo = s.undo[:0]
-		}
-	}()
+	})
 	if err := fn(ctx, s); err != nil {
 		return err
 	}
@@ -263,41 +316,4 @@ func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, 
 	}
 	done = true
 	return nil
-}
-
-// savedValue is a copy of a managed entity's fields.
-type savedValue struct {
-	m    *meta.Entity
-	ptr  unsafe.Pointer
-	copy unsafe.Pointer
-}
-
-// saveValues copies the fields of every tracked entity, collections
-// included, for restoreValues.
-func (s *Session) saveValues() []savedValue {
-	var out []savedValue
-	for _, ts := range s.byType {
-		if ts == nil {
-			continue
-		}
-		for _, es := range ts.list {
-			c := ts.m.Clone(es.ptr)
-			for _, rel := range ts.m.Collections {
-				d := rel.Coll(c)
-				d.Items, d.Added, d.Removed = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed)
-			}
-			out = append(out, savedValue{ts.m, es.ptr, c})
-		}
-	}
-	return out
-}
-
-func (s *Session) restoreValues(vs []savedValue) {
-	for _, v := range vs {
-		reflect.NewAt(v.m.Type, v.ptr).Elem().Set(reflect.NewAt(v.m.Type, v.m.Clone(v.copy)).Elem())
-		for _, rel := range v.m.Collections {
-			d := rel.Coll(v.ptr)
-			d.Items, d.Added, d.Removed = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed)
-		}
-	}
 }

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"unsafe"
 
@@ -13,27 +14,62 @@ import (
 // attach makes the relations of the entity at p belong to the Session: Refs
 // can Load and collections know their owner. A collection of an entity read
 // from the database starts unloaded. A Ref whose target is managed points
-// at it.
-func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB bool) {
+// at it. With log set, what it changes is journaled.
+func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
+	sp := unsafe.Pointer(s)
 	for _, rel := range m.Relations {
 		if rel.Kind == meta.RelRef {
 			d := rel.Field.Ref(p)
-			d.S = unsafe.Pointer(s)
-			if d.Ptr == nil && d.ID != nil {
+			ptr := d.Ptr
+			if ptr == nil && d.ID != nil {
 				if k, null, known := rel.Field.RefKey(d); known && !null {
 					if es := s.lookup(rel.Target, k); es != nil && es.status == stManaged {
-						d.Ptr = es.ptr
+						ptr = es.ptr
 					}
 				}
+			}
+			if d.S != sp || d.Rel != rel || d.Ptr != ptr {
+				if log {
+					s.logRef(d)
+				}
+				d.S, d.Rel, d.Ptr = sp, rel, ptr
 			}
 			continue
 		}
 		c := rel.Coll(p)
-		if c.Rel == nil || c.S != unsafe.Pointer(s) {
-			c.Owner, c.Rel, c.S = p, rel, unsafe.Pointer(s)
+		if c.Rel == nil || c.S != sp {
+			if log {
+				s.logColl(c)
+			}
+			c.Owner, c.Rel, c.S = p, rel, sp
 			c.Unloaded = fromDB
 		}
 	}
+}
+
+// foreign reports whether the entity at p carries the mark of another
+// Session: a Ref or Collection that Session attached. An entity without
+// relations carries no mark.
+func (s *Session) foreign(m *meta.Entity, p unsafe.Pointer) bool {
+	sp := unsafe.Pointer(s)
+	for _, rel := range m.Relations {
+		if rel.Kind == meta.RelRef {
+			if d := rel.Field.Ref(p); d.S != nil && d.S != sp {
+				return true
+			}
+		} else if c := rel.Coll(p); c.S != nil && c.S != sp {
+			return true
+		}
+	}
+	return false
+}
+
+// describe names the entity at p by its key, for messages.
+func describe(m *meta.Entity, p unsafe.Pointer) string {
+	if !m.HasKey(p) {
+		return "without a key"
+	}
+	return fmt.Sprintf("with key %v", m.KeyValue(p))
 }
 
 // tracked is one entity the cascade walks.
@@ -42,10 +78,19 @@ type tracked struct {
 	es *entityState
 }
 
+// link is a member added to a one-to-many collection that the Session does
+// not track: a reference to an existing row, whose foreign key the flush
+// writes by its key.
+type link struct {
+	rel  *meta.Relation // the collection
+	item unsafe.Pointer
+}
+
 // cascade persists new entities reachable from tracked ones, removes those
-// reachable from removed ones through cascade:remove relations, and removes
-// orphans.
-func (s *Session) cascade(ctx context.Context) error {
+// reachable from removed ones through cascade:remove relations, removes
+// orphans, and keeps inverse collections in step with the Refs they mirror.
+// Everything it changes is journaled.
+func (s *Session) cascade(ctx context.Context, w *flushWork) error {
 	var work []tracked
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.m.Relations) == 0 {
@@ -57,11 +102,12 @@ func (s *Session) cascade(ctx context.Context) error {
 			}
 		}
 	}
+	sp := unsafe.Pointer(s)
 	for i := 0; i < len(work); i++ {
 		ts, es := work[i].ts, work[i].es
 		m, p := ts.m, es.ptr
 		if es.status == stRemoved {
-			if err := s.cascadeRemove(ctx, m, p, &work); err != nil {
+			if err := s.cascadeRemove(ctx, ts, es, &work); err != nil {
 				return err
 			}
 			continue
@@ -72,9 +118,12 @@ func (s *Session) cascade(ctx context.Context) error {
 		for _, rel := range m.Relations {
 			if rel.Kind == meta.RelRef {
 				d := rel.Field.Ref(p)
-				d.S = unsafe.Pointer(s)
+				if d.S != sp || d.Rel != rel {
+					s.logRef(d)
+					d.S, d.Rel = sp, rel
+				}
 				if d.Ptr != nil {
-					if err := s.cascadePersist(rel.Target, d.Ptr, &work); err != nil {
+					if _, err := s.cascadePersist(rel.Target, d.Ptr, &work); err != nil {
 						return fmt.Errorf("orm: Flush: %s.%s: %w", m.Name, rel.Name, err)
 					}
 				}
@@ -82,17 +131,27 @@ func (s *Session) cascade(ctx context.Context) error {
 			}
 			c := rel.Coll(p)
 			if c.Rel == nil {
-				c.Owner, c.Rel, c.S = p, rel, unsafe.Pointer(s)
+				s.logColl(c)
+				c.Owner, c.Rel, c.S = p, rel, sp
 			}
 			for _, item := range c.Added {
 				if rel.Kind == meta.RelHasMany {
 					if ref := rel.Inverse.Field.Ref(item); ref.Ptr != p {
+						s.logRef(ref)
 						ref.Ptr, ref.ID = p, nil
 					}
 				}
 				if rel.Kind == meta.RelHasMany || rel.Owning() {
-					if err := s.cascadePersist(rel.Target, item, &work); err != nil {
+					managed, err := s.cascadePersist(rel.Target, item, &work)
+					if err != nil {
 						return fmt.Errorf("orm: Flush: %s.%s: %w", m.Name, rel.Name, err)
+					}
+					if !managed && rel.Kind == meta.RelHasMany {
+						t := rel.Target
+						if other := s.lookup(t, t.Key(item)); other != nil {
+							return fmt.Errorf("orm: Flush: %s.%s: another %s with key %v is managed by this Session; add that instance", m.Name, rel.Name, t.Name, t.KeyValue(item))
+						}
+						w.links = append(w.links, link{rel, item})
 					}
 				}
 			}
@@ -105,43 +164,60 @@ func (s *Session) cascade(ctx context.Context) error {
 				}
 			}
 		}
+		s.reconcile(ts, es, true)
 	}
 	return nil
 }
 
-// cascadePersist persists the entity at p of type t unless it is tracked or
-// is a reference to an existing row (its generated key is set).
-func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]tracked) error {
+// cascadePersist persists the entity at p of type t, reached through a
+// relation, unless it is tracked or is a reference to an existing row: its
+// generated key is set, or it comes from another Session with its key. It
+// reports whether the entity is tracked.
+func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]tracked) (bool, error) {
 	ts := s.types(t)
 	if ts.lookup(p) != nil {
-		return nil
+		return true, nil
 	}
-	if t.Auto != nil && !t.Auto.IsZero(p) {
-		return nil
+	foreign := s.foreign(t, p)
+	if t.Auto != nil && !t.Auto.IsZero(p) || foreign && t.HasKey(p) {
+		return false, nil
+	}
+	if foreign {
+		return false, fmt.Errorf("the %s is new in another Session, not yet flushed there: it has no row to link to", t.Name)
 	}
 	if t.HasKey(p) && ts.byKey.get(t.Key(p)) != nil {
-		return fmt.Errorf("another %s with key %v is already managed by this Session", t.Name, t.KeyValue(p))
+		return false, fmt.Errorf("another %s with key %v is already managed by this Session", t.Name, t.KeyValue(p))
 	}
-	es := ts.add(p, stNew)
-	s.attach(t, p, false)
+	es := s.track(ts, p, stNew, true)
+	s.attach(t, p, false, true)
 	*work = append(*work, tracked{ts, es})
-	return nil
+	return true, nil
 }
 
 // removeTracked removes a tracked entity and queues it for the cascade.
 func (s *Session) removeTracked(ts *typeState, es *entityState, work *[]tracked) {
 	switch es.status {
 	case stNew:
-		ts.detach(es)
+		s.setStatus(ts, es, detached, true)
 	case stManaged:
-		es.status = stRemoved
+		s.setStatus(ts, es, stRemoved, true)
 		*work = append(*work, tracked{ts, es})
 	}
 }
 
-// cascadeRemove removes what the removed entity at p reaches through
-// relations tagged cascade:remove, loading unloaded collections first.
-func (s *Session) cascadeRemove(ctx context.Context, m *meta.Entity, p unsafe.Pointer, work *[]tracked) error {
+// cascadeRemove removes what the removed entity reaches through relations
+// tagged cascade:remove, loading unloaded collections first. An entity
+// removed by key is read first, so that it cascades like a loaded one.
+func (s *Session) cascadeRemove(ctx context.Context, ts *typeState, es *entityState, work *[]tracked) error {
+	m, p := ts.m, es.ptr
+	if !slices.ContainsFunc(m.Relations, func(r *meta.Relation) bool { return r.CascadeRemove }) {
+		return nil
+	}
+	if es.snap == nil {
+		if found, err := s.readRemoved(ctx, ts, es); err != nil || !found {
+			return err
+		}
+	}
 	for _, rel := range m.Relations {
 		if !rel.CascadeRemove {
 			continue
@@ -155,6 +231,7 @@ func (s *Session) cascadeRemove(ctx context.Context, m *meta.Entity, p unsafe.Po
 				if err != nil {
 					return fmt.Errorf("orm: Flush: cascading the removal of %s to %s: %w", m.Name, rel.Name, err)
 				}
+				s.logRef(d)
 				d.Ptr = t
 			}
 			if d.Ptr != nil {
@@ -163,6 +240,7 @@ func (s *Session) cascadeRemove(ctx context.Context, m *meta.Entity, p unsafe.Po
 		} else {
 			c := rel.Coll(p)
 			if c.Unloaded {
+				s.logColl(c)
 				if err := s.populateRel(ctx, rel, []unsafe.Pointer{p}); err != nil {
 					return err
 				}
@@ -176,6 +254,109 @@ func (s *Session) cascadeRemove(ctx context.Context, m *meta.Entity, p unsafe.Po
 		}
 	}
 	return nil
+}
+
+// readRemoved reads the row of an entity removed by key into it, making it
+// a removed entity with a snapshot, as if it had been loaded; found is false
+// when there is no such row.
+func (s *Session) readRemoved(ctx context.Context, ts *typeState, es *entityState) (found bool, err error) {
+	m, p := ts.m, es.ptr
+	q, err := keyQuery(m, p)
+	if err != nil {
+		return false, err
+	}
+	var row unsafe.Pointer
+	err = repanic(s.db.backend.Select(ctx, s.scope(), q, func(r unsafe.Pointer, _ any) error {
+		row = r
+		return nil
+	}))
+	if err != nil || row == nil {
+		return false, err
+	}
+	s.journal = append(s.journal, undo{kind: undoValue, m: m, p: p, value: m.Clone(p)})
+	reflect.NewAt(m.Type, p).Elem().Set(reflect.NewAt(m.Type, row).Elem())
+	s.logState(ts, es)
+	es.snap = ts.snapshot(p)
+	s.attach(m, p, true, true)
+	return true, nil
+}
+
+// reconcile keeps the loaded one-to-many collections that mirror the Refs
+// of a tracked entity in step with them: a new entity joins its targets'
+// collections, a managed one whose Ref changed since its snapshot moves
+// from the old target's to the new one's.
+func (s *Session) reconcile(ts *typeState, es *entityState, log bool) {
+	for _, rel := range ts.m.Relations {
+		if rel.Kind != meta.RelRef || len(rel.Mirrors) == 0 {
+			continue
+		}
+		var from unsafe.Pointer
+		if es.snap != nil {
+			if rel.Field.Equal(es.ptr, es.snap) {
+				continue
+			}
+			from = s.refTarget(rel, rel.Field.Ref(es.snap))
+		}
+		s.relink(rel, es.ptr, from, s.refTarget(rel, rel.Field.Ref(es.ptr)), log)
+	}
+}
+
+// refTarget returns the entity a Ref points at, when it is known.
+func (s *Session) refTarget(rel *meta.Relation, d *meta.RefData) unsafe.Pointer {
+	if d.Ptr != nil || d.ID == nil {
+		return d.Ptr
+	}
+	if k, null, known := rel.Field.RefKey(d); known && !null {
+		if es := s.lookup(rel.Target, k); es != nil && es.status != detached {
+			return es.ptr
+		}
+	}
+	return nil
+}
+
+// relink moves the entity at p, whose Ref rel pointed at from and now points
+// at to (either may be nil), out of from's loaded collections mirroring rel
+// and into to's. With log set, what it changes is journaled.
+func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log bool) {
+	if from == to {
+		return
+	}
+	is := func(q unsafe.Pointer) bool { return q == p }
+	for _, mc := range rel.Mirrors {
+		if from != nil {
+			c := mc.Coll(from)
+			if !c.Unloaded && slices.Contains(c.Items, p) || slices.Contains(c.Added, p) {
+				if log {
+					s.logColl(c)
+				}
+				if !c.Unloaded {
+					c.Items = slices.DeleteFunc(slices.Clone(c.Items), is)
+				}
+				c.Added = slices.DeleteFunc(slices.Clone(c.Added), is)
+			}
+		}
+		if to != nil {
+			if c := mc.Coll(to); !c.Unloaded && !slices.Contains(c.Items, p) {
+				if log {
+					s.logColl(c)
+				}
+				c.Items = append(c.Items[:len(c.Items):len(c.Items)], p)
+			}
+		}
+	}
+}
+
+// moveRef is Ref.Set on a Ref attached to this Session: the loaded
+// collections mirroring it follow at once.
+func (s *Session) moveRef(d *meta.RefData, to unsafe.Pointer) {
+	rel := d.Rel
+	owner := unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset))
+	if len(rel.Mirrors) > 0 {
+		if es := s.types(rel.Owner).lookup(owner); es != nil && es.status != detached {
+			s.relink(rel, owner, s.refTarget(rel, d), to, false)
+		}
+	}
+	d.Ptr, d.ID = to, nil
 }
 
 // edge is a dependency between two entities of one flush: from must be
@@ -439,7 +620,9 @@ func (s *Session) pivotBatches(w *flushWork, add func(*backend.Batch)) {
 					continue
 				}
 				for _, item := range c.Added {
-					if t := tts.lookup(item); t == nil || t.status == stRemoved {
+					// An untracked member is a reference to its row: the
+					// cascade made sure it has a key.
+					if t := tts.lookup(item); t != nil && t.status == stRemoved {
 						continue
 					}
 					if insert == nil {

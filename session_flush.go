@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
@@ -18,20 +20,20 @@ type (
 )
 
 // flushWork is what one flush changes in the Session once the database has
-// accepted it, and what it must undo if the database refuses it.
+// accepted it. What planning changes on the way is journaled: a failed
+// flush undoes it with the Session's journal.
 type flushWork struct {
 	inserted []*flushed
 	updated  []*flushed
 	deleted  []*flushed
 	colls    []*meta.CollData // collections whose pending adds and removes were written
+	links    []link           // unmanaged members of one-to-many collections
 }
 
 type flushed struct {
 	ts        *typeState
 	es        *entityState
 	generated bool         // an insert whose key the database generates
-	assigned  bool         // an insert whose empty key the backend filled in
-	versioned bool         // an insert whose zero version was set to 1
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 }
@@ -42,16 +44,26 @@ type flushed struct {
 // Two or more statements run in one transaction.
 //
 // Before planning, Flush cascades: new entities reachable through Refs and
-// Collections of tracked entities are persisted (an entity whose generated
-// key is already set is taken as a reference to an existing row), entities
-// reachable from removed ones through relations tagged orm:"cascade:remove"
-// are removed, and entities removed from a one-to-many collection tagged
-// orm:"orphanRemoval" (and not added elsewhere) are removed.
+// Collections of tracked entities are persisted, entities reachable from
+// removed ones through relations tagged orm:"cascade:remove" are removed
+// (an entity removed by key is read first, to find them), and entities
+// removed from a one-to-many collection tagged orm:"orphanRemoval" (and
+// not added elsewhere) are removed. An entity reached through a relation
+// that this Session does not track but that has a row — its generated key
+// is set, or another Session loaded it — is a reference to that row by its
+// key, as with [Ref.Set]: a many-to-many link to it is written, and added
+// to a one-to-many collection it gets only its foreign key written. One
+// that another Session has but not yet flushed is an error.
+//
+// Removing an entity deletes its many-to-many pivot rows first, on either
+// side of the relation, and takes it out of the loaded collections that
+// list it.
 //
 // When Flush fails, the database is left unchanged and so is the Session:
-// entities keep their state, snapshots and identity, and entities that were
-// new get their generated keys reset to zero, so the cause can be fixed and
-// Flush called again.
+// every entity's state, snapshot, key, version, collections and Refs are as
+// they were before the call — what the cascade decided is undone too — so
+// the cause can be fixed, or the graph changed, and Flush called again; the
+// retry writes what the graph says then.
 func (s *Session) Flush(ctx context.Context) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -62,29 +74,31 @@ func (s *Session) Flush(ctx context.Context) error {
 		s.err = nil
 		return err
 	}
+	mark := s.mark()
 	w := &flushWork{}
 	settled := false
 	defer func() {
 		if !settled { // a hook, a Valuer or the driver panicked
-			w.rollback()
+			s.undoTo(mark)
 		}
 	}()
 	plan, err := s.plan(ctx, w)
 	if err != nil {
+		s.undoTo(mark)
 		settled = true
 		return err
 	}
 	if len(plan.Batches) == 0 {
-		s.commit(w)
+		s.commit(w, mark)
 		settled = true
 		return nil
 	}
 	if err := s.db.backend.Flush(ctx, s.scope(), plan); err != nil {
 		var hp *backend.HookPanic
 		if errors.As(err, &hp) && hp.Committed {
-			s.commit(w) // the database has the changes: so does the Session
+			s.commit(w, mark) // the database has the changes: so does the Session
 		} else {
-			w.rollback()
+			s.undoTo(mark)
 		}
 		settled = true
 		if hp != nil {
@@ -92,21 +106,19 @@ func (s *Session) Flush(ctx context.Context) error {
 		}
 		return err
 	}
-	s.commit(w)
+	s.commit(w, mark)
 	settled = true
 	return nil
 }
 
 // plan computes the change sets and builds the batches of a flush, in order:
-// deletes nothing still points at, inserts (parents first), foreign-key
-// fix-ups, updates, pivot deletes and inserts, and the remaining deletes.
+// pivot rows of removed entities, deletes nothing still points at, inserts
+// (parents first), foreign-key fix-ups and links, updates, pivot deletes and
+// inserts, and the remaining deletes. What it changes in entities and in the
+// tracker is journaled.
 func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error) {
-	fail := func(err error) (*backend.Plan, error) {
-		w.rollback()
+	if err := s.cascade(ctx, w); err != nil {
 		return nil, err
-	}
-	if err := s.cascade(ctx); err != nil {
-		return fail(err)
 	}
 	var removed []*flushed
 	for _, ts := range s.byType {
@@ -119,22 +131,28 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 			case stNew:
 				if m.Hooks&meta.HookBeforeCreate != 0 {
 					if err := m.Interface(es.ptr).(beforeCreator).BeforeCreate(ctx); err != nil {
-						return fail(fmt.Errorf("orm: %s.BeforeCreate: %w", m.Name, err))
+						return nil, fmt.Errorf("orm: %s.BeforeCreate: %w", m.Name, err)
 					}
 				}
 				fl := &flushed{ts: ts, es: es}
 				if m.Auto != nil && m.Auto.IsZero(es.ptr) {
 					fl.generated = true
+					s.logInt(es.ptr, m.Auto) // the backend sets it
 				} else if !m.HasKey(es.ptr) {
 					kg, ok := s.db.backend.(backend.KeyGenerator)
-					if !ok || !kg.GenerateKey(m, es.ptr) {
-						return fail(fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name))
+					if !ok {
+						return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)
 					}
-					fl.assigned = true
+					for _, k := range m.PK {
+						s.logZero(es.ptr, k)
+					}
+					if !kg.GenerateKey(m, es.ptr) {
+						return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)
+					}
 				}
 				if v := m.Version; v != nil && v.Int(es.ptr) == 0 {
+					s.logInt(es.ptr, v)
 					v.SetInt(es.ptr, 1)
-					fl.versioned = true
 				}
 				w.inserted = append(w.inserted, fl)
 			case stManaged:
@@ -143,24 +161,27 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 				}
 				changed, err := diff(m, es)
 				if err != nil {
-					return fail(err)
+					return nil, err
 				}
 				if changed == nil {
 					continue
 				}
 				if m.Hooks&meta.HookBeforeUpdate != 0 {
 					if err := m.Interface(es.ptr).(beforeUpdater).BeforeUpdate(ctx); err != nil {
-						return fail(fmt.Errorf("orm: %s %v: BeforeUpdate: %w", m.Name, m.KeyValue(es.snap), err))
+						return nil, fmt.Errorf("orm: %s %v: BeforeUpdate: %w", m.Name, m.KeyValue(es.snap), err)
 					}
 					if changed, err = diff(m, es); err != nil {
-						return fail(err)
+						return nil, err
+					}
+					if changed == nil { // the hook put the change back
+						continue
 					}
 				}
 				w.updated = append(w.updated, &flushed{ts: ts, es: es, changed: changed})
 			case stRemoved:
 				if m.Hooks&meta.HookBeforeDelete != 0 {
 					if err := m.Interface(es.ptr).(beforeDeleter).BeforeDelete(ctx); err != nil {
-						return fail(fmt.Errorf("orm: %s %v: BeforeDelete: %w", m.Name, es.key, err))
+						return nil, fmt.Errorf("orm: %s %v: BeforeDelete: %w", m.Name, es.key, err)
 					}
 				}
 				removed = append(removed, &flushed{ts: ts, es: es})
@@ -169,12 +190,13 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 	}
 	waves, err := insertWaves(w.inserted)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	early, late := s.deleteWaves(removed)
 	w.deleted = removed
 	plan := &backend.Plan{}
 	add := func(b *backend.Batch) { plan.Batches = append(plan.Batches, b) }
+	pivotClears(removed, add)
 	for _, wave := range early {
 		batchesByType(wave, deleteBatch, add)
 	}
@@ -188,6 +210,7 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 		}
 	}
 	batchesByType(fixups, fixupBatch, add)
+	linkBatches(w.links, add)
 	batchesByType(w.updated, updateBatch, add)
 	s.pivotBatches(w, add)
 	for _, wave := range late {
@@ -256,6 +279,74 @@ func insertBatches(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
 // so their keys are read from the entities themselves.
 func fixupBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
 	add(rowsBatch(m, fs, true))
+}
+
+// linkBatches writes the foreign keys of unmanaged entities added to
+// one-to-many collections: one fix-up UPDATE per type, by the keys the
+// entities hold.
+func linkBatches(links []link, add func(*backend.Batch)) {
+	var byType map[*meta.Entity]*backend.Batch
+	var order []*meta.Entity
+	for _, l := range links {
+		t := l.rel.Target
+		b := byType[t]
+		if b == nil {
+			if byType == nil {
+				byType = map[*meta.Entity]*backend.Batch{}
+			}
+			b = &backend.Batch{Kind: backend.Update, Entity: t, Fixup: true}
+			byType[t] = b
+			order = append(order, t)
+		}
+		changed := backend.NewMask(len(t.Fields))
+		changed.Set(l.rel.Inverse.Field.Pos)
+		b.Rows = append(b.Rows, backend.Row{Ptr: l.item, Key: l.item, Changed: changed})
+	}
+	sortEntities(order)
+	for _, t := range order {
+		b := byType[t]
+		b.Fields = unionFields(t, b.Rows)
+		add(b)
+	}
+}
+
+// pivotClears deletes the pivot rows of removed entities: one batch per
+// many-to-many relation and side, before any of their DELETEs.
+func pivotClears(removed []*flushed, add func(*backend.Batch)) {
+	type side struct {
+		rel    *meta.Relation
+		target bool
+	}
+	var batches map[side]*backend.Batch
+	var order []side
+	for _, f := range removed {
+		m := f.ts.m
+		key := f.es.snap
+		if key == nil {
+			key = f.es.ptr // removed by key, never loaded
+		}
+		for _, rel := range m.Pivots {
+			for _, target := range []bool{false, true} {
+				if target && rel.Target != m || !target && rel.Owner != m {
+					continue
+				}
+				sd := side{rel, target}
+				b := batches[sd]
+				if b == nil {
+					if batches == nil {
+						batches = map[side]*backend.Batch{}
+					}
+					b = &backend.Batch{Kind: backend.PivotClear, Entity: m, Rel: rel, Target: target}
+					batches[sd] = b
+					order = append(order, sd)
+				}
+				b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: key})
+			}
+		}
+	}
+	for _, sd := range order {
+		add(batches[sd])
+	}
 }
 
 func updateBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
@@ -349,68 +440,87 @@ func syncKeys(c *meta.CollData) []any {
 	return keys
 }
 
-// rollback undoes what planning and executing a failed flush did to entities.
-func (w *flushWork) rollback() {
-	for _, f := range w.inserted {
-		if f.generated {
-			f.ts.m.Auto.SetInt(f.es.ptr, 0)
-		}
-		if f.assigned {
-			for _, k := range f.ts.m.PK {
-				k.SetZero(f.es.ptr)
-			}
-		}
-		if f.versioned {
-			f.ts.m.Version.SetInt(f.es.ptr, 0)
-		}
-	}
-}
-
 // commit records a successful flush: new entities become managed, updated
-// ones get new snapshots and versions, deleted ones are detached, and
-// collections forget the adds and removes just written. Inside a
-// transaction it logs what it changed, for a rollback to undo.
-func (s *Session) commit(w *flushWork) {
-	inTx := s.tx != nil
+// ones get new snapshots and versions, deleted ones are detached and leave
+// the loaded collections that list them, and collections forget the adds
+// and removes just written. Inside a transaction it journals what it
+// changes, for a rollback to undo; outside, the flush is final and its
+// journal is forgotten.
+func (s *Session) commit(w *flushWork, mark int) {
+	log := s.tx != nil
 	for _, f := range w.inserted {
+		if log {
+			s.logState(f.ts, f.es)
+		}
 		f.ts.manage(f.es)
-		if inTx && f.generated {
-			s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: f.ts.m.Auto})
-		}
-		if inTx && f.assigned {
-			for _, k := range f.ts.m.PK {
-				s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: k, zero: true})
-			}
-		}
-		if inTx && f.versioned {
-			s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: f.ts.m.Version})
-		}
 	}
 	for _, f := range w.updated {
 		if v := f.ts.m.Version; v != nil {
-			old := v.Int(f.es.snap)
-			v.SetInt(f.es.ptr, old+1)
-			if inTx {
-				s.undo = append(s.undo, undoEntry{ptr: f.es.ptr, field: v, old: old})
+			if log {
+				s.logInt(f.es.ptr, v)
 			}
+			v.SetInt(f.es.ptr, v.Int(f.es.snap)+1)
+		}
+		if log {
+			s.logState(f.ts, f.es)
 		}
 		f.ts.manage(f.es)
 	}
+	s.unlist(w.deleted, log)
 	for _, f := range w.deleted {
-		f.ts.detach(f.es)
+		s.setStatus(f.ts, f.es, detached, log)
 	}
 	for _, c := range w.colls {
-		if inTx {
-			s.undo = append(s.undo, undoEntry{coll: c, added: c.Added, removed: c.Removed, keys: c.Keys})
+		if log {
+			s.logColl(c)
 		}
 		if c.Keys != nil {
 			c.Keys = syncKeys(c)
 		}
 		c.Added, c.Removed = nil, nil
 	}
+	if log {
+		return
+	}
+	s.forget(mark)
 	for _, ts := range s.byType {
 		if ts != nil {
 			ts.compact()
+		}
+	}
+}
+
+// unlist takes deleted entities out of the loaded collections of tracked
+// entities that list them.
+func (s *Session) unlist(deleted []*flushed, log bool) {
+	if len(deleted) == 0 {
+		return
+	}
+	gone := make(map[unsafe.Pointer]bool, len(deleted))
+	types := map[*meta.Entity]bool{}
+	for _, f := range deleted {
+		gone[f.es.ptr] = true
+		types[f.ts.m] = true
+	}
+	isGone := func(p unsafe.Pointer) bool { return gone[p] }
+	for _, ts := range s.byType {
+		if ts == nil {
+			continue
+		}
+		for _, rel := range ts.m.Collections {
+			if !types[rel.Target] {
+				continue
+			}
+			for _, es := range ts.list {
+				c := rel.Coll(es.ptr)
+				if es.status == detached || c.Unloaded || !slices.ContainsFunc(c.Items, isGone) {
+					continue
+				}
+				if log {
+					s.logColl(c)
+				}
+				c.Items = slices.DeleteFunc(slices.Clone(c.Items), isGone)
+			}
 		}
 	}
 }

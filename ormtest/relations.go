@@ -338,7 +338,11 @@ func testCascadeRemove(t *testing.T, open suite) {
 	e.rec.Reset()
 	e.flush(s)
 	got := e.verbs()
-	if diff := cmp.Diff(e.wantVerbs("SELECT book", "BEGIN", "DELETE book", "DELETE writer", "COMMIT"), got); diff != "" {
+	want := e.wantVerbs("SELECT book", "BEGIN", "DELETE book_tags", "DELETE book", "DELETE writer", "COMMIT")
+	if !e.has(SQL) { // the links live in the books' documents
+		want = slices.DeleteFunc(want, func(v string) bool { return v == "DELETE book_tags" })
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cascade remove (-want +got):\n%s", diff)
 	}
 	if n, _ := orm.Repo[Book](s).Count(e.ctx, orm.Eq("Writer.Name", "writer 007")); n != 0 {

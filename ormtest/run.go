@@ -23,6 +23,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		"RelationsTransactionRollback":       Transactions,
 		"RawSelect":                          SQL,
 		"ContextEndsMidFlush":                Transactions,
+		"LoadsSurviveRollback":               Transactions,
 	}
 	var notApplicable []string
 	tests := []struct {
@@ -79,6 +80,15 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"DeleteEarlyUnique", testDeleteEarlyUnique},
 		{"RawSelect", testRawSelect},
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
+		{"FailedFlushUndoesCascades", testFailedFlushUndoesCascades},
+		{"LinksToUnmanaged", testLinksToUnmanaged},
+		{"InverseFollowsOwning", testInverseFollowsOwning},
+		{"RemoveDeletesPivotRows", testRemoveDeletesPivotRows},
+		{"RemoveByKeyCascades", testRemoveByKeyCascades},
+		{"PersistOtherSessions", testPersistOtherSessions},
+		{"LoadsSurviveRollback", testLoadsSurviveRollback},
+		{"ConcurrentUseRefused", testConcurrentUseRefused},
+		{"HookRevertsChange", testHookRevertsChange},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -63,6 +63,12 @@ const (
 	TxAbortsOnError
 	// DropCascade: DROP TABLE … CASCADE drops what depends on the table.
 	DropCascade
+	// OnConflictDoNothing: INSERT … ON CONFLICT DO NOTHING skips rows whose
+	// key exists (what pivot inserts use).
+	OnConflictDoNothing
+	// OnDuplicateKeyUpdate: INSERT … ON DUPLICATE KEY UPDATE c = c skips
+	// them, where ON CONFLICT is not understood.
+	OnDuplicateKeyUpdate
 )
 
 // Optional dialect interfaces, checked by type assertion:

@@ -24,6 +24,17 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 	var chunks []chunk
 	n := 0
 	for _, bt := range p.Batches {
+		if bt.Kind == backend.PivotClear {
+			size := b.d.MaxParams()
+			if s.Env != nil && s.Env.BatchSize > 0 {
+				size = min(size, s.Env.BatchSize)
+			}
+			for rows := range slices.Chunk(bt.Rows, size) {
+				chunks = append(chunks, chunk{batch: bt, rows: rows})
+				n++
+			}
+			continue
+		}
 		if bt.Kind == backend.PivotInsert || bt.Kind == backend.PivotDelete {
 			size := b.d.MaxParams() / 2
 			if s.Env != nil && s.Env.BatchSize > 0 {
@@ -57,6 +68,8 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 				err = b.delete(ctx, s, c, ch)
 			case backend.PivotInsert, backend.PivotDelete:
 				err = b.pivot(ctx, s, c, ch)
+			case backend.PivotClear:
+				err = b.pivotClear(ctx, s, c, ch)
 			}
 			if err != nil {
 				return err
@@ -572,9 +585,45 @@ func (b *Backend) pivot(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 				ident(rel.InverseJoinColumn).sql(" = ").arg(tv, tpk).sql(")")
 		}
 	}
+	if insert {
+		switch {
+		case b.d.Has(OnConflictDoNothing):
+			sb.sql(" ON CONFLICT DO NOTHING")
+		case b.d.Has(OnDuplicateKeyUpdate):
+			sb.sql(" ON DUPLICATE KEY UPDATE ").ident(rel.JoinColumn).sql(" = ").ident(rel.JoinColumn)
+		}
+	}
 	_, err := b.exec(ctx, s, c, sb.String(), sb.args)
 	if err != nil {
 		return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", map[bool]string{true: "insert", false: "delete"}[insert], rel.Owner.Name, rel.Name, err)
+	}
+	return nil
+}
+
+// pivotClear deletes every pivot row naming one of a chunk of removed
+// entities, on the side of the relation the batch says.
+func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+	rel, m := ch.batch.Rel, ch.batch.Entity
+	col := rel.JoinColumn
+	if ch.batch.Target {
+		col = rel.InverseJoinColumn
+	}
+	pk := m.PK[0]
+	sb := &builder{d: b.d, args: make([]any, 0, len(ch.rows))}
+	sb.sql("DELETE FROM ").ident(rel.Pivot).sql(" WHERE ").ident(col).sql(" IN (")
+	for i, r := range ch.rows {
+		v, err := pk.Value(r.Key)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.arg(v, pk)
+	}
+	sb.sql(")")
+	if _, err := b.exec(ctx, s, c, sb.String(), sb.args); err != nil {
+		return fmt.Errorf("orm: delete pivot rows of %s.%s: %w", rel.Owner.Name, rel.Name, err)
 	}
 	return nil
 }

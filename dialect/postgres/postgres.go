@@ -70,7 +70,7 @@ func (Dialect) AppendPlaceholder(b []byte, n int, f *meta.Field) []byte {
 
 // Has reports PostgreSQL's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	const caps = sql.Returning | sql.IfNotExistsIndex | sql.UpdateFrom | sql.TxAbortsOnError | sql.DropCascade
+	const caps = sql.Returning | sql.IfNotExistsIndex | sql.UpdateFrom | sql.TxAbortsOnError | sql.DropCascade | sql.OnConflictDoNothing
 	return c&caps == c
 }
 

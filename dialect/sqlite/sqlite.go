@@ -73,7 +73,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return
 
 // Has reports SQLite's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom) == c
+	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom|sql.OnConflictDoNothing) == c
 }
 
 // MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER.

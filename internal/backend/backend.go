@@ -143,6 +143,9 @@ const (
 	Delete
 	PivotInsert // Rel's pivot rows for Links
 	PivotDelete
+	// PivotClear deletes every pivot row of Rel that names one of the Rows:
+	// owners of Rel, or its targets when Target is set.
+	PivotClear
 )
 
 // Plan is the ordered list of batches one flush sends.
@@ -162,10 +165,16 @@ type Batch struct {
 	// Generated is set on an Insert whose keys the database generates: the
 	// backend stores each row's new key into Entity.Auto.
 	Generated bool
-	// Fixup marks an Update that fills in foreign keys an Insert of the same
-	// flush left NULL to break a cycle: it checks and bumps no version.
+	// Fixup marks an Update that writes only foreign keys, reading each
+	// row's key from the entity itself (Row.Key = Row.Ptr): those an Insert
+	// of the same flush left NULL to break a cycle, or that of an unmanaged
+	// entity added to a one-to-many collection. It checks and bumps no
+	// version.
 	Fixup bool
+	// Target is set on a PivotClear whose Rows are Rel's targets.
+	Target bool
 	// Rel and Links are the pivot rows of a PivotInsert or PivotDelete.
+	// A PivotInsert skips a link that exists already.
 	Rel   *meta.Relation
 	Links []Link
 }

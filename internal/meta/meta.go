@@ -46,8 +46,11 @@ type Entity struct {
 	// the Collection ones, which are not columns.
 	Relations   []*Relation
 	Collections []*Relation
-	Hooks       uint8
-	ID          int // position in the registry
+	// Pivots are the owning many-to-many relations whose pivot table holds
+	// this entity's key, as the owner's or as the target's.
+	Pivots []*Relation
+	Hooks  uint8
+	ID     int // position in the registry
 
 	byName map[string]*Field
 	deep   []*Field // fields whose snapshot needs a deep copy

@@ -42,6 +42,9 @@ type Relation struct {
 	CascadeRemove                        bool
 	OrphanRemoval                        bool
 	Required                             bool // RelRef: NOT NULL
+	// Mirrors are, for a RelRef, the one-to-many collections of Target
+	// mapped by it: the inverse sides a Session keeps in step with it.
+	Mirrors []*Relation
 
 	targetType reflect.Type
 }
@@ -57,6 +60,7 @@ type RefData struct {
 	ID  any            // the target's key when Ptr is nil; nil is NULL
 	Ptr unsafe.Pointer // the target entity, when known
 	S   unsafe.Pointer // the *orm.Session that hydrated or persisted it
+	Rel *Relation      // the relation, once attached: the owner is Rel.Field.Offset bytes before
 }
 
 // CollData is the memory layout of orm.Collection[T], whatever T.
@@ -130,6 +134,7 @@ func (r *Registry) resolve() error {
 					return bad("mappedBy:%s: %s has no Ref[%s] field named %s", rel.MappedBy, rel.Target.Name, e.Name, rel.MappedBy)
 				}
 				rel.Inverse = inv
+				inv.Mirrors = append(inv.Mirrors, rel)
 			case RelManyToMany:
 				if len(e.PK) != 1 {
 					return bad("many-to-many relations from %s are not supported: its key is composite", e.Name)
@@ -163,6 +168,16 @@ func (r *Registry) resolve() error {
 			}
 			rel.Inverse = inv
 			rel.Pivot, rel.JoinColumn, rel.InverseJoinColumn = inv.Pivot, inv.InverseJoinColumn, inv.JoinColumn
+		}
+	}
+	for _, e := range r.List {
+		for _, rel := range e.Relations {
+			if rel.Kind == RelManyToMany && rel.MappedBy == "" {
+				e.Pivots = append(e.Pivots, rel)
+				if rel.Target != e {
+					rel.Target.Pivots = append(rel.Target.Pivots, rel)
+				}
+			}
 		}
 	}
 	return nil

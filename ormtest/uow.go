@@ -1,0 +1,627 @@
+package ormtest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/unitofwork/orm"
+)
+
+// The Unit of Work's promises at its edges: a failed flush undoes all it
+// decided, links to unmanaged entities are written, both sides of a
+// relation agree, removing an entity removes its pivot rows, and every
+// entry point keeps the Session consistent.
+
+// Person has posts: the inverse side of Post.Person.
+type Person struct {
+	ID    int64
+	Name  string
+	Posts orm.Collection[Post] `orm:"mappedBy:Person"`
+}
+
+// Post belongs to a Person and has labels, through a pivot.
+type Post struct {
+	ID     int64
+	Title  string
+	Person orm.Ref[Person]
+	Labels orm.Collection[Label] `orm:"m2m"`
+}
+
+// Label has a generated key and reads the inverse side of Post.Labels.
+type Label struct {
+	ID    int64
+	Name  string
+	Posts orm.Collection[Post] `orm:"m2m,mappedBy:Labels"`
+}
+
+// Stamp has a BeforeUpdate hook that puts Note back to "fixed" whatever it was
+// changed to.
+type Stamp struct {
+	ID   int64
+	Note string
+}
+
+// BeforeUpdate reverts every change of Note.
+func (s *Stamp) BeforeUpdate(context.Context) error {
+	s.Note = "fixed"
+	return nil
+}
+
+var uowEntities = []any{&Author{}, &Writer{}, &Book{}, &Tag{}, &Category{}, &Driver{}, &Address{}, &Car{},
+	&Person{}, &Post{}, &Label{}, &Stamp{}}
+
+// failOnEmail makes the next flush of s fail on a unique violation: a new
+// author takes the email of one already stored.
+func failOnEmail(t *testing.T, e *env, s *orm.Session) *Author {
+	t.Helper()
+	first := &Author{Name: "first", Email: "taken@x.org"}
+	other := e.db.Session()
+	other.Persist(first)
+	e.flush(other)
+	dup := &Author{Name: "dup", Email: "taken@x.org"}
+	s.Persist(dup)
+	return dup
+}
+
+func count[T any](t *testing.T, e *env, f orm.Filter) int64 {
+	t.Helper()
+	n, err := orm.Repo[T](e.db.Session()).Count(e.ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func testFailedFlushUndoesCascades(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	seed := e.db.Session()
+	w := &Writer{Name: "w"}
+	w.Books.Add(&Book{Title: "b1"}, &Book{Title: "b2"})
+	root := &Category{Name: "root"}
+	kid := &Category{Name: "kid"}
+	root.Children.Add(kid)
+	d := &Driver{Name: "d"}
+	seed.Persist(w, root, d)
+	e.flush(seed)
+
+	s := e.db.Session()
+	writer, err := orm.Repo[Writer](s).Get(e.ctx, w.ID, orm.Populate("Books"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	books := slices.Clone(writer.Books.Items())
+	parent, err := orm.Repo[Category](s).Get(e.ctx, root.ID, orm.Populate("Children"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := parent.Children.Items()[0]
+	drv, err := orm.Repo[Driver](s).Get(e.ctx, d.ID, orm.Populate("Cars"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Remove(writer)              // cascades to both books
+	parent.Children.Remove(child) // an orphan
+	car := &Car{Brand: "new"}
+	drv.Cars.Add(car) // cascade persist
+	dup := failOnEmail(t, e, s)
+	e.rec.Reset()
+	err = s.Flush(e.ctx)
+	var ce *orm.ConstraintError
+	if !errors.As(err, &ce) || ce.Kind != orm.Unique {
+		t.Fatalf("Flush = %v; want a unique *orm.ConstraintError", err)
+	}
+	// The Session is as before the flush: the books and the child are
+	// managed, not removed; the car is not tracked.
+	for _, b := range books {
+		got, err := orm.Repo[Book](s).Get(e.ctx, b.ID)
+		if err != nil || got != b {
+			t.Errorf("after the failed flush, Get(book %d) = %p, %v; want the same managed book", b.ID, got, err)
+		}
+	}
+	if car.ID != 0 {
+		t.Errorf("cascade-persisted car kept key %d after the failed flush", car.ID)
+	}
+	// The user changes the graph: the writer stays, the orphan goes back,
+	// the car is taken out, the duplicate is fixed.
+	s.Persist(writer)
+	parent.Children.Add(child)
+	drv.Cars.Remove(car)
+	dup.Email = "dup@x.org"
+	e.rec.Reset()
+	e.flush(s)
+	if got := e.verbs(); !slices.Equal(got, []string{"INSERT author"}) {
+		t.Errorf("the retry sent %q; want only the author's INSERT", got)
+	}
+	if n := count[Book](t, e, nil); n != 2 {
+		t.Errorf("%d books after the retry; want 2 (the removal was cancelled)", n)
+	}
+	if n := count[Writer](t, e, nil); n != 1 {
+		t.Errorf("%d writers after the retry; want 1", n)
+	}
+	if n := count[Category](t, e, orm.Eq("Parent.Name", "root")); n != 1 {
+		t.Errorf("%d children of root after the retry; want 1 (the orphan was added back)", n)
+	}
+	if n := count[Car](t, e, nil); n != 0 {
+		t.Errorf("%d cars after the retry; want 0 (the car was taken out of the graph)", n)
+	}
+	// Removing again, this time for good, works.
+	s.Remove(writer)
+	e.flush(s)
+	if n := count[Book](t, e, nil); n != 0 {
+		t.Errorf("%d books after removing the writer; want 0", n)
+	}
+}
+
+func testLinksToUnmanaged(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	seed := e.db.Session()
+	ann := &Person{Name: "ann"}
+	post := &Post{Title: "p", Person: orm.RefTo(ann)}
+	lb := []*Label{{Name: "l0"}, {Name: "l1"}, {Name: "l2"}}
+	spare := &Post{Title: "spare"}
+	seed.Persist(ann, post, spare, lb[0], lb[1], lb[2])
+	e.flush(seed)
+
+	labelsOf := func(id int64) []string {
+		t.Helper()
+		p, err := orm.Repo[Post](e.db.Session()).Get(e.ctx, id, orm.Populate("Labels"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range p.Labels.Items() {
+			out = append(out, l.Name)
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	s := e.db.Session()
+	p, err := orm.Repo[Post](s).Get(e.ctx, post.ID, orm.Populate("Labels"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := e.db.Session()
+	fromOther, err := orm.Repo[Label](other).Get(e.ctx, lb[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Labels.Add(fromOther, &Label{ID: lb[1].ID}) // by key, as Ref.Set takes them
+	e.rec.Reset()
+	e.flush(s)
+	if got := e.verbs(); !slices.Equal(got, []string{"INSERT post_labels"}) {
+		t.Errorf("adding unmanaged labels sent %q; want one pivot INSERT", got)
+	}
+	if diff := cmp.Diff([]string{"l0", "l1"}, labelsOf(post.ID)); diff != "" {
+		t.Errorf("labels after adding unmanaged ones (-want +got):\n%s", diff)
+	}
+
+	// One-to-many: a post another Session loaded, and one given by key,
+	// get the owner's foreign key, and nothing else of them is written.
+	s = e.db.Session()
+	person, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other = e.db.Session()
+	sp, err := orm.Repo[Post](other).Get(e.ctx, spare.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := &Person{Name: "bob"}
+	s.Persist(bob)
+	bob.Posts.Add(sp)
+	e.flush(s)
+	if n := count[Post](t, e, orm.Eq("Person.Name", "bob")); n != 1 {
+		t.Errorf("%d posts of bob after adding another Session's post; want 1", n)
+	}
+	person.Posts.Add(&Post{ID: spare.ID})
+	e.rec.Reset()
+	e.flush(s)
+	if got := e.verbs(); !slices.Equal(got, []string{"UPDATE post"}) {
+		t.Errorf("adding a post by key sent %q; want one UPDATE", got)
+	}
+	got, err := orm.Repo[Post](e.db.Session()).Get(e.ctx, spare.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != "spare" || got.Person.ID() != any(ann.ID) {
+		t.Errorf("post added by key = %q of %v; want \"spare\" of %d (only its foreign key written)", got.Title, got.Person.ID(), ann.ID)
+	}
+
+	// An entity new in another Session has no row to link to.
+	s = e.db.Session()
+	p, err = orm.Repo[Post](s).Get(e.ctx, post.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other = e.db.Session()
+	fresh := &Label{Name: "fresh"}
+	other.Persist(fresh)
+	p.Labels.Add(fresh)
+	e.rec.Reset()
+	err = s.Flush(e.ctx)
+	if err == nil || !strings.Contains(err.Error(), "Label") || !strings.Contains(err.Error(), "Labels") {
+		t.Errorf("Flush with a label new in another Session = %v; want an error naming Label and Post.Labels", err)
+	}
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("the refused flush sent %q", st)
+	}
+
+	// Adding a member already linked to an unloaded collection links it once.
+	s = e.db.Session()
+	p, err = orm.Repo[Post](s).Get(e.ctx, post.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l0, err := orm.Repo[Label](s).Get(e.ctx, lb[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Labels.Add(l0, &Label{ID: lb[2].ID})
+	e.flush(s)
+	if diff := cmp.Diff([]string{"l0", "l1", "l2"}, labelsOf(post.ID)); diff != "" {
+		t.Errorf("labels after re-adding a linked one (-want +got):\n%s", diff)
+	}
+}
+
+func sortedNames[T any](items []*T, name func(*T) string) []string {
+	out := []string{}
+	for _, it := range items {
+		out = append(out, name(it))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func postTitles(c *orm.Collection[Post]) []string {
+	return sortedNames(c.Items(), func(p *Post) string { return p.Title })
+}
+
+func testInverseFollowsOwning(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	s := e.db.Session()
+	ann := &Person{Name: "ann"}
+	p1 := &Post{Title: "p1", Person: orm.RefTo(ann)}
+	p2 := &Post{Title: "p2", Person: orm.RefTo(ann)}
+	s.Persist(ann, p1, p2)
+	if diff := cmp.Diff([]string{"p1", "p2"}, postTitles(&ann.Posts)); diff != "" {
+		t.Errorf("ann's posts after Persist (-want +got):\n%s", diff)
+	}
+	e.flush(s)
+	if diff := cmp.Diff([]string{"p1", "p2"}, postTitles(&ann.Posts)); diff != "" {
+		t.Errorf("ann's posts after the flush (-want +got):\n%s", diff)
+	}
+	again, err := orm.Repo[Person](s).Get(e.ctx, ann.ID, orm.Populate("Posts"))
+	if err != nil || again != ann {
+		t.Fatalf("Get(ann) = %p, %v; want ann", again, err)
+	}
+	if diff := cmp.Diff([]string{"p1", "p2"}, postTitles(&ann.Posts)); diff != "" {
+		t.Errorf("ann's posts after Populate (-want +got):\n%s", diff)
+	}
+
+	// Ref.Set moves the post between loaded collections at once.
+	bob := &Person{Name: "bob"}
+	s.Persist(bob)
+	e.flush(s)
+	p1.Person.Set(bob)
+	if diff := cmp.Diff([]string{"p2"}, postTitles(&ann.Posts)); diff != "" {
+		t.Errorf("ann's posts after p1.Person.Set(bob) (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"p1"}, postTitles(&bob.Posts)); diff != "" {
+		t.Errorf("bob's posts after p1.Person.Set(bob) (-want +got):\n%s", diff)
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if got := e.verbs(); !slices.Equal(got, []string{"UPDATE post"}) {
+		t.Errorf("moving p1 sent %q; want one UPDATE", got)
+	}
+
+	// A Ref assigned, not Set, is reconciled at the flush.
+	p2.Person = orm.RefTo(bob)
+	e.flush(s)
+	if diff := cmp.Diff([]string{}, postTitles(&ann.Posts)); diff != "" {
+		t.Errorf("ann's posts after assigning p2 to bob (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"p1", "p2"}, postTitles(&bob.Posts)); diff != "" {
+		t.Errorf("bob's posts after assigning p2 to bob (-want +got):\n%s", diff)
+	}
+
+	// Adding to a collection takes the post out of its old owner's.
+	ann.Posts.Add(p1)
+	if diff := cmp.Diff([]string{"p2"}, postTitles(&bob.Posts)); diff != "" {
+		t.Errorf("bob's posts after ann.Posts.Add(p1) (-want +got):\n%s", diff)
+	}
+	e.flush(s)
+
+	// A deleted post leaves the collection it was in.
+	s.Remove(p2)
+	e.flush(s)
+	if diff := cmp.Diff([]string{}, postTitles(&bob.Posts)); diff != "" {
+		t.Errorf("bob's posts after removing p2 (-want +got):\n%s", diff)
+	}
+
+	// What the database holds agrees.
+	check := e.db.Session()
+	for _, who := range []*Person{ann, bob} {
+		got, err := orm.Repo[Person](check).Get(e.ctx, who.ID, orm.Populate("Posts"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(postTitles(&who.Posts), postTitles(&got.Posts)); diff != "" {
+			t.Errorf("%s's posts: the Session (-) and the database (+) differ:\n%s", who.Name, diff)
+		}
+	}
+}
+
+func testRemoveDeletesPivotRows(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	s := e.db.Session()
+	l1, l2 := &Label{Name: "l1"}, &Label{Name: "l2"}
+	p1, p2 := &Post{Title: "p1"}, &Post{Title: "p2"}
+	p1.Labels.Add(l1, l2)
+	p2.Labels.Add(l1, l2)
+	s.Persist(p1, p2)
+	e.flush(s)
+
+	// Removing the owning side: its pivot rows go first, in one statement.
+	s = e.db.Session()
+	post, err := orm.Repo[Post](s).Get(e.ctx, p1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Remove(post)
+	e.rec.Reset()
+	e.flush(s)
+	want := e.wantVerbs("BEGIN", "DELETE post_labels", "DELETE post", "COMMIT")
+	if !e.has(SQL) {
+		want = []string{"DELETE post"} // the links live in the post's document
+	}
+	if diff := cmp.Diff(want, e.verbs()); diff != "" {
+		t.Errorf("removing a post (-want +got):\n%s", diff)
+	}
+	// Removing the target side, by key: the pivot rows pointing at it go.
+	s = e.db.Session()
+	s.Remove(&Label{ID: l1.ID})
+	e.rec.Reset()
+	e.flush(s)
+	want = e.wantVerbs("BEGIN", "DELETE post_labels", "DELETE label", "COMMIT")
+	got := e.verbs()
+	if !e.has(SQL) { // without a transaction, what is deleted is read first, to be put back
+		got = slices.DeleteFunc(got, func(v string) bool { return strings.HasPrefix(v, "SELECT") })
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("removing a label (-want +got):\n%s", diff)
+	}
+	left, err := orm.Repo[Post](e.db.Session()).Get(e.ctx, p2.ID, orm.Populate("Labels"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"l2"}, sortedNames(left.Labels.Items(), func(l *Label) string { return l.Name })); diff != "" {
+		t.Errorf("p2's labels after removing l1 (-want +got):\n%s", diff)
+	}
+}
+
+func testRemoveByKeyCascades(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	s := e.db.Session()
+	w := &Writer{Name: "w"}
+	b1, b2 := &Book{Title: "b1"}, &Book{Title: "b2"}
+	b1.Tags.Add(&Tag{Code: "t", Label: "t"})
+	w.Books.Add(b1, b2)
+	keep := &Writer{Name: "keep"}
+	keep.Books.Add(&Book{Title: "kept"})
+	s.Persist(w, keep)
+	e.flush(s)
+
+	s = e.db.Session()
+	s.Remove(&Writer{ID: w.ID})
+	e.rec.Reset()
+	e.flush(s)
+	if n := count[Book](t, e, nil); n != 1 {
+		t.Errorf("%d books after removing their writer by key; want 1", n)
+	}
+	if n := count[Writer](t, e, nil); n != 1 {
+		t.Errorf("%d writers after removing one by key; want 1", n)
+	}
+	if n := count[Tag](t, e, nil); n != 1 {
+		t.Errorf("%d tags after removing a writer; want 1 (tags are not cascaded)", n)
+	}
+}
+
+func testPersistOtherSessions(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	seed := e.db.Session()
+	ann := &Person{Name: "ann"}
+	ann.Posts.Add(&Post{Title: "p"})
+	seed.Persist(ann)
+	e.flush(seed)
+
+	a := e.db.Session()
+	got, err := orm.Repo[Person](a).Get(e.ctx, ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.db.Session()
+	if err := b.Persist(got); err == nil || !strings.Contains(err.Error(), "another Session") {
+		t.Errorf("Persist of an entity another Session manages = %v; want an error saying so", err)
+	}
+	if got.Posts.Loaded() {
+		t.Errorf("after the refused Persist, Session A's unloaded collection reports Loaded")
+	}
+	if err := b.Flush(e.ctx); err == nil {
+		t.Errorf("Flush after the refused Persist = nil; want the Persist error again")
+	}
+	got.Name = "ann 2"
+	e.rec.Reset()
+	e.flush(a)
+	if n := e.rec.Count("UPDATE"); n != 1 {
+		t.Errorf("Session A's edit sent %d UPDATEs; want 1", n)
+	}
+}
+
+func testLoadsSurviveRollback(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	seed := e.db.Session()
+	ann := &Person{Name: "ann"}
+	ann.Posts.Add(&Post{Title: "p"})
+	seed.Persist(ann)
+	e.flush(seed)
+
+	s := e.db.Session()
+	var person *Person
+	var post *Post
+	errNo := errors.New("no")
+	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		var err error
+		if person, err = orm.Repo[Person](s).Get(ctx, ann.ID, orm.Populate("Posts")); err != nil {
+			return err
+		}
+		post = person.Posts.Items()[0]
+		return errNo
+	})
+	if !errors.Is(err, errNo) {
+		t.Fatalf("Transaction = %v; want errNo", err)
+	}
+	person.Name = "ann 2"
+	post.Title = "p 2"
+	e.rec.Reset()
+	e.flush(s)
+	if n := e.rec.Count("UPDATE"); n != 2 {
+		t.Errorf("edits of entities loaded in a rolled-back transaction sent %d UPDATEs; want 2", n)
+	}
+	again, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
+	if err != nil || again != person {
+		t.Errorf("Get after the rollback = %p, %v; want the same instance %p", again, err, person)
+	}
+}
+
+func testConcurrentUseRefused(t *testing.T, open suite) {
+	var block sync.Once
+	entered, release := make(chan struct{}), make(chan struct{})
+	var armed bool
+	var mu sync.Mutex
+	hook := orm.WithQueryHook(func(_ context.Context, ev orm.QueryEvent) {
+		mu.Lock()
+		on := armed
+		mu.Unlock()
+		if on && strings.HasPrefix(ev.Statement, "UPDATE") {
+			block.Do(func() {
+				close(entered)
+				<-release
+			})
+		}
+	})
+	e := setup(t, open, uowEntities, hook)
+	s := e.db.Session()
+	ann := &Person{Name: "ann"}
+	ann.Posts.Add(&Post{Title: "p"})
+	s.Persist(ann)
+	e.flush(s)
+	s = e.db.Session()
+	person, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	person.Name = "ann 2"
+	mu.Lock()
+	armed = true
+	mu.Unlock()
+	done := make(chan error)
+	go func() { done <- s.Flush(e.ctx) }()
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the flush did not reach its UPDATE")
+	}
+	calls := map[string]func() error{
+		"Flush":   func() error { return s.Flush(e.ctx) },
+		"Persist": func() error { return s.Persist(&Person{Name: "x"}) },
+		"Remove":  func() error { return s.Remove(person) },
+		"Clear":   func() error { return s.Clear() },
+		"Get": func() error {
+			_, err := orm.Repo[Person](s).Get(e.ctx, ann.ID+100)
+			return err
+		},
+		"Find": func() error {
+			_, err := orm.Repo[Person](s).Find(e.ctx, nil, orm.Populate("Posts"))
+			return err
+		},
+		"Count": func() error {
+			_, err := orm.Repo[Person](s).Count(e.ctx, nil)
+			return err
+		},
+		"Stream": func() error {
+			for _, err := range orm.Repo[Person](s).Stream(e.ctx, nil) {
+				return err
+			}
+			return nil
+		},
+		"Ref.Load": func() error {
+			r := orm.Repo[Person](s).Ref(ann.ID + 100)
+			_, err := r.Load(e.ctx)
+			return err
+		},
+		"Collection.Load": func() error { return person.Posts.Load(e.ctx) },
+		"Transaction": func() error {
+			return s.Transaction(e.ctx, func(context.Context, *orm.Session) error { return nil })
+		},
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, orm.ErrConcurrentUse) {
+			t.Errorf("%s during another goroutine's Flush = %v; want ErrConcurrentUse", name, err)
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("the blocked Flush = %v", err)
+	}
+	mu.Lock()
+	armed = false
+	mu.Unlock()
+	// Nothing the refused calls did is left: the next flush sends nothing,
+	// and the Session still knows its entities.
+	e.rec.Reset()
+	e.flush(s)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("flush after the refused calls sent %q; want nothing", st)
+	}
+	if got, err := orm.Repo[Person](s).Get(e.ctx, ann.ID); err != nil || got != person {
+		t.Errorf("Get after the refused calls = %p, %v; want %p", got, err, person)
+	}
+	if person.Posts.Loaded() {
+		t.Errorf("the refused Collection.Load loaded the collection")
+	}
+}
+
+func testHookRevertsChange(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	s := e.db.Session()
+	st := &Stamp{Note: "fixed"}
+	s.Persist(st)
+	e.flush(s)
+	st.Note = "changed" // BeforeUpdate puts it back
+	e.rec.Reset()
+	for i := range 2 {
+		if err := s.Flush(e.ctx); err != nil {
+			t.Fatalf("flush %d: %v", i, err)
+		}
+	}
+	if got := e.rec.Statements(); len(got) != 0 {
+		t.Errorf("flushes after a reverted change sent %q; want nothing", got)
+	}
+	st.Note = "again"
+	other := &Stamp{Note: "other"}
+	s.Persist(other)
+	e.flush(s)
+	if st.Note != "fixed" {
+		t.Errorf("Note = %q after the hook; want \"fixed\"", st.Note)
+	}
+}
