@@ -79,6 +79,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"DeleteEarlyUnique", testDeleteEarlyUnique},
 		{"RawSelect", testRawSelect},
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
+		{"ValuesRoundTrip", testValuesRoundTrip},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

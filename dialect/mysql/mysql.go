@@ -292,3 +292,7 @@ func (Dialect) Classify(err error) error {
 	}
 	return ce
 }
+
+// Refuses says MySQL and MariaDB have no NaN or infinities, and that their
+// utf8mb4 text must be valid UTF-8.
+func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN | meta.RefuseInf | meta.RefuseInvalidUTF8 }

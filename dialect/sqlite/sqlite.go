@@ -166,3 +166,6 @@ func (Dialect) Classify(err error) error {
 	}
 	return ce
 }
+
+// Refuses says SQLite cannot store NaN: it would store NULL.
+func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN }
