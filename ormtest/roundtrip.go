@@ -155,7 +155,7 @@ func valsCases(prec time.Duration) []valsCase {
 		}},
 		{name: "times in zones", class: "plain", set: func(v *Vals) {
 			v.T = at(2024, 2, 29, 23, 59, 58, 123456789, zone("IST", 5*3600+1800))
-			v.PT = ptr(at(2024, 10, 27, 1, 30, 0, 999999999, zone("odd", -(3*3600 + 25*60 + 7))))
+			v.PT = ptr(at(2024, 10, 27, 1, 30, 0, 999999999, zone("odd", -(3*3600+25*60+7))))
 			v.NT = sql.NullTime{Time: at(2000, 1, 1, 0, 0, 0, 1000, zone("E", 14*3600)), Valid: true}
 			v.GT = sql.Null[time.Time]{V: at(1999, 12, 31, 23, 59, 59, 500000000, zone("W", -12*3600)), Valid: true}
 		}},
