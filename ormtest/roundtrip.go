@@ -71,6 +71,7 @@ type JSONNums struct {
 // ValsOwner owns Vals, so they can be read through Populate.
 type ValsOwner struct {
 	ID   int64
+	Name string
 	Vals orm.Collection[Vals] `orm:"mappedBy:Owner"`
 }
 
@@ -257,7 +258,7 @@ func valsTimes(v *Vals) map[string]time.Time {
 // value, the same way for every case of its class.
 func testValuesRoundTrip(t *testing.T, open suite) {
 	e := setup(t, open, []any{&Vals{}, &ValsOwner{}})
-	owner := &ValsOwner{}
+	owner := &ValsOwner{Name: "owner"}
 	s := e.db.Session()
 	s.Persist(owner)
 	e.flush(s)

@@ -172,9 +172,9 @@ func (Dialect) ColumnType(f *meta.Field) string {
 	case meta.KindUint:
 		return ints[size] + " UNSIGNED"
 	case meta.KindFloat:
-		if size == 4 && f.Kind == meta.KindFloat {
-			return "FLOAT"
-		}
+		// float32 too: a FLOAT column reads back with six significant
+		// digits through the text protocol (a query without arguments),
+		// while a DOUBLE holds every float32 exactly.
 		return "DOUBLE"
 	case meta.KindBool:
 		return "BOOLEAN"
