@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/unitofwork/orm"
+	ormsql "github.com/unitofwork/orm/sql"
 )
 
 // Vals has a field of every supported value type and nullable form, and an
@@ -368,4 +369,46 @@ func testValuesRoundTrip(t *testing.T, open suite) {
 		all = append(all, v)
 	}
 	check("Stream", s, all)
+}
+
+// Contact has a text column the MissingColumnIsError test drops.
+type Contact struct {
+	ID    int64
+	Name  string
+	Email string
+}
+
+// testMissingColumn drops a mapped column from an existing table: every
+// statement shape that names it fails with an error naming the column,
+// never reads it as something else (SQLite's double-quoted string literals
+// would read "email" as the text email).
+func testMissingColumn(t *testing.T, open suite) {
+	e := setup(t, open, []any{&Contact{}})
+	s := e.db.Session()
+	kept := &Contact{Name: "kept", Email: "kept@example.com"}
+	s.Persist(kept)
+	e.flush(s)
+	if _, err := e.b.(*ormsql.Backend).DB().ExecContext(e.ctx, "ALTER TABLE contact DROP COLUMN email"); err != nil {
+		t.Fatalf("dropping the column: %v", err)
+	}
+	r := orm.Repo[Contact](e.db.Session())
+	for name, find := range map[string]func() error{
+		"select list":    func() error { _, err := r.Find(e.ctx, nil); return err },
+		"select by key":  func() error { _, err := r.Get(e.ctx, kept.ID); return err },
+		"select, filter": func() error { _, err := r.Find(e.ctx, orm.Eq("Name", "kept")); return err },
+		"filter":         func() error { _, err := r.Count(e.ctx, orm.Eq("Email", "email")); return err },
+		"order by":       func() error { _, err := r.Find(e.ctx, nil, orm.OrderBy("Email")); return err },
+		"stream": func() error {
+			for _, err := range r.Stream(e.ctx, nil) {
+				return err
+			}
+			return nil
+		},
+		"update": func() error { kept.Email = "new@example.com"; return s.Flush(e.ctx) },
+		"insert": func() error { s := e.db.Session(); s.Persist(&Contact{Name: "new"}); return s.Flush(e.ctx) },
+	} {
+		if err := find(); err == nil || !strings.Contains(err.Error(), "email") {
+			t.Errorf("%s on a table without the mapped column email: %v; want an error naming email", name, err)
+		}
+	}
 }

@@ -23,6 +23,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		"RelationsTransactionRollback":       Transactions,
 		"RawSelect":                          SQL,
 		"ContextEndsMidFlush":                Transactions,
+		"MissingColumnIsError":               SQL,
 	}
 	var notApplicable []string
 	tests := []struct {
@@ -80,6 +81,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"RawSelect", testRawSelect},
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
 		{"ValuesRoundTrip", testValuesRoundTrip},
+		{"MissingColumnIsError", testMissingColumn},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
