@@ -84,6 +84,9 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"MissingColumnIsError", testMissingColumn},
 	}
 	for _, tc := range tests {
+		if cfg.only != nil && !cfg.only[tc.name] {
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			if c, ok := needs[tc.name]; ok && cfg.without[c] {
 				notApplicable = append(notApplicable, fmt.Sprintf("%s (needs %s)", tc.name, c))
