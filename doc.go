@@ -37,6 +37,23 @@
 // Value methods. Embedded structs are flattened. Unexported fields are
 // skipped. Time values are written in UTC.
 //
+// # Values
+//
+// Every value reads back as it was written, and a flush right after a load
+// sends nothing; a value a backend cannot store exactly is refused by the
+// flush before anything is sent, with an error naming entity, field and
+// value. On every backend: times read back in time.UTC (whatever time.Local
+// is), at the backend's precision (microseconds on PostgreSQL and MySQL,
+// milliseconds on MongoDB, nanoseconds on SQLite); a uint64 above
+// math.MaxInt64 is refused (no backend has an unsigned 64-bit column they
+// all share); an empty []byte reads back empty and nil reads back nil
+// (NULL); -0.0 may read back as 0, which equals it. Numbers inside a JSON
+// field's interface values (a map[string]any's) read back as json.Number,
+// so integers beyond 2^53 are exact. Per backend: SQLite refuses NaN;
+// PostgreSQL refuses a NUL byte or invalid UTF-8 in text; MySQL and MariaDB
+// refuse NaN, ±Inf and invalid UTF-8; MongoDB refuses invalid UTF-8, and on
+// FerretDB NaN and ±Inf. The dialect packages list their column types.
+//
 // An entity may implement any of these one-method interfaces, on its pointer:
 // BeforeCreate(ctx) error, BeforeUpdate(ctx) error, BeforeDelete(ctx) error
 // (run at Flush; an error stops the flush before anything is sent) and

@@ -20,8 +20,11 @@
 // entity types of the SQL tests run unchanged. A Ref holds the target's key;
 // a one-to-many collection is a query on that key; a many-to-many relation
 // is an array of target keys on the owning side, named like the field
-// (Tags → "tags"). Times are stored as BSON dates, in milliseconds. JSON
-// fields are stored as their JSON text. Strings must be valid UTF-8.
+// (Tags → "tags"). Times are stored as BSON dates, in milliseconds, and read
+// back in time.UTC. JSON fields are stored as their JSON text. Strings must
+// be valid UTF-8, and on FerretDB floats must be finite numbers (it refuses
+// infinities and drops the connection on NaN): a flush holding anything
+// else is refused before anything is sent, naming the field and value.
 //
 // # Flush
 //

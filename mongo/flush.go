@@ -53,7 +53,10 @@ func (e *staleError) Error() string { return "orm: mongo: stale " + e.m.Name }
 // transaction of its own where the deployment has them, and otherwise
 // compensated (see the package documentation).
 func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
-	var err error
+	err := backend.CheckPlan(p, b.refuses)
+	if err != nil {
+		return err
+	}
 	switch {
 	case s.Tx != nil:
 		err = b.writeAll(ctxOf(ctx, s), s, nil, p)

@@ -28,7 +28,10 @@ type Backend struct {
 	// FerretDB (seen with 1.24.2) stalls on update commands of 100 or more
 	// statements, so the backend sends at most 99 per command there.
 	maxUpdates int
-	checked    sync.Map
+	// refuses is what a flush refuses before sending anything: invalid
+	// UTF-8 (BSON strings), and on FerretDB NaN and infinities.
+	refuses meta.Refuse
+	checked sync.Map
 }
 
 var _ orm.Backend = (*Backend)(nil)
@@ -56,11 +59,13 @@ func New(ctx context.Context, client *mongo.Client, database string) (*Backend, 
 	}
 	_, replica := hello["setName"]
 	txs := replica || hello["msg"] == "isdbgrid"
-	b := &Backend{client: client, db: client.Database(database), txs: txs}
+	b := &Backend{client: client, db: client.Database(database), txs: txs, refuses: meta.RefuseInvalidUTF8}
 	var info bson.M
 	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
 		if _, ferret := info["ferretdbVersion"]; ferret {
 			b.maxUpdates = 99
+			// FerretDB refuses infinities and drops the connection on NaN.
+			b.refuses |= meta.RefuseNaN | meta.RefuseInf
 		}
 	}
 	return b, nil

@@ -84,6 +84,7 @@ const (
 type Option func(*config)
 
 type config struct {
+	only       map[string]bool // when set, the tests to run
 	without    map[Capability]bool
 	precision  time.Duration
 	writeBatch int
@@ -100,6 +101,18 @@ func (e *env) commands(rows int) int {
 		return 1
 	}
 	return (rows + e.cfg.writeBatch - 1) / e.cfg.writeBatch
+}
+
+// Only runs just the named tests of the suite, for a backend test that
+// runs some of them under particular conditions (such as a time.Local
+// other than UTC).
+func Only(names ...string) Option {
+	return func(c *config) {
+		c.only = map[string]bool{}
+		for _, n := range names {
+			c.only[n] = true
+		}
+	}
 }
 
 // Without declares capabilities the backend lacks.

@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		"RawSelect":                          SQL,
 		"ContextEndsMidFlush":                Transactions,
 		"LoadsSurviveRollback":               Transactions,
+		"MissingColumnIsError":               SQL,
 	}
 	var notApplicable []string
 	tests := []struct {
@@ -89,8 +90,13 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"LoadsSurviveRollback", testLoadsSurviveRollback},
 		{"ConcurrentUseRefused", testConcurrentUseRefused},
 		{"HookRevertsChange", testHookRevertsChange},
+		{"ValuesRoundTrip", testValuesRoundTrip},
+		{"MissingColumnIsError", testMissingColumn},
 	}
 	for _, tc := range tests {
+		if cfg.only != nil && !cfg.only[tc.name] {
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			if c, ok := needs[tc.name]; ok && cfg.without[c] {
 				notApplicable = append(notApplicable, fmt.Sprintf("%s (needs %s)", tc.name, c))

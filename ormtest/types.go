@@ -35,7 +35,10 @@ func (e *env) newSink(n int) *Sink {
 	}
 }
 
-var sinkOpts = cmp.Options{cmp.AllowUnexported(Sink{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })}
+// sinkOpts compares sinks: times by instant, JSON maps by their JSON text
+// (numbers in them read back as json.Number).
+var sinkOpts = cmp.Options{cmp.AllowUnexported(Sink{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+	jsonMapEqual}
 
 func testTypes(t *testing.T, open suite) {
 	e := setup(t, open, all)

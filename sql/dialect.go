@@ -82,7 +82,18 @@ const (
 //   - interface{ DropSchemaAround() (before, after []string) }: statements
 //     run in the same transaction around DropSchema's DROP TABLEs.
 //   - interface{ TableOptions() string }: appended to CREATE TABLE.
+//   - interface{ Refuses() meta.Refuse }: the values the database cannot
+//     store exactly, which a flush refuses before it sends anything; none
+//     when absent.
 //   - interface{ ServerError(err error) bool }: whether err is the
 //     database's own answer (so a failed COMMIT is known to be rolled
 //     back); without it, every failed COMMIT is reported as an
 //     *orm.CommitUnknownError.
+
+// refuses is the set of values the dialect says its database cannot store.
+func (b *Backend) refuses() meta.Refuse {
+	if d, ok := b.d.(interface{ Refuses() meta.Refuse }); ok {
+		return d.Refuses()
+	}
+	return 0
+}

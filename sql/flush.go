@@ -21,6 +21,9 @@ type chunk struct {
 
 // Flush executes the plan: one statement per chunk, all of them atomically.
 func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
+	if err := backend.CheckPlan(p, b.refuses()); err != nil {
+		return err
+	}
 	var chunks []chunk
 	n := 0
 	for _, bt := range p.Batches {

@@ -19,14 +19,17 @@
 //
 //	Go                          column                  notes
 //	int8 … int64                TINYINT … BIGINT
-//	uint8 … uint64              … UNSIGNED              uint64 above 2^63-1 is an error naming the field
-//	float32 / float64           FLOAT / DOUBLE          NaN and ±Inf are refused by the server
+//	uint8 … uint64              … UNSIGNED              uint64 above 2^63-1 is refused, as on every backend
+//	float32 / float64           DOUBLE                  exact, through both protocols (a FLOAT reads back
+//	                                                    with 6 digits without arguments); NaN and ±Inf
+//	                                                    are refused before anything is sent; -0 may read as 0
 //	bool                        BOOLEAN
 //	string                      LONGTEXT, VARCHAR(255)  VARCHAR for keys, unique and indexed fields;
-//	                                                    invalid UTF-8 is refused; comparisons are
+//	                                                    invalid UTF-8 is refused before anything is
+//	                                                    sent; a NUL byte is kept; comparisons are
 //	                                                    exact (utf8mb4_bin)
-//	[]byte                      LONGBLOB                nil is NULL
-//	time.Time                   DATETIME(6)             microseconds, stored and read in UTC
+//	[]byte                      LONGBLOB                nil is NULL, empty stays empty
+//	time.Time                   DATETIME(6)             microseconds, stored and read in UTC; years 1 to 9999
 //	orm:"json"                  JSON
 //	Ref[T]                      T's key type            a foreign key to T
 //

@@ -172,9 +172,9 @@ func (Dialect) ColumnType(f *meta.Field) string {
 	case meta.KindUint:
 		return ints[size] + " UNSIGNED"
 	case meta.KindFloat:
-		if size == 4 && f.Kind == meta.KindFloat {
-			return "FLOAT"
-		}
+		// float32 too: a FLOAT column reads back with six significant
+		// digits through the text protocol (a query without arguments),
+		// while a DOUBLE holds every float32 exactly.
 		return "DOUBLE"
 	case meta.KindBool:
 		return "BOOLEAN"
@@ -292,3 +292,7 @@ func (Dialect) Classify(err error) error {
 	}
 	return ce
 }
+
+// Refuses says MySQL and MariaDB have no NaN or infinities, and that their
+// utf8mb4 text must be valid UTF-8.
+func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN | meta.RefuseInf | meta.RefuseInvalidUTF8 }

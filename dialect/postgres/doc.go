@@ -20,12 +20,13 @@
 //	int8, int16, uint8          smallint
 //	int32, uint16               integer
 //	int, int64, uint32, uint64  bigint            uint64 above 2^63-1 is an error naming the field
-//	float32 / float64           real / double     NaN and ±Inf round-trip
+//	float32 / float64           real / double     NaN, ±Inf and -0 round-trip
 //	bool                        boolean
-//	string                      text              a NUL byte or invalid UTF-8 is refused by the server (an error, never altered)
-//	[]byte                      bytea             nil is NULL
-//	time.Time                   timestamptz       microseconds; read back in UTC
-//	orm:"json"                  jsonb             compared by value, not by text
+//	string                      text              a NUL byte or invalid UTF-8 is refused before anything is sent,
+//	                                              naming the field (store such text as []byte)
+//	[]byte                      bytea             nil is NULL, empty stays empty
+//	time.Time                   timestamptz       microseconds; read back in time.UTC, whatever time.Local is
+//	orm:"json"                  jsonb             compared by value, not by text; read as text, so numbers are exact
 //	Ref[T]                      T's key type      a foreign key to T
 //
 // # Statements

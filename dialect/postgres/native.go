@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/unitofwork/orm/internal/sqlconn"
@@ -25,7 +26,52 @@ func nativeQuery(ctx context.Context, query func(context.Context, string, ...any
 		return err
 	}
 	defer rows.Close()
-	return sqlconn.ScanRows(rows, dest, each)
+	return sqlconn.ScanRows(rawJSON(rows, dest), dest, each)
+}
+
+// rawJSON hands JSON and JSONB columns scanned into an *any over as their
+// text, as database/sql's pgx driver does, rather than as pgx's decoding,
+// which reads every number as a float64 (losing integers beyond 2^53).
+func rawJSON(rows pgx.Rows, dest []any) sqlconn.Rows {
+	var raw []int
+	for i, fd := range rows.FieldDescriptions() {
+		if fd.DataTypeOID != pgtype.JSONOID && fd.DataTypeOID != pgtype.JSONBOID || i >= len(dest) {
+			continue
+		}
+		if _, ok := dest[i].(*any); ok {
+			raw = append(raw, i)
+		}
+	}
+	if raw == nil {
+		return rows
+	}
+	return &jsonRows{Rows: rows, raw: raw, bufs: make([][]byte, len(raw))}
+}
+
+type jsonRows struct {
+	pgx.Rows
+	raw  []int // the JSON columns scanned as text
+	bufs [][]byte
+	sub  []any
+}
+
+func (r *jsonRows) Scan(dest ...any) error {
+	r.sub = append(r.sub[:0], dest...)
+	for j, i := range r.raw {
+		r.bufs[j] = nil
+		r.sub[i] = &r.bufs[j]
+	}
+	if err := r.Rows.Scan(r.sub...); err != nil {
+		return err
+	}
+	for j, i := range r.raw {
+		if b := r.bufs[j]; b != nil {
+			*dest[i].(*any) = b
+		} else {
+			*dest[i].(*any) = nil
+		}
+	}
+	return nil
 }
 
 func (n nativePool) Exec(ctx context.Context, q string, args []any) (sqlconn.Result, error) {

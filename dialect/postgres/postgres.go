@@ -206,3 +206,6 @@ func (Dialect) Classify(err error) error {
 	}
 	return &orm.ConstraintError{Kind: kind, Table: pe.TableName, Constraint: c, Err: err}
 }
+
+// Refuses says PostgreSQL's text cannot hold NUL bytes or invalid UTF-8.
+func (Dialect) Refuses() meta.Refuse { return meta.RefuseNUL | meta.RefuseInvalidUTF8 }

@@ -13,7 +13,15 @@
 // Integers are stored as INTEGER, floats as REAL, bools as BOOLEAN (0 or 1),
 // strings and JSON fields as TEXT, []byte as BLOB, and time.Time as DATETIME
 // text in UTC with nanoseconds ("2006-01-02 15:04:05.999999999+00:00"),
-// which sorts and compares in time order. A time read back is in UTC.
+// which sorts and compares in time order. A time read back is in time.UTC.
+// Integers are 64-bit signed (a uint64 above 2^63-1 is refused, as on every
+// backend). NaN is refused before anything is sent (SQLite would store
+// NULL); ±Inf round-trip; -0 reads back as 0. Strings are stored byte for
+// byte, NUL bytes and invalid UTF-8 included. An empty []byte stays empty,
+// nil is NULL.
+//
+// Double-quoted names are identifiers only: a mapped column missing from an
+// existing table is an error naming it, never read as a string literal.
 //
 // # Keys and batches
 //

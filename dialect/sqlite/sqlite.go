@@ -20,7 +20,10 @@ import (
 // foreign keys enforced, a busy timeout, write transactions that take the
 // write lock at BEGIN, WAL journaling for files, and timestamps stored as
 // sortable UTC text. An in-memory database is limited to one connection, so
-// that every statement sees the same database.
+// that every statement sees the same database. Double-quoted names are
+// identifiers only (SQLITE_DBCONFIG_DQS_DML and _DDL off): a mapped column
+// missing from an existing table is an error naming it, not the text of
+// its name.
 func Open(dsn string) (*sql.Backend, error) {
 	memory := dsn == "" || dsn == ":memory:" || strings.Contains(dsn, "mode=memory")
 	if dsn == "" {
@@ -30,7 +33,9 @@ func Open(dsn string) (*sql.Backend, error) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	dsn += sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_time_format=sqlite&_txlock=immediate"
+	// _dqs=0: a double-quoted name is an identifier only, never a string
+	// literal, so a mapped column missing from the table is an error.
+	dsn += sep + "_dqs=0&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_time_format=sqlite&_txlock=immediate"
 	if !memory {
 		dsn += "&_pragma=journal_mode(WAL)"
 	}
@@ -52,7 +57,8 @@ func Open(dsn string) (*sql.Backend, error) {
 
 // New returns a backend on a *sql.DB the caller opened with the
 // modernc.org/sqlite driver. Enable foreign keys on it
-// (_pragma=foreign_keys(1)) for them to be enforced.
+// (_pragma=foreign_keys(1)) for them to be enforced, and set _dqs=0 so that
+// a missing column is an error rather than read as its name's text.
 func New(db *stdsql.DB) *sql.Backend { return sql.New(db, Dialect{}) }
 
 // Dialect is SQLite's dialect.
@@ -166,3 +172,6 @@ func (Dialect) Classify(err error) error {
 	}
 	return ce
 }
+
+// Refuses says SQLite cannot store NaN: it would store NULL.
+func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN }

@@ -10,7 +10,9 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -67,7 +69,11 @@ func (f *Field) elemValue(a unsafe.Pointer) (any, error) {
 		} else {
 			vr = v.Interface().(driver.Valuer)
 		}
-		return vr.Value()
+		dv, err := vr.Value()
+		if t, ok := dv.(time.Time); ok {
+			dv = t.UTC() // as a time.Time field's: every time is written in UTC
+		}
+		return dv, err
 	case KindArray:
 		return append([]byte(nil), unsafe.Slice((*byte)(a), f.size)...), nil
 	case KindJSON:
@@ -174,6 +180,14 @@ func (f *Field) storeElem(a unsafe.Pointer, v any) error {
 		}
 		*(*time.Time)(a) = t
 	case KindScanner:
+		switch x := v.(type) {
+		case time.Time:
+			v = x.UTC() // times come back in UTC, whatever zone the driver chose
+		case []byte:
+			if x == nil {
+				v = []byte{} // an empty value, not NULL
+			}
+		}
 		return reflect.NewAt(f.Elem, a).Interface().(sql.Scanner).Scan(v)
 	case KindArray:
 		s, err := asString(v)
@@ -197,8 +211,20 @@ func (f *Field) storeElem(a unsafe.Pointer, v any) error {
 	return nil
 }
 
+// unmarshalJSON decodes the JSON text s into dst. Numbers that land in an
+// interface value (a map[string]any's) decode as json.Number, not float64,
+// so that every number, integers beyond 2^53 included, reads back exactly
+// and a snapshot never differs from the value it was taken of.
 func unmarshalJSON(s string, dst any) error {
-	return json.Unmarshal(unsafe.Slice(unsafe.StringData(s), len(s)), dst)
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	if err := d.Decode(dst); err != nil {
+		return err
+	}
+	if d.More() {
+		return fmt.Errorf("invalid JSON: text after the value")
+	}
+	return nil
 }
 
 func (f *Field) fits(n int64) bool {
@@ -286,9 +312,11 @@ var timeLayouts = []string{
 	"2006-01-02",
 }
 
+// asTime reads a driver's time value, in UTC: drivers hand back times in
+// time.Local (pgx) or in a fixed zone parsed from text (SQLite).
 func asTime(v any) (time.Time, error) {
 	if t, ok := v.(time.Time); ok {
-		return t, nil
+		return t.UTC(), nil
 	}
 	s, err := asString(v)
 	if err != nil {
@@ -296,7 +324,7 @@ func asTime(v any) (time.Time, error) {
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
+			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("cannot parse %q as a time", s)
@@ -475,4 +503,79 @@ func (e *Entity) KeyOfValue(v any) (Key, error) {
 		return Key{}, err
 	}
 	return e.Key(p), nil
+}
+
+// Refuse is a set of values a database cannot store exactly; a backend
+// refuses them before it sends anything, rather than store them altered or
+// fail with an error that does not name the field.
+type Refuse uint8
+
+// The values a database may refuse.
+const (
+	RefuseNaN         Refuse = 1 << iota // a float NaN (SQLite stores NULL; MySQL has none)
+	RefuseInf                            // ±Inf (MySQL has none)
+	RefuseNUL                            // a NUL byte in text (PostgreSQL)
+	RefuseInvalidUTF8                    // text that is not valid UTF-8 (PostgreSQL, MySQL utf8mb4, BSON)
+)
+
+// Check reports, naming the value, why the field in the entity at p holds a
+// value the database cannot store: one in r, or one no column holds (a
+// uint64 above math.MaxInt64). Fields whose values are always storable cost
+// nothing.
+func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
+	switch f.StorageKind() {
+	case KindFloat, KindString, KindUint:
+	default:
+		return nil
+	}
+	if f.Kind == KindScanner || f.Ptr || f.size == 8 && f.Kind == KindUint {
+		v, err := f.Value(p)
+		if err != nil {
+			return err
+		}
+		return checkValue(v, r)
+	}
+	a := f.Addr(p)
+	switch f.Kind {
+	case KindFloat:
+		if f.size == 4 {
+			return checkFloat(float64(*(*float32)(a)), r)
+		}
+		return checkFloat(*(*float64)(a), r)
+	case KindString:
+		return checkString(*(*string)(a), r)
+	}
+	return nil
+}
+
+func checkValue(v any, r Refuse) error {
+	switch v := v.(type) {
+	case float64:
+		return checkFloat(v, r)
+	case float32:
+		return checkFloat(float64(v), r)
+	case string:
+		return checkString(v, r)
+	}
+	return nil
+}
+
+func checkFloat(x float64, r Refuse) error {
+	switch {
+	case r&RefuseNaN != 0 && math.IsNaN(x):
+		return errors.New("value NaN: the database cannot store NaN")
+	case r&RefuseInf != 0 && math.IsInf(x, 0):
+		return fmt.Errorf("value %v: the database cannot store infinities", x)
+	}
+	return nil
+}
+
+func checkString(s string, r Refuse) error {
+	switch {
+	case r&RefuseNUL != 0 && strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("value %.80q: the database's text cannot hold NUL bytes (store it as []byte)", s)
+	case r&RefuseInvalidUTF8 != 0 && !utf8.ValidString(s):
+		return fmt.Errorf("value %.80q: the database's text must be valid UTF-8 (store it as []byte)", s)
+	}
+	return nil
 }
