@@ -96,9 +96,13 @@
 // run in one transaction. Zero values are changes like any other.
 //
 // When Flush fails, the database is unchanged (the transaction is rolled
-// back) and so is the Session: entity states, snapshots and the identity map
-// are as before, and new entities have their generated keys reset to zero.
-// Fix the cause and call Flush again.
+// back) and so is the Session: every entity's state, snapshot, key, version,
+// collections and Refs are as before the call, whatever the cascade had
+// decided (removals, orphans, new entities it reached), and new entities
+// have their generated keys reset to zero. Fix the cause, or change the
+// graph, and call Flush again: it writes what the graph says then. One undo
+// journal on the Session records every change a flush or a transaction
+// makes, which is what a failure puts back.
 //
 // A version field makes every UPDATE and DELETE of the entity check the
 // version it was loaded with, and increments it. If another writer got there
@@ -123,7 +127,25 @@
 //
 // Persist cascades to new entities a persisted or managed one reaches;
 // inserts are ordered parents first, entity by entity (trees and cycles
-// through a nullable Ref included); deletes children first. [Populate]
+// through a nullable Ref included); deletes children first. An entity a
+// relation reaches that the Session does not track, but that has a row (its
+// generated key is set, or another Session loaded it), is a reference to
+// that row by its key: adding it to a many-to-many collection writes the
+// link, adding it to a one-to-many collection writes only its foreign key.
+// Removing an entity deletes its pivot rows first, on either side of each
+// many-to-many relation, in one DELETE per relation.
+//
+// Within a Session both sides of a one-to-many relation agree: [Ref.Set]
+// moves the owner between the loaded collections mirroring the Ref at once,
+// a Ref assigned directly is reconciled at Persist and Flush, adding to a
+// collection takes the entity out of its old owner's, and a deleted entity
+// leaves the loaded collections that list it. The inverse side of a
+// many-to-many relation is read, not written: change the owning side.
+//
+// An entity belongs to the Session that loaded or persisted it: Persist
+// refuses one that carries another Session's mark (an entity with a Ref or
+// Collection another Session attached; an entity without relations carries
+// none). [Populate]
 // loads paths eagerly, one query per step ("Books.Tags"); [Ref.Load] and
 // [Collection.Load] load lazily through the Session. Filters and ordering
 // follow relation paths: orm.Eq("Author.Name", "Ann").
@@ -133,7 +155,8 @@
 // [Session.Transaction] runs a function in a transaction; flushes inside it
 // join the transaction, and the Session is flushed before COMMIT. If the
 // function fails or panics, the transaction rolls back and the Session is put
-// back as it was when Transaction began. Transaction inside Transaction is a
+// back as it was when Transaction began — except that entities loaded inside
+// it stay managed, since a read writes nothing. Transaction inside Transaction is a
 // savepoint. With [Retry], a transaction that fails on a serialization
 // failure, a deadlock or a connection lost mid-transaction ([ErrRetryable])
 // runs again from the same state.
@@ -173,5 +196,8 @@
 // # Concurrency
 //
 // A [DB] is safe for concurrent use. A [Session] is not: give each goroutine
-// or request its own, as with a database connection.
+// or request its own, as with a database connection. A call made while
+// another goroutine's call on the same Session runs — Flush, Persist,
+// Remove, Clear, Transaction, any Repository method, Stream, [Ref.Load],
+// [Collection.Load] — returns [ErrConcurrentUse] and changes nothing.
 package orm

@@ -75,8 +75,9 @@ func (s *Session) fail(err error) error {
 // key is zero gets its key at Flush; a non-zero key is inserted as given.
 //
 // Persist reports bad input (an unregistered type, a nil pointer, a key
-// already used by another managed instance) at once, and Flush reports it
-// again, so callers may ignore the result.
+// already used by another managed instance, an entity that belongs to
+// another Session) at once, and Flush reports it again, so callers may
+// ignore the result. Inside [Session.Transaction], a rollback undoes it.
 func (s *Session) Persist(entities ...any) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -118,7 +119,9 @@ func (s *Session) Persist(entities ...any) error {
 
 // Remove schedules managed entities for deletion at the next Flush. Removing
 // a new entity just forgets it. An entity the Session does not track but whose
-// key is set is deleted by key.
+// key is set is deleted by key; if its type has relations tagged
+// orm:"cascade:remove", Flush reads its row first, so that the removal
+// cascades as for a loaded entity.
 //
 // Like Persist, Remove reports bad input at once and again at Flush.
 func (s *Session) Remove(entities ...any) error {

@@ -531,6 +531,7 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 		t.Fatal(err)
 	}
 	person.Name = "ann 2"
+	unknown := orm.Repo[Person](s).Ref(ann.ID + 100)
 	mu.Lock()
 	armed = true
 	mu.Unlock()
@@ -565,8 +566,7 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 			return nil
 		},
 		"Ref.Load": func() error {
-			r := orm.Repo[Person](s).Ref(ann.ID + 100)
-			_, err := r.Load(e.ctx)
+			_, err := unknown.Load(e.ctx)
 			return err
 		},
 		"Collection.Load": func() error { return person.Posts.Load(e.ctx) },
