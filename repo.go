@@ -61,8 +61,6 @@ func Limit(n int) QueryOption { return func(o *queryOptions) { o.limit = n } }
 // Offset skips the first n entities.
 func Offset(n int) QueryOption { return func(o *queryOptions) { o.offset = n } }
 
-var errStop = errors.New("orm: stop")
-
 func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, queryOptions, error) {
 	var o queryOptions
 	if r.err != nil {
@@ -312,7 +310,8 @@ func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...Quer
 }
 
 // Stream yields the entities f matches one at a time as rows arrive, without
-// collecting them. Stop early by breaking out of the loop. The query holds a
+// collecting them. Stop early by breaking out of the loop: that is no
+// error, so the logger and the query hook see the query succeed. The query holds a
 // database connection until the loop ends, so on a database limited to one
 // connection (in-memory SQLite) run no other query inside the loop.
 func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOption) iter.Seq2[*T, error] {
@@ -327,11 +326,11 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 		}
 		err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
 			if !yield((*T)(p), nil) {
-				return errStop
+				return backend.ErrStop
 			}
 			return nil
 		})
-		if err != nil && !errors.Is(err, errStop) {
+		if err != nil && !errors.Is(err, backend.ErrStop) {
 			yield(nil, err)
 		}
 	}

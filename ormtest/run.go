@@ -79,6 +79,9 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"DeleteEarlyUnique", testDeleteEarlyUnique},
 		{"RawSelect", testRawSelect},
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
+		{"ExplicitAndGeneratedKeys", testExplicitKeys},
+		{"KeyOnlyEntity", testKeyOnlyEntity},
+		{"StreamBreakIsNoError", testStreamBreak},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

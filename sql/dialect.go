@@ -63,6 +63,13 @@ const (
 	TxAbortsOnError
 	// DropCascade: DROP TABLE … CASCADE drops what depends on the table.
 	DropCascade
+	// EmptyRows: INSERT INTO t () VALUES (), () inserts rows of defaults,
+	// many in one statement (MySQL, MariaDB).
+	EmptyRows
+	// DefaultRows: INSERT INTO t (k) VALUES (DEFAULT), (DEFAULT) does
+	// (PostgreSQL). With neither, an entity whose only column is its
+	// generated key takes one INSERT INTO t DEFAULT VALUES per row.
+	DefaultRows
 )
 
 // Optional dialect interfaces, checked by type assertion:
@@ -76,6 +83,14 @@ const (
 //   - interface{ DropSchemaAround() (before, after []string) }: statements
 //     run in the same transaction around DropSchema's DROP TABLEs.
 //   - interface{ TableOptions() string }: appended to CREATE TABLE.
+//   - interface{ AdvanceKey(table, column string, key int64) (string, []any) }:
+//     the statement, and its arguments, that moves the generator of
+//     table's key column past key unless it is past it already. The engine
+//     sends it in the flush's transaction after an INSERT of explicit keys
+//     into a table whose key the database generates (key is the largest
+//     of them), so later generated keys never collide with them. Without
+//     it, the database is taken to move its counter itself, as SQLite's
+//     rowid and MySQL's AUTO_INCREMENT do.
 //   - interface{ ServerError(err error) bool }: whether err is the
 //     database's own answer (so a failed COMMIT is known to be rolled
 //     back); without it, every failed COMMIT is reported as an

@@ -138,7 +138,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return
 
 // Has reports the server's capabilities.
 func (d Dialect) Has(c sql.Capability) bool {
-	caps := sql.UpdateJoin
+	caps := sql.UpdateJoin | sql.EmptyRows
 	if d.returning {
 		caps |= sql.Returning
 	}
