@@ -258,11 +258,26 @@ func (Dialect) ConnectionLost(err error) bool {
 	return errors.Is(err, driver.ErrInvalidConn) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-var keyName = regexp.MustCompile("(?:for key|constraint|Column) [`']([^`']+)[`']")
+// The parts of the server's messages that name what a violation broke.
+var (
+	// 1062: "Duplicate entry 'a' for key 'tag_code'" (MySQL 8: 'tag.tag_code')
+	dupKey = regexp.MustCompile(`for key '([^']+)'\.?$`)
+	// 1451, 1452: "… a foreign key constraint fails (`db`.`car`, CONSTRAINT `fk` FOREIGN KEY …"
+	fkFails = regexp.MustCompile("fails \\(`[^`]*`\\.`([^`]+)`, CONSTRAINT `([^`]+)`")
+	// 1048: "Column 'name' cannot be null"; 1364: "Field 'name' doesn't have a default value"
+	columnName = regexp.MustCompile(`^(?:Column|Field) '([^']+)'`)
+	// 4025 (MariaDB): "CONSTRAINT `c` failed for `db`.`t`"
+	checkFailed = regexp.MustCompile("^CONSTRAINT `([^`]+)` failed for `[^`]*`\\.`([^`]+)`")
+	// 3819 (MySQL): "Check constraint 'c' is violated."
+	checkViolated = regexp.MustCompile(`^Check constraint '([^']+)' is violated`)
+)
 
 // Classify maps MySQL error numbers: integrity violations to
 // *orm.ConstraintError, deadlocks and lock wait timeouts to
-// orm.ErrRetryable.
+// orm.ErrRetryable. The server's message gives the error's Constraint (the
+// key, foreign key or CHECK constraint, or the column of a NOT NULL
+// violation) and, where it says, the Table (for a foreign key, the
+// referencing table).
 func (Dialect) Classify(err error) error {
 	var me *driver.MySQLError
 	if !errors.As(err, &me) {
@@ -284,11 +299,20 @@ func (Dialect) Classify(err error) error {
 		return nil
 	}
 	ce := &orm.ConstraintError{Kind: kind, Err: err}
-	if m := keyName.FindStringSubmatch(me.Message); m != nil {
+	msg := me.Message
+	if m := dupKey.FindStringSubmatch(msg); m != nil {
 		ce.Constraint = m[1]
 		if t, c, ok := strings.Cut(m[1], "."); ok {
 			ce.Table, ce.Constraint = t, c
 		}
+	} else if m := fkFails.FindStringSubmatch(msg); m != nil {
+		ce.Table, ce.Constraint = m[1], m[2]
+	} else if m := checkFailed.FindStringSubmatch(msg); m != nil {
+		ce.Constraint, ce.Table = m[1], m[2]
+	} else if m := checkViolated.FindStringSubmatch(msg); m != nil {
+		ce.Constraint = m[1]
+	} else if m := columnName.FindStringSubmatch(msg); m != nil {
+		ce.Constraint = m[1]
 	}
 	return ce
 }
