@@ -91,6 +91,16 @@ const (
 //     of them), so later generated keys never collide with them. Without
 //     it, the database is taken to move its counter itself, as SQLite's
 //     rowid and MySQL's AUTO_INCREMENT do.
+//   - interface{ TxRolledBack(err error) bool }: whether err, from a
+//     statement inside a transaction, means the database rolled the whole
+//     transaction back (MySQL's deadlock). The engine then sends nothing
+//     more in it — no ROLLBACK TO SAVEPOINT, no COMMIT: every later
+//     statement, savepoint and commit of that transaction fails with err,
+//     so it reaches the Session's Transaction (and Retry) whatever the
+//     function in between does with it. A lost connection counts too.
+//     Without it, a failed statement leaves the transaction to the
+//     savepoints (PostgreSQL aborts the transaction on any error, but
+//     ROLLBACK TO SAVEPOINT recovers it).
 //   - interface{ ServerError(err error) bool }: whether err is the
 //     database's own answer (so a failed COMMIT is known to be rolled
 //     back); without it, every failed COMMIT is reported as an

@@ -99,6 +99,8 @@ func newBackend(db *stdsql.DB, opts []Option) (*sql.Backend, error) {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
 	}
 	d := Dialect{step: step}
+	// A server without the variable (not InnoDB) rolls back statements only.
+	_ = db.QueryRow("SELECT @@innodb_rollback_on_timeout").Scan(&d.rollbackOnTimeout)
 	if strings.Contains(strings.ToLower(version), "mariadb") {
 		d.mariadb = true
 		var major, minor int
@@ -116,6 +118,9 @@ type Dialect struct {
 	mariadb   bool
 	returning bool  // MariaDB 10.5 and later, unless WithoutReturning
 	step      int64 // auto_increment_increment when the backend was opened
+	// rollbackOnTimeout: innodb_rollback_on_timeout is on, so a lock wait
+	// timeout rolls back the whole transaction, not just the statement.
+	rollbackOnTimeout bool
 }
 
 var _ sql.Dialect = Dialect{}
@@ -256,6 +261,20 @@ func (Dialect) ConnectionLost(err error) bool {
 	}
 	var ne net.Error
 	return errors.Is(err, driver.ErrInvalidConn) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// TxRolledBack reports whether err, from a statement inside a transaction,
+// means the server rolled the whole transaction back: a deadlock (1213, also
+// a Galera certification failure), and a lock wait timeout (1205) when
+// innodb_rollback_on_timeout was on when the backend was opened. Nothing
+// more is sent in that transaction — not even ROLLBACK TO SAVEPOINT, which
+// would fail with 1305 — and it fails with err, orm.ErrRetryable.
+func (d Dialect) TxRolledBack(err error) bool {
+	var me *driver.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	return me.Number == 1213 || me.Number == 1205 && d.rollbackOnTimeout
 }
 
 // The parts of the server's messages that name what a violation broke.
