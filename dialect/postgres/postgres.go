@@ -132,11 +132,15 @@ func (d Dialect) AutoKey(f *meta.Field) string {
 //
 //	SELECT setval(pg_get_serial_sequence($1, $2), $3) WHERE $3 >= nextval(pg_get_serial_sequence($1, $2))
 //
-// The check and the move are one statement, and the sequence only ever
-// moves forward from the value nextval took: a transaction taking keys at
-// the same moment is not handed one of the explicit keys (each nextval
-// call is atomic), and one key is skipped when the sequence was past them
-// already. A column with no sequence makes it a no-op.
+// The check and the move are one statement, and the sequence moves only
+// forward from the value nextval took (one key is skipped when the sequence
+// was past the explicit keys already). Sequences are not transactional, so
+// the move outlives a rollback (a gap, as for any rolled-back insert), and
+// it is not atomic with other transactions: one taking keys at the same
+// moment may still be handed one of the explicit keys — inserting explicit
+// keys into a range the sequence has yet to reach races with concurrent
+// generated inserts however the sequence is moved, short of locking the
+// table. A column with no sequence makes it a no-op.
 func (d Dialect) AdvanceKey(table, column string, key int64) (string, []any) {
 	return "SELECT setval(pg_get_serial_sequence($1, $2), $3) WHERE $3 >= nextval(pg_get_serial_sequence($1, $2))",
 		[]any{string(d.AppendIdent(nil, table)), column, key}
