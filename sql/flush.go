@@ -18,9 +18,9 @@ type chunk struct {
 	rows  []backend.Row
 	links []backend.Link
 	// advance is set on the last chunk of an Insert of explicit keys into a
-	// table with a generated key, when the dialect moves the key's
-	// generator itself (keyAdvancer): after it, the generator is moved past
-	// the batch's largest key.
+	// table with a generated key, when the database's generator does not
+	// move past explicit keys by itself (a keyAdvancer dialect): after the
+	// chunk, the generator is moved past the batch's largest key.
 	advance bool
 }
 
