@@ -61,8 +61,6 @@ func Limit(n int) QueryOption { return func(o *queryOptions) { o.limit = n } }
 // Offset skips the first n entities.
 func Offset(n int) QueryOption { return func(o *queryOptions) { o.offset = n } }
 
-var errStop = errors.New("orm: stop")
-
 func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, queryOptions, error) {
 	var o queryOptions
 	if r.err != nil {
@@ -320,7 +318,8 @@ func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...Quer
 }
 
 // Stream yields the entities f matches one at a time as rows arrive, without
-// collecting them. Stop early by breaking out of the loop. The query holds a
+// collecting them. Stop early by breaking out of the loop: that is no
+// error, so the logger and the query hook see the query succeed. The query holds a
 // database connection until the loop ends, so on a database limited to one
 // connection (in-memory SQLite) run no other query inside the loop. The loop
 // body may use the Session; another goroutine may not, while the loop runs.
@@ -341,6 +340,8 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 			err = fmt.Errorf("orm: Stream %s: Populate is not supported while streaming; use Find with Limit and Offset pages", r.m.Name)
 		}
 		if err != nil {
+			r.s.leave()
+			busy = false
 			yield(nil, err)
 			return
 		}
@@ -349,7 +350,7 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 			r.s.leave()
 			busy = false
 			if !yield((*T)(p), nil) {
-				return errStop
+				return backend.ErrStop
 			}
 			if err := r.s.enter(); err != nil {
 				return err
@@ -361,7 +362,7 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 			r.s.leave()
 			busy = false
 		}
-		if err != nil && !errors.Is(err, errStop) {
+		if err != nil && !errors.Is(err, backend.ErrStop) {
 			yield(nil, err)
 		}
 	}

@@ -262,7 +262,8 @@ func insertBatches(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
 		}
 		(*b).Rows = append((*b).Rows, backend.Row{Ptr: f.es.ptr, Null: f.deferred})
 	}
-	for _, b := range []*backend.Batch{gen, explicit} {
+	// Explicit keys first: a generated key is then never one of them.
+	for _, b := range []*backend.Batch{explicit, gen} {
 		if b == nil {
 			continue
 		}

@@ -17,7 +17,10 @@
 // are keys named like their columns. An integer key the database would
 // generate is reserved in blocks from the orm_counters collection: one
 // findOneAndUpdate per insert batch, reported to hooks as NEXTVAL, so the
-// entity types of the SQL tests run unchanged. A Ref holds the target's key;
+// entity types of the SQL tests run unchanged. A batch of such entities
+// inserted with explicit keys first raises the counter to the largest of
+// them ($max, reported as SETVAL), so later generated keys never collide
+// with them. A Ref holds the target's key;
 // a one-to-many collection is a query on that key; a many-to-many relation
 // is an array of target keys on the owning side, named like the field
 // (Tags → "tags"). Times are stored as BSON dates, in milliseconds, and read

@@ -148,6 +148,24 @@ func (b *Backend) reserve(ctx context.Context, s backend.Scope, m *meta.Entity, 
 	return doc.Seq - int64(n) + 1, err
 }
 
+// advance moves m's counter up to the largest of the explicit integer keys
+// of rows, outside any transaction, so that keys reserved later are above
+// them. $max only ever raises the counter, so concurrent reservations and
+// advances cannot undo one another; a counter moved for keys whose insert
+// then fails leaves a gap, as a reservation does.
+func (b *Backend) advance(ctx context.Context, s backend.Scope, m *meta.Entity, rows []backend.Row) error {
+	top := m.Auto.Int(rows[0].Ptr)
+	for _, r := range rows[1:] {
+		top = max(top, m.Auto.Int(r.Ptr))
+	}
+	start := now(s.Env)
+	_, err := b.db.Collection(countersCollection).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: m.Table}},
+		bson.D{{Key: "$max", Value: bson.D{{Key: "seq", Value: top}}}},
+		options.UpdateOne().SetUpsert(true))
+	return observe(ctx, s.Env, fmt.Sprintf("SETVAL %q (at least %d)", m.Table, top), 1, start, err)
+}
+
 // tokenKey is the document key where a compensated flush marks what it
 // updated.
 const tokenKey = "_orm_flush"
@@ -168,6 +186,10 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 		}
 		for i, r := range bt.Rows {
 			m.Auto.SetInt(r.Ptr, first+int64(i))
+		}
+	} else if m.Auto != nil {
+		if err := b.advance(context.WithoutCancel(ctx), s, m, bt.Rows); err != nil {
+			return err
 		}
 	}
 	docs := make([]any, len(bt.Rows))

@@ -78,6 +78,10 @@ const (
 	Transactions Capability = "transactions"
 	// Savepoints: a Transaction nests in another.
 	Savepoints Capability = "savepoints"
+	// ForeignKeyNames: a foreign key violation names the constraint.
+	ForeignKeyNames Capability = "foreign-key-names"
+	// UniqueNames: a unique violation names the index (or its columns).
+	UniqueNames Capability = "unique-names"
 )
 
 // Option declares what a backend lacks or how it differs.

@@ -92,6 +92,9 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"HookRevertsChange", testHookRevertsChange},
 		{"ValuesRoundTrip", testValuesRoundTrip},
 		{"MissingColumnIsError", testMissingColumn},
+		{"ExplicitAndGeneratedKeys", testExplicitKeys},
+		{"KeyOnlyEntity", testKeyOnlyEntity},
+		{"StreamBreakIsNoError", testStreamBreak},
 	}
 	for _, tc := range tests {
 		if cfg.only != nil && !cfg.only[tc.name] {

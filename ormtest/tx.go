@@ -3,10 +3,12 @@ package ormtest
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/sql"
 )
 
 func testHooks(t *testing.T, open suite) {
@@ -209,6 +211,73 @@ func testConstraintErrors(t *testing.T, open suite) {
 	if err := s.Remove(&Seat{}); err == nil {
 		t.Errorf("removing an untracked key-less Seat succeeded")
 	}
+
+	// Each kind names its table and constraint: a unique index by its name
+	// (SQLite names its columns instead), a NOT NULL constraint by its
+	// column.
+	violate := func(name string, kind orm.ConstraintKind, table string, constraints []string, entities ...any) {
+		t.Helper()
+		s := e.db.Session()
+		s.Persist(entities...)
+		err := s.Flush(e.ctx)
+		var ce *orm.ConstraintError
+		if !errors.As(err, &ce) || ce.Kind != kind {
+			t.Errorf("%s: Flush = %v; want a %s *orm.ConstraintError", name, err, kind)
+			return
+		}
+		if ce.Table != table {
+			t.Errorf("%s: Table = %q; want %q (%v)", name, ce.Table, table, err)
+		}
+		if !slices.Contains(constraints, ce.Constraint) {
+			t.Errorf("%s: Constraint = %q; want one of %q (%v)", name, ce.Constraint, constraints, err)
+		}
+	}
+	unique := []string{"seat_position", "seat.row, seat.col"}
+	if !e.has(UniqueNames) {
+		unique = []string{""}
+	}
+	violate("named unique", orm.Unique, "seat", unique, &Seat{Row: 1, Col: 2})
+	if !e.has(SQL) {
+		return // no foreign keys, NOT NULL or CHECK constraints
+	}
+	fk := []string{"fk_car_driver_id"}
+	if !e.has(ForeignKeyNames) {
+		fk = []string{""}
+	}
+	violate("foreign key", orm.ForeignKey, "car", fk, &Car{Brand: "orphan", Driver: orm.Repo[Driver](s).Ref(999)})
+	// NOT NULL and CHECK on a table of our own, created with raw SQL.
+	db := e.b.(*sql.Backend).DB()
+	if _, err := db.ExecContext(e.ctx, `CREATE TABLE gauge (code VARCHAR(20) NOT NULL PRIMARY KEY,
+		level INTEGER NOT NULL, note VARCHAR(20) NOT NULL, CONSTRAINT gauge_level CHECK (level >= 0))`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.ExecContext(context.Background(), "DROP TABLE gauge"); err != nil {
+			t.Errorf("dropping gauge: %v", err)
+		}
+	})
+	gdb, err := orm.Open(e.b, orm.Entities(&Gauge{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.db = gdb
+	note := "ok"
+	violate("not null", orm.NotNull, "gauge", []string{"note"}, &Gauge{Code: "null", Level: 1})
+	violate("check", orm.Check, "gauge", []string{"gauge_level"}, &Gauge{Code: "check", Level: -1, Note: &note})
+	s = gdb.Session()
+	s.Persist(&Gauge{Code: "fine", Level: 1, Note: &note})
+	if err := s.Flush(e.ctx); err != nil {
+		t.Errorf("a valid Gauge: %v", err)
+	}
+}
+
+// Gauge is mapped onto a table the test creates with raw SQL: note is NOT
+// NULL there though its field is nullable, and level has a named CHECK
+// constraint.
+type Gauge struct {
+	Code  string `orm:"pk"`
+	Level int
+	Note  *string
 }
 
 // testContextEndsMidFlush blocks a flush's UPDATE behind a row lock that

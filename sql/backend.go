@@ -59,9 +59,56 @@ type conn = sqlconn.Runner
 
 func (b *Backend) conn(s backend.Scope) conn {
 	if t, ok := s.Tx.(*tx); ok {
-		return t.tx
+		return t.run
 	}
 	return b.pool
+}
+
+// txConn is what statements inside a transaction, and its savepoints, run
+// on. Once a statement fails with an error after which the database has
+// rolled the whole transaction back, nothing more is sent on it.
+type txConn struct {
+	sqlconn.Tx
+	rolledBack error // the error that ended the transaction, classified
+}
+
+// refused returns, when c is a transaction the database has already rolled
+// back, the error a statement gets instead of being sent.
+func refused(c conn) error {
+	if t, ok := c.(*txConn); ok && t.rolledBack != nil {
+		return &txRolledBackError{Err: t.rolledBack}
+	}
+	return nil
+}
+
+// txRolledBackError is what a statement, a savepoint or a COMMIT gets
+// inside a transaction that the database has already rolled back, after
+// the error Err (a deadlock on MySQL, a lost connection): it was not sent.
+// It matches what Err matches (orm.ErrRetryable for a deadlock), so Retry
+// runs the whole transaction again.
+type txRolledBackError struct {
+	Err error
+}
+
+// Error says the transaction was rolled back, and after what.
+func (e *txRolledBackError) Error() string {
+	return "orm: not sent: the database rolled the transaction back after: " + e.Err.Error()
+}
+
+// Unwrap returns the error that ended the transaction.
+func (e *txRolledBackError) Unwrap() error { return e.Err }
+
+// ended records on c, a transaction, that err rolled it back on the
+// database, when the dialect says so or the connection was lost.
+func (b *Backend) ended(c conn, err error) {
+	t, ok := c.(*txConn)
+	if !ok || err == nil || t.rolledBack != nil {
+		return
+	}
+	d, ok := b.d.(interface{ TxRolledBack(error) bool })
+	if ok && d.TxRolledBack(err) || b.connectionLost(err) {
+		t.rolledBack = err
+	}
 }
 
 // observed tells the DB's hook and logger of a statement and returns its
@@ -82,20 +129,30 @@ func (b *Backend) exec(ctx context.Context, s backend.Scope, c conn, stmt string
 }
 
 func (b *Backend) execResult(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (sqlconn.Result, error) {
+	if err := refused(c); err != nil {
+		return sqlconn.Result{}, err
+	}
 	start := backend.Now(s.Env)
 	res, err := c.Exec(ctx, stmt, args)
-	return res, b.observed(ctx, s.Env, stmt, args, res.RowsAffected, start, err)
+	err = b.observed(ctx, s.Env, stmt, args, res.RowsAffected, start, err)
+	b.ended(c, err)
+	return res, err
 }
 
 // query runs one statement and calls each for every row.
 func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt string, args []any, dest []any, each func() error) error {
+	if err := refused(c); err != nil {
+		return err
+	}
 	start := backend.Now(s.Env)
 	var n int64
 	err := c.Query(ctx, stmt, args, dest, func() error {
 		n++
 		return each()
 	})
-	return b.observed(ctx, s.Env, stmt, args, n, start, err)
+	err = b.observed(ctx, s.Env, stmt, args, n, start, err)
+	b.ended(c, err)
+	return err
 }
 
 // wrap turns a constraint violation into an *orm.ConstraintError.
@@ -131,6 +188,7 @@ type tx struct {
 	b         *Backend
 	env       *backend.Env
 	tx        sqlconn.Tx
+	run       *txConn // shared by the transaction and its savepoints
 	savepoint string
 	done      bool
 }
@@ -141,10 +199,10 @@ var savepoints atomic.Uint64
 func (b *Backend) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
 	if parent, ok := s.Tx.(*tx); ok {
 		name := "orm_sp_" + strconv.FormatUint(savepoints.Add(1), 10)
-		if _, err := b.exec(ctx, s, parent.tx, "SAVEPOINT "+name, nil); err != nil {
+		if _, err := b.exec(ctx, s, parent.run, "SAVEPOINT "+name, nil); err != nil {
 			return nil, err
 		}
-		return &tx{b: b, env: s.Env, tx: parent.tx, savepoint: name}, nil
+		return &tx{b: b, env: s.Env, tx: parent.tx, run: parent.run, savepoint: name}, nil
 	}
 	if s.Tx != nil {
 		return nil, fmt.Errorf("orm: %s backend cannot join a %T transaction", b.d.Name(), s.Tx)
@@ -157,7 +215,7 @@ func (b *Backend) Begin(ctx context.Context, s backend.Scope, opts backend.TxOpt
 		}
 		return nil, err
 	}
-	return &tx{b: b, env: s.Env, tx: t}, nil
+	return &tx{b: b, env: s.Env, tx: t, run: &txConn{Tx: t}}, nil
 }
 
 func (t *tx) Commit(ctx context.Context) error {
@@ -166,7 +224,14 @@ func (t *tx) Commit(ctx context.Context) error {
 	}
 	t.done = true
 	if t.savepoint != "" {
-		_, err := t.b.exec(ctx, backend.Scope{Env: t.env}, t.tx, "RELEASE SAVEPOINT "+t.savepoint, nil)
+		_, err := t.b.exec(ctx, backend.Scope{Env: t.env}, t.run, "RELEASE SAVEPOINT "+t.savepoint, nil)
+		return err
+	}
+	if err := refused(t.run); err != nil {
+		// A COMMIT would succeed with nothing to commit: roll back to
+		// give the connection back, and report what ended the transaction.
+		t.done = false
+		_ = t.Rollback(context.WithoutCancel(ctx))
 		return err
 	}
 	start := backend.Now(t.env)
@@ -191,10 +256,12 @@ func (t *tx) Rollback(ctx context.Context) error {
 	}
 	t.done = true
 	if t.savepoint != "" {
+		// Nothing is sent when the database rolled the whole transaction
+		// back: the savepoint is gone with it.
 		s := backend.Scope{Env: t.env}
-		_, err := t.b.exec(ctx, s, t.tx, "ROLLBACK TO SAVEPOINT "+t.savepoint, nil)
+		_, err := t.b.exec(ctx, s, t.run, "ROLLBACK TO SAVEPOINT "+t.savepoint, nil)
 		if err == nil {
-			_, err = t.b.exec(ctx, s, t.tx, "RELEASE SAVEPOINT "+t.savepoint, nil)
+			_, err = t.b.exec(ctx, s, t.run, "RELEASE SAVEPOINT "+t.savepoint, nil)
 		}
 		return err
 	}
@@ -234,7 +301,7 @@ func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c 
 			_ = t.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := fn(t.(*tx).tx); err != nil {
+	if err := fn(t.(*tx).run); err != nil {
 		return b.inTx(err)
 	}
 	sent = true

@@ -69,6 +69,13 @@ const (
 	// OnDuplicateKeyUpdate: INSERT … ON DUPLICATE KEY UPDATE c = c skips
 	// them, where ON CONFLICT is not understood.
 	OnDuplicateKeyUpdate
+	// EmptyRows: INSERT INTO t () VALUES (), () inserts rows of defaults,
+	// many in one statement (MySQL, MariaDB).
+	EmptyRows
+	// DefaultRows: INSERT INTO t (k) VALUES (DEFAULT), (DEFAULT) does
+	// (PostgreSQL). With neither, an entity whose only column is its
+	// generated key takes one INSERT INTO t DEFAULT VALUES per row.
+	DefaultRows
 )
 
 // Optional dialect interfaces, checked by type assertion:
@@ -85,6 +92,24 @@ const (
 //   - interface{ Refuses() meta.Refuse }: the values the database cannot
 //     store exactly, which a flush refuses before it sends anything; none
 //     when absent.
+//   - interface{ AdvanceKey(table, column string, key int64) (string, []any) }:
+//     the statement, and its arguments, that moves the generator of
+//     table's key column past key unless it is past it already. The engine
+//     sends it in the flush's transaction after an INSERT of explicit keys
+//     into a table whose key the database generates (key is the largest
+//     of them), so later generated keys never collide with them. Without
+//     it, the database is taken to move its counter itself, as SQLite's
+//     rowid and MySQL's AUTO_INCREMENT do.
+//   - interface{ TxRolledBack(err error) bool }: whether err, from a
+//     statement inside a transaction, means the database rolled the whole
+//     transaction back (MySQL's deadlock). The engine then sends nothing
+//     more in it — no ROLLBACK TO SAVEPOINT, no COMMIT: every later
+//     statement, savepoint and commit of that transaction fails with err,
+//     so it reaches the Session's Transaction (and Retry) whatever the
+//     function in between does with it. A lost connection counts too.
+//     Without it, a failed statement leaves the transaction to the
+//     savepoints (PostgreSQL aborts the transaction on any error, but
+//     ROLLBACK TO SAVEPOINT recovers it).
 //   - interface{ ServerError(err error) bool }: whether err is the
 //     database's own answer (so a failed COMMIT is known to be rolled
 //     back); without it, every failed COMMIT is reported as an

@@ -17,6 +17,17 @@ type chunk struct {
 	batch *backend.Batch
 	rows  []backend.Row
 	links []backend.Link
+	// advance is set on the last chunk of an Insert of explicit keys into a
+	// table with a generated key, when the database's generator does not
+	// move past explicit keys by itself (a keyAdvancer dialect): after the
+	// chunk, the generator is moved past the batch's largest key.
+	advance bool
+}
+
+// keyAdvancer is a dialect whose key generator does not move past explicit
+// keys by itself.
+type keyAdvancer interface {
+	AdvanceKey(table, column string, key int64) (string, []any)
 }
 
 // Flush executes the plan: one statement per chunk, all of them atomically.
@@ -57,6 +68,10 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 				// others: it needs a transaction to roll them back.
 				n = max(n, 2)
 			}
+		}
+		if _, ok := b.d.(keyAdvancer); ok && bt.Kind == backend.Insert && !bt.Generated && bt.Entity.Auto != nil {
+			chunks[len(chunks)-1].advance = true
+			n++
 		}
 	}
 	err := b.atomic(ctx, s, n, func(c conn) error {
@@ -179,7 +194,7 @@ func (b *Backend) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
 
 // statements is how many statements a chunk takes.
 func (b *Backend) statements(bt *backend.Batch, rows []backend.Row) int {
-	if bt.Kind == backend.Insert && len(bt.Fields) == 0 {
+	if bt.Kind == backend.Insert && len(bt.Fields) == 0 && !b.d.Has(EmptyRows) && !b.d.Has(DefaultRows) {
 		return len(rows)
 	}
 	return 1
@@ -187,7 +202,7 @@ func (b *Backend) statements(bt *backend.Batch, rows []backend.Row) int {
 
 func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
-	if len(bt.Fields) == 0 && len(ch.rows) > 1 {
+	if b.statements(bt, ch.rows) > 1 {
 		for _, r := range ch.rows {
 			if err := b.insert(ctx, s, c, chunk{batch: bt, rows: []backend.Row{r}}); err != nil {
 				return err
@@ -197,10 +212,26 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	}
 	sb := &builder{d: b.d, args: make([]any, 0, len(ch.rows)*len(bt.Fields))}
 	sb.sql("INSERT INTO ").ident(m.Table)
-	if len(bt.Fields) == 0 {
-		sb.sql(" DEFAULT VALUES")
-	} else {
+	switch {
+	case len(bt.Fields) > 0:
 		sb.sql(" (").columns(bt.Fields).sql(") VALUES ")
+	case b.d.Has(EmptyRows), b.d.Has(DefaultRows):
+		// Rows of nothing but the generated key.
+		row := "(DEFAULT)"
+		if b.d.Has(EmptyRows) {
+			sb.sql(" () VALUES ")
+			row = "()"
+		} else {
+			sb.sql(" (").ident(m.Auto.Column).sql(") VALUES ")
+		}
+		for i := range ch.rows {
+			if i > 0 {
+				sb.sql(", ")
+			}
+			sb.sql(row)
+		}
+	default:
+		sb.sql(" DEFAULT VALUES")
 	}
 	for i, r := range ch.rows {
 		if len(bt.Fields) == 0 {
@@ -226,8 +257,13 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 		sb.sql(")")
 	}
 	if !bt.Generated {
-		_, err := b.exec(ctx, s, c, sb.String(), sb.args)
-		return failed("insert", m, err)
+		if _, err := b.exec(ctx, s, c, sb.String(), sb.args); err != nil {
+			return failed("insert", m, err)
+		}
+		if ch.advance {
+			return b.advanceKey(ctx, s, c, bt)
+		}
+		return nil
 	}
 	if !b.d.Has(Returning) {
 		res, err := b.execResult(ctx, s, c, sb.String(), sb.args)
@@ -264,6 +300,21 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 	slices.Sort(ids)
 	for i, r := range ch.rows {
 		m.Auto.SetInt(r.Ptr, ids[i])
+	}
+	return nil
+}
+
+// advanceKey moves the generator of the key of bt's entity past the
+// largest explicit key bt inserted.
+func (b *Backend) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *backend.Batch) error {
+	m := bt.Entity
+	top := m.Auto.Int(bt.Rows[0].Ptr)
+	for _, r := range bt.Rows[1:] {
+		top = max(top, m.Auto.Int(r.Ptr))
+	}
+	stmt, args := b.d.(keyAdvancer).AdvanceKey(m.Table, m.Auto.Column, top)
+	if _, err := b.exec(ctx, s, c, stmt, args); err != nil {
+		return fmt.Errorf("orm: insert %s: advancing the key generator past %d: %w", m.Name, top, err)
 	}
 	return nil
 }

@@ -38,6 +38,19 @@
 // Identifiers are quoted with backticks (embedded backticks doubled);
 // parameters are ?, sent as prepared-statement arguments. A flush updates up
 // to 16 rows of a type with UPDATE … SET col = CASE WHEN …, more with
-// UPDATE t JOIN (SELECT … UNION ALL SELECT …) AS v ON … SET …. Deadlocks
-// (1213) and lock wait timeouts (1205) match orm.ErrRetryable.
+// UPDATE t JOIN (SELECT … UNION ALL SELECT …) AS v ON … SET …. An entity
+// whose only column is its generated key is inserted as
+// INSERT INTO t () VALUES (), (), ….
+//
+// # Errors
+//
+// Deadlocks (1213) and lock wait timeouts (1205) match orm.ErrRetryable. A
+// deadlock rolls the whole transaction back on the server (so does a lock
+// wait timeout with innodb_rollback_on_timeout): nothing more is sent in it,
+// not even ROLLBACK TO SAVEPOINT for a nested Transaction or a flush's
+// savepoint, and every later statement and the COMMIT fail with the
+// deadlock, so orm.Retry runs the whole transaction again. A
+// [orm.ConstraintError] names what the server's message names: the key,
+// foreign key or CHECK constraint, or the NOT NULL column, and the table
+// where the message gives it.
 package mysql

@@ -99,6 +99,8 @@ func newBackend(db *stdsql.DB, opts []Option) (*sql.Backend, error) {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
 	}
 	d := Dialect{step: step}
+	// A server without the variable (not InnoDB) rolls back statements only.
+	_ = db.QueryRow("SELECT @@innodb_rollback_on_timeout").Scan(&d.rollbackOnTimeout)
 	if strings.Contains(strings.ToLower(version), "mariadb") {
 		d.mariadb = true
 		var major, minor int
@@ -116,6 +118,9 @@ type Dialect struct {
 	mariadb   bool
 	returning bool  // MariaDB 10.5 and later, unless WithoutReturning
 	step      int64 // auto_increment_increment when the backend was opened
+	// rollbackOnTimeout: innodb_rollback_on_timeout is on, so a lock wait
+	// timeout rolls back the whole transaction, not just the statement.
+	rollbackOnTimeout bool
 }
 
 var _ sql.Dialect = Dialect{}
@@ -138,7 +143,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return
 
 // Has reports the server's capabilities.
 func (d Dialect) Has(c sql.Capability) bool {
-	caps := sql.UpdateJoin | sql.OnDuplicateKeyUpdate
+	caps := sql.UpdateJoin | sql.OnDuplicateKeyUpdate | sql.EmptyRows
 	if d.returning {
 		caps |= sql.Returning
 	}
@@ -258,11 +263,40 @@ func (Dialect) ConnectionLost(err error) bool {
 	return errors.Is(err, driver.ErrInvalidConn) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-var keyName = regexp.MustCompile("(?:for key|constraint|Column) [`']([^`']+)[`']")
+// TxRolledBack reports whether err, from a statement inside a transaction,
+// means the server rolled the whole transaction back: a deadlock (1213, also
+// a Galera certification failure), and a lock wait timeout (1205) when
+// innodb_rollback_on_timeout was on when the backend was opened. Nothing
+// more is sent in that transaction — not even ROLLBACK TO SAVEPOINT, which
+// would fail with 1305 — and it fails with err, orm.ErrRetryable.
+func (d Dialect) TxRolledBack(err error) bool {
+	var me *driver.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	return me.Number == 1213 || me.Number == 1205 && d.rollbackOnTimeout
+}
+
+// The parts of the server's messages that name what a violation broke.
+var (
+	// 1062: "Duplicate entry 'a' for key 'tag_code'" (MySQL 8: 'tag.tag_code')
+	dupKey = regexp.MustCompile(`for key '([^']+)'\.?$`)
+	// 1451, 1452: "… a foreign key constraint fails (`db`.`car`, CONSTRAINT `fk` FOREIGN KEY …"
+	fkFails = regexp.MustCompile("fails \\(`[^`]*`\\.`([^`]+)`, CONSTRAINT `([^`]+)`")
+	// 1048: "Column 'name' cannot be null"; 1364: "Field 'name' doesn't have a default value"
+	columnName = regexp.MustCompile(`^(?:Column|Field) '([^']+)'`)
+	// 4025 (MariaDB): "CONSTRAINT `c` failed for `db`.`t`"
+	checkFailed = regexp.MustCompile("^CONSTRAINT `([^`]+)` failed for `[^`]*`\\.`([^`]+)`")
+	// 3819 (MySQL): "Check constraint 'c' is violated."
+	checkViolated = regexp.MustCompile(`^Check constraint '([^']+)' is violated`)
+)
 
 // Classify maps MySQL error numbers: integrity violations to
 // *orm.ConstraintError, deadlocks and lock wait timeouts to
-// orm.ErrRetryable.
+// orm.ErrRetryable. The server's message gives the error's Constraint (the
+// key, foreign key or CHECK constraint, or the column of a NOT NULL
+// violation) and, where it says, the Table (for a foreign key, the
+// referencing table).
 func (Dialect) Classify(err error) error {
 	var me *driver.MySQLError
 	if !errors.As(err, &me) {
@@ -284,11 +318,20 @@ func (Dialect) Classify(err error) error {
 		return nil
 	}
 	ce := &orm.ConstraintError{Kind: kind, Err: err}
-	if m := keyName.FindStringSubmatch(me.Message); m != nil {
+	msg := me.Message
+	if m := dupKey.FindStringSubmatch(msg); m != nil {
 		ce.Constraint = m[1]
 		if t, c, ok := strings.Cut(m[1], "."); ok {
 			ce.Table, ce.Constraint = t, c
 		}
+	} else if m := fkFails.FindStringSubmatch(msg); m != nil {
+		ce.Table, ce.Constraint = m[1], m[2]
+	} else if m := checkFailed.FindStringSubmatch(msg); m != nil {
+		ce.Constraint, ce.Table = m[1], m[2]
+	} else if m := checkViolated.FindStringSubmatch(msg); m != nil {
+		ce.Constraint = m[1]
+	} else if m := columnName.FindStringSubmatch(msg); m != nil {
+		ce.Constraint = m[1]
 	}
 	return ce
 }

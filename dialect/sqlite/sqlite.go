@@ -131,7 +131,11 @@ func (Dialect) ServerError(err error) bool {
 }
 
 // Classify maps SQLite's extended constraint codes to *orm.ConstraintError,
-// and a busy or locked database to orm.ErrRetryable.
+// and a busy or locked database to orm.ErrRetryable. The error's Table and
+// Constraint are what SQLite's message names: the table and columns of a
+// unique violation ("user.email, user.name"), the table and column of a NOT
+// NULL one, the name of a named CHECK; a foreign key violation names
+// nothing.
 func (Dialect) Classify(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
@@ -155,7 +159,13 @@ func (Dialect) Classify(err error) error {
 		return nil
 	}
 	ce := &orm.ConstraintError{Kind: kind, Err: err}
-	// "UNIQUE constraint failed: user.email, user.name (2067)"
+	if kind == orm.ForeignKey {
+		return ce // "FOREIGN KEY constraint failed" names nothing
+	}
+	// "UNIQUE constraint failed: user.email, user.name (2067)",
+	// "NOT NULL constraint failed: user.name (1299)",
+	// "CHECK constraint failed: user_age (275)" (a CHECK named with
+	// CONSTRAINT user_age CHECK (…); else its expression)
 	msg := se.Error()
 	if i := strings.Index(msg, "constraint failed: "); i >= 0 {
 		rest := msg[i+len("constraint failed: "):]
@@ -165,10 +175,13 @@ func (Dialect) Classify(err error) error {
 		if strings.Contains(rest, "constraint failed: ") {
 			rest = rest[strings.LastIndex(rest, "constraint failed: ")+len("constraint failed: "):]
 		}
-		if t, _, ok := strings.Cut(rest, "."); ok && !strings.Contains(t, " ") {
-			ce.Table = t
-		}
 		ce.Constraint = rest
+		if t, c, ok := strings.Cut(rest, "."); ok && !strings.Contains(t, " ") && kind != orm.Check {
+			ce.Table = t
+			if kind == orm.NotNull {
+				ce.Constraint = c // the column, as the other databases say
+			}
+		}
 	}
 	return ce
 }

@@ -2,9 +2,15 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrStop is what a Select callback returns to end a query early, as a
+// consumer breaking out of a Stream does. It is no failure: the statement
+// is observed as a success, and the caller knows not to report it.
+var ErrStop = errors.New("orm: stop")
 
 // HookPanic is what a statement reports when the query hook told of it
 // panicked. The backend goes on as for a failed statement — a transaction
@@ -25,7 +31,8 @@ func (h *HookPanic) Error() string { return fmt.Sprintf("orm: query hook panicke
 func (h *HookPanic) Unwrap() error { return h.Err }
 
 // Observe tells env's hook and logger of a statement and returns err, or a
-// *HookPanic when the hook panicked.
+// *HookPanic when the hook panicked. A statement that ended with [ErrStop]
+// is told of as a success.
 func Observe(ctx context.Context, env *Env, stmt string, args []any, rows int64, start time.Time, err error) (out error) {
 	if env == nil || env.Observe == nil {
 		return err
@@ -35,7 +42,11 @@ func Observe(ctx context.Context, env *Env, stmt string, args []any, rows int64,
 			out = &HookPanic{Value: p, Err: err}
 		}
 	}()
-	env.Observe(ctx, stmt, args, rows, time.Since(start), err)
+	seen := err
+	if errors.Is(err, ErrStop) {
+		seen = nil
+	}
+	env.Observe(ctx, stmt, args, rows, time.Since(start), seen)
 	return err
 }
 
