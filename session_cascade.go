@@ -28,11 +28,11 @@ func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
 					}
 				}
 			}
-			if d.S != sp || d.Rel != rel || d.Ptr != ptr {
+			if d.S != sp || d.Owner != p || d.Ptr != ptr {
 				if log {
 					s.logRef(d)
 				}
-				d.S, d.Rel, d.Ptr = sp, rel, ptr
+				d.S, d.Rel, d.Owner, d.Ptr = sp, rel, p, ptr
 			}
 			continue
 		}
@@ -48,16 +48,16 @@ func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
 }
 
 // foreign reports whether the entity at p carries the mark of another
-// Session: a Ref or Collection that Session attached. An entity without
-// relations carries no mark.
+// Session: a Ref or Collection that Session attached to it (not one copied
+// from another entity). An entity without relations carries no mark.
 func (s *Session) foreign(m *meta.Entity, p unsafe.Pointer) bool {
 	sp := unsafe.Pointer(s)
 	for _, rel := range m.Relations {
 		if rel.Kind == meta.RelRef {
-			if d := rel.Field.Ref(p); d.S != nil && d.S != sp {
+			if d := rel.Field.Ref(p); d.Owner == p && d.S != sp {
 				return true
 			}
-		} else if c := rel.Coll(p); c.S != nil && c.S != sp {
+		} else if c := rel.Coll(p); c.Owner == p && c.S != sp {
 			return true
 		}
 	}
@@ -118,9 +118,9 @@ func (s *Session) cascade(ctx context.Context, w *flushWork) error {
 		for _, rel := range m.Relations {
 			if rel.Kind == meta.RelRef {
 				d := rel.Field.Ref(p)
-				if d.S != sp || d.Rel != rel {
+				if d.S != sp || d.Owner != p {
 					s.logRef(d)
-					d.S, d.Rel = sp, rel
+					d.S, d.Rel, d.Owner = sp, rel, p
 				}
 				if d.Ptr != nil {
 					if _, err := s.cascadePersist(rel.Target, d.Ptr, &work); err != nil {
@@ -346,12 +346,11 @@ func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log boo
 	}
 }
 
-// moveRef is Ref.Set on a Ref attached to this Session: the loaded
-// collections mirroring it follow at once.
+// moveRef is Ref.Set on a Ref this Session attached: the loaded collections
+// mirroring it follow at once.
 func (s *Session) moveRef(d *meta.RefData, to unsafe.Pointer) {
-	rel := d.Rel
-	owner := unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset))
-	if len(rel.Mirrors) > 0 {
+	rel, owner := d.Rel, d.Owner
+	if len(rel.Mirrors) > 0 && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner {
 		if es := s.types(rel.Owner).lookup(owner); es != nil && es.status != detached {
 			s.relink(rel, owner, s.refTarget(rel, d), to, false)
 		}

@@ -664,7 +664,12 @@ func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, c conn, ch ch
 	}
 	pk := m.PK[0]
 	sb := &builder{d: b.d, args: make([]any, 0, len(ch.rows))}
-	sb.sql("DELETE FROM ").ident(rel.Pivot).sql(" WHERE ").ident(col).sql(" IN (")
+	sb.sql("DELETE FROM ").ident(rel.Pivot).sql(" WHERE ").ident(col)
+	if len(ch.rows) == 1 {
+		sb.sql(" = ")
+	} else {
+		sb.sql(" IN (")
+	}
 	for i, r := range ch.rows {
 		v, err := pk.Value(r.Key)
 		if err != nil {
@@ -675,7 +680,9 @@ func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, c conn, ch ch
 		}
 		sb.arg(v, pk)
 	}
-	sb.sql(")")
+	if len(ch.rows) > 1 {
+		sb.sql(")")
+	}
 	if _, err := b.exec(ctx, s, c, sb.String(), sb.args); err != nil {
 		return fmt.Errorf("orm: delete pivot rows of %s.%s: %w", rel.Owner.Name, rel.Name, err)
 	}

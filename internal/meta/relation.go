@@ -60,7 +60,11 @@ type RefData struct {
 	ID  any            // the target's key when Ptr is nil; nil is NULL
 	Ptr unsafe.Pointer // the target entity, when known
 	S   unsafe.Pointer // the *orm.Session that hydrated or persisted it
-	Rel *Relation      // the relation, once attached: the owner is Rel.Field.Offset bytes before
+	// Rel and Owner are the relation and the owning entity, once a Session
+	// attached the Ref; a Ref copied into another entity keeps the first
+	// owner's.
+	Rel   *Relation
+	Owner unsafe.Pointer
 }
 
 // CollData is the memory layout of orm.Collection[T], whatever T.
