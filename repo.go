@@ -140,7 +140,11 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 			}
 			return each(es.ptr, link)
 		}
-		ts.manageKey(ts.add(p, stManaged), k)
+		es := ts.add(p, stManaged)
+		ts.manageKey(es, k)
+		if s.retrying { // a new attempt reads the row afresh
+			s.journal = append(s.journal, undo{kind: undoState, ts: ts, es: es, was: entityState{ptr: p}})
+		}
 		if len(m.Relations) > 0 {
 			s.attach(m, p, true, false)
 		}

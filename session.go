@@ -28,7 +28,10 @@ type Session struct {
 	tx      backend.Tx   // the open transaction, inside Transaction
 	journal []undo       // what a failed flush or a rollback puts back
 	err     error        // the first error of Persist or Remove, reported by Flush
-	busy    atomic.Bool  // a call is running: catches concurrent use
+	// retrying is set inside a Transaction with Retry: loads are journaled
+	// too, so that a new attempt starts from the Session as it was.
+	retrying bool
+	busy     atomic.Bool // a call is running: catches concurrent use
 }
 
 // enter marks the Session busy for one call, or reports concurrent use.
@@ -196,7 +199,9 @@ func Isolation(level sql.IsolationLevel) TxOption {
 // (serialization failure, deadlock, busy database), waiting a little longer
 // before each new attempt. Before each one the Session is put back as it was
 // when Transaction was called, and so are the fields of the entities it
-// managed then, so the function starts over from the same state. Retry
+// managed then, so the function starts over from the same state: entities
+// an attempt loaded are forgotten, so that the next one reads their rows
+// afresh. After the last attempt fails, the same holds. Retry
 // applies to an outermost Transaction only: a nested one runs once. It never
 // reruns after a [*CommitUnknownError].
 func Retry(attempts int) TxOption {
@@ -236,7 +241,9 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 	s.locked(func() {
 		start = s.mark()
 		s.logValues()
+		s.retrying = true
 	})
+	defer s.locked(func() { s.retrying = false })
 	for attempt := range o.attempts {
 		if attempt > 0 {
 			s.locked(func() {
