@@ -79,6 +79,10 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"DeleteEarlyUnique", testDeleteEarlyUnique},
 		{"RawSelect", testRawSelect},
 		{"RelationsTransactionRollback", testRelationsTransactionRollback},
+		{"NullSemantics", testNullSemantics},
+		{"LimitOffsetEdges", testLimitOffsetEdges},
+		{"LikeEscape", testLikeEscape},
+		{"HugeIn", testHugeIn},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

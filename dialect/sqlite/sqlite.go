@@ -73,7 +73,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return
 
 // Has reports SQLite's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom) == c
+	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom|sql.Glob) == c
 }
 
 // MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER.
@@ -165,4 +165,18 @@ func (Dialect) Classify(err error) error {
 		ce.Constraint = rest
 	}
 	return ce
+}
+
+// ListArg returns integers, floats, text and booleans as one JSON array,
+// read back with json_each.
+func (Dialect) ListArg(_ *meta.Field, values []any) (any, bool) {
+	return sql.JSONList(values)
+}
+
+// AppendInList appends IN (SELECT value FROM json_each(?)), or NOT IN.
+func (Dialect) AppendInList(b []byte, _ int, _ *meta.Field, not bool) []byte {
+	if not {
+		b = append(b, " NOT"...)
+	}
+	return append(b, " IN (SELECT value FROM json_each(?))"...)
 }
