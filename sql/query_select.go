@@ -43,14 +43,25 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 	}
 	where := q.Where
 	if v := q.Via; v != nil {
-		sb.sql(" WHERE ").qcol(v.Rel.Pivot, v.Rel.JoinColumn).sql(" IN (")
-		for i, o := range v.Owners {
-			if i > 0 {
-				sb.sql(", ")
-			}
-			sb.arg(o, nil)
+		sb.sql(" WHERE ").qcol(v.Rel.Pivot, v.Rel.JoinColumn)
+		ld, list := b.d.(ListDialect)
+		var arg any
+		if list && len(v.Owners) > listMin {
+			arg, list = ld.ListArg(v.Rel.Owner.PK[0], v.Owners)
 		}
-		sb.sql(")")
+		if list && arg != nil {
+			sb.args = append(sb.args, arg)
+			sb.buf = ld.AppendInList(sb.buf, len(sb.args), v.Rel.Owner.PK[0], false)
+		} else {
+			sb.sql(" IN (")
+			for i, o := range v.Owners {
+				if i > 0 {
+					sb.sql(", ")
+				}
+				sb.arg(o, nil)
+			}
+			sb.sql(")")
+		}
 		if q.Where != nil {
 			sb.sql(" AND ")
 			if err := b.cond(sb, q.Where); err != nil {
