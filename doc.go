@@ -74,7 +74,11 @@
 // [Repository.Get] takes the key as a value of the key field's type or one
 // convertible to it without loss; a composite key as a []any in key order.
 // Filters name Go fields, checked against the metadata: an unknown name is an
-// error and nothing is sent. Values are always bind parameters.
+// error and nothing is sent. Values are always bind parameters. Every
+// backend returns the same rows for a filter: nil is a value (Ne("X", 5)
+// matches a NULL X; Not(f) is the exact complement of f), [Like] has one
+// escape rule and is case-sensitive, [In] takes any number of values, and
+// [Limit](0) returns nothing (see [Filter] for the details).
 //
 // # Flush and what it sends
 //

@@ -36,9 +36,14 @@ type QueryOption func(*queryOptions)
 type queryOptions struct {
 	order    []string
 	limit    int
+	limited  bool // Limit was given: Limit(0) returns nothing
 	offset   int
 	populate []string
 }
+
+// presize caps what a query reserves ahead of rows, so that memory follows
+// the rows returned, never the Limit asked for.
+const presize = 64
 
 // Populate loads relations of the entities a query returns, eagerly, with
 // one query per path step whatever the number of entities: "Cars" loads a
@@ -55,10 +60,15 @@ func OrderBy(fields ...string) QueryOption {
 	return func(o *queryOptions) { o.order = append(o.order, fields...) }
 }
 
-// Limit returns at most n entities.
-func Limit(n int) QueryOption { return func(o *queryOptions) { o.limit = n } }
+// Limit returns at most n entities: Limit(0) returns none and sends no
+// query (FindAndCount still counts). Any n up to math.MaxInt is accepted,
+// and memory follows the rows returned, not n. A negative n is an error.
+func Limit(n int) QueryOption {
+	return func(o *queryOptions) { o.limit, o.limited = n, true }
+}
 
-// Offset skips the first n entities.
+// Offset skips the first n entities; an offset past the last row returns
+// none. A negative n is an error.
 func Offset(n int) QueryOption { return func(o *queryOptions) { o.offset = n } }
 
 func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, queryOptions, error) {
@@ -78,12 +88,15 @@ func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, que
 // buildQuery resolves a filter and options against m; a bad name is an
 // error before anything is sent.
 func buildQuery(m *meta.Entity, f Filter, o queryOptions) (*backend.Query, error) {
-	if o.limit < 0 || o.offset < 0 {
-		return nil, fmt.Errorf("orm: %s: negative Limit or Offset", m.Name)
+	if o.limit < 0 {
+		return nil, fmt.Errorf("orm: query of %s: Limit(%d) is negative", m.Name, o.limit)
+	}
+	if o.offset < 0 {
+		return nil, fmt.Errorf("orm: query of %s: Offset(%d) is negative", m.Name, o.offset)
 	}
 	q := &backend.Query{Entity: m, Limit: o.limit, Offset: o.offset}
 	if f != nil {
-		c, err := f.resolve(m)
+		c, err := f.resolve(m, false)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +143,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 	m := q.Entity
 	ts := s.types(m)
 	if q.Limit > 8 {
-		ts.byKey.reserve(q.Limit)
+		ts.byKey.reserve(min(q.Limit, presize))
 	}
 	return repanic(s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
 		k := m.Key(p)
@@ -260,9 +273,12 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	if err != nil {
 		return nil, err
 	}
+	if o.limited && o.limit == 0 {
+		return []*T{}, nil
+	}
 	var out []*T
 	if q.Limit > 0 {
-		out = make([]*T, 0, q.Limit)
+		out = make([]*T, 0, min(q.Limit, presize))
 	}
 	err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
 		out = append(out, (*T)(p))
@@ -283,6 +299,9 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 // FindOne returns the first entity f matches, or an error matching
 // [ErrNotFound].
 func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOption) (*T, error) {
+	if _, _, err := r.query(f, opts); err != nil {
+		return nil, err // a negative Limit is an error, though FindOne replaces it
+	}
 	got, err := r.Find(ctx, f, append(opts[:len(opts):len(opts)], Limit(1))...)
 	if err != nil {
 		return nil, err
@@ -347,6 +366,9 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 			r.s.leave()
 			busy = false
 			yield(nil, err)
+			return
+		}
+		if o.limited && o.limit == 0 {
 			return
 		}
 		err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {

@@ -475,20 +475,28 @@ func (b *Backend) pathFilter(ctx context.Context, s backend.Scope, m *meta.Entit
 	return in("_id", owners), err
 }
 
-// likeRegex turns a LIKE pattern into an anchored regular expression.
+// likeRegex turns a Like pattern (% and _ wildcards, backslash escapes)
+// into an anchored, case-sensitive regular expression, to be used with the
+// s option so that . matches newlines as % and _ do.
 func likeRegex(p string) string {
 	var sb strings.Builder
-	sb.WriteString("^")
+	sb.WriteString(`\A`)
+	escaped := false
 	for _, r := range p {
-		switch r {
-		case '%':
+		switch {
+		case escaped:
+			sb.WriteString(regexp.QuoteMeta(string(r)))
+			escaped = false
+		case r == '\\':
+			escaped = true
+		case r == '%':
 			sb.WriteString(".*")
-		case '_':
+		case r == '_':
 			sb.WriteString(".")
 		default:
 			sb.WriteString(regexp.QuoteMeta(string(r)))
 		}
 	}
-	sb.WriteString("$")
+	sb.WriteString(`\z`)
 	return sb.String()
 }

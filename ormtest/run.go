@@ -95,6 +95,10 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"ExplicitAndGeneratedKeys", testExplicitKeys},
 		{"KeyOnlyEntity", testKeyOnlyEntity},
 		{"StreamBreakIsNoError", testStreamBreak},
+		{"NullSemantics", testNullSemantics},
+		{"LimitOffsetEdges", testLimitOffsetEdges},
+		{"LikeEscape", testLikeEscape},
+		{"HugeIn", testHugeIn},
 	}
 	for _, tc := range tests {
 		if cfg.only != nil && !cfg.only[tc.name] {

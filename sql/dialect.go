@@ -1,6 +1,13 @@
 package sql
 
-import "github.com/unitofwork/orm/internal/meta"
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/unitofwork/orm/internal/meta"
+)
 
 // Dialect is what differs between SQL databases: quoting, placeholders,
 // types, paging, error classification and a set of capabilities the engine
@@ -76,7 +83,24 @@ const (
 	// (PostgreSQL). With neither, an entity whose only column is its
 	// generated key takes one INSERT INTO t DEFAULT VALUES per row.
 	DefaultRows
+	// Glob: LIKE ignores case, so a Like filter compiles to GLOB, which
+	// does not (SQLite). Without it, Like compiles to LIKE … ESCAPE '!'.
+	Glob
 )
+
+// ListDialect is implemented by dialects that bind a set of values as one
+// argument, so that In and NotIn accept lists of any length: an array on
+// PostgreSQL, a JSON array on SQLite and MySQL/MariaDB.
+type ListDialect interface {
+	// ListArg returns values, driver values of field f none of which is
+	// nil, as one argument, or false when it cannot (values of a kind it
+	// does not handle): the engine then binds one parameter each.
+	ListArg(f *meta.Field, values []any) (any, bool)
+	// AppendInList appends what follows a column to test that it is one
+	// of the set bound as the n-th argument, or with not that it is none
+	// of them: " = ANY($1::bigint[])", " NOT IN (SELECT … FROM json_each(?))".
+	AppendInList(b []byte, n int, f *meta.Field, not bool) []byte
+}
 
 // Optional dialect interfaces, checked by type assertion:
 //
@@ -121,4 +145,39 @@ func (b *Backend) refuses() meta.Refuse {
 		return d.Refuses()
 	}
 	return 0
+}
+
+// JSONList returns values as one JSON array, for dialects that read a list
+// argument with a JSON table function, or false when one is not an
+// integer, a finite float, a string or a bool.
+func JSONList(values []any) (any, bool) {
+	b := make([]byte, 0, 8*len(values))
+	b = append(b, '[')
+	for i, v := range values {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		switch x := v.(type) {
+		case int64:
+			b = strconv.AppendInt(b, x, 10)
+		case uint64:
+			b = strconv.AppendUint(b, x, 10)
+		case float64:
+			if math.IsInf(x, 0) || math.IsNaN(x) {
+				return nil, false
+			}
+			b = strconv.AppendFloat(b, x, 'g', -1, 64)
+		case bool:
+			b = strconv.AppendBool(b, x)
+		case string:
+			if !utf8.ValidString(x) {
+				return nil, false
+			}
+			q, _ := json.Marshal(x)
+			b = append(b, q...)
+		default:
+			return nil, false
+		}
+	}
+	return string(append(b, ']')), true
 }

@@ -43,14 +43,25 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 	}
 	where := q.Where
 	if v := q.Via; v != nil {
-		sb.sql(" WHERE ").qcol(v.Rel.Pivot, v.Rel.JoinColumn).sql(" IN (")
-		for i, o := range v.Owners {
-			if i > 0 {
-				sb.sql(", ")
-			}
-			sb.arg(o, nil)
+		sb.sql(" WHERE ").qcol(v.Rel.Pivot, v.Rel.JoinColumn)
+		ld, list := b.d.(ListDialect)
+		var arg any
+		if list && len(v.Owners) > listMin {
+			arg, list = ld.ListArg(v.Rel.Owner.PK[0], v.Owners)
 		}
-		sb.sql(")")
+		if list && arg != nil {
+			sb.args = append(sb.args, arg)
+			sb.buf = ld.AppendInList(sb.buf, len(sb.args), v.Rel.Owner.PK[0], false)
+		} else {
+			sb.sql(" IN (")
+			for i, o := range v.Owners {
+				if i > 0 {
+					sb.sql(", ")
+				}
+				sb.arg(o, nil)
+			}
+			sb.sql(")")
+		}
 		if q.Where != nil {
 			sb.sql(" AND ")
 			if err := b.cond(sb, q.Where); err != nil {
@@ -149,15 +160,99 @@ func (b *Backend) where(sb *builder, c *backend.Cond) error {
 	return b.cond(sb, c)
 }
 
+// listMin is the longest list of values In and NotIn bind one parameter
+// each; a longer one travels as one argument, when the dialect can
+// (ListDialect), so that no list is too long for the database.
+const listMin = 100
+
 var cmpOps = map[backend.Op]string{
 	backend.OpEq: " = ", backend.OpNe: " <> ", backend.OpGt: " > ", backend.OpGte: " >= ",
-	backend.OpLt: " < ", backend.OpLte: " <= ", backend.OpLike: " LIKE ",
+	backend.OpLt: " < ", backend.OpLte: " <= ",
+}
+
+// twoValued reports whether c is true or false on every row, never
+// unknown, so that NOT (c) is its complement: comparisons of fields that
+// cannot be NULL, IS NULL, and the connectives over them. Raw SQL and
+// subqueries (a NULL foreign key, a NULL in the subquery's result) may be
+// unknown.
+func twoValued(c *backend.Cond) bool {
+	switch c.Op {
+	case backend.OpIsNull:
+		return true
+	case backend.OpAnd, backend.OpOr, backend.OpNot:
+		for _, sub := range c.Conds {
+			if !twoValued(sub) {
+				return false
+			}
+		}
+		return true
+	case backend.OpRaw, backend.OpPath:
+		return false
+	}
+	return c.Field != nil && !c.Field.Nullable
+}
+
+// likePattern rewrites a Like pattern (backslash escapes) for LIKE …
+// ESCAPE '!': an escape character that needs no escaping in any SQL
+// string literal, whatever the server's quoting mode.
+func likePattern(p string) string {
+	out := make([]byte, 0, len(p)+4)
+	for i := 0; i < len(p); i++ {
+		ch := p[i]
+		if ch == '\\' && i+1 < len(p) {
+			i++
+			ch = p[i]
+			if ch == '%' || ch == '_' {
+				out = append(out, '!', ch)
+				continue
+			}
+		}
+		if ch == '!' {
+			out = append(out, '!')
+		}
+		out = append(out, ch)
+	}
+	return string(out)
+}
+
+// globPattern rewrites a Like pattern for SQLite's GLOB, which is
+// case-sensitive where its LIKE is not: * and ? are the wildcards, and
+// [x] matches x literally.
+func globPattern(p string) string {
+	out := make([]byte, 0, len(p)+4)
+	for i := 0; i < len(p); i++ {
+		ch := p[i]
+		switch {
+		case ch == '\\' && i+1 < len(p):
+			i++
+			ch = p[i]
+		case ch == '%':
+			out = append(out, '*')
+			continue
+		case ch == '_':
+			out = append(out, '?')
+			continue
+		}
+		if ch == '*' || ch == '?' || ch == '[' {
+			out = append(out, '[', ch, ']')
+			continue
+		}
+		out = append(out, ch)
+	}
+	return string(out)
 }
 
 func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 	switch c.Op {
-	case backend.OpEq, backend.OpNe, backend.OpGt, backend.OpGte, backend.OpLt, backend.OpLte, backend.OpLike:
+	case backend.OpEq, backend.OpNe, backend.OpGt, backend.OpGte, backend.OpLt, backend.OpLte:
 		sb.col(c.Field).sql(cmpOps[c.Op]).arg(c.Value, c.Field)
+	case backend.OpLike:
+		p, _ := c.Value.(string)
+		if b.d.Has(Glob) {
+			sb.col(c.Field).sql(" GLOB ").arg(globPattern(p), c.Field)
+		} else {
+			sb.col(c.Field).sql(" LIKE ").arg(likePattern(p), c.Field).sql(" ESCAPE '!'")
+		}
 	case backend.OpIsNull:
 		sb.col(c.Field).sql(" IS NULL")
 	case backend.OpIn, backend.OpNotIn:
@@ -170,6 +265,13 @@ func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 			return nil
 		}
 		sb.col(c.Field)
+		if ld, ok := b.d.(ListDialect); ok && len(c.Values) > listMin {
+			if arg, ok := ld.ListArg(c.Field, c.Values); ok {
+				sb.args = append(sb.args, arg)
+				sb.buf = ld.AppendInList(sb.buf, len(sb.args), c.Field, c.Op == backend.OpNotIn)
+				return nil
+			}
+		}
 		if c.Op == backend.OpNotIn {
 			sb.sql(" NOT")
 		}
@@ -205,11 +307,23 @@ func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 		}
 		sb.sql(")")
 	case backend.OpNot:
-		sb.sql("NOT (")
-		if err := b.cond(sb, c.Conds[0]); err != nil {
-			return err
+		sub := c.Conds[0]
+		switch {
+		case sub.Op == backend.OpIsNull:
+			sb.col(sub.Field).sql(" IS NOT NULL")
+		case twoValued(sub):
+			sb.sql("NOT (")
+			if err := b.cond(sb, sub); err != nil {
+				return err
+			}
+			sb.sql(")")
+		default: // NOT would leave the rows where sub is unknown out
+			sb.sql("(")
+			if err := b.cond(sb, sub); err != nil {
+				return err
+			}
+			sb.sql(") IS NOT TRUE")
 		}
-		sb.sql(")")
 	case backend.OpRaw:
 		sb.sql("(").raw(c.Raw, c.Values).sql(")")
 	case backend.OpPath:

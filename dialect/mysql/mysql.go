@@ -339,3 +339,24 @@ func (Dialect) Classify(err error) error {
 // Refuses says MySQL and MariaDB have no NaN or infinities, and that their
 // utf8mb4 text must be valid UTF-8.
 func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN | meta.RefuseInf | meta.RefuseInvalidUTF8 }
+
+// ListArg returns integers, floats, text and booleans as one JSON array,
+// read back with JSON_TABLE (MySQL 8.0.4, MariaDB 10.6).
+func (Dialect) ListArg(f *meta.Field, values []any) (any, bool) {
+	switch f.StorageKind() {
+	case meta.KindInt, meta.KindUint, meta.KindFloat, meta.KindBool, meta.KindString:
+		return sql.JSONList(values)
+	}
+	return nil, false
+}
+
+// AppendInList appends IN (SELECT v FROM JSON_TABLE(?, …)), or NOT IN, the
+// JSON values read as the column's type.
+func (d Dialect) AppendInList(b []byte, _ int, f *meta.Field, not bool) []byte {
+	if not {
+		b = append(b, " NOT"...)
+	}
+	b = append(b, " IN (SELECT v FROM JSON_TABLE(?, '$[*]' COLUMNS (v "...)
+	b = append(b, d.ColumnType(f)...)
+	return append(b, " PATH '$')) AS orm_list)"...)
+}

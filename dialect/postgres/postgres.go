@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -228,3 +229,48 @@ func (Dialect) Classify(err error) error {
 
 // Refuses says PostgreSQL's text cannot hold NUL bytes or invalid UTF-8.
 func (Dialect) Refuses() meta.Refuse { return meta.RefuseNUL | meta.RefuseInvalidUTF8 }
+
+// ListArg returns values as one typed array.
+func (Dialect) ListArg(_ *meta.Field, values []any) (any, bool) {
+	switch values[0].(type) {
+	case int64:
+		return typedList[int64](values)
+	case string:
+		return typedList[string](values)
+	case float64:
+		return typedList[float64](values)
+	case bool:
+		return typedList[bool](values)
+	case time.Time:
+		return typedList[time.Time](values)
+	case []byte:
+		return typedList[[]byte](values)
+	}
+	return nil, false
+}
+
+// typedList copies values, all of type T, into a []T.
+func typedList[T any](values []any) (any, bool) {
+	out := make([]T, len(values))
+	for i, v := range values {
+		x, ok := v.(T)
+		if !ok {
+			return nil, false
+		}
+		out[i] = x
+	}
+	return out, true
+}
+
+// AppendInList appends = ANY($n::type[]), or <> ALL($n::type[]).
+func (Dialect) AppendInList(b []byte, n int, f *meta.Field, not bool) []byte {
+	if not {
+		b = append(b, " <> ALL($"...)
+	} else {
+		b = append(b, " = ANY($"...)
+	}
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, "::"...)
+	b = append(b, pgType(f)...)
+	return append(b, "[])"...)
+}

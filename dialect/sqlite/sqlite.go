@@ -79,7 +79,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return
 
 // Has reports SQLite's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom|sql.OnConflictDoNothing) == c
+	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom|sql.OnConflictDoNothing|sql.Glob) == c
 }
 
 // MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER.
@@ -188,3 +188,17 @@ func (Dialect) Classify(err error) error {
 
 // Refuses says SQLite cannot store NaN: it would store NULL.
 func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN }
+
+// ListArg returns integers, floats, text and booleans as one JSON array,
+// read back with json_each.
+func (Dialect) ListArg(_ *meta.Field, values []any) (any, bool) {
+	return sql.JSONList(values)
+}
+
+// AppendInList appends IN (SELECT value FROM json_each(?)), or NOT IN.
+func (Dialect) AppendInList(b []byte, _ int, _ *meta.Field, not bool) []byte {
+	if not {
+		b = append(b, " NOT"...)
+	}
+	return append(b, " IN (SELECT value FROM json_each(?))"...)
+}

@@ -4,6 +4,7 @@
 //	go run ./examples/httpapi -addr 127.0.0.1:8080
 //
 //	GET    /authors?limit=10&offset=0   authors with their books and tags, and the total
+//	                                    (limit 0 to 100, default 20; others are a 400)
 //	GET    /authors/{id}
 //	POST   /authors                     {"name": "Ann", "books": [{"title": "…", "year": 2024, "tags": ["go"]}]}
 //	PATCH  /authors/{id}                {"name": "Ann B.", "version": 1}
@@ -179,10 +180,17 @@ func intParam(r *http.Request, name string, def int) (int, error) {
 	return n, nil
 }
 
+// maxPageSize is the largest limit /authors accepts: a page is loaded,
+// with its books and tags, in memory.
+const maxPageSize = 100
+
 func listAuthors(r *http.Request, s *orm.Session) (int, any, error) {
 	limit, err := intParam(r, "limit", 20)
 	if err != nil {
 		return 0, nil, err
+	}
+	if limit > maxPageSize {
+		return 0, nil, &httpError{http.StatusBadRequest, fmt.Sprintf("limit %d is over the maximum page size, %d", limit, maxPageSize)}
 	}
 	offset, err := intParam(r, "offset", 0)
 	if err != nil {

@@ -65,6 +65,17 @@ func TestAPI(t *testing.T) {
 	if st := call(t, srv, "GET", "/authors?limit=1&offset=1", "", &list); st != http.StatusOK || list.Total != 2 || len(list.Items) != 1 || list.Items[0].Name != "Bob" {
 		t.Fatalf("list = %d, %+v", st, list)
 	}
+	for _, q := range []string{"limit=101", "limit=-1", "limit=9223372036854775808", "limit=x", "offset=-1"} {
+		if st := call(t, srv, "GET", "/authors?"+q, "", nil); st != http.StatusBadRequest {
+			t.Errorf("GET /authors?%s = %d; want 400", q, st)
+		}
+	}
+	if st := call(t, srv, "GET", "/authors?limit=100&offset=9223372036854775807", "", &list); st != http.StatusOK || list.Total != 2 || len(list.Items) != 0 {
+		t.Errorf("a page past the end = %d, %+v; want 200, no items and the total", st, list)
+	}
+	if st := call(t, srv, "GET", "/authors?limit=0", "", &list); st != http.StatusOK || list.Total != 2 || len(list.Items) != 0 {
+		t.Errorf("limit=0 = %d, %+v; want 200, no items and the total", st, list)
+	}
 	var patched authorJSON
 	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "Ann B.", "version": 1}`, &patched); st != http.StatusOK || patched.Name != "Ann B." || patched.Version != 2 {
 		t.Fatalf("PATCH = %d, %+v", st, patched)

@@ -98,6 +98,20 @@ type Order struct {
 }
 
 // Op is a condition's operator.
+//
+// The core hands backends conditions whose meaning does not depend on how
+// a database treats NULL in comparisons: the comparisons (OpEq to OpLte,
+// OpIn, OpNotIn, OpLike) never match a NULL field (a backend whose native
+// operator would, such as MongoDB's $ne, must exclude it), the core adds
+// OpIsNull where a filter means to match NULL, their values are never nil,
+// and OpNot is the exact complement of its condition: every row the
+// condition does not match, those where it is NULL or unknown included.
+// The core pushes negations down to the comparisons itself, so OpNot
+// arrives over IsNull, Like, Raw and Path conditions only.
+//
+// OpLike's Value is a string pattern in the ORM's syntax: % any run of
+// characters, _ exactly one, a backslash makes the next character literal
+// (it never ends the pattern); matching is case-sensitive.
 type Op uint8
 
 // The condition operators.
