@@ -96,8 +96,11 @@ func (r *Repository[T]) Ref(id any) Ref[T] {
 	if r.m != nil {
 		if p, err := r.m.KeyEntity(id); err == nil {
 			ref.d.ID = r.m.KeyValue(p)
-			if es := r.s.lookup(r.m, r.m.Key(p)); es != nil && es.status != stRemoved {
-				ref.d.Ptr = es.ptr
+			if r.s.enter() == nil { // else Load finds the entity later
+				if es := r.s.lookup(r.m, r.m.Key(p)); es != nil && es.status != stRemoved {
+					ref.d.Ptr = es.ptr
+				}
+				r.s.leave()
 			}
 		}
 	}

@@ -348,12 +348,15 @@ func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log boo
 
 // moveRef is Ref.Set on a Ref this Session attached: the loaded collections
 // mirroring it follow at once.
+// While another call runs, the collections are left to the next flush's
+// reconciliation rather than touched.
 func (s *Session) moveRef(d *meta.RefData, to unsafe.Pointer) {
 	rel, owner := d.Rel, d.Owner
-	if len(rel.Mirrors) > 0 && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner {
+	if len(rel.Mirrors) > 0 && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner && s.enter() == nil {
 		if es := s.types(rel.Owner).lookup(owner); es != nil && es.status != detached {
 			s.relink(rel, owner, s.refTarget(rel, d), to, false)
 		}
+		s.leave()
 	}
 	d.Ptr, d.ID = to, nil
 }
