@@ -6,7 +6,6 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/dialect/postgres"
 	"github.com/unitofwork/orm/internal/faultdb"
 )
@@ -17,13 +16,13 @@ var faults = faultdb.Register("pgx-fault", stdlib.GetDefaultDriver())
 // PostgreSQL through database/sql and pgx's stdlib driver.
 func TestFailEveryCall(t *testing.T) {
 	serverDSN(t)
-	faultdb.Run(t, faults, func(t *testing.T) (*stdsql.DB, orm.Backend) {
+	faultdb.Run(t, faults, func(t *testing.T) faultdb.Target {
 		dsn, _ := newSchema(t)
 		db, err := stdsql.Open("pgx-fault", dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db, postgres.New(db)
+		return faultdb.Target{Backend: postgres.New(db), Raw: db}
 	})
 }
