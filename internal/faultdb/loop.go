@@ -94,7 +94,7 @@ func Run(t *testing.T, f Faults, open Opener) {
 			t.Fatalf("the flush of the changed graph changed boxes or items (-before +after):\n%s", diff)
 		}
 	}
-	covered, retried := 0, 0
+	covered, retried, unreached := 0, 0, 0
 	for _, m := range f.modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			for _, change := range []bool{false, true} {
@@ -112,8 +112,11 @@ func Run(t *testing.T, f Faults, open Opener) {
 						}
 						covered++
 						p := point{f: f, mode: m, n: n, lost: m.kind == CommitLost || m.kind == Lost && n == calls}
-						if p.run(t, open, want, after, change) {
+						switch p.run(t, open, want, after, change) {
+						case retriedFlush:
 							retried++
+						case unreachedCall:
+							unreached++
 						}
 						if t.Failed() {
 							t.Logf("stopped at call %d of %d: the calls after it are not tried", n, calls)
@@ -157,7 +160,7 @@ func Run(t *testing.T, f Faults, open Opener) {
 			sc.close()
 		}
 	})
-	t.Logf("the flush makes %d calls and sends %d statements; %d fault points covered, %d of them retried (half with the graph changed)", calls, statements, covered, retried)
+	t.Logf("the flush makes %d calls and sends %d statements; %d fault points covered, %d of them retried (half with the graph changed), %d not reached (the context ended first)", calls, statements, covered, retried, unreached)
 }
 
 // point is one fault point: call n failing in mode.
@@ -168,12 +171,21 @@ type point struct {
 	lost bool // the call is the COMMIT, sent and then lost: it must be unknown and stored
 }
 
+// outcome is what a fault point came to.
+type outcome int
+
+const (
+	settled       outcome = iota // the flush got through, or its COMMIT was lost: nothing to retry
+	retriedFlush                 // the flush failed and was flushed again
+	unreachedCall                // the flush failed before the call (its context ended first)
+)
+
 // run fails the call on a new scenario and checks what it left; then, unless
 // the flush got through, it flushes again, after changing the graph when
-// change is set, and checks that the database holds after. It reports
-// whether it flushed again. An assertion about the Session fails the test
-// and goes on, so that one run shows all that is wrong at that call.
-func (p point) run(t *testing.T, open Opener, want, after []string, change bool) bool {
+// change is set, and checks that the database holds after. An assertion
+// about the Session fails the test and goes on, so that one run shows all
+// that is wrong at that call.
+func (p point) run(t *testing.T, open Opener, want, after []string, change bool) outcome {
 	t.Helper()
 	ctx := context.Background()
 	sc := setup(t, open)
@@ -189,7 +201,8 @@ func (p point) run(t *testing.T, open Opener, want, after []string, change bool)
 	p.f.Disarm()
 	cancel()
 	what := p.f.Failed()
-	if what == "" {
+	reached := what != ""
+	if !reached {
 		what = fmt.Sprintf("call %d (not reached)", p.n)
 	}
 	waitIdle(t, what, sc)
@@ -206,7 +219,7 @@ func (p point) run(t *testing.T, open Opener, want, after []string, change bool)
 			t.Fatalf("%s: a COMMIT lost after it was sent did not commit (-want +got):\n%s", what, diff)
 		}
 		done()
-		return false
+		return settled
 	}
 	if err == nil {
 		// database/sql absorbed the fault (a bad connection before anything
@@ -215,9 +228,9 @@ func (p point) run(t *testing.T, open Opener, want, after []string, change bool)
 			t.Fatalf("%s: the flush that got through wrote (-want +got):\n%s", what, diff)
 		}
 		done()
-		return false
+		return settled
 	}
-	if p.mode.kind == Deadline && p.f.Failed() != "" && !strings.Contains(what, "Next") && !strings.Contains(what, "Commit") && !errors.Is(err, context.DeadlineExceeded) {
+	if p.mode.kind == Deadline && reached && !strings.Contains(what, "Next") && !strings.Contains(what, "Commit") && !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("%s: Flush = %v; want an error matching context.DeadlineExceeded", what, err)
 	}
 	if diff := cmp.Diff(before, sc.dump(t)); diff != "" {
@@ -238,7 +251,10 @@ func (p point) run(t *testing.T, open Opener, want, after []string, change bool)
 		t.Errorf("%s: flushing again %s wrote (-want +got):\n%s", what, how, diff)
 	}
 	done()
-	return true
+	if !reached {
+		return unreachedCall
+	}
+	return retriedFlush
 }
 
 // stateDiff shows the entities whose state differs, one a line.
