@@ -6,7 +6,6 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
-	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/dialect/mysql"
 	"github.com/unitofwork/orm/internal/faultdb"
 )
@@ -17,7 +16,7 @@ var faults = faultdb.Register("mysql-fault", &driver.MySQLDriver{})
 // MariaDB.
 func TestFailEveryCall(t *testing.T) {
 	serverDSN(t)
-	faultdb.Run(t, faults, func(t *testing.T) (*stdsql.DB, orm.Backend) {
+	faultdb.Run(t, faults, func(t *testing.T) faultdb.Target {
 		cfg, err := driver.ParseDSN(database(t))
 		if err != nil {
 			t.Fatal(err)
@@ -32,6 +31,6 @@ func TestFailEveryCall(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return db, be
+		return faultdb.Target{Backend: be, Raw: db}
 	})
 }

@@ -7,7 +7,6 @@ import (
 
 	msqlite "modernc.org/sqlite"
 
-	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/dialect/sqlite"
 	"github.com/unitofwork/orm/internal/faultdb"
 )
@@ -19,13 +18,13 @@ var faults = faultdb.Register("sqlite-fault", &msqlite.Driver{})
 // left exactly as before and that the flush can be retried (see
 // faultdb.Run).
 func TestFailEveryCall(t *testing.T) {
-	faultdb.Run(t, faults, func(t *testing.T) (*stdsql.DB, orm.Backend) {
+	faultdb.Run(t, faults, func(t *testing.T) faultdb.Target {
 		path := filepath.Join(t.TempDir(), "fault.db")
 		db, err := stdsql.Open("sqlite-fault", path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_time_format=sqlite&_txlock=immediate")
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db, sqlite.New(db)
+		return faultdb.Target{Backend: sqlite.New(db), Raw: db}
 	})
 }

@@ -1,7 +1,8 @@
 // Package faultdb is test support for the fail-every-call loop: a
 // database/sql driver that wraps a real one and fails its N-th call in a
-// chosen way, and the loop that runs one flush with each call failing in
-// turn on any SQL backend (see Run).
+// chosen way (Injector), a net.Conn wrapper under pgx that fails its N-th
+// network write (NetInjector), and the loop that runs one flush with each
+// call failing in turn on any SQL backend (see Run).
 package faultdb
 
 import (
@@ -33,11 +34,15 @@ const (
 	// CommitLost: Commit goes through, then the connection is lost before
 	// the answer arrives; other calls fail as Error.
 	CommitLost
+	// Lost: the call reaches the server and is answered, then the
+	// connection is lost before the answer is read (a NetInjector's kind; at
+	// the COMMIT it is CommitLost).
+	Lost
 )
 
 // String names the kind in test names.
 func (k Kind) String() string {
-	return [...]string{"none", "error", "badconn", "deadline", "commitlost"}[k]
+	return [...]string{"none", "error", "badconn", "deadline", "commitlost", "lost"}[k]
 }
 
 // ErrInjected is the error an Error fault returns.
@@ -46,8 +51,9 @@ var ErrInjected = errors.New("injected fault")
 // ErrLost is what a lost COMMIT reports.
 var ErrLost = errors.New("injected fault: connection lost after COMMIT was sent")
 
-// Injector counts the calls through a registered driver and fails the
-// armed one.
+// Injector counts the calls through a registered database/sql driver
+// (Prepare, Begin, Exec, Query, Next, Commit, Rollback) and fails the armed
+// one.
 type Injector struct {
 	calls          atomic.Int64
 	failAt         atomic.Int64
@@ -76,6 +82,10 @@ func (in *Injector) Arm(n int64, k Kind, failRollback bool) {
 	in.kind.Store(int32(k))
 	in.failRollback.Store(failRollback)
 	in.failAt.Store(n)
+}
+
+func (in *Injector) modes() []mode {
+	return []mode{{Error, false}, {BadConn, false}, {Deadline, false}, {Error, true}, {CommitLost, false}}
 }
 
 // Disarm stops failing calls and returns how many were made since Arm.

@@ -2,7 +2,6 @@ package faultdb
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"runtime"
@@ -15,250 +14,116 @@ import (
 	"github.com/unitofwork/orm"
 )
 
-// Author is one of the loop's three entities (with Tag and Book): a Ref, a
-// many-to-many pivot and a version column between them.
-type Author struct {
-	ID      int64
-	Name    string `orm:"unique"`
-	Age     int
-	Version int64 `orm:"version"`
+// Faults is an injector the loop drives: an [Injector] (the calls of a
+// database/sql driver) or a [NetInjector] (the network writes of pgx's
+// connections). Each counts its calls from Arm and fails the armed one.
+type Faults interface {
+	// Arm resets the call count and fails call n with k (n = 0: none, the
+	// calls are only counted); with failRollback, every rollback fails too.
+	Arm(n int64, k Kind, failRollback bool)
+	// Disarm stops failing calls and returns how many were made since Arm.
+	Disarm() int64
+	// Failed describes the call that failed since Arm, or is empty.
+	Failed() string
+	// modes are the ways this injector fails a call, in the loop's order.
+	modes() []mode
 }
 
-// TableName names the authors' table.
-func (Author) TableName() string { return "f_author" }
-
-// Tag is a book's tag.
-type Tag struct {
-	ID   int64
-	Name string
+// mode is one way the loop fails each call in turn.
+type mode struct {
+	kind         Kind
+	failRollback bool
 }
 
-// TableName names the tags' table.
-func (Tag) TableName() string { return "f_tag" }
-
-// Book has an author and tags.
-type Book struct {
-	ID     int64
-	Title  string
-	Author orm.Ref[Author]
-	Tags   orm.Collection[Tag] `orm:"m2m"`
+func (m mode) String() string {
+	if m.failRollback {
+		return m.kind.String() + "+rollback"
+	}
+	return m.kind.String()
 }
 
-// TableName names the books' table.
-func (Book) TableName() string { return "f_book" }
-
-// Opener returns a new, empty database reached through the injector's
-// driver, and the backend on it.
-type Opener func(t *testing.T) (*sql.DB, orm.Backend)
-
-// scenario is one database holding the before-image and a Session holding
-// the changes of the flush under test.
-type scenario struct {
-	sqlDB    *sql.DB
-	db       *orm.DB
-	s        *orm.Session
-	entities []any
-	hookAt   int // panic in the query hook at this statement (0: never)
-	seen     int
-}
-
-func setup(t *testing.T, open Opener) *scenario {
+// Run fails each call of one flush in turn, in every way f can fail a call,
+// on databases from open, whose connections f controls. The flush has
+// inserts, CASE updates and deletes of five types, pivot rows added and
+// removed, and cascades: a removal cascading to a collection, an orphan
+// removal, and new entities persisted through a collection and through a
+// Ref of managed entities.
+//
+// After each failure it checks that the database holds exactly what it held
+// before (read back raw), that the Session's entities are exactly as before
+// (fields, keys, Refs, collections, and which ones the identity map holds),
+// that no connection is left in use, and that no goroutine is left behind.
+// Then it flushes again without faults, twice over: once as the Session is,
+// which must write exactly what a flush without faults writes, and once
+// after changing the graph (the cascaded removal and the orphan removal
+// cancelled, the cascade-persisted entities taken back out of the graph),
+// which must write what the graph says then, not what the failed attempt
+// had cascaded. A COMMIT lost after it was sent must come back as
+// *orm.CommitUnknownError with the changes stored. A panic in the query
+// hook at each statement must reach the caller with the Session in step
+// with the database.
+func Run(t *testing.T, f Faults, open Opener) {
 	ctx := context.Background()
-	sqlDB, be := open(t)
-	sc := &scenario{sqlDB: sqlDB}
-	hook := func(context.Context, orm.QueryEvent) {
-		sc.seen++
-		if sc.seen == sc.hookAt {
-			panic(fmt.Sprintf("hook panics at statement %d", sc.seen))
-		}
-	}
-	db, err := orm.Open(be, orm.Entities(&Author{}, &Tag{}, &Book{}), orm.WithQueryHook(hook))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc.db = db
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s := db.Session()
-	a1, a2 := &Author{Name: "a1"}, &Author{Name: "a2"}
-	t1, t2 := &Tag{Name: "t1"}, &Tag{Name: "t2"}
-	b1 := &Book{Title: "b1", Author: orm.RefTo(a1)}
-	b1.Tags.Add(t1)
-	b2 := &Book{Title: "b2", Author: orm.RefTo(a2)}
-	s.Persist(b1, b2, t2)
-	if err := s.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s = db.Session()
-	books, err := orm.Repo[Book](s).Find(ctx, nil, orm.OrderBy("ID"), orm.Populate("Author", "Tags"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tags, err := orm.Repo[Tag](s).Find(ctx, nil, orm.OrderBy("ID"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The changes: inserts, updates and deletes of each type, pivot rows
-	// added and removed.
-	books[0].Author.Get().Age = 40
-	books[1].Author.Get().Age = 41
-	books[0].Title = "b1 (2nd ed.)"
-	books[0].Tags.Remove(tags[0])
-	t3 := &Tag{Name: "t3"}
-	books[0].Tags.Add(tags[1], t3)
-	s.Remove(books[1])
-	b3, a3 := &Book{Title: "b3", Author: books[0].Author}, &Author{Name: "a3"}
-	s.Persist(b3, a3)
-	sc.s = s
-	sc.entities = []any{books[0], books[1], books[0].Author.Get(), books[1].Author.Get(), tags[0], tags[1], t3, b3, a3}
-	sc.seen = 0
-	return sc
-}
-
-// dump reads every table raw. Rows are named by their unique names, not
-// their keys: PostgreSQL's sequences do not roll back, so a retried insert
-// may get another key than the first attempt would have.
-func (sc *scenario) dump(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for _, q := range []string{
-		`SELECT 'author', name, age, version FROM f_author ORDER BY name`,
-		`SELECT 'tag', name, 0, 0 FROM f_tag ORDER BY name`,
-		`SELECT 'book', b.title, COALESCE(a.name, '-'), 0 FROM f_book b LEFT JOIN f_author a ON a.id = b.author_id ORDER BY b.title`,
-		`SELECT 'tagged', b.title, t.name, 0 FROM f_book_tags p JOIN f_book b ON b.id = p.f_book_id JOIN f_tag t ON t.id = p.f_tag_id ORDER BY 2, 3`,
-	} {
-		rows, err := sc.sqlDB.Query(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var a, b, c, d string
-			if err := rows.Scan(&a, &b, &c, &d); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, strings.Join([]string{a, b, c, d}, " "))
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
-}
-
-// state is what the Session's entities hold: keys, versions, fields and
-// the collections' items.
-func (sc *scenario) state() string {
-	var b strings.Builder
-	for _, e := range sc.entities {
-		switch e := e.(type) {
-		case *Author:
-			fmt.Fprintf(&b, "author %d %s %d v%d; ", e.ID, e.Name, e.Age, e.Version)
-		case *Tag:
-			fmt.Fprintf(&b, "tag %d %s; ", e.ID, e.Name)
-		case *Book:
-			fmt.Fprintf(&b, "book %d %s author %v tags", e.ID, e.Title, e.Author.ID())
-			for _, tg := range e.Tags.Items() {
-				fmt.Fprintf(&b, " %d:%s", tg.ID, tg.Name)
-			}
-			b.WriteString("; ")
-		}
-	}
-	return b.String()
-}
-
-// Run fails each driver call of one flush in turn, in every way a call can
-// fail, on databases from open, whose driver in controls. The flush has
-// inserts, CASE updates and deletes of three types and pivot rows added and
-// removed. After each failure it checks that the database holds exactly
-// what it held before (read back raw), that the Session's entities are
-// exactly as before, that no connection is left in use, that no goroutine
-// is left behind, and that flushing again without faults writes exactly the
-// right result. A lost COMMIT must come back as *orm.CommitUnknownError with
-// the changes stored. A panic in the query hook at each statement must
-// reach the caller with the Session in step with the database.
-func Run(t *testing.T, in *Injector, open Opener) {
-	ctx := context.Background()
-	var want []string
+	var before, want, changed []string
 	var calls, statements int64
 	{
 		sc := setup(t, open)
-		in.Arm(0, 0, false)
+		before = sc.dump(t)
+		f.Arm(0, 0, false)
 		if err := sc.s.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		calls = in.Disarm()
+		calls = f.Disarm()
 		statements = int64(sc.seen)
 		want = sc.dump(t)
-		sc.db.Close()
-	}
-	type mode struct {
-		kind         Kind
-		failRollback bool
-	}
-	modes := []mode{{Error, false}, {BadConn, false}, {Deadline, false}, {Error, true}, {CommitLost, false}}
-	covered := 0
-	for _, m := range modes {
-		name := m.kind.String()
-		if m.failRollback {
-			name += "+rollback"
+		sc.close()
+		if diff := cmp.Diff(wantCascaded, cascaded(want)); diff != "" {
+			t.Fatalf("the flush without faults cascaded (-want +got):\n%s", diff)
 		}
-		t.Run(name, func(t *testing.T) {
-			for n := int64(1); n <= calls; n++ {
-				if m.kind == CommitLost && n != calls {
-					continue // only the COMMIT, the flush's last call, can be lost
+		sc = setup(t, open)
+		sc.changeGraph()
+		if err := sc.s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		changed = sc.dump(t)
+		sc.close()
+		if diff := cmp.Diff(wantChanged, cascaded(changed)); diff != "" {
+			t.Fatalf("the flush of the changed graph cascaded (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(cascaded(before), cascaded(changed)); diff != "" {
+			t.Fatalf("the flush of the changed graph changed boxes or items (-before +after):\n%s", diff)
+		}
+	}
+	covered, retried, unreached := 0, 0, 0
+	for _, m := range f.modes() {
+		t.Run(m.String(), func(t *testing.T) {
+			for _, change := range []bool{false, true} {
+				if change && m.kind == CommitLost {
+					continue // nothing to retry: the changes are stored
 				}
-				covered++
-				sc := setup(t, open)
-				before, held := sc.dump(t), sc.state()
-				goroutines := runtime.NumGoroutine()
-				fctx, cancel := context.WithTimeout(ctx, time.Hour)
-				if m.kind == Deadline {
-					fctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+				after, variant := want, "same"
+				if change {
+					after, variant = changed, "changed"
 				}
-				in.Arm(n, m.kind, m.failRollback)
-				err := sc.s.Flush(fctx)
-				in.Disarm()
-				cancel()
-				what := in.Failed()
-				waitIdle(t, what, sc.sqlDB)
-				if m.kind == CommitLost {
-					var unknown *orm.CommitUnknownError
-					if !errors.As(err, &unknown) {
-						t.Fatalf("%s: Flush = %v; want *orm.CommitUnknownError", what, err)
+				t.Run(variant, func(t *testing.T) {
+					for n := int64(1); n <= calls; n++ {
+						if m.kind == CommitLost && n != calls {
+							continue // only the COMMIT, the flush's last call, can be lost
+						}
+						covered++
+						p := point{f: f, mode: m, n: n, lost: m.kind == CommitLost || m.kind == Lost && n == calls}
+						switch p.run(t, open, want, after, change) {
+						case retriedFlush:
+							retried++
+						case unreachedCall:
+							unreached++
+						}
+						if t.Failed() {
+							t.Logf("stopped at call %d of %d: the calls after it are not tried", n, calls)
+							return
+						}
 					}
-					if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
-						t.Fatalf("%s: a COMMIT lost after it was sent did not commit (-want +got):\n%s", what, diff)
-					}
-					sc.db.Close()
-					continue
-				}
-				if err == nil {
-					// database/sql absorbed the fault (a bad connection before
-					// anything was sent is retried on another).
-					if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
-						t.Fatalf("%s: the flush that got through wrote (-want +got):\n%s", what, diff)
-					}
-					sc.db.Close()
-					continue
-				}
-				if m.kind == Deadline && what != "" && !strings.Contains(what, "Next") && !strings.Contains(what, "Commit") && !errors.Is(err, context.DeadlineExceeded) {
-					t.Fatalf("%s: Flush = %v; want an error matching context.DeadlineExceeded", what, err)
-				}
-				if diff := cmp.Diff(before, sc.dump(t)); diff != "" {
-					t.Fatalf("%s (%v): the failed flush changed the database (-before +after):\n%s", what, err, diff)
-				}
-				if got := sc.state(); got != held {
-					t.Fatalf("%s (%v): the failed flush changed the Session's entities:\n got %s\nwant %s", what, err, got, held)
-				}
-				if err := sc.s.Flush(ctx); err != nil {
-					t.Fatalf("%s: retrying after %v: %v", what, err, err)
-				}
-				if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
-					t.Fatalf("%s: the retried flush wrote (-want +got):\n%s", what, diff)
-				}
-				sc.db.Close()
-				waitGoroutines(t, what, goroutines)
+				})
 			}
 		})
 	}
@@ -277,7 +142,7 @@ func Run(t *testing.T, in *Injector, open Opener) {
 			if recovered == nil {
 				t.Fatalf("statement %d: the hook's panic did not reach the caller", n)
 			}
-			waitIdle(t, fmt.Sprintf("statement %d", n), sc.sqlDB)
+			waitIdle(t, fmt.Sprintf("statement %d", n), sc)
 			// Before the COMMIT the flush is rolled back and the Session put
 			// back; at the COMMIT, both hold the changes.
 			after := sc.dump(t)
@@ -292,21 +157,134 @@ func Run(t *testing.T, in *Injector, open Opener) {
 			if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
 				t.Fatalf("statement %d: the Session was out of step with the database after the panic (-want +got):\n%s", n, diff)
 			}
-			sc.db.Close()
+			sc.close()
 		}
 	})
-	t.Logf("the flush makes %d driver calls and sends %d statements; %d fault points covered, each left everything as it should", calls, statements, covered)
+	t.Logf("the flush makes %d calls and sends %d statements; %d fault points covered, %d of them retried (half with the graph changed), %d not reached (the context ended first)", calls, statements, covered, retried, unreached)
+}
+
+// point is one fault point: call n failing in mode.
+type point struct {
+	f    Faults
+	mode mode
+	n    int64
+	lost bool // the call is the COMMIT, sent and then lost: it must be unknown and stored
+}
+
+// outcome is what a fault point came to.
+type outcome int
+
+const (
+	settled       outcome = iota // the flush got through, or its COMMIT was lost: nothing to retry
+	retriedFlush                 // the flush failed and was flushed again
+	unreachedCall                // the flush failed before the call (its context ended first)
+)
+
+// run fails the call on a new scenario and checks what it left; then, unless
+// the flush got through, it flushes again, after changing the graph when
+// change is set, and checks that the database holds after. An assertion
+// about the Session fails the test and goes on, so that one run shows all
+// that is wrong at that call.
+func (p point) run(t *testing.T, open Opener, want, after []string, change bool) outcome {
+	t.Helper()
+	ctx := context.Background()
+	sc := setup(t, open)
+	defer sc.close() // on a failed assertion
+	before, held := sc.dump(t), sc.state()
+	goroutines := runtime.NumGoroutine()
+	fctx, cancel := context.WithTimeout(ctx, time.Hour)
+	if p.mode.kind == Deadline {
+		fctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+	}
+	p.f.Arm(p.n, p.mode.kind, p.mode.failRollback)
+	err := sc.s.Flush(fctx)
+	p.f.Disarm()
+	cancel()
+	what := p.f.Failed()
+	reached := what != ""
+	if !reached {
+		what = fmt.Sprintf("call %d (not reached)", p.n)
+	}
+	waitIdle(t, what, sc)
+	done := func() {
+		sc.close()
+		waitGoroutines(t, what, goroutines)
+	}
+	if p.lost {
+		var unknown *orm.CommitUnknownError
+		if !errors.As(err, &unknown) {
+			t.Fatalf("%s: Flush = %v; want *orm.CommitUnknownError", what, err)
+		}
+		if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
+			t.Fatalf("%s: a COMMIT lost after it was sent did not commit (-want +got):\n%s", what, diff)
+		}
+		done()
+		return settled
+	}
+	if err == nil {
+		// database/sql absorbed the fault (a bad connection before anything
+		// was sent is retried on another).
+		if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
+			t.Fatalf("%s: the flush that got through wrote (-want +got):\n%s", what, diff)
+		}
+		done()
+		return settled
+	}
+	if p.mode.kind == Deadline && reached && !strings.Contains(what, "Next") && !strings.Contains(what, "Commit") && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("%s: Flush = %v; want an error matching context.DeadlineExceeded", what, err)
+	}
+	if diff := cmp.Diff(before, sc.dump(t)); diff != "" {
+		t.Fatalf("%s (%v): the failed flush changed the database (-before +after):\n%s", what, err, diff)
+	}
+	if got := sc.state(); got != held {
+		t.Errorf("%s (%v): the failed flush changed the Session's entities:\n%s", what, err, stateDiff(held, got))
+	}
+	how := "as it was"
+	if change {
+		sc.changeGraph()
+		how = "with the graph changed"
+	}
+	if err2 := sc.s.Flush(ctx); err2 != nil {
+		t.Fatalf("%s: flushing again %s after %v: %v", what, how, err, err2)
+	}
+	if diff := cmp.Diff(after, sc.dump(t)); diff != "" {
+		t.Errorf("%s: flushing again %s wrote (-want +got):\n%s", what, how, diff)
+	}
+	done()
+	if !reached {
+		return unreachedCall
+	}
+	return retriedFlush
+}
+
+// stateDiff shows the entities whose state differs, one a line.
+func stateDiff(want, got string) string {
+	w, g := strings.Split(want, "; "), strings.Split(got, "; ")
+	var b strings.Builder
+	for i := range max(len(w), len(g)) {
+		var a, c string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			c = g[i]
+		}
+		if a != c {
+			fmt.Fprintf(&b, "  was %s\n  now %s\n", a, c)
+		}
+	}
+	return b.String()
 }
 
 // waitIdle fails when a connection stays in use after a flush returned.
 // database/sql rolls back a transaction whose context ended in a goroutine
 // of its own, so the connection may come back a moment later.
-func waitIdle(t *testing.T, what string, db *sql.DB) {
+func waitIdle(t *testing.T, what string, sc *scenario) {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
-	for db.Stats().InUse != 0 {
+	for sc.inUse() != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %d connections left in use", what, db.Stats().InUse)
+			t.Fatalf("%s: %d connections left in use", what, sc.inUse())
 		}
 		time.Sleep(time.Millisecond)
 	}
