@@ -34,6 +34,8 @@ type flushed struct {
 	ts        *typeState
 	es        *entityState
 	generated bool         // an insert whose key the database generates
+	assigned  bool         // an insert whose empty key the backend filled in
+	versioned bool         // an insert whose zero version was set to 1
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 }
@@ -120,6 +122,9 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 	if err := s.cascade(ctx, w); err != nil {
 		return nil, err
 	}
+	// One record puts back the keys and versions set on new entities below
+	// and by the backend: zero, as they were.
+	s.journal = append(s.journal, undo{kind: undoInserts, w: w})
 	var removed []*flushed
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.list) == 0 {
@@ -135,26 +140,19 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 					}
 				}
 				fl := &flushed{ts: ts, es: es}
+				w.inserted = append(w.inserted, fl)
 				if m.Auto != nil && m.Auto.IsZero(es.ptr) {
-					fl.generated = true
-					s.logInt(es.ptr, m.Auto) // the backend sets it
+					fl.generated = true // the backend sets it
 				} else if !m.HasKey(es.ptr) {
 					kg, ok := s.db.backend.(backend.KeyGenerator)
-					if !ok {
-						return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)
-					}
-					for _, k := range m.PK {
-						s.logZero(es.ptr, k)
-					}
-					if !kg.GenerateKey(m, es.ptr) {
+					if fl.assigned = ok && kg.GenerateKey(m, es.ptr); !fl.assigned {
 						return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)
 					}
 				}
 				if v := m.Version; v != nil && v.Int(es.ptr) == 0 {
-					s.logInt(es.ptr, v)
 					v.SetInt(es.ptr, 1)
+					fl.versioned = true
 				}
-				w.inserted = append(w.inserted, fl)
 			case stManaged:
 				if m.Unchanged(es.ptr, es.snap) {
 					continue

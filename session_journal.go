@@ -24,13 +24,13 @@ import (
 type undoKind uint8
 
 const (
-	undoState undoKind = iota // an entity's state, snapshot and key
-	undoInt                   // an integer field
-	undoZero                  // a field that was zero
-	undoRef                   // a Ref
-	undoColl                  // a Collection
-	undoValue                 // every field of an entity (Retry)
-	undoTypes                 // the Session's whole tracker (Clear)
+	undoState   undoKind = iota // an entity's state, snapshot and key
+	undoInt                     // an integer field
+	undoRef                     // a Ref
+	undoColl                    // a Collection
+	undoValue                   // every field of an entity (Retry)
+	undoTypes                   // the Session's whole tracker (Clear)
+	undoInserts                 // the keys and versions a flush set on new entities
 )
 
 // undo is one journal record.
@@ -49,6 +49,7 @@ type undo struct {
 	m      *meta.Entity   // undoValue: p's type, and its copy in saved value
 	value  unsafe.Pointer
 	types  []*typeState // undoTypes
+	w      *flushWork   // undoInserts
 }
 
 // mark returns the journal's position, for undoTo.
@@ -64,8 +65,6 @@ func (s *Session) undoTo(mark int) {
 			u.ts.reset(u.es, u.was)
 		case undoInt:
 			u.f.SetInt(u.p, u.old)
-		case undoZero:
-			u.f.SetZero(u.p)
 		case undoRef:
 			*u.ref = u.refWas
 		case undoColl:
@@ -74,6 +73,8 @@ func (s *Session) undoTo(mark int) {
 			reflect.NewAt(u.m.Type, u.p).Elem().Set(reflect.NewAt(u.m.Type, u.value).Elem())
 		case undoTypes:
 			s.byType = u.types
+		case undoInserts:
+			u.w.undoInserts()
 		}
 		*u = undo{}
 	}
@@ -118,9 +119,23 @@ func (s *Session) logInt(p unsafe.Pointer, f *meta.Field) {
 	s.journal = append(s.journal, undo{kind: undoInt, p: p, f: f, old: f.Int(p)})
 }
 
-// logZero journals that field f of the entity at p is zero.
-func (s *Session) logZero(p unsafe.Pointer, f *meta.Field) {
-	s.journal = append(s.journal, undo{kind: undoZero, p: p, f: f})
+// undoInserts sets the keys and versions a flush gave new entities back to
+// zero.
+func (w *flushWork) undoInserts() {
+	for _, f := range w.inserted {
+		m := f.ts.m
+		if f.generated {
+			m.Auto.SetInt(f.es.ptr, 0)
+		}
+		if f.assigned {
+			for _, k := range m.PK {
+				k.SetZero(f.es.ptr)
+			}
+		}
+		if f.versioned {
+			m.Version.SetInt(f.es.ptr, 0)
+		}
+	}
 }
 
 // logRef journals a Ref.
