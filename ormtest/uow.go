@@ -436,13 +436,20 @@ func testRemoveByKeyCascades(t *testing.T, open suite) {
 	}
 }
 
-func testPersistOtherSessions(t *testing.T, open suite) {
-	e := setup(t, open, uowEntities)
-	seed := e.db.Session()
+// seedPerson stores a person named ann with one post.
+func seedPerson(t *testing.T, e *env) *Person {
+	t.Helper()
+	s := e.db.Session()
 	ann := &Person{Name: "ann"}
 	ann.Posts.Add(&Post{Title: "p"})
-	seed.Persist(ann)
-	e.flush(seed)
+	s.Persist(ann)
+	e.flush(s)
+	return ann
+}
+
+func testPersistOtherSessions(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	ann := seedPerson(t, e)
 
 	a := e.db.Session()
 	got, err := orm.Repo[Person](a).Get(e.ctx, ann.ID)
@@ -469,11 +476,7 @@ func testPersistOtherSessions(t *testing.T, open suite) {
 
 func testLoadsSurviveRollback(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
-	seed := e.db.Session()
-	ann := &Person{Name: "ann"}
-	ann.Posts.Add(&Post{Title: "p"})
-	seed.Persist(ann)
-	e.flush(seed)
+	ann := seedPerson(t, e)
 
 	s := e.db.Session()
 	var person *Person
@@ -520,12 +523,8 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 		}
 	})
 	e := setup(t, open, uowEntities, hook)
+	ann := seedPerson(t, e)
 	s := e.db.Session()
-	ann := &Person{Name: "ann"}
-	ann.Posts.Add(&Post{Title: "p"})
-	s.Persist(ann)
-	e.flush(s)
-	s = e.db.Session()
 	person, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
 	if err != nil {
 		t.Fatal(err)
