@@ -139,11 +139,12 @@ func collAdd(d *meta.CollData, p unsafe.Pointer) {
 	if d.Rel != nil && d.Rel.Kind == meta.RelHasMany {
 		inv := d.Rel.Inverse
 		ref := inv.Field.Ref(p)
-		if s := (*Session)(d.S); s != nil && s.enter() == nil { // else the next flush reconciles
-			if old := s.refTarget(inv, ref); old != nil && old != d.Owner {
-				s.relink(inv, p, old, nil, false) // out of the old owner's collection
-			}
-			s.leave()
+		if s := (*Session)(d.S); s != nil {
+			s.during(func(log bool) {
+				if old := s.refTarget(inv, ref); old != nil && old != d.Owner {
+					s.relink(inv, p, old, nil, log) // out of the old owner's collection
+				}
+			})
 		}
 		ref.Ptr, ref.ID = d.Owner, nil
 	}

@@ -58,6 +58,9 @@
 // BeforeCreate(ctx) error, BeforeUpdate(ctx) error, BeforeDelete(ctx) error
 // (run at Flush; an error stops the flush before anything is sent) and
 // AfterLoad(ctx) error (run when a row is first loaded into the Session).
+// A Before hook may change its entity, move its Refs, add new entities to
+// its collections and call Persist and Remove: the flush cascades again
+// after the hooks, and runs each hook once.
 //
 // # Sessions and the identity map
 //

@@ -86,6 +86,13 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			ptrs = append(ptrs, p)
 		}
 	}
+	// Tracked members whose Ref was changed in memory (or that are new)
+	// belong where their Ref says, not where the database has them yet.
+	var dirty map[unsafe.Pointer]bool
+	var moved map[unsafe.Pointer][]unsafe.Pointer
+	if rel.Kind == meta.RelHasMany && len(ptrs) > 0 {
+		dirty, moved = s.movedMembers(rel)
+	}
 	type hit struct {
 		owner int
 		item  unsafe.Pointer
@@ -143,6 +150,9 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 	for i, o := range ptrs {
 		c := rel.Coll(o)
 		loaded := all[at[i]:at[i+1]:at[i+1]] // capped: an Add must not spill into the next owner's
+		if len(dirty) > 0 {
+			loaded = s.inMemory(rel, o, loaded, dirty, moved[o])
+		}
 		if len(c.Added) == 0 && len(c.Removed) == 0 {
 			c.Items, c.Unloaded = loaded, false
 			continue
@@ -174,6 +184,44 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 		}
 	}
 	return next, nil
+}
+
+// movedMembers finds the tracked entities whose Ref mirrored by the
+// one-to-many rel differs from their snapshot, or that are new: dirty holds
+// them all, moved those whose Ref points at a known entity, by that entity.
+func (s *Session) movedMembers(rel *meta.Relation) (dirty map[unsafe.Pointer]bool, moved map[unsafe.Pointer][]unsafe.Pointer) {
+	inv := rel.Inverse
+	for _, es := range s.types(rel.Target).list {
+		if es.status == detached || es.status == stRemoved || es.snap != nil && inv.Field.Equal(es.ptr, es.snap) {
+			continue
+		}
+		if dirty == nil {
+			dirty, moved = map[unsafe.Pointer]bool{}, map[unsafe.Pointer][]unsafe.Pointer{}
+		}
+		dirty[es.ptr] = true
+		if o := s.refTarget(inv, inv.Field.Ref(es.ptr)); o != nil {
+			moved[o] = append(moved[o], es.ptr)
+		}
+	}
+	return dirty, moved
+}
+
+// inMemory corrects the members the database lists for owner o by the Refs
+// changed in memory: those moved away leave, those moved in join.
+func (s *Session) inMemory(rel *meta.Relation, o unsafe.Pointer, loaded []unsafe.Pointer, dirty map[unsafe.Pointer]bool, in []unsafe.Pointer) []unsafe.Pointer {
+	inv := rel.Inverse
+	out := make([]unsafe.Pointer, 0, len(loaded)+len(in))
+	for _, p := range loaded {
+		if !dirty[p] || s.refTarget(inv, inv.Field.Ref(p)) == o {
+			out = append(out, p)
+		}
+	}
+	for _, p := range in {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // populateRefs points the owners' Refs at their targets, loading the

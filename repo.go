@@ -146,6 +146,9 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 		ts.byKey.reserve(min(q.Limit, presize))
 	}
 	return repanic(s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
+		if m.ID >= len(s.byType) || s.byType[m.ID] != ts { // a Stream's loop body cleared the Session
+			ts = s.types(m)
+		}
 		k := m.Key(p)
 		if es := ts.byKey.get(k); es != nil {
 			if es.status == stRemoved {

@@ -32,6 +32,9 @@ type Session struct {
 	// too, so that a new attempt starts from the Session as it was.
 	retrying bool
 	busy     atomic.Bool // a call is running: catches concurrent use
+	// hooking is set while a flush runs entity hooks, which may call
+	// Persist and Remove, and change relations, on the flush's goroutine.
+	hooking atomic.Bool
 }
 
 // enter marks the Session busy for one call, or reports concurrent use.
@@ -82,11 +85,13 @@ func (s *Session) fail(err error) error {
 // another Session) at once, and Flush reports it again, so callers may
 // ignore the result. Inside [Session.Transaction], a rollback undoes it.
 func (s *Session) Persist(entities ...any) error {
-	if err := s.enter(); err != nil {
-		return err
+	if !s.hooking.Load() {
+		if err := s.enter(); err != nil {
+			return err
+		}
+		defer s.leave()
 	}
-	defer s.leave()
-	log := s.tx != nil // a rollback undoes it
+	log := s.tx != nil || s.hooking.Load() // a rollback, or the flush failing, undoes it
 	for _, v := range entities {
 		m, p, err := s.entityOf("Persist", v)
 		if err != nil {
@@ -128,11 +133,13 @@ func (s *Session) Persist(entities ...any) error {
 //
 // Like Persist, Remove reports bad input at once and again at Flush.
 func (s *Session) Remove(entities ...any) error {
-	if err := s.enter(); err != nil {
-		return err
+	if !s.hooking.Load() {
+		if err := s.enter(); err != nil {
+			return err
+		}
+		defer s.leave()
 	}
-	defer s.leave()
-	log := s.tx != nil // a rollback undoes it
+	log := s.tx != nil || s.hooking.Load() // a rollback, or the flush failing, undoes it
 	for _, v := range entities {
 		m, p, err := s.entityOf("Remove", v)
 		if err != nil {
@@ -142,6 +149,7 @@ func (s *Session) Remove(entities ...any) error {
 		if es := ts.lookup(p); es != nil {
 			switch es.status {
 			case stNew:
+				s.unlink(ts.m, es.ptr, log)
 				s.setStatus(ts, es, detached, log)
 			case stManaged:
 				s.setStatus(ts, es, stRemoved, log)
@@ -243,7 +251,13 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 		s.logValues()
 		s.retrying = true
 	})
-	defer s.locked(func() { s.retrying = false })
+	settled := false
+	defer s.locked(func() {
+		s.retrying = false
+		if !settled { // fn panicked
+			s.undoTo(start)
+		}
+	})
 	for attempt := range o.attempts {
 		if attempt > 0 {
 			s.locked(func() {
@@ -256,6 +270,7 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 			case <-ctx.Done():
 				err = errors.Join(err, ctx.Err())
 				s.locked(func() { s.undoTo(start) })
+				settled = true
 				return err
 			case <-time.After(wait):
 			}
@@ -272,6 +287,7 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 			s.forget(start)
 		}
 	})
+	settled = true
 	return err
 }
 

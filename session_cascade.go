@@ -39,7 +39,7 @@ func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
 		c := rel.Coll(p)
 		if c.Rel == nil || c.S != sp {
 			if log {
-				s.logColl(c)
+				s.logAttach(c)
 			}
 			c.Owner, c.Rel, c.S = p, rel, sp
 			c.Unloaded = fromDB
@@ -91,6 +91,7 @@ type link struct {
 // orphans, and keeps inverse collections in step with the Refs they mirror.
 // Everything it changes is journaled.
 func (s *Session) cascade(ctx context.Context, w *flushWork) error {
+	w.links = w.links[:0] // a cascade run again finds them again
 	var work []tracked
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.m.Relations) == 0 {
@@ -131,7 +132,7 @@ func (s *Session) cascade(ctx context.Context, w *flushWork) error {
 			}
 			c := rel.Coll(p)
 			if c.Rel == nil {
-				s.logColl(c)
+				s.logAttach(c)
 				c.Owner, c.Rel, c.S = p, rel, sp
 			}
 			for _, item := range c.Added {
@@ -155,16 +156,47 @@ func (s *Session) cascade(ctx context.Context, w *flushWork) error {
 					}
 				}
 			}
-			if rel.Kind == meta.RelHasMany && rel.OrphanRemoval {
-				tts := s.types(rel.Target)
-				for _, item := range c.Removed {
-					if ies := tts.lookup(item); ies != nil && rel.Inverse.Field.IsZero(item) {
-						s.removeTracked(tts, ies, &work)
-					}
+			if rel.Kind == meta.RelHasMany {
+				if err := s.removedMembers(rel, c, w, &work); err != nil {
+					return err
 				}
 			}
 		}
 		s.reconcile(ts, es, true)
+	}
+	return nil
+}
+
+// removedMembers handles the members taken out of a one-to-many collection
+// and not added elsewhere: tracked ones are removed when the relation is
+// tagged orm:"orphanRemoval" (their cleared Ref is written otherwise); an
+// untracked one with a key, a reference to its row, is deleted by key or
+// gets its foreign key written NULL.
+func (s *Session) removedMembers(rel *meta.Relation, c *meta.CollData, w *flushWork, work *[]tracked) error {
+	t := rel.Target
+	tts := s.types(t)
+	for _, item := range c.Removed {
+		if !rel.Inverse.Field.IsZero(item) {
+			continue // added elsewhere
+		}
+		ies := tts.lookup(item)
+		switch {
+		case ies != nil:
+			if rel.OrphanRemoval {
+				s.removeTracked(tts, ies, work)
+			}
+		case !t.HasKey(item) || t.Auto != nil && t.Auto.IsZero(item):
+			// never stored: nothing to write
+		case tts.byKey.get(t.Key(item)) != nil:
+			return fmt.Errorf("orm: Flush: %s.%s: another %s with key %v is managed by this Session; remove that instance", rel.Owner.Name, rel.Name, t.Name, t.KeyValue(item))
+		case rel.OrphanRemoval:
+			es := s.track(tts, item, stRemoved, true)
+			es.key = t.Key(item)
+			tts.byKey.set(es.key, es)
+			*work = append(*work, tracked{tts, es})
+		default:
+			w.links = append(w.links, link{rel, item})
+		}
 	}
 	return nil
 }
@@ -198,6 +230,7 @@ func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]track
 func (s *Session) removeTracked(ts *typeState, es *entityState, work *[]tracked) {
 	switch es.status {
 	case stNew:
+		s.unlink(ts.m, es.ptr, true)
 		s.setStatus(ts, es, detached, true)
 	case stManaged:
 		s.setStatus(ts, es, stRemoved, true)
@@ -240,7 +273,7 @@ func (s *Session) cascadeRemove(ctx context.Context, ts *typeState, es *entitySt
 		} else {
 			c := rel.Coll(p)
 			if c.Unloaded {
-				s.logColl(c)
+				s.logAttach(c)
 				if err := s.populateRel(ctx, rel, []unsafe.Pointer{p}); err != nil {
 					return err
 				}
@@ -301,6 +334,16 @@ func (s *Session) reconcile(ts *typeState, es *entityState, log bool) {
 	}
 }
 
+// unlink takes a new entity the Session forgets out of the loaded
+// collections its Refs put it in.
+func (s *Session) unlink(m *meta.Entity, p unsafe.Pointer, log bool) {
+	for _, rel := range m.Relations {
+		if rel.Kind == meta.RelRef && len(rel.Mirrors) > 0 {
+			s.relink(rel, p, s.refTarget(rel, rel.Field.Ref(p)), nil, log)
+		}
+	}
+}
+
 // refTarget returns the entity a Ref points at, when it is known.
 func (s *Session) refTarget(rel *meta.Relation, d *meta.RefData) unsafe.Pointer {
 	if d.Ptr != nil || d.ID == nil {
@@ -325,12 +368,15 @@ func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log boo
 	for _, mc := range rel.Mirrors {
 		if from != nil {
 			c := mc.Coll(from)
-			if !c.Unloaded && slices.Contains(c.Items, p) || slices.Contains(c.Added, p) {
+			if !c.Unloaded && slices.Contains(c.Items, p) {
 				if log {
-					s.logColl(c)
+					s.logItem(c, p, itemUnlisted)
 				}
-				if !c.Unloaded {
-					c.Items = slices.DeleteFunc(slices.Clone(c.Items), is)
+				c.Items = slices.DeleteFunc(slices.Clone(c.Items), is)
+			}
+			if slices.Contains(c.Added, p) {
+				if log {
+					s.logItem(c, p, itemUnadded)
 				}
 				c.Added = slices.DeleteFunc(slices.Clone(c.Added), is)
 			}
@@ -338,7 +384,7 @@ func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log boo
 		if to != nil {
 			if c := mc.Coll(to); !c.Unloaded && !slices.Contains(c.Items, p) {
 				if log {
-					s.logColl(c)
+					s.logItem(c, p, itemListed)
 				}
 				c.Items = append(c.Items[:len(c.Items):len(c.Items)], p)
 			}
@@ -352,13 +398,30 @@ func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log boo
 // reconciliation rather than touched.
 func (s *Session) moveRef(d *meta.RefData, to unsafe.Pointer) {
 	rel, owner := d.Rel, d.Owner
-	if len(rel.Mirrors) > 0 && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner && s.enter() == nil {
-		if es := s.types(rel.Owner).lookup(owner); es != nil && es.status != detached {
-			s.relink(rel, owner, s.refTarget(rel, d), to, false)
-		}
-		s.leave()
+	if len(rel.Mirrors) > 0 && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner {
+		s.during(func(log bool) {
+			if es := s.types(rel.Owner).lookup(owner); es != nil && es.status != detached {
+				s.relink(rel, owner, s.refTarget(rel, d), to, log)
+			}
+		})
 	}
 	d.Ptr, d.ID = to, nil
+}
+
+// during runs fn on the Session's state for a call that returns no error:
+// at once when no other call runs, or inside an entity hook of a flush (on
+// the flush's goroutine; fn then journals what it changes); else not at
+// all, and the next flush reconciles.
+func (s *Session) during(fn func(log bool)) {
+	if s.hooking.Load() {
+		fn(true)
+		return
+	}
+	if s.enter() != nil {
+		return
+	}
+	defer s.leave()
+	fn(false)
 }
 
 // edge is a dependency between two entities of one flush: from must be

@@ -119,8 +119,21 @@ func (s *Session) Flush(ctx context.Context) error {
 // inserts, and the remaining deletes. What it changes in entities and in the
 // tracker is journaled.
 func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error) {
-	if err := s.cascade(ctx, w); err != nil {
-		return nil, err
+	// Hooks may change the graph (add a new entity to a collection, move a
+	// Ref): after any hook runs, the cascade runs again, until no hook is
+	// left to run. Each hook runs once per flush.
+	var hooked map[*entityState]bool
+	for {
+		if err := s.cascade(ctx, w); err != nil {
+			return nil, err
+		}
+		ran, err := s.runHooks(ctx, &hooked)
+		if err != nil {
+			return nil, err
+		}
+		if !ran {
+			break
+		}
 	}
 	// One record puts back the keys and versions set on new entities below
 	// and by the backend: zero, as they were.
@@ -134,11 +147,6 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 		for _, es := range ts.list {
 			switch es.status {
 			case stNew:
-				if m.Hooks&meta.HookBeforeCreate != 0 {
-					if err := m.Interface(es.ptr).(beforeCreator).BeforeCreate(ctx); err != nil {
-						return nil, fmt.Errorf("orm: %s.BeforeCreate: %w", m.Name, err)
-					}
-				}
 				fl := &flushed{ts: ts, es: es}
 				w.inserted = append(w.inserted, fl)
 				if m.Auto != nil && m.Auto.IsZero(es.ptr) {
@@ -161,27 +169,10 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 				if err != nil {
 					return nil, err
 				}
-				if changed == nil {
-					continue
+				if changed != nil { // nil: no change, or a hook put it back
+					w.updated = append(w.updated, &flushed{ts: ts, es: es, changed: changed})
 				}
-				if m.Hooks&meta.HookBeforeUpdate != 0 {
-					if err := m.Interface(es.ptr).(beforeUpdater).BeforeUpdate(ctx); err != nil {
-						return nil, fmt.Errorf("orm: %s %v: BeforeUpdate: %w", m.Name, m.KeyValue(es.snap), err)
-					}
-					if changed, err = diff(m, es); err != nil {
-						return nil, err
-					}
-					if changed == nil { // the hook put the change back
-						continue
-					}
-				}
-				w.updated = append(w.updated, &flushed{ts: ts, es: es, changed: changed})
 			case stRemoved:
-				if m.Hooks&meta.HookBeforeDelete != 0 {
-					if err := m.Interface(es.ptr).(beforeDeleter).BeforeDelete(ctx); err != nil {
-						return nil, fmt.Errorf("orm: %s %v: BeforeDelete: %w", m.Name, es.key, err)
-					}
-				}
 				removed = append(removed, &flushed{ts: ts, es: es})
 			}
 		}
@@ -215,6 +206,61 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 		batchesByType(wave, deleteBatch, add)
 	}
 	return plan, nil
+}
+
+// runHooks runs the Before hooks not yet run in this flush: BeforeCreate of
+// new entities, BeforeUpdate of changed ones, BeforeDelete of removed ones.
+// It reports whether it ran any.
+func (s *Session) runHooks(ctx context.Context, hooked *map[*entityState]bool) (bool, error) {
+	s.hooking.Store(true)
+	defer s.hooking.Store(false)
+	ran := false
+	for _, ts := range s.byType {
+		if ts == nil || ts.m.Hooks&(meta.HookBeforeCreate|meta.HookBeforeUpdate|meta.HookBeforeDelete) == 0 {
+			continue
+		}
+		m := ts.m
+		for _, es := range ts.list {
+			var err error
+			switch {
+			case (*hooked)[es]:
+				continue
+			case es.status == stNew && m.Hooks&meta.HookBeforeCreate != 0:
+				if err = m.Interface(es.ptr).(beforeCreator).BeforeCreate(ctx); err != nil {
+					err = fmt.Errorf("orm: %s.BeforeCreate: %w", m.Name, err)
+				}
+			case es.status == stManaged && m.Hooks&meta.HookBeforeUpdate != 0:
+				if m.Unchanged(es.ptr, es.snap) {
+					continue
+				}
+				changed, derr := diff(m, es)
+				if derr != nil {
+					return false, derr
+				}
+				if changed == nil {
+					continue
+				}
+				if err = m.Interface(es.ptr).(beforeUpdater).BeforeUpdate(ctx); err != nil {
+					err = fmt.Errorf("orm: %s %v: BeforeUpdate: %w", m.Name, m.KeyValue(es.snap), err)
+				}
+			case es.status == stRemoved && m.Hooks&meta.HookBeforeDelete != 0:
+				if err = m.Interface(es.ptr).(beforeDeleter).BeforeDelete(ctx); err != nil {
+					err = fmt.Errorf("orm: %s %v: BeforeDelete: %w", m.Name, es.key, err)
+				}
+			default:
+				continue
+			}
+			if err != nil {
+				return false, err
+			}
+			if *hooked == nil {
+				*hooked = map[*entityState]bool{}
+			}
+			(*hooked)[es] = true
+			ran = true
+		}
+	}
+	return ran, nil
 }
 
 // batchesByType groups fs by entity type, in registration order, and makes
@@ -471,7 +517,7 @@ func (s *Session) commit(w *flushWork, mark int) {
 	}
 	for _, c := range w.colls {
 		if log {
-			s.logColl(c)
+			s.logPending(c)
 		}
 		if c.Keys != nil {
 			c.Keys = syncKeys(c)
@@ -516,7 +562,11 @@ func (s *Session) unlist(deleted []*flushed, log bool) {
 					continue
 				}
 				if log {
-					s.logColl(c)
+					for _, p := range c.Items {
+						if gone[p] {
+							s.logItem(c, p, itemUnlisted)
+						}
+					}
 				}
 				c.Items = slices.DeleteFunc(slices.Clone(c.Items), isGone)
 			}

@@ -27,7 +27,9 @@ const (
 	undoState   undoKind = iota // an entity's state, snapshot and key
 	undoInt                     // an integer field
 	undoRef                     // a Ref
-	undoColl                    // a Collection
+	undoAttach                  // a Collection's owner, Session and loaded flag
+	undoItem                    // one member added to or taken from a Collection
+	undoPending                 // a Collection's pending adds and removes, written by a flush
 	undoValue                   // every field of an entity (Retry)
 	undoTypes                   // the Session's whole tracker (Clear)
 	undoInserts                 // the keys and versions a flush set on new entities
@@ -45,7 +47,8 @@ type undo struct {
 	ref    *meta.RefData
 	refWas meta.RefData
 	coll   *meta.CollData
-	saved  *meta.CollData // undoColl: the collection as it was, its slices copied
+	saved  *meta.CollData // undoAttach, undoPending: the collection as it was
+	change itemChange     // undoItem: what happened to member p
 	m      *meta.Entity   // undoValue: p's type, and its copy in saved value
 	value  unsafe.Pointer
 	types  []*typeState // undoTypes
@@ -67,8 +70,13 @@ func (s *Session) undoTo(mark int) {
 			u.f.SetInt(u.p, u.old)
 		case undoRef:
 			*u.ref = u.refWas
-		case undoColl:
-			*u.coll = *u.saved
+		case undoAttach:
+			c := u.coll
+			c.Owner, c.Rel, c.S, c.Unloaded = u.saved.Owner, u.saved.Rel, u.saved.S, u.saved.Unloaded
+		case undoItem:
+			u.undoItem()
+		case undoPending:
+			u.undoPending()
 		case undoValue:
 			reflect.NewAt(u.m.Type, u.p).Elem().Set(reflect.NewAt(u.m.Type, u.value).Elem())
 		case undoTypes:
@@ -143,16 +151,74 @@ func (s *Session) logRef(d *meta.RefData) {
 	s.journal = append(s.journal, undo{kind: undoRef, ref: d, refWas: *d})
 }
 
-// logColl journals a Collection, copying its slices: they may change in
-// place later.
-func (s *Session) logColl(c *meta.CollData) {
-	saved := cloneColl(*c)
-	s.journal = append(s.journal, undo{kind: undoColl, coll: c, saved: &saved})
+// itemChange is what a journaled change did to one member of a collection.
+type itemChange uint8
+
+const (
+	itemListed   itemChange = iota // appended to Items
+	itemUnlisted                   // taken out of Items
+	itemUnadded                    // taken out of Added
+)
+
+// The journal records changes to a collection, not copies of it: a rollback
+// of a transaction puts back what the flushes in it did and keeps what the
+// function did to the collection afterwards.
+
+// logAttach journals a Collection's owner, Session and loaded flag.
+func (s *Session) logAttach(c *meta.CollData) {
+	saved := meta.CollData{Owner: c.Owner, Rel: c.Rel, S: c.S, Unloaded: c.Unloaded}
+	s.journal = append(s.journal, undo{kind: undoAttach, coll: c, saved: &saved})
 }
 
-func cloneColl(c meta.CollData) meta.CollData {
-	c.Items, c.Added, c.Removed, c.Keys = slices.Clone(c.Items), slices.Clone(c.Added), slices.Clone(c.Removed), slices.Clone(c.Keys)
-	return c
+// logItem journals that member p was listed in, unlisted from, or taken
+// out of the pending adds of c.
+func (s *Session) logItem(c *meta.CollData, p unsafe.Pointer, change itemChange) {
+	s.journal = append(s.journal, undo{kind: undoItem, coll: c, p: p, change: change})
+}
+
+func (u *undo) undoItem() {
+	c, p := u.coll, u.p
+	switch u.change {
+	case itemListed:
+		c.Items = slices.DeleteFunc(slices.Clone(c.Items), func(q unsafe.Pointer) bool { return q == p })
+	case itemUnlisted:
+		if !slices.Contains(c.Items, p) {
+			c.Items = append(c.Items[:len(c.Items):len(c.Items)], p)
+		}
+	case itemUnadded:
+		if !slices.Contains(c.Added, p) && !slices.Contains(c.Removed, p) {
+			c.Added = append(c.Added[:len(c.Added):len(c.Added)], p)
+		}
+	}
+}
+
+// logPending journals a Collection's pending adds and removes and its
+// stored keys, before a flush that wrote them forgets them.
+func (s *Session) logPending(c *meta.CollData) {
+	saved := meta.CollData{Added: c.Added, Removed: c.Removed, Keys: c.Keys}
+	s.journal = append(s.journal, undo{kind: undoPending, coll: c, saved: &saved})
+}
+
+// undoPending makes the adds and removes the flush wrote pending again,
+// with those made since replayed on top.
+func (u *undo) undoPending() {
+	c := u.coll
+	added, removed := slices.Clone(u.saved.Added), slices.Clone(u.saved.Removed)
+	for _, p := range c.Added {
+		if i := slices.Index(removed, p); i >= 0 {
+			removed = slices.Delete(removed, i, i+1)
+		} else if !slices.Contains(added, p) {
+			added = append(added, p)
+		}
+	}
+	for _, p := range c.Removed {
+		if i := slices.Index(added, p); i >= 0 {
+			added = slices.Delete(added, i, i+1)
+		} else if !slices.Contains(removed, p) {
+			removed = append(removed, p)
+		}
+	}
+	c.Added, c.Removed, c.Keys = added, removed, u.saved.Keys
 }
 
 // logValues journals every field of every tracked entity, collections
@@ -169,7 +235,7 @@ func (s *Session) logValues() {
 			c := ts.m.Clone(es.ptr)
 			for _, rel := range ts.m.Collections {
 				d := rel.Coll(c)
-				*d = cloneColl(*d)
+				d.Items, d.Added, d.Removed, d.Keys = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed), slices.Clone(d.Keys)
 			}
 			s.journal = append(s.journal, undo{kind: undoValue, m: ts.m, p: es.ptr, value: c})
 		}
