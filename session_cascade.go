@@ -104,12 +104,22 @@ func (s *Session) cascade(ctx context.Context, w *flushWork) error {
 		}
 	}
 	sp := unsafe.Pointer(s)
-	for i := 0; i < len(work); i++ {
+	var removed []tracked // removed entities to cascade from, one level at a time
+	for i := 0; i < len(work) || len(removed) > 0; {
+		if i == len(work) {
+			level := removed
+			removed = nil
+			if err := s.cascadeRemove(ctx, level, &work); err != nil {
+				return err
+			}
+			continue
+		}
 		ts, es := work[i].ts, work[i].es
+		i++
 		m, p := ts.m, es.ptr
 		if es.status == stRemoved {
-			if err := s.cascadeRemove(ctx, ts, es, &work); err != nil {
-				return err
+			if slices.ContainsFunc(m.Relations, func(r *meta.Relation) bool { return r.CascadeRemove }) {
+				removed = append(removed, tracked{ts, es})
 			}
 			continue
 		}
@@ -238,49 +248,73 @@ func (s *Session) removeTracked(ts *typeState, es *entityState, work *[]tracked)
 	}
 }
 
-// cascadeRemove removes what the removed entity reaches through relations
-// tagged cascade:remove, loading unloaded collections first. An entity
-// removed by key is read first, so that it cascades like a loaded one.
-func (s *Session) cascadeRemove(ctx context.Context, ts *typeState, es *entityState, work *[]tracked) error {
-	m, p := ts.m, es.ptr
-	if !slices.ContainsFunc(m.Relations, func(r *meta.Relation) bool { return r.CascadeRemove }) {
-		return nil
+// cascadeRemove removes what one level of removed entities reaches through
+// relations tagged cascade:remove, with one query per type and relation
+// whatever the number of entities: entities removed by key are read first,
+// so that they cascade like loaded ones, then unloaded collections and Ref
+// targets are loaded. The entities it removes are queued in work, for the
+// next level.
+func (s *Session) cascadeRemove(ctx context.Context, level []tracked, work *[]tracked) error {
+	byType := map[*typeState][]*entityState{}
+	var order []*typeState
+	for _, t := range level {
+		if byType[t.ts] == nil {
+			order = append(order, t.ts)
+		}
+		byType[t.ts] = append(byType[t.ts], t.es)
 	}
-	if es.snap == nil {
-		if found, err := s.readRemoved(ctx, ts, es); err != nil || !found {
+	for _, ts := range order {
+		ess, err := s.readRemoved(ctx, ts, byType[ts])
+		if err != nil {
 			return err
 		}
-	}
-	for _, rel := range m.Relations {
-		if !rel.CascadeRemove {
-			continue
+		owners := make([]unsafe.Pointer, len(ess))
+		for i, es := range ess {
+			owners[i] = es.ptr
 		}
-		tts := s.types(rel.Target)
-		var items []unsafe.Pointer
-		if rel.Kind == meta.RelRef {
-			d := rel.Field.Ref(p)
-			if d.Ptr == nil && d.ID != nil {
-				t, err := s.get(ctx, rel.Target, d.ID, nil)
-				if err != nil {
-					return fmt.Errorf("orm: Flush: cascading the removal of %s to %s: %w", m.Name, rel.Name, err)
-				}
-				s.logRef(d)
-				d.Ptr = t
-			}
-			if d.Ptr != nil {
-				items = append(items, d.Ptr)
-			}
-		} else {
-			c := rel.Coll(p)
-			if c.Unloaded {
-				s.logAttach(c)
-				if err := s.populateRel(ctx, rel, []unsafe.Pointer{p}); err != nil {
+		for _, rel := range ts.m.Relations {
+			if rel.CascadeRemove {
+				if err := s.cascadeRel(ctx, rel, owners, work); err != nil {
 					return err
 				}
 			}
-			items = c.Items
+		}
+	}
+	return nil
+}
+
+// cascadeRel removes what removed owners reach through the cascade:remove
+// relation rel, loading it first where it is not loaded.
+func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, work *[]tracked) error {
+	var unloaded []unsafe.Pointer
+	for _, p := range owners {
+		if rel.Kind == meta.RelRef {
+			if d := rel.Field.Ref(p); d.Ptr == nil && d.ID != nil {
+				s.logRef(d)
+				unloaded = append(unloaded, p)
+			}
+		} else if c := rel.Coll(p); c.Unloaded {
+			s.logAttach(c)
+			unloaded = append(unloaded, p)
+		}
+	}
+	if len(unloaded) > 0 {
+		if _, err := s.populateLevel(ctx, rel, unloaded, false); err != nil {
+			return fmt.Errorf("orm: Flush: cascading the removal of %s to %s: %w", rel.Owner.Name, rel.Name, err)
+		}
+	}
+	tts := s.types(rel.Target)
+	for _, p := range owners {
+		var items []unsafe.Pointer
+		if rel.Kind == meta.RelRef {
+			items = []unsafe.Pointer{rel.Field.Ref(p).Ptr}
+		} else {
+			items = rel.Coll(p).Items
 		}
 		for _, item := range items {
+			if item == nil {
+				continue
+			}
 			if es := tts.lookup(item); es != nil {
 				s.removeTracked(tts, es, work)
 			}
@@ -289,29 +323,56 @@ func (s *Session) cascadeRemove(ctx context.Context, ts *typeState, es *entitySt
 	return nil
 }
 
-// readRemoved reads the row of an entity removed by key into it, making it
-// a removed entity with a snapshot, as if it had been loaded; found is false
-// when there is no such row.
-func (s *Session) readRemoved(ctx context.Context, ts *typeState, es *entityState) (found bool, err error) {
-	m, p := ts.m, es.ptr
-	q, err := keyQuery(m, p)
-	if err != nil {
-		return false, err
+// readRemoved reads, with one query, the rows of the entities of ess that
+// were removed by key, into them, making them removed entities with
+// snapshots, as if they had been loaded. It returns the entities of ess
+// that have rows.
+func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityState) ([]*entityState, error) {
+	m := ts.m
+	byKey := map[meta.Key]*entityState{}
+	var conds []*backend.Cond
+	out := ess[:0:0]
+	for _, es := range ess {
+		if es.snap != nil {
+			out = append(out, es)
+			continue
+		}
+		q, err := keyQuery(m, es.ptr)
+		if err != nil {
+			return nil, err
+		}
+		byKey[es.key] = es
+		conds = append(conds, q.Where)
 	}
-	var row unsafe.Pointer
-	err = repanic(s.db.backend.Select(ctx, s.scope(), q, func(r unsafe.Pointer, _ any) error {
-		row = r
+	if len(conds) == 0 {
+		return out, nil
+	}
+	q := &backend.Query{Entity: m, Where: conds[0]}
+	switch {
+	case len(conds) > 1 && len(m.PK) == 1:
+		keys := make([]any, len(conds))
+		for i, c := range conds {
+			keys[i] = c.Value
+		}
+		q.Where = &backend.Cond{Op: backend.OpIn, Field: m.PK[0], Values: keys}
+	case len(conds) > 1:
+		q.Where = &backend.Cond{Op: backend.OpOr, Conds: conds}
+	}
+	err := repanic(s.db.backend.Select(ctx, s.scope(), q, func(row unsafe.Pointer, _ any) error {
+		es := byKey[m.Key(row)]
+		if es == nil {
+			return nil
+		}
+		p := es.ptr
+		s.journal = append(s.journal, undo{kind: undoValue, m: m, p: p, value: m.Clone(p)})
+		reflect.NewAt(m.Type, p).Elem().Set(reflect.NewAt(m.Type, row).Elem())
+		s.logState(ts, es)
+		es.snap = ts.snapshot(p)
+		s.attach(m, p, true, true)
+		out = append(out, es)
 		return nil
 	}))
-	if err != nil || row == nil {
-		return false, err
-	}
-	s.journal = append(s.journal, undo{kind: undoValue, m: m, p: p, value: m.Clone(p)})
-	reflect.NewAt(m.Type, p).Elem().Set(reflect.NewAt(m.Type, row).Elem())
-	s.logState(ts, es)
-	es.snap = ts.snapshot(p)
-	s.attach(m, p, true, true)
-	return true, nil
+	return out, err
 }
 
 // reconcile keeps the loaded one-to-many collections that mirror the Refs

@@ -412,24 +412,37 @@ func testRemoveDeletesPivotRows(t *testing.T, open suite) {
 func testRemoveByKeyCascades(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	s := e.db.Session()
-	w := &Writer{Name: "w"}
+	w, w2 := &Writer{Name: "w"}, &Writer{Name: "w2"}
 	b1, b2 := &Book{Title: "b1"}, &Book{Title: "b2"}
 	b1.Tags.Add(&Tag{Code: "t", Label: "t"})
 	w.Books.Add(b1, b2)
+	w2.Books.Add(&Book{Title: "b3"})
 	keep := &Writer{Name: "keep"}
 	keep.Books.Add(&Book{Title: "kept"})
-	s.Persist(w, keep)
+	s.Persist(w, w2, keep)
 	e.flush(s)
 
 	s = e.db.Session()
-	s.Remove(&Writer{ID: w.ID})
+	s.Remove(&Writer{ID: w.ID}, &Writer{ID: w2.ID})
 	e.rec.Reset()
 	e.flush(s)
+	// One query per level, whatever the number of writers: the writers,
+	// then their books.
+	want := e.wantVerbs("SELECT writer", "SELECT book", "BEGIN", "DELETE book_tags", "DELETE book", "DELETE writer", "COMMIT")
+	got := e.verbs()
+	if !e.has(SQL) {
+		want = slices.DeleteFunc(want, func(v string) bool { return v == "DELETE book_tags" })
+		got = slices.DeleteFunc(got, func(v string) bool { return strings.HasPrefix(v, "SELECT") })
+		want = slices.DeleteFunc(want, func(v string) bool { return strings.HasPrefix(v, "SELECT") })
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("removing two writers by key (-want +got):\n%s", diff)
+	}
 	if n := count[Book](t, e, nil); n != 1 {
-		t.Errorf("%d books after removing their writer by key; want 1", n)
+		t.Errorf("%d books after removing their writers by key; want 1", n)
 	}
 	if n := count[Writer](t, e, nil); n != 1 {
-		t.Errorf("%d writers after removing one by key; want 1", n)
+		t.Errorf("%d writers after removing two by key; want 1", n)
 	}
 	if n := count[Tag](t, e, nil); n != 1 {
 		t.Errorf("%d tags after removing a writer; want 1 (tags are not cascaded)", n)
