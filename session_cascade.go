@@ -724,7 +724,7 @@ func (s *Session) deleteWaves(removed []*flushed) (early, late [][]*flushed) {
 // pivotBatches adds the pivot inserts and deletes of owning many-to-many
 // collections, and records every collection whose pending changes this
 // flush writes.
-func (s *Session) pivotBatches(w *flushWork, add func(*backend.Batch)) {
+func (s *Session) pivotBatches(w *flushWork, plan *backend.Plan) {
 	var dels, ins []*backend.Batch
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.m.Collections) == 0 {
@@ -779,9 +779,9 @@ func (s *Session) pivotBatches(w *flushWork, add func(*backend.Batch)) {
 		}
 	}
 	for _, b := range dels {
-		add(b)
+		plan.Add(b)
 	}
 	for _, b := range ins {
-		add(b)
+		plan.Add(b)
 	}
 }

@@ -127,8 +127,9 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 		if err := s.cascade(ctx, w); err != nil {
 			return nil, err
 		}
-		ran, err := s.runHooks(ctx, &hooked)
-		if err != nil {
+		var ran bool
+		var err error
+		if hooked, ran, err = s.runHooks(ctx, hooked); err != nil {
 			return nil, err
 		}
 		if !ran {
@@ -184,13 +185,12 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 	early, late := s.deleteWaves(removed)
 	w.deleted = removed
 	plan := &backend.Plan{}
-	add := func(b *backend.Batch) { plan.Batches = append(plan.Batches, b) }
-	pivotClears(removed, add)
+	pivotClears(removed, plan)
 	for _, wave := range early {
-		batchesByType(wave, deleteBatch, add)
+		batchesByType(wave, deleteBatch, plan)
 	}
 	for _, wave := range waves {
-		batchesByType(wave, insertBatches, add)
+		batchesByType(wave, insertBatches, plan)
 	}
 	var fixups []*flushed
 	for _, f := range w.inserted {
@@ -198,12 +198,12 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 			fixups = append(fixups, f)
 		}
 	}
-	batchesByType(fixups, fixupBatch, add)
-	linkBatches(w.links, add)
-	batchesByType(w.updated, updateBatch, add)
-	s.pivotBatches(w, add)
+	batchesByType(fixups, fixupBatch, plan)
+	linkBatches(w.links, plan)
+	batchesByType(w.updated, updateBatch, plan)
+	s.pivotBatches(w, plan)
 	for _, wave := range late {
-		batchesByType(wave, deleteBatch, add)
+		batchesByType(wave, deleteBatch, plan)
 	}
 	return plan, nil
 }
@@ -211,7 +211,7 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 // runHooks runs the Before hooks not yet run in this flush: BeforeCreate of
 // new entities, BeforeUpdate of changed ones, BeforeDelete of removed ones.
 // It reports whether it ran any.
-func (s *Session) runHooks(ctx context.Context, hooked *map[*entityState]bool) (bool, error) {
+func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (map[*entityState]bool, bool, error) {
 	s.hooking.Store(true)
 	defer s.hooking.Store(false)
 	ran := false
@@ -223,7 +223,7 @@ func (s *Session) runHooks(ctx context.Context, hooked *map[*entityState]bool) (
 		for _, es := range ts.list {
 			var err error
 			switch {
-			case (*hooked)[es]:
+			case hooked[es]:
 				continue
 			case es.status == stNew && m.Hooks&meta.HookBeforeCreate != 0:
 				if err = m.Interface(es.ptr).(beforeCreator).BeforeCreate(ctx); err != nil {
@@ -235,7 +235,7 @@ func (s *Session) runHooks(ctx context.Context, hooked *map[*entityState]bool) (
 				}
 				changed, derr := diff(m, es)
 				if derr != nil {
-					return false, derr
+					return hooked, false, derr
 				}
 				if changed == nil {
 					continue
@@ -251,21 +251,21 @@ func (s *Session) runHooks(ctx context.Context, hooked *map[*entityState]bool) (
 				continue
 			}
 			if err != nil {
-				return false, err
+				return hooked, false, err
 			}
-			if *hooked == nil {
-				*hooked = map[*entityState]bool{}
+			if hooked == nil {
+				hooked = map[*entityState]bool{}
 			}
-			(*hooked)[es] = true
+			hooked[es] = true
 			ran = true
 		}
 	}
-	return ran, nil
+	return hooked, ran, nil
 }
 
 // batchesByType groups fs by entity type, in registration order, and makes
 // the batches of each group with mk.
-func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, add func(*backend.Batch)), add func(*backend.Batch)) {
+func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, plan *backend.Plan), plan *backend.Plan) {
 	if len(fs) == 0 {
 		return
 	}
@@ -282,7 +282,7 @@ func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, add fun
 		sortEntities(order)
 	}
 	for _, m := range order {
-		mk(m, byType[m], add)
+		mk(m, byType[m], plan)
 	}
 }
 
@@ -294,7 +294,7 @@ func sortEntities(es []*meta.Entity) {
 	}
 }
 
-func insertBatches(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
+func insertBatches(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
 	var gen, explicit *backend.Batch
 	for _, f := range fs {
 		b := &explicit
@@ -316,20 +316,20 @@ func insertBatches(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
 				b.Fields = append(b.Fields, f)
 			}
 		}
-		add(b)
+		plan.Add(b)
 	}
 }
 
 // fixupBatch fills in the foreign keys inserts left NULL; the rows are new,
 // so their keys are read from the entities themselves.
-func fixupBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
-	add(rowsBatch(m, fs, true))
+func fixupBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
+	plan.Add(rowsBatch(m, fs, true))
 }
 
 // linkBatches writes the foreign keys of unmanaged entities added to
 // one-to-many collections: one fix-up UPDATE per type, by the keys the
 // entities hold.
-func linkBatches(links []link, add func(*backend.Batch)) {
+func linkBatches(links []link, plan *backend.Plan) {
 	var byType map[*meta.Entity]*backend.Batch
 	var order []*meta.Entity
 	for _, l := range links {
@@ -351,13 +351,13 @@ func linkBatches(links []link, add func(*backend.Batch)) {
 	for _, t := range order {
 		b := byType[t]
 		b.Fields = unionFields(t, b.Rows)
-		add(b)
+		plan.Add(b)
 	}
 }
 
 // pivotClears deletes the pivot rows of removed entities: one batch per
 // many-to-many relation and side, before any of their DELETEs.
-func pivotClears(removed []*flushed, add func(*backend.Batch)) {
+func pivotClears(removed []*flushed, plan *backend.Plan) {
 	type side struct {
 		rel    *meta.Relation
 		target bool
@@ -390,12 +390,12 @@ func pivotClears(removed []*flushed, add func(*backend.Batch)) {
 		}
 	}
 	for _, sd := range order {
-		add(batches[sd])
+		plan.Add(batches[sd])
 	}
 }
 
-func updateBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
-	add(rowsBatch(m, fs, false))
+func updateBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
+	plan.Add(rowsBatch(m, fs, false))
 }
 
 func rowsBatch(m *meta.Entity, fs []*flushed, fixup bool) *backend.Batch {
@@ -411,7 +411,7 @@ func rowsBatch(m *meta.Entity, fs []*flushed, fixup bool) *backend.Batch {
 	return b
 }
 
-func deleteBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
+func deleteBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
 	b := &backend.Batch{Kind: backend.Delete, Entity: m}
 	for _, f := range fs {
 		key := f.es.snap
@@ -420,7 +420,7 @@ func deleteBatch(m *meta.Entity, fs []*flushed, add func(*backend.Batch)) {
 		}
 		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Key: key})
 	}
-	add(b)
+	plan.Add(b)
 }
 
 // diff returns the fields of a managed entity that differ from its snapshot,

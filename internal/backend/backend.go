@@ -167,6 +167,9 @@ type Plan struct {
 	Batches []*Batch
 }
 
+// Add appends b to the plan.
+func (p *Plan) Add(b *Batch) { p.Batches = append(p.Batches, b) }
+
 // Batch is one operation on many rows of one entity type: one statement,
 // unless the bind-parameter limit or the batch size splits it.
 type Batch struct {
