@@ -27,7 +27,7 @@ type DB struct {
 	reg     *meta.Registry
 	env     backend.Env
 	logger  *slog.Logger
-	hook    func(context.Context, QueryEvent)
+	hooks   []func(context.Context, QueryEvent)
 	pending []any // entities given to Open, until the registry is built
 }
 
@@ -55,9 +55,14 @@ func Entities(entities ...any) Option {
 func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.logger = l } }
 
 // WithQueryHook calls fn after every statement sent, with what was sent and
-// how it went. fn runs on the goroutine that sent the statement.
+// how it went. fn runs on the goroutine that sent the statement. Several
+// WithQueryHook options compose: every hook is called, in the order given.
 func WithQueryHook(fn func(ctx context.Context, e QueryEvent)) Option {
-	return func(db *DB) { db.hook = fn }
+	return func(db *DB) {
+		if fn != nil {
+			db.hooks = append(db.hooks, fn)
+		}
+	}
 }
 
 // WithBatchSize caps the rows one INSERT, UPDATE or DELETE carries; larger
@@ -89,15 +94,18 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("orm: WithBatchSize(%d): the size must be positive", db.env.BatchSize)
 	}
 	db.reg = reg
-	if db.hook != nil || db.logger != nil {
+	if len(db.hooks) > 0 || db.logger != nil {
 		db.env.Observe = db.observe
 	}
 	return db, nil
 }
 
 func (db *DB) observe(ctx context.Context, stmt string, args []any, rows int64, d time.Duration, err error) {
-	if db.hook != nil {
-		db.hook(ctx, QueryEvent{Statement: stmt, Args: args, Rows: rows, Duration: d, Err: err})
+	if len(db.hooks) > 0 {
+		e := QueryEvent{Statement: stmt, Args: args, Rows: rows, Duration: d, Err: err}
+		for _, hook := range db.hooks {
+			hook(ctx, e)
+		}
 	}
 	if db.logger != nil {
 		if err != nil {

@@ -64,3 +64,65 @@ func TestBatchSizeMustBePositive(t *testing.T) {
 		t.Errorf("Open(nil) accepted")
 	}
 }
+
+// TestQueryHooksCompose: every WithQueryHook sees every statement, in the
+// order the options were given.
+func TestQueryHooksCompose(t *testing.T) {
+	ctx := context.Background()
+	b, err := sqlite.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	hook := func(name string) orm.Option {
+		return orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
+			if strings.HasPrefix(e.Statement, "INSERT") {
+				seen = append(seen, name)
+			}
+		})
+	}
+	db, err := orm.Open(b, orm.Entities(&Logged{}), hook("first"), hook("second"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := db.Session()
+	s.Persist(&Logged{Name: "x"})
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(seen, " "); got != "first second" {
+		t.Errorf("hooks saw the INSERT as %q; want \"first second\"", got)
+	}
+}
+
+// TestGetRefusesQueryOptions: Get takes Populate only; OrderBy, Limit and
+// Offset are errors, and nothing is sent.
+func TestGetRefusesQueryOptions(t *testing.T) {
+	ctx := context.Background()
+	b, err := sqlite.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	db, err := orm.Open(b, orm.Entities(&Logged{}), orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent = 0
+	for name, opt := range map[string]orm.QueryOption{"Offset": orm.Offset(5), "Limit": orm.Limit(1), "OrderBy": orm.OrderBy("Name")} {
+		if _, err := orm.Repo[Logged](db.Session()).Get(ctx, 1, opt); err == nil || !strings.Contains(err.Error(), "Populate") {
+			t.Errorf("Get with %s = %v; want an error saying only Populate applies", name, err)
+		}
+	}
+	if sent != 0 {
+		t.Errorf("the refused Gets sent %d statements; want none", sent)
+	}
+}

@@ -177,7 +177,8 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 // Session manages it, else from the database. id is a value of the key
 // field's type or one convertible to it without loss (an int for an int64
 // key); a composite key is a []any with one value per key field, in field
-// order. It returns an error matching [ErrNotFound] when no row has that key
+// order. Of the query options only [Populate] applies to Get; another is an
+// error. It returns an error matching [ErrNotFound] when no row has that key
 // or the entity was removed in this Session.
 func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*T, error) {
 	if r.err != nil {
@@ -200,6 +201,9 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 		if opt != nil {
 			opt(&o)
 		}
+	}
+	if len(o.order) > 0 || o.limited || o.offset != 0 {
+		return nil, fmt.Errorf("orm: Get %s: only Populate applies to Get; OrderBy, Limit and Offset are options of Find", r.m.Name)
 	}
 	p, err := r.s.get(ctx, r.m, id, &o)
 	return (*T)(p), err
