@@ -81,14 +81,7 @@ func TestQueryHooksCompose(t *testing.T) {
 			}
 		})
 	}
-	db, err := orm.Open(b, orm.Entities(&Logged{}), hook("first"), hook("second"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openLogged(t, b, hook("first"), hook("second"))
 	s := db.Session()
 	s.Persist(&Logged{Name: "x"})
 	if err := s.Flush(ctx); err != nil {
@@ -108,14 +101,7 @@ func TestGetRefusesQueryOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := 0
-	db, err := orm.Open(b, orm.Entities(&Logged{}), orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openLogged(t, b, orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
 	sent = 0
 	for name, opt := range map[string]orm.QueryOption{"Offset": orm.Offset(5), "Limit": orm.Limit(1), "OrderBy": orm.OrderBy("Name")} {
 		if _, err := orm.Repo[Logged](db.Session()).Get(ctx, 1, opt); err == nil || !strings.Contains(err.Error(), "Populate") {
@@ -125,4 +111,18 @@ func TestGetRefusesQueryOptions(t *testing.T) {
 	if sent != 0 {
 		t.Errorf("the refused Gets sent %d statements; want none", sent)
 	}
+}
+
+// openLogged opens a DB of Logged entities on b, with its schema.
+func openLogged(t *testing.T, b orm.Backend, opts ...orm.Option) *orm.DB {
+	t.Helper()
+	db, err := orm.Open(b, append([]orm.Option{orm.Entities(&Logged{})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.CreateSchema(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -39,22 +39,14 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 	n := 0
 	for _, bt := range p.Batches {
 		if bt.Kind == backend.PivotClear {
-			size := b.d.MaxParams()
-			if s.Env != nil && s.Env.BatchSize > 0 {
-				size = min(size, s.Env.BatchSize)
-			}
-			for rows := range slices.Chunk(bt.Rows, size) {
+			for rows := range slices.Chunk(bt.Rows, b.pivotChunk(s.Env, 1)) {
 				chunks = append(chunks, chunk{batch: bt, rows: rows})
 				n++
 			}
 			continue
 		}
 		if bt.Kind == backend.PivotInsert || bt.Kind == backend.PivotDelete {
-			size := b.d.MaxParams() / 2
-			if s.Env != nil && s.Env.BatchSize > 0 {
-				size = min(size, s.Env.BatchSize)
-			}
-			for links := range slices.Chunk(bt.Links, size) {
+			for links := range slices.Chunk(bt.Links, b.pivotChunk(s.Env, 2)) {
 				chunks = append(chunks, chunk{batch: bt, links: links})
 				n++
 			}
@@ -101,6 +93,16 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 		return b.lockConflict(ctx, s, b.conn(s), se.m, se.rows)
 	}
 	return err
+}
+
+// pivotChunk is the most pivot rows one statement carries when each takes
+// params bind parameters.
+func (b *Backend) pivotChunk(env *backend.Env, params int) int {
+	size := b.d.MaxParams() / params
+	if env != nil && env.BatchSize > 0 {
+		size = min(size, env.BatchSize)
+	}
+	return size
 }
 
 // staleError reports that a versioned UPDATE or DELETE matched fewer rows
