@@ -156,11 +156,8 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 			}
 			return each(es.ptr, link)
 		}
-		es := ts.add(p, stManaged)
-		ts.manageKey(es, k)
-		if s.retrying { // a new attempt reads the row afresh
-			s.journal = append(s.journal, undo{kind: undoState, ts: ts, es: es, was: entityState{ptr: p}})
-		}
+		// Under Retry the load is journaled: a new attempt reads the row afresh.
+		ts.manageKey(s.track(ts, p, stManaged, s.retrying), k)
 		if len(m.Relations) > 0 {
 			s.attach(m, p, true, false)
 		}

@@ -163,9 +163,7 @@ func (s *Session) Remove(entities ...any) error {
 		if other := ts.byKey.get(k); other != nil {
 			return s.fail(fmt.Errorf("orm: Remove: another %s with key %v is managed by this Session; remove that instance", m.Name, m.KeyValue(p)))
 		}
-		es := s.track(ts, p, stRemoved, log)
-		es.key = k
-		ts.byKey.set(k, es)
+		s.trackRemoved(ts, p, k, log)
 	}
 	return nil
 }

@@ -200,9 +200,7 @@ func (s *Session) removedMembers(rel *meta.Relation, c *meta.CollData, w *flushW
 		case tts.byKey.get(t.Key(item)) != nil:
 			return fmt.Errorf("orm: Flush: %s.%s: another %s with key %v is managed by this Session; remove that instance", rel.Owner.Name, rel.Name, t.Name, t.KeyValue(item))
 		case rel.OrphanRemoval:
-			es := s.track(tts, item, stRemoved, true)
-			es.key = t.Key(item)
-			tts.byKey.set(es.key, es)
+			es := s.trackRemoved(tts, item, t.Key(item), true)
 			*work = append(*work, tracked{tts, es})
 		default:
 			w.links = append(w.links, link{rel, item})
@@ -364,7 +362,7 @@ func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityS
 			return nil
 		}
 		p := es.ptr
-		s.journal = append(s.journal, undo{kind: undoValue, m: m, p: p, value: m.Clone(p)})
+		s.logValue(m, p)
 		reflect.NewAt(m.Type, p).Elem().Set(reflect.NewAt(m.Type, row).Elem())
 		s.logState(ts, es)
 		es.snap = ts.snapshot(p)

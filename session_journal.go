@@ -232,14 +232,29 @@ func (s *Session) logValues() {
 			if es.status == detached {
 				continue
 			}
-			c := ts.m.Clone(es.ptr)
-			for _, rel := range ts.m.Collections {
-				d := rel.Coll(c)
-				d.Items, d.Added, d.Removed, d.Keys = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed), slices.Clone(d.Keys)
-			}
-			s.journal = append(s.journal, undo{kind: undoValue, m: ts.m, p: es.ptr, value: c})
+			s.logValue(ts.m, es.ptr)
 		}
 	}
+}
+
+// logValue journals every field of the entity at p, the slices of its
+// collections copied.
+func (s *Session) logValue(m *meta.Entity, p unsafe.Pointer) {
+	c := m.Clone(p)
+	for _, rel := range m.Collections {
+		d := rel.Coll(c)
+		d.Items, d.Added, d.Removed, d.Keys = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed), slices.Clone(d.Keys)
+	}
+	s.journal = append(s.journal, undo{kind: undoValue, m: m, p: p, value: c})
+}
+
+// trackRemoved starts tracking the entity at p, not loaded, as removed by
+// its key k.
+func (s *Session) trackRemoved(ts *typeState, p unsafe.Pointer, k meta.Key, log bool) *entityState {
+	es := s.track(ts, p, stRemoved, log)
+	es.key = k
+	ts.byKey.set(k, es)
+	return es
 }
 
 // logTypes journals the whole tracker, before Clear replaces it.
