@@ -13,10 +13,11 @@ import (
 )
 
 // Backend is a database backend, such as the *sql.Backend that
-// dialect/sqlite, dialect/postgres and dialect/mysql open. Its methods are
-// internal to this module.
+// dialect/sqlite, dialect/postgres and dialect/mysql open, or the
+// *mongo.Backend of package mongo. Only this module implements it: the
+// contract between the Unit of Work and a backend is internal.
 type Backend interface {
-	backend.Backend
+	backend.Public
 }
 
 // DB holds the entity metadata, the backend and the options. It is safe for
@@ -24,6 +25,7 @@ type Backend interface {
 // through a [Session], one per goroutine or request.
 type DB struct {
 	backend backend.Backend
+	public  Backend // what Open was given; Close closes it
 	reg     *meta.Registry
 	env     backend.Env
 	logger  *slog.Logger
@@ -77,7 +79,7 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 	if b == nil {
 		return nil, errors.New("orm: Open: nil backend")
 	}
-	db := &DB{backend: b}
+	db := &DB{backend: backend.Of(b), public: b}
 	for _, o := range opts {
 		o(db)
 	}
@@ -133,7 +135,7 @@ func (db *DB) DropSchema(ctx context.Context) error {
 }
 
 // Close closes the backend.
-func (db *DB) Close() error { return db.backend.Close() }
+func (db *DB) Close() error { return db.public.Close() }
 
 // probe tells Ref and Collection fields apart for the metadata builder.
 func probe(t reflect.Type) (meta.RelKind, reflect.Type) {

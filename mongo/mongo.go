@@ -17,9 +17,13 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
+// handle makes a Backend an orm.Backend without exporting the contract.
+type handle = backend.Handle
+
 // Backend runs the Unit of Work on a MongoDB database. It is safe for
 // concurrent use.
 type Backend struct {
+	handle
 	client *mongo.Client
 	db     *mongo.Database
 	owned  bool // Close disconnects the client
@@ -60,6 +64,7 @@ func New(ctx context.Context, client *mongo.Client, database string) (*Backend, 
 	_, replica := hello["setName"]
 	txs := replica || hello["msg"] == "isdbgrid"
 	b := &Backend{client: client, db: client.Database(database), txs: txs, refuses: meta.RefuseInvalidUTF8}
+	b.handle = backend.NewHandle(b)
 	var info bson.M
 	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
 		if _, ferret := info["ferretdbVersion"]; ferret {

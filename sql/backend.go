@@ -17,36 +17,48 @@ import (
 // Backend runs the Unit of Work on a SQL database. The dialect packages
 // open one; it is safe for concurrent use.
 type Backend struct {
+	handle
+	e *engine
+}
+
+// handle makes a Backend an orm.Backend without exporting the contract.
+type handle = backend.Handle
+
+var _ orm.Backend = (*Backend)(nil)
+
+// engine implements the backend contract on a SQL database.
+type engine struct {
 	db      *stdsql.DB   // for Select and DB
 	pool    sqlconn.Pool // where statements go
 	d       Dialect
 	closers []func()
 }
 
-var _ orm.Backend = (*Backend)(nil)
+func newBackend(e *engine) *Backend { return &Backend{handle: backend.NewHandle(e), e: e} }
 
 // New returns a Backend on db speaking dialect d. The dialect packages call
 // it; most programs use their Open functions instead. Close closes db, then
 // calls closers.
 func New(db *stdsql.DB, d Dialect, closers ...func()) *Backend {
-	return &Backend{db: db, pool: sqlconn.FromDB(db), d: d, closers: closers}
+	return newBackend(&engine{db: db, pool: sqlconn.FromDB(db), d: d, closers: closers})
 }
 
-// NewNative returns a Backend that sends statements through pool, a
-// driver's own connection pool, and keeps db (the same pool behind
-// database/sql) for [Select] and [Backend.DB]. Dialect packages call it.
-func NewNative(db *stdsql.DB, pool sqlconn.Pool, d Dialect, closers ...func()) *Backend {
-	return &Backend{db: db, pool: pool, d: d, closers: closers}
+func init() {
+	sqlconn.NewNative = func(db *stdsql.DB, pool sqlconn.Pool, d any, closers ...func()) any {
+		return newBackend(&engine{db: db, pool: pool, d: d.(Dialect), closers: closers})
+	}
 }
 
 // DB returns the underlying *sql.DB.
-func (b *Backend) DB() *stdsql.DB { return b.db }
+func (b *Backend) DB() *stdsql.DB { return b.e.db }
 
 // Dialect returns the backend's dialect.
-func (b *Backend) Dialect() Dialect { return b.d }
+func (b *Backend) Dialect() Dialect { return b.e.d }
 
 // Close closes the connections and whatever the dialect opened beneath them.
-func (b *Backend) Close() error {
+func (b *Backend) Close() error { return b.e.Close() }
+
+func (b *engine) Close() error {
 	err := b.db.Close()
 	for _, c := range b.closers {
 		c()
@@ -57,7 +69,7 @@ func (b *Backend) Close() error {
 // conn is what statements run on: the pool or a transaction.
 type conn = sqlconn.Runner
 
-func (b *Backend) conn(s backend.Scope) conn {
+func (b *engine) conn(s backend.Scope) conn {
 	if t, ok := s.Tx.(*tx); ok {
 		return t.run
 	}
@@ -100,7 +112,7 @@ func (e *txRolledBackError) Unwrap() error { return e.Err }
 
 // ended records on c, a transaction, that err rolled it back on the
 // database, when the dialect says so or the connection was lost.
-func (b *Backend) ended(c conn, err error) {
+func (b *engine) ended(c conn, err error) {
 	t, ok := c.(*txConn)
 	if !ok || err == nil || t.rolledBack != nil {
 		return
@@ -114,7 +126,7 @@ func (b *Backend) ended(c conn, err error) {
 // observed tells the DB's hook and logger of a statement and returns its
 // error, classified, or a *backend.HookPanic carrying that error when the
 // hook panicked.
-func (b *Backend) observed(ctx context.Context, env *backend.Env, stmt string, args []any, rows int64, start time.Time, err error) error {
+func (b *engine) observed(ctx context.Context, env *backend.Env, stmt string, args []any, rows int64, start time.Time, err error) error {
 	if h, ok := backend.Observe(ctx, env, stmt, args, rows, start, err).(*backend.HookPanic); ok {
 		h.Err = b.wrap(err)
 		return h
@@ -123,12 +135,12 @@ func (b *Backend) observed(ctx context.Context, env *backend.Env, stmt string, a
 }
 
 // exec runs one statement that returns no rows.
-func (b *Backend) exec(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (int64, error) {
+func (b *engine) exec(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (int64, error) {
 	res, err := b.execResult(ctx, s, c, stmt, args)
 	return res.RowsAffected, err
 }
 
-func (b *Backend) execResult(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (sqlconn.Result, error) {
+func (b *engine) execResult(ctx context.Context, s backend.Scope, c conn, stmt string, args []any) (sqlconn.Result, error) {
 	if err := refused(c); err != nil {
 		return sqlconn.Result{}, err
 	}
@@ -140,7 +152,7 @@ func (b *Backend) execResult(ctx context.Context, s backend.Scope, c conn, stmt 
 }
 
 // query runs one statement and calls each for every row.
-func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt string, args []any, dest []any, each func() error) error {
+func (b *engine) query(ctx context.Context, s backend.Scope, c conn, stmt string, args []any, dest []any, each func() error) error {
 	if err := refused(c); err != nil {
 		return err
 	}
@@ -156,7 +168,7 @@ func (b *Backend) query(ctx context.Context, s backend.Scope, c conn, stmt strin
 }
 
 // wrap turns a constraint violation into an *orm.ConstraintError.
-func (b *Backend) wrap(err error) error {
+func (b *engine) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -169,7 +181,7 @@ func (b *Backend) wrap(err error) error {
 // inTx classifies the error of statements sent inside a transaction: a
 // connection lost with one in flight took the transaction with it, so
 // running it again may succeed (orm.ErrRetryable).
-func (b *Backend) inTx(err error) error {
+func (b *engine) inTx(err error) error {
 	if err != nil && b.connectionLost(err) && !errors.Is(err, orm.ErrRetryable) {
 		return fmt.Errorf("%w: connection lost: %w", orm.ErrRetryable, err)
 	}
@@ -178,14 +190,14 @@ func (b *Backend) inTx(err error) error {
 
 // connectionLost reports whether err says the connection went away after a
 // statement was, or may have been, sent. Dialects that cannot tell say no.
-func (b *Backend) connectionLost(err error) bool {
+func (b *engine) connectionLost(err error) bool {
 	d, ok := b.d.(interface{ ConnectionLost(error) bool })
 	return ok && d.ConnectionLost(err)
 }
 
 // tx is a transaction or, when savepoint is set, a savepoint inside one.
 type tx struct {
-	b         *Backend
+	b         *engine
 	env       *backend.Env
 	tx        sqlconn.Tx
 	run       *txConn // shared by the transaction and its savepoints
@@ -196,7 +208,7 @@ type tx struct {
 var savepoints atomic.Uint64
 
 // Begin starts a transaction, or a savepoint when s.Tx is set.
-func (b *Backend) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
+func (b *engine) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
 	if parent, ok := s.Tx.(*tx); ok {
 		name := "orm_sp_" + strconv.FormatUint(savepoints.Add(1), 10)
 		if _, err := b.exec(ctx, s, parent.run, "SAVEPOINT "+name, nil); err != nil {
@@ -245,7 +257,7 @@ func (t *tx) Commit(ctx context.Context) error {
 // serverError reports whether err is an answer from the database server,
 // whose state it therefore knows, rather than a lost connection or a
 // cancelled call. Dialects that cannot tell say no.
-func (b *Backend) serverError(err error) bool {
+func (b *engine) serverError(err error) bool {
 	d, ok := b.d.(interface{ ServerError(error) bool })
 	return ok && d.ServerError(err)
 }
@@ -273,7 +285,7 @@ func (t *tx) Rollback(ctx context.Context) error {
 // atomic runs fn, which sends n statements, so that they all take effect or
 // none does: directly for one statement, else inside a transaction, or a
 // savepoint when the Session is already in one.
-func (b *Backend) atomic(ctx context.Context, s backend.Scope, n int, fn func(c conn) error) error {
+func (b *engine) atomic(ctx context.Context, s backend.Scope, n int, fn func(c conn) error) error {
 	if n <= 1 && (s.Tx == nil || !b.d.Has(TxAbortsOnError)) {
 		if s.Tx != nil {
 			return b.inTx(fn(b.conn(s)))

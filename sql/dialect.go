@@ -140,7 +140,7 @@ type ListDialect interface {
 //     *orm.CommitUnknownError.
 
 // refuses is the set of values the dialect says its database cannot store.
-func (b *Backend) refuses() meta.Refuse {
+func (b *engine) refuses() meta.Refuse {
 	if d, ok := b.d.(interface{ Refuses() meta.Refuse }); ok {
 		return d.Refuses()
 	}

@@ -31,7 +31,7 @@ type keyAdvancer interface {
 }
 
 // Flush executes the plan: one statement per chunk, all of them atomically.
-func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
+func (b *engine) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
 	if err := backend.CheckPlan(p, b.refuses()); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) e
 
 // pivotChunk is the most pivot rows one statement carries when each takes
 // params bind parameters.
-func (b *Backend) pivotChunk(env *backend.Env, params int) int {
+func (b *engine) pivotChunk(env *backend.Env, params int) int {
 	size := b.d.MaxParams() / params
 	if env != nil && env.BatchSize > 0 {
 		size = min(size, env.BatchSize)
@@ -143,12 +143,12 @@ const caseMaxRows = 16
 
 // fromValues reports whether the update batch bt takes the
 // UPDATE … FROM (VALUES …) shape.
-func (b *Backend) fromValues(bt *backend.Batch) bool {
+func (b *engine) fromValues(bt *backend.Batch) bool {
 	return bt.Kind == backend.Update && len(bt.Rows) > caseMaxRows && (b.d.Has(UpdateFrom) || b.d.Has(UpdateJoin))
 }
 
 // params is the number of bind parameters row r takes in batch bt.
-func (b *Backend) params(bt *backend.Batch, r backend.Row) int {
+func (b *engine) params(bt *backend.Batch, r backend.Row) int {
 	m := bt.Entity
 	key := len(m.PK)
 	if m.Version != nil {
@@ -175,7 +175,7 @@ func (b *Backend) params(bt *backend.Batch, r backend.Row) int {
 
 // split cuts a batch into chunks under the bind-parameter limit and the
 // configured batch size.
-func (b *Backend) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
+func (b *engine) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
 	maxRows := len(bt.Rows)
 	if env != nil && env.BatchSize > 0 {
 		maxRows = env.BatchSize
@@ -195,14 +195,14 @@ func (b *Backend) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
 }
 
 // statements is how many statements a chunk takes.
-func (b *Backend) statements(bt *backend.Batch, rows []backend.Row) int {
+func (b *engine) statements(bt *backend.Batch, rows []backend.Row) int {
 	if bt.Kind == backend.Insert && len(bt.Fields) == 0 && !b.d.Has(EmptyRows) && !b.d.Has(DefaultRows) {
 		return len(rows)
 	}
 	return 1
 }
 
-func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
 	if b.statements(bt, ch.rows) > 1 {
 		for _, r := range ch.rows {
@@ -308,7 +308,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, c conn, ch chunk)
 
 // advanceKey moves the generator of the key of bt's entity past the
 // largest explicit key bt inserted.
-func (b *Backend) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *backend.Batch) error {
+func (b *engine) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *backend.Batch) error {
 	m := bt.Entity
 	top := m.Auto.Int(bt.Rows[0].Ptr)
 	for _, r := range bt.Rows[1:] {
@@ -321,7 +321,7 @@ func (b *Backend) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *b
 	return nil
 }
 
-func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+func (b *engine) update(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
 	versioned := m.Version != nil && !bt.Fixup
 	sb := &builder{d: b.d}
@@ -390,7 +390,7 @@ func (b *Backend) update(ctx context.Context, s backend.Scope, c conn, ch chunk)
 //	WHERE "t"."id" = "orm_v"."column1"
 //
 // A column only some rows change carries a flag saying which.
-func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+func (b *engine) updateFrom(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt, m := ch.batch, ch.batch.Entity
 	versioned := m.Version != nil && !bt.Fixup
 	const alias = "orm_v"
@@ -550,7 +550,7 @@ func (b *Backend) updateFrom(ctx context.Context, s backend.Scope, c conn, ch ch
 	return b.execRows(ctx, s, c, sb, "update", m, ch.rows, versioned)
 }
 
-func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+func (b *engine) delete(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	m := ch.batch.Entity
 	versioned := m.Version != nil
 	sb := &builder{d: b.d}
@@ -563,7 +563,7 @@ func (b *Backend) delete(ctx context.Context, s backend.Scope, c conn, ch chunk)
 
 // execRows runs an UPDATE or DELETE of rows; for a versioned entity, fewer
 // rows affected than sent means a stale row.
-func (b *Backend) execRows(ctx context.Context, s backend.Scope, c conn, sb *builder, op string, m *meta.Entity, rows []backend.Row, versioned bool) error {
+func (b *engine) execRows(ctx context.Context, s backend.Scope, c conn, sb *builder, op string, m *meta.Entity, rows []backend.Row, versioned bool) error {
 	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
 	if err != nil {
 		return failed(op, m, err)
@@ -576,7 +576,7 @@ func (b *Backend) execRows(ctx context.Context, s backend.Scope, c conn, sb *bui
 
 // keysWhere appends the condition matching every row by key (and version):
 // "id" IN (…) for a single unversioned key, else one term per row.
-func (b *Backend) keysWhere(sb *builder, m *meta.Entity, rows []backend.Row, versioned bool) error {
+func (b *engine) keysWhere(sb *builder, m *meta.Entity, rows []backend.Row, versioned bool) error {
 	if len(rows) == 1 {
 		return b.keyCond(sb, m, rows[0].Key, versioned)
 	}
@@ -608,7 +608,7 @@ func (b *Backend) keysWhere(sb *builder, m *meta.Entity, rows []backend.Row, ver
 }
 
 // pivot inserts or deletes the pivot rows of a chunk of links.
-func (b *Backend) pivot(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+func (b *engine) pivot(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	rel := ch.batch.Rel
 	opk, tpk := rel.Owner.PK[0], rel.Target.PK[0]
 	sb := &builder{d: b.d, args: make([]any, 0, 2*len(ch.links))}
@@ -658,7 +658,7 @@ func (b *Backend) pivot(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 
 // pivotClear deletes every pivot row naming one of a chunk of removed
 // entities, on the side of the relation the batch says.
-func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
+func (b *engine) pivotClear(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	rel, m := ch.batch.Rel, ch.batch.Entity
 	col := rel.JoinColumn
 	if ch.batch.Target {
@@ -693,7 +693,7 @@ func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, c conn, ch ch
 
 // lockConflict finds which versioned row of a batch was changed or deleted
 // by someone else and returns the *orm.OptimisticLockError naming it.
-func (b *Backend) lockConflict(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, rows []backend.Row) error {
+func (b *engine) lockConflict(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, rows []backend.Row) error {
 	fields := append(slices.Clone(m.PK), m.Version)
 	sb := &builder{d: b.d}
 	sb.sql("SELECT ").columns(fields).sql(" FROM ").ident(m.Table).sql(" WHERE ")

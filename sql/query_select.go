@@ -10,7 +10,7 @@ import (
 )
 
 // Select runs q and hydrates each row into a new entity.
-func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	sb := &builder{d: b.d, buf: make([]byte, 0, 64+24*len(m.Fields))} // one allocation for the common statement
 	joins := q.Via != nil
@@ -140,7 +140,7 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 }
 
 // Count returns the number of rows q matches.
-func (b *Backend) Count(ctx context.Context, s backend.Scope, q *backend.Query) (int64, error) {
+func (b *engine) Count(ctx context.Context, s backend.Scope, q *backend.Query) (int64, error) {
 	sb := &builder{d: b.d}
 	sb.sql("SELECT COUNT(*) FROM ").ident(q.Entity.Table)
 	if err := b.where(sb, q.Where); err != nil {
@@ -152,7 +152,7 @@ func (b *Backend) Count(ctx context.Context, s backend.Scope, q *backend.Query) 
 }
 
 // where appends the WHERE clause of c, if any.
-func (b *Backend) where(sb *builder, c *backend.Cond) error {
+func (b *engine) where(sb *builder, c *backend.Cond) error {
 	if c == nil {
 		return nil
 	}
@@ -242,7 +242,7 @@ func globPattern(p string) string {
 	return string(out)
 }
 
-func (b *Backend) cond(sb *builder, c *backend.Cond) error {
+func (b *engine) cond(sb *builder, c *backend.Cond) error {
 	switch c.Op {
 	case backend.OpEq, backend.OpNe, backend.OpGt, backend.OpGte, backend.OpLt, backend.OpLte:
 		sb.col(c.Field).sql(cmpOps[c.Op]).arg(c.Value, c.Field)
@@ -339,7 +339,7 @@ func (b *Backend) cond(sb *builder, c *backend.Cond) error {
 //	Ref:        "fk" IN (SELECT "id" FROM "target" WHERE …)
 //	one-to-many: "id" IN (SELECT "fk" FROM "child" WHERE …)
 //	m2m:        "id" IN (SELECT "pivot"."owner_id" FROM "pivot" JOIN "target" ON … WHERE …)
-func (b *Backend) pathCond(sb *builder, c *backend.Cond) error {
+func (b *engine) pathCond(sb *builder, c *backend.Cond) error {
 	rel, outer := c.Rel, sb.qual
 	inner := &builder{d: b.d, buf: sb.buf, args: sb.args, qual: rel.Target.Table}
 	owner := func(f *meta.Field) {
@@ -372,7 +372,7 @@ func (b *Backend) pathCond(sb *builder, c *backend.Cond) error {
 
 // keyCond appends the condition matching the primary key (and, when
 // versioned, the expected version) of the row whose key is read from p.
-func (b *Backend) keyCond(sb *builder, m *meta.Entity, p unsafe.Pointer, versioned bool) error {
+func (b *engine) keyCond(sb *builder, m *meta.Entity, p unsafe.Pointer, versioned bool) error {
 	n := len(m.PK)
 	if versioned {
 		n++

@@ -16,7 +16,7 @@ type foreignKeyer interface {
 
 // CreateSchema creates each entity's table, then foreign keys the dialect
 // adds separately, then pivot tables and indexes, skipping what exists.
-func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
+func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
 	var stmts []string
 	for _, m := range es {
 		stmts = append(stmts, b.tableDDL(m))
@@ -62,7 +62,7 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 // DropSchema drops each entity's table and pivot tables if they exist,
 // pivots first, then tables in reverse order, in one transaction with
 // foreign keys checked at its end where the dialect can defer them.
-func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
+func (b *engine) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
 	var stmts, after []string
 	if d, ok := b.d.(interface {
 		DropSchemaAround() (before, after []string)
@@ -97,7 +97,7 @@ func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.En
 }
 
 // tableDDL returns the CREATE TABLE statement of m.
-func (b *Backend) tableDDL(m *meta.Entity) string {
+func (b *engine) tableDDL(m *meta.Entity) string {
 	sb := &builder{d: b.d}
 	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(m.Table).sql(" (")
 	for i, f := range m.Fields {
@@ -133,7 +133,7 @@ func (b *Backend) tableDDL(m *meta.Entity) string {
 
 // pivotDDL creates the pivot table of a many-to-many relation: both keys,
 // together the primary key, each a foreign key whose rows go with it.
-func (b *Backend) pivotDDL(rel *meta.Relation) []string {
+func (b *engine) pivotDDL(rel *meta.Relation) []string {
 	o, t := rel.Owner, rel.Target
 	sb := &builder{d: b.d}
 	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(rel.Pivot).sql(" (").

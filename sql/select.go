@@ -22,7 +22,8 @@ import (
 //	}
 //	rows, err := sql.Select[total](ctx, b, `SELECT u.name AS owner, COUNT(*) AS cars
 //		FROM car c JOIN "user" u ON u.id = c.owner_id GROUP BY u.name HAVING COUNT(*) > ?`, 1)
-func Select[T any](ctx context.Context, b *Backend, query string, args ...any) ([]T, error) {
+func Select[T any](ctx context.Context, pb *Backend, query string, args ...any) ([]T, error) {
+	b := pb.e
 	db := sqlx.NewDb(b.db, b.d.Name())
 	db.Mapper = reflectx.NewMapperFunc("db", meta.SnakeCase)
 	sb := (&builder{d: b.d}).raw(query, args)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/internal/meta"
+	"github.com/unitofwork/orm/internal/sqlconn"
 	"github.com/unitofwork/orm/sql"
 )
 
@@ -31,12 +32,12 @@ func Open(ctx context.Context, dsn string) (*sql.Backend, error) {
 		pool.Close()
 		return nil, fmt.Errorf("orm: postgres: %w", err)
 	}
-	return sql.NewNative(stdlib.OpenDBFromPool(pool), nativePool{pool}, Dialect{}, pool.Close), nil
+	return sqlconn.NewNative(stdlib.OpenDBFromPool(pool), nativePool{pool}, Dialect{}, pool.Close).(*sql.Backend), nil
 }
 
 // FromPool returns a backend on a pgx pool the caller opened and closes.
 func FromPool(pool *pgxpool.Pool) *sql.Backend {
-	return sql.NewNative(stdlib.OpenDBFromPool(pool), nativePool{pool}, Dialect{})
+	return sqlconn.NewNative(stdlib.OpenDBFromPool(pool), nativePool{pool}, Dialect{}).(*sql.Backend)
 }
 
 // New returns a backend on a *sql.DB the caller opened with the pgx driver

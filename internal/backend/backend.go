@@ -227,3 +227,25 @@ func (m Mask) Set(i int) { m[i/64] |= 1 << (i % 64) }
 
 // Has reports whether position i is in the set.
 func (m Mask) Has(i int) bool { return m[i/64]&(1<<(i%64)) != 0 }
+
+// Handle carries a backend's implementation of the contract inside its
+// public type, which embeds it through an unexported alias
+// (type handle = backend.Handle): the contract's methods stay out of the
+// public type's method set and documentation, and only this module can
+// implement or call them.
+type Handle struct{ impl Backend }
+
+// NewHandle returns the Handle of impl.
+func NewHandle(impl Backend) Handle { return Handle{impl} }
+
+func (h Handle) contract() Backend { return h.impl }
+
+// Public is implemented by the public backend types of this module, those
+// that embed a Handle.
+type Public interface {
+	Close() error
+	contract() Backend
+}
+
+// Of returns the implementation behind a public backend.
+func Of(p Public) Backend { return p.contract() }

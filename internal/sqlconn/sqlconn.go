@@ -129,3 +129,9 @@ func (t stdTx) Rollback(context.Context) error {
 	}
 	return nil
 }
+
+// NewNative is set by package sql: it returns a *sql.Backend that sends
+// statements through pool, a driver's own connection pool, and keeps db
+// (the same pool behind database/sql) for sql.Select and Backend.DB.
+// Dialect packages call it, with their sql.Dialect as d.
+var NewNative func(db *sql.DB, pool Pool, d any, closers ...func()) any
