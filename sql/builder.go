@@ -39,7 +39,7 @@ func (b *builder) ident(name string) *builder {
 // arg appends a placeholder for v, a value of field f (or nil).
 func (b *builder) arg(v any, f *meta.Field) *builder {
 	b.args = append(b.args, v)
-	b.buf = b.d.AppendPlaceholder(b.buf, len(b.args), f)
+	b.buf = b.d.AppendPlaceholder(b.buf, len(b.args), column(f))
 	return b
 }
 

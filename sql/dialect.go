@@ -18,18 +18,19 @@ type Dialect interface {
 	// AppendIdent appends name quoted as an identifier, doubling any quote
 	// character inside it.
 	AppendIdent(b []byte, name string) []byte
-	// AppendPlaceholder appends the n-th (1-based) bind placeholder. f is the
-	// field the value belongs to, or nil, for dialects that type placeholders.
-	AppendPlaceholder(b []byte, n int, f *meta.Field) []byte
+	// AppendPlaceholder appends the n-th (1-based) bind placeholder. c is
+	// the column the value is for (Type Unknown when the engine does not
+	// know it, as in raw SQL), for dialects that type placeholders.
+	AppendPlaceholder(b []byte, n int, c Column) []byte
 	// Has reports whether the database has capability c.
 	Has(c Capability) bool
 	// MaxParams is the most bind parameters one statement may carry.
 	MaxParams() int
-	// ColumnType is the column type of f, without NULL or key clauses.
-	ColumnType(f *meta.Field) string
+	// ColumnType is the SQL type of c, without NULL or key clauses.
+	ColumnType(c Column) string
 	// AutoKey is the whole definition, after the column name, of a
 	// database-generated primary key column.
-	AutoKey(f *meta.Field) string
+	AutoKey(c Column) string
 	// Paging is the clause limiting a SELECT; limit 0 means no limit.
 	Paging(limit, offset int) string
 	// Classify returns the *orm.ConstraintError err stands for, or nil.
@@ -92,15 +93,82 @@ const (
 // argument, so that In and NotIn accept lists of any length: an array on
 // PostgreSQL, a JSON array on SQLite and MySQL/MariaDB.
 type ListDialect interface {
-	// ListArg returns values, driver values of field f none of which is
+	// ListArg returns values, driver values for column c none of which is
 	// nil, as one argument, or false when it cannot (values of a kind it
 	// does not handle): the engine then binds one parameter each.
-	ListArg(f *meta.Field, values []any) (any, bool)
+	ListArg(c Column, values []any) (any, bool)
 	// AppendInList appends what follows a column to test that it is one
 	// of the set bound as the n-th argument, or with not that it is none
 	// of them: " = ANY($1::bigint[])", " NOT IN (SELECT … FROM json_each(?))".
-	AppendInList(b []byte, n int, f *meta.Field, not bool) []byte
+	AppendInList(b []byte, n int, c Column, not bool) []byte
 }
+
+// Column describes a column to a Dialect: the kind of value the engine
+// binds and reads for it.
+type Column struct {
+	Type Type
+	// Size is the byte size of the Go integer or float the field holds
+	// (1, 2, 4 or 8); 8 for a type of its own that stores one (a
+	// driver.Valuer).
+	Size int
+	// Indexed is set for a column of a key, a unique constraint or an
+	// index: text there needs a bounded type on some databases.
+	Indexed bool
+}
+
+// Type is the kind of value a column holds.
+type Type uint8
+
+// The column types.
+const (
+	Unknown Type = iota // a placeholder of raw SQL
+	Int
+	Uint
+	Float
+	Bool
+	String
+	Bytes
+	Time
+	JSON
+)
+
+// column describes field f to the dialect; a foreign key is described as
+// the key it refers to.
+func column(f *meta.Field) Column {
+	if f == nil {
+		return Column{}
+	}
+	if f.Kind == meta.KindRef {
+		f = f.Rel.Target.PK[0]
+	}
+	c := Column{Type: columnTypes[f.StorageKind()], Size: int(f.Elem.Size()), Indexed: f.PK || f.Unique || f.IndexName != ""}
+	if f.Kind == meta.KindScanner {
+		c.Size = 8
+	}
+	return c
+}
+
+var columnTypes = [...]Type{
+	meta.KindInt: Int, meta.KindUint: Uint, meta.KindFloat: Float, meta.KindBool: Bool,
+	meta.KindString: String, meta.KindBytes: Bytes, meta.KindTime: Time, meta.KindJSON: JSON,
+	meta.KindScanner: String, meta.KindRef: Unknown, meta.KindArray: Bytes,
+}
+
+// Refusal is a set of values a database cannot store exactly, which a
+// flush refuses, naming the field, before it sends anything.
+type Refusal uint8
+
+// The values a database may refuse.
+const (
+	RefuseNaN         Refusal = 1 << iota // a float NaN
+	RefuseInf                             // ±Inf
+	RefuseNUL                             // a NUL byte in text
+	RefuseInvalidUTF8                     // text that is not valid UTF-8
+)
+
+// The engine hands a Refusal to the metadata's checks as it is.
+var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.RefuseInf)|
+	RefuseNUL^Refusal(meta.RefuseNUL)|RefuseInvalidUTF8^Refusal(meta.RefuseInvalidUTF8)]
 
 // Optional dialect interfaces, checked by type assertion:
 //
@@ -113,7 +181,7 @@ type ListDialect interface {
 //   - interface{ DropSchemaAround() (before, after []string) }: statements
 //     run in the same transaction around DropSchema's DROP TABLEs.
 //   - interface{ TableOptions() string }: appended to CREATE TABLE.
-//   - interface{ Refuses() meta.Refuse }: the values the database cannot
+//   - interface{ Refuses() Refusal }: the values the database cannot
 //     store exactly, which a flush refuses before it sends anything; none
 //     when absent.
 //   - interface{ AdvanceKey(table, column string, key int64) (string, []any) }:
@@ -141,8 +209,8 @@ type ListDialect interface {
 
 // refuses is the set of values the dialect says its database cannot store.
 func (b *engine) refuses() meta.Refuse {
-	if d, ok := b.d.(interface{ Refuses() meta.Refuse }); ok {
-		return d.Refuses()
+	if d, ok := b.d.(interface{ Refuses() Refusal }); ok {
+		return meta.Refuse(d.Refuses())
 	}
 	return 0
 }

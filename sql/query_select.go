@@ -47,11 +47,11 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 		ld, list := b.d.(ListDialect)
 		var arg any
 		if list && len(v.Owners) > listMin {
-			arg, list = ld.ListArg(v.Rel.Owner.PK[0], v.Owners)
+			arg, list = ld.ListArg(column(v.Rel.Owner.PK[0]), v.Owners)
 		}
 		if list && arg != nil {
 			sb.args = append(sb.args, arg)
-			sb.buf = ld.AppendInList(sb.buf, len(sb.args), v.Rel.Owner.PK[0], false)
+			sb.buf = ld.AppendInList(sb.buf, len(sb.args), column(v.Rel.Owner.PK[0]), false)
 		} else {
 			sb.sql(" IN (")
 			for i, o := range v.Owners {
@@ -266,9 +266,9 @@ func (b *engine) cond(sb *builder, c *backend.Cond) error {
 		}
 		sb.col(c.Field)
 		if ld, ok := b.d.(ListDialect); ok && len(c.Values) > listMin {
-			if arg, ok := ld.ListArg(c.Field, c.Values); ok {
+			if arg, ok := ld.ListArg(column(c.Field), c.Values); ok {
 				sb.args = append(sb.args, arg)
-				sb.buf = ld.AppendInList(sb.buf, len(sb.args), c.Field, c.Op == backend.OpNotIn)
+				sb.buf = ld.AppendInList(sb.buf, len(sb.args), column(c.Field), c.Op == backend.OpNotIn)
 				return nil
 			}
 		}

@@ -106,10 +106,10 @@ func (b *engine) tableDDL(m *meta.Entity) string {
 		}
 		sb.ident(f.Column).sql(" ")
 		if f.Auto {
-			sb.sql(b.d.AutoKey(f))
+			sb.sql(b.d.AutoKey(column(f)))
 			continue
 		}
-		sb.sql(b.d.ColumnType(f))
+		sb.sql(b.d.ColumnType(column(f)))
 		if !f.Nullable {
 			sb.sql(" NOT NULL")
 		}
@@ -137,8 +137,8 @@ func (b *engine) pivotDDL(rel *meta.Relation) []string {
 	o, t := rel.Owner, rel.Target
 	sb := &builder{d: b.d}
 	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(rel.Pivot).sql(" (").
-		ident(rel.JoinColumn).sql(" ").sql(b.d.ColumnType(o.PK[0])).sql(" NOT NULL, ").
-		ident(rel.InverseJoinColumn).sql(" ").sql(b.d.ColumnType(t.PK[0])).sql(" NOT NULL, PRIMARY KEY (").
+		ident(rel.JoinColumn).sql(" ").sql(b.d.ColumnType(column(o.PK[0]))).sql(" NOT NULL, ").
+		ident(rel.InverseJoinColumn).sql(" ").sql(b.d.ColumnType(column(t.PK[0]))).sql(" NOT NULL, PRIMARY KEY (").
 		ident(rel.JoinColumn).sql(", ").ident(rel.InverseJoinColumn).sql("), FOREIGN KEY (").
 		ident(rel.JoinColumn).sql(") REFERENCES ").ident(o.Table).sql(" (").ident(o.PK[0].Column).
 		sql(") ON DELETE CASCADE, FOREIGN KEY (").ident(rel.InverseJoinColumn).sql(") REFERENCES ").

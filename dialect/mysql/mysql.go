@@ -15,7 +15,6 @@ import (
 	driver "github.com/go-sql-driver/mysql"
 
 	"github.com/unitofwork/orm"
-	"github.com/unitofwork/orm/internal/meta"
 	"github.com/unitofwork/orm/sql"
 )
 
@@ -139,7 +138,7 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 }
 
 // AppendPlaceholder appends "?".
-func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return append(b, '?') }
+func (Dialect) AppendPlaceholder(b []byte, _ int, _ sql.Column) []byte { return append(b, '?') }
 
 // Has reports the server's capabilities.
 func (d Dialect) Has(c sql.Capability) bool {
@@ -162,43 +161,36 @@ func (Dialect) MaxParams() int { return 65535 }
 
 // ColumnType maps a field to a MySQL column type. Strings that are keys,
 // unique or indexed are VARCHAR(255); other strings LONGTEXT.
-func (Dialect) ColumnType(f *meta.Field) string {
-	if f.Kind == meta.KindRef {
-		return Dialect{}.ColumnType(f.Rel.Target.PK[0])
-	}
-	size := f.Elem.Size()
-	ints := map[uintptr]string{1: "TINYINT", 2: "SMALLINT", 4: "INT", 8: "BIGINT"}
-	switch f.StorageKind() {
-	case meta.KindInt:
-		if f.Kind == meta.KindScanner {
-			return "BIGINT"
-		}
-		return ints[size]
-	case meta.KindUint:
-		return ints[size] + " UNSIGNED"
-	case meta.KindFloat:
+func (Dialect) ColumnType(c sql.Column) string {
+	ints := map[int]string{1: "TINYINT", 2: "SMALLINT", 4: "INT", 8: "BIGINT"}
+	switch c.Type {
+	case sql.Int:
+		return ints[c.Size]
+	case sql.Uint:
+		return ints[c.Size] + " UNSIGNED"
+	case sql.Float:
 		// float32 too: a FLOAT column reads back with six significant
 		// digits through the text protocol (a query without arguments),
 		// while a DOUBLE holds every float32 exactly.
 		return "DOUBLE"
-	case meta.KindBool:
+	case sql.Bool:
 		return "BOOLEAN"
-	case meta.KindBytes:
+	case sql.Bytes:
 		return "LONGBLOB"
-	case meta.KindTime:
+	case sql.Time:
 		return "DATETIME(6)"
-	case meta.KindJSON:
+	case sql.JSON:
 		return "JSON"
 	}
-	if f.PK || f.Unique || f.IndexName != "" {
+	if c.Indexed {
 		return "VARCHAR(255)"
 	}
 	return "LONGTEXT"
 }
 
 // AutoKey makes the column AUTO_INCREMENT.
-func (d Dialect) AutoKey(f *meta.Field) string {
-	return d.ColumnType(f) + " NOT NULL AUTO_INCREMENT PRIMARY KEY"
+func (d Dialect) AutoKey(c sql.Column) string {
+	return d.ColumnType(c) + " NOT NULL AUTO_INCREMENT PRIMARY KEY"
 }
 
 // Paging returns LIMIT … OFFSET ….
@@ -338,13 +330,13 @@ func (Dialect) Classify(err error) error {
 
 // Refuses says MySQL and MariaDB have no NaN or infinities, and that their
 // utf8mb4 text must be valid UTF-8.
-func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN | meta.RefuseInf | meta.RefuseInvalidUTF8 }
+func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN | sql.RefuseInf | sql.RefuseInvalidUTF8 }
 
 // ListArg returns integers, floats, text and booleans as one JSON array,
 // read back with JSON_TABLE (MySQL 8.0.4, MariaDB 10.6).
-func (Dialect) ListArg(f *meta.Field, values []any) (any, bool) {
-	switch f.StorageKind() {
-	case meta.KindInt, meta.KindUint, meta.KindFloat, meta.KindBool, meta.KindString:
+func (Dialect) ListArg(c sql.Column, values []any) (any, bool) {
+	switch c.Type {
+	case sql.Int, sql.Uint, sql.Float, sql.Bool, sql.String:
 		return sql.JSONList(values)
 	}
 	return nil, false
@@ -352,11 +344,11 @@ func (Dialect) ListArg(f *meta.Field, values []any) (any, bool) {
 
 // AppendInList appends IN (SELECT v FROM JSON_TABLE(?, …)), or NOT IN, the
 // JSON values read as the column's type.
-func (d Dialect) AppendInList(b []byte, _ int, f *meta.Field, not bool) []byte {
+func (d Dialect) AppendInList(b []byte, _ int, c sql.Column, not bool) []byte {
 	if not {
 		b = append(b, " NOT"...)
 	}
 	b = append(b, " IN (SELECT v FROM JSON_TABLE(?, '$[*]' COLUMNS (v "...)
-	b = append(b, d.ColumnType(f)...)
+	b = append(b, d.ColumnType(c)...)
 	return append(b, " PATH '$')) AS orm_list)"...)
 }

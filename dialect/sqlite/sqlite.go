@@ -11,7 +11,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/unitofwork/orm"
-	"github.com/unitofwork/orm/internal/meta"
 	"github.com/unitofwork/orm/sql"
 )
 
@@ -75,7 +74,7 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 }
 
 // AppendPlaceholder appends "?".
-func (Dialect) AppendPlaceholder(b []byte, _ int, _ *meta.Field) []byte { return append(b, '?') }
+func (Dialect) AppendPlaceholder(b []byte, _ int, _ sql.Column) []byte { return append(b, '?') }
 
 // Has reports SQLite's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
@@ -86,17 +85,17 @@ func (Dialect) Has(c sql.Capability) bool {
 func (Dialect) MaxParams() int { return 32766 }
 
 // ColumnType maps a field to a SQLite column type.
-func (Dialect) ColumnType(f *meta.Field) string {
-	switch f.StorageKind() {
-	case meta.KindInt, meta.KindUint:
+func (Dialect) ColumnType(c sql.Column) string {
+	switch c.Type {
+	case sql.Int, sql.Uint:
 		return "INTEGER"
-	case meta.KindFloat:
+	case sql.Float:
 		return "REAL"
-	case meta.KindBool:
+	case sql.Bool:
 		return "BOOLEAN"
-	case meta.KindBytes:
+	case sql.Bytes:
 		return "BLOB"
-	case meta.KindTime:
+	case sql.Time:
 		return "DATETIME"
 	}
 	return "TEXT"
@@ -109,7 +108,7 @@ func (Dialect) DropSchemaAround() (before, after []string) {
 }
 
 // AutoKey makes the column an alias of the rowid.
-func (Dialect) AutoKey(*meta.Field) string { return "INTEGER PRIMARY KEY" }
+func (Dialect) AutoKey(sql.Column) string { return "INTEGER PRIMARY KEY" }
 
 // Paging returns LIMIT … OFFSET ….
 func (Dialect) Paging(limit, offset int) string {
@@ -187,16 +186,16 @@ func (Dialect) Classify(err error) error {
 }
 
 // Refuses says SQLite cannot store NaN: it would store NULL.
-func (Dialect) Refuses() meta.Refuse { return meta.RefuseNaN }
+func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN }
 
 // ListArg returns integers, floats, text and booleans as one JSON array,
 // read back with json_each.
-func (Dialect) ListArg(_ *meta.Field, values []any) (any, bool) {
+func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) {
 	return sql.JSONList(values)
 }
 
 // AppendInList appends IN (SELECT value FROM json_each(?)), or NOT IN.
-func (Dialect) AppendInList(b []byte, _ int, _ *meta.Field, not bool) []byte {
+func (Dialect) AppendInList(b []byte, _ int, _ sql.Column, not bool) []byte {
 	if not {
 		b = append(b, " NOT"...)
 	}
