@@ -1,0 +1,101 @@
+package sql
+
+import (
+	"fmt"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// insertStmt compiles the multi-row INSERT of rows, a chunk of the Insert
+// batch bt, RETURNING the generated keys where the dialect can. A foreign
+// key a row marks Null is written as NULL, for a Fixup to set.
+func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+	m := bt.Entity
+	sb := &builder{d: d, args: make([]any, 0, len(rows)*len(bt.Fields))}
+	sb.sql("INSERT INTO ").ident(m.Table)
+	if len(bt.Fields) == 0 {
+		defaultRows(sb, m, len(rows))
+	} else {
+		sb.sql(" (").columns(bt.Fields).sql(") VALUES ")
+	}
+	for i, r := range rows {
+		if len(bt.Fields) == 0 {
+			break
+		}
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.sql("(")
+		for j, f := range bt.Fields {
+			if j > 0 {
+				sb.sql(", ")
+			}
+			var v any
+			if r.Null == nil || !r.Null.Has(f.Pos) {
+				var err error
+				if v, err = f.Value(r.Ptr); err != nil {
+					return nil, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+				}
+			}
+			sb.arg(v, f)
+		}
+		sb.sql(")")
+	}
+	if bt.Generated && d.Has(Returning) {
+		sb.sql(" RETURNING ").ident(m.Auto.Column)
+	}
+	return sb, nil
+}
+
+// defaultRows appends the VALUES of n rows of nothing but the generated
+// key: many in one statement where the dialect can, else one row (the
+// engine then sends one statement per row; see insertStatements).
+func defaultRows(sb *builder, m *meta.Entity, n int) {
+	row := "(DEFAULT)"
+	switch {
+	case sb.d.Has(EmptyRows):
+		sb.sql(" () VALUES ")
+		row = "()"
+	case sb.d.Has(DefaultRows):
+		sb.sql(" (").ident(m.Auto.Column).sql(") VALUES ")
+	default:
+		sb.sql(" DEFAULT VALUES")
+		return
+	}
+	for i := range n {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.sql(row)
+	}
+}
+
+// insertStatements is how many statements an INSERT of n rows of bt takes:
+// one per row of nothing but a generated key where the dialect cannot
+// insert several such rows at once, else one.
+func insertStatements(d Dialect, bt *backend.Batch, n int) int {
+	if len(bt.Fields) == 0 && !d.Has(EmptyRows) && !d.Has(DefaultRows) {
+		return n
+	}
+	return 1
+}
+
+// keyAdvancer is a dialect whose key generator does not move past explicit
+// keys by itself.
+type keyAdvancer interface {
+	AdvanceKey(table, column string, key int64) (string, []any)
+}
+
+// advanceKeyStmt compiles the statement moving the generator of the key
+// of bt's entity past the largest explicit key bt inserts, for a dialect
+// whose generator does not (a keyAdvancer), and returns that key.
+func advanceKeyStmt(d keyAdvancer, bt *backend.Batch) (string, []any, int64) {
+	m := bt.Entity
+	top := m.Auto.Int(bt.Rows[0].Ptr)
+	for _, r := range bt.Rows[1:] {
+		top = max(top, m.Auto.Int(r.Ptr))
+	}
+	stmt, args := d.AdvanceKey(m.Table, m.Auto.Column, top)
+	return stmt, args, top
+}

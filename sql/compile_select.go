@@ -1,0 +1,112 @@
+package sql
+
+import (
+	"fmt"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// selectStmt compiles q: the entity's columns (and, for a read through a
+// pivot, the owner key each row is linked to), joins for ordering by
+// fields of related entities, the condition, the order and the paging.
+func selectStmt(d Dialect, q *backend.Query) (*builder, error) {
+	m := q.Entity
+	sb := &builder{d: d, buf: make([]byte, 0, 64+24*len(m.Fields))} // one allocation for the common statement
+	joins := q.Via != nil
+	for _, o := range q.Order {
+		joins = joins || len(o.Path) > 0
+	}
+	if joins {
+		sb.qual = m.Table
+	}
+	sb.sql("SELECT ").columns(m.Fields)
+	if q.Via != nil {
+		sb.sql(", ").qcol(q.Via.Rel.Pivot, q.Via.Rel.JoinColumn)
+	}
+	sb.sql(" FROM ").ident(m.Table)
+	if v := q.Via; v != nil {
+		sb.sql(" JOIN ").ident(v.Rel.Pivot).sql(" ON ").qcol(v.Rel.Pivot, v.Rel.InverseJoinColumn).
+			sql(" = ").qcol(m.Table, m.PK[0].Column)
+	}
+	aliases := orderJoins(sb, q)
+	if err := selectWhere(sb, q); err != nil {
+		return nil, err
+	}
+	for i, o := range q.Order {
+		if i == 0 {
+			sb.sql(" ORDER BY ")
+		} else {
+			sb.sql(", ")
+		}
+		if joins {
+			sb.qcol(aliases[i], o.Field.Column)
+		} else {
+			sb.ident(o.Field.Column)
+		}
+		if o.Desc {
+			sb.sql(" DESC")
+		}
+	}
+	if q.Limit > 0 || q.Offset > 0 {
+		sb.sql(" ").sql(d.Paging(q.Limit, q.Offset))
+	}
+	return sb, nil
+}
+
+// orderJoins appends one LEFT JOIN per step of each order term's path
+// through to-one relations, and returns the table or alias each term's
+// field is read from.
+func orderJoins(sb *builder, q *backend.Query) []string {
+	m := q.Entity
+	aliases := make([]string, len(q.Order))
+	for i, o := range q.Order {
+		from := m.Table
+		for j, rel := range o.Path {
+			alias := fmt.Sprintf("orm_o%d_%d", i, j)
+			sb.sql(" LEFT JOIN ").ident(rel.Target.Table).sql(" AS ").ident(alias).sql(" ON ").
+				qcol(alias, rel.Target.PK[0].Column).sql(" = ").qcol(from, rel.Field.Column)
+			from = alias
+		}
+		aliases[i] = from
+	}
+	return aliases
+}
+
+// selectWhere appends the WHERE clause of q: its condition and, for a read
+// through a pivot, the owners the rows must be linked to.
+func selectWhere(sb *builder, q *backend.Query) error {
+	v := q.Via
+	if v == nil {
+		return where(sb, q.Where)
+	}
+	sb.sql(" WHERE ").qcol(v.Rel.Pivot, v.Rel.JoinColumn)
+	inList(sb, v.Rel.Owner.PK[0], v.Owners, false)
+	if q.Where == nil {
+		return nil
+	}
+	sb.sql(" AND ")
+	return cond(sb, q.Where)
+}
+
+// countStmt compiles the count of the rows q matches.
+func countStmt(d Dialect, q *backend.Query) (*builder, error) {
+	sb := &builder{d: d}
+	sb.sql("SELECT COUNT(*) FROM ").ident(q.Entity.Table)
+	if err := where(sb, q.Where); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// lockConflictStmt compiles the read of the current key and version of
+// rows, to find which one a versioned statement found stale.
+func lockConflictStmt(d Dialect, m *meta.Entity, rows []backend.Row) (*builder, []*meta.Field, error) {
+	fields := append(append(make([]*meta.Field, 0, len(m.PK)+1), m.PK...), m.Version)
+	sb := &builder{d: d}
+	sb.sql("SELECT ").columns(fields).sql(" FROM ").ident(m.Table).sql(" WHERE ")
+	if err := keysWhere(sb, m, rows, false); err != nil {
+		return nil, nil, err
+	}
+	return sb, fields, nil
+}

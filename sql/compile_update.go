@@ -1,0 +1,319 @@
+package sql
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// caseMaxRows is the most rows an UPDATE of the CASE WHEN shape carries
+// where the dialect can join a VALUES list instead. CASE WHEN costs each
+// updated row a scan of every WHEN, so its cost grows with the square of the
+// rows; on SQLite the VALUES join is faster from about ten rows on (measured
+// at 100 rows: 1.46 ms against 0.74 ms; at 1,000 rows: 92 ms against 5 ms).
+const caseMaxRows = 16
+
+// joinsValues reports whether the Update batch bt takes a shape that joins
+// its new values by key (UPDATE … FROM (VALUES …) or UPDATE … JOIN).
+func joinsValues(d Dialect, bt *backend.Batch) bool {
+	return bt.Kind == backend.Update && len(bt.Rows) > caseMaxRows && (d.Has(UpdateFrom) || d.Has(UpdateJoin))
+}
+
+// updateStmt compiles the UPDATE of rows, a chunk of the Update batch bt,
+// writing only the columns each row changed, in the shape the batch's size
+// and the dialect call for: one row SET, CASE WHEN per column, or a join of
+// the new values.
+func updateStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+	switch {
+	case joinsValues(d, bt) && d.Has(UpdateFrom):
+		return updateFromValues(d, bt, rows)
+	case joinsValues(d, bt):
+		return updateJoin(d, bt, rows)
+	case len(rows) == 1:
+		return updateOne(d, bt, rows[0])
+	}
+	return updateCase(d, bt, rows)
+}
+
+// versioned reports whether an Update batch checks and bumps versions.
+func versioned(bt *backend.Batch) bool { return bt.Entity.Version != nil && !bt.Fixup }
+
+// updateOne compiles UPDATE t SET a = ?, … WHERE key = ? [AND version = ?].
+func updateOne(d Dialect, bt *backend.Batch, r backend.Row) (*builder, error) {
+	m := bt.Entity
+	sb := &builder{d: d}
+	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
+	n := 0
+	for _, f := range bt.Fields {
+		if !r.Changed.Has(f.Pos) {
+			continue
+		}
+		v, err := f.Value(r.Ptr)
+		if err != nil {
+			return nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+		}
+		if n++; n > 1 {
+			sb.sql(", ")
+		}
+		sb.ident(f.Column).sql(" = ").arg(v, f)
+	}
+	return updateWhere(sb, bt, []backend.Row{r}, n > 0)
+}
+
+// updateCase compiles, for several rows,
+//
+//	UPDATE t SET a = CASE WHEN key = ? THEN ? … ELSE a END, … WHERE key IN (…)
+func updateCase(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+	m := bt.Entity
+	sb := &builder{d: d}
+	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
+	for i, f := range bt.Fields {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.ident(f.Column).sql(" = CASE")
+		for _, r := range rows {
+			if !r.Changed.Has(f.Pos) {
+				continue
+			}
+			v, err := f.Value(r.Ptr)
+			if err != nil {
+				return nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+			}
+			sb.sql(" WHEN ")
+			if err := keyCond(sb, m, r.Key, false); err != nil {
+				return nil, err
+			}
+			sb.sql(" THEN ").arg(v, f)
+		}
+		sb.sql(" ELSE ").ident(f.Column).sql(" END")
+	}
+	return updateWhere(sb, bt, rows, len(bt.Fields) > 0)
+}
+
+// updateWhere ends an UPDATE of rows: the version bump of a versioned
+// batch (after a comma when set is not empty), then the rows' keys (and
+// expected versions).
+func updateWhere(sb *builder, bt *backend.Batch, rows []backend.Row, set bool) (*builder, error) {
+	m := bt.Entity
+	if versioned(bt) {
+		if set {
+			sb.sql(", ")
+		}
+		sb.ident(m.Version.Column).sql(" = ").ident(m.Version.Column).sql(" + 1")
+	}
+	sb.sql(" WHERE ")
+	if err := keysWhere(sb, m, rows, versioned(bt)); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
+// joined is how the new values of a batch are laid out as the columns
+// column1, column2, … of a joined table: the key, then per field its value
+// and, when only some rows change it, a flag saying which; then the
+// expected version.
+type joined struct {
+	m       *meta.Entity
+	slots   []slot
+	version int // the column of the expected version; 0 when unversioned
+}
+
+// slot is where one field's new value, and its flag, are.
+type slot struct {
+	f     *meta.Field
+	value int
+	flag  int // 0: every row changes the field
+}
+
+// valuesAlias names the joined table of new values.
+const valuesAlias = "orm_v"
+
+func layout(bt *backend.Batch, rows []backend.Row) joined {
+	m := bt.Entity
+	j := joined{m: m, slots: make([]slot, len(bt.Fields))}
+	n := len(m.PK)
+	for i, f := range bt.Fields {
+		n++
+		j.slots[i] = slot{f: f, value: n}
+		for _, r := range rows {
+			if !r.Changed.Has(f.Pos) {
+				n++
+				j.slots[i].flag = n
+				break
+			}
+		}
+	}
+	if versioned(bt) {
+		j.version = n + 1
+	}
+	return j
+}
+
+// col appends a reference to the joined column n.
+func (j joined) col(sb *builder, n int) *builder {
+	return sb.ident(valuesAlias).sql(".").ident("column" + strconv.Itoa(n))
+}
+
+// set appends the SET list reading the joined values, each target column
+// qualified with the table when qualify is set (UPDATE … JOIN).
+func (j joined) set(sb *builder, qualify bool) {
+	t := j.m.Table
+	target := func(column string) {
+		if qualify {
+			sb.ident(t).sql(".")
+		}
+		sb.ident(column).sql(" = ")
+	}
+	for i, sl := range j.slots {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		target(sl.f.Column)
+		if sl.flag == 0 {
+			j.col(sb, sl.value)
+			continue
+		}
+		j.col(sb.sql("CASE WHEN "), sl.flag).sql(" = 1 THEN ")
+		j.col(sb, sl.value).sql(" ELSE ").qcol(t, sl.f.Column).sql(" END")
+	}
+	if j.version > 0 {
+		if len(j.slots) > 0 {
+			sb.sql(", ")
+		}
+		target(j.m.Version.Column)
+		sb.qcol(t, j.m.Version.Column).sql(" + 1")
+	}
+}
+
+// row appends the joined values of r, comma-separated, each followed by
+// AS columnN when named is set (the first SELECT of a UNION).
+func (j joined) row(sb *builder, r backend.Row, named bool) error {
+	m := j.m
+	c := &values{sb: sb, named: named}
+	for _, f := range m.PK {
+		v, err := f.Value(r.Key)
+		if err != nil {
+			return fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+		}
+		c.next().arg(v, f)
+		c.end()
+	}
+	for _, sl := range j.slots {
+		changed := r.Changed.Has(sl.f.Pos)
+		if changed {
+			v, err := sl.f.Value(r.Ptr)
+			if err != nil {
+				return fmt.Errorf("orm: update %s: field %s: %w", m.Name, sl.f.Name, err)
+			}
+			c.next().arg(v, sl.f)
+		} else {
+			c.next().sql("NULL")
+		}
+		c.end()
+		if sl.flag > 0 {
+			flag := "0"
+			if changed {
+				flag = "1"
+			}
+			c.next().sql(flag)
+			c.end()
+		}
+	}
+	if j.version > 0 {
+		c.next().arg(m.Version.Int(r.Key), m.Version)
+		c.end()
+	}
+	return nil
+}
+
+// values writes one row of joined values.
+type values struct {
+	sb    *builder
+	n     int // values written
+	named bool
+}
+
+// next starts the next value.
+func (c *values) next() *builder {
+	if c.n > 0 {
+		c.sb.sql(", ")
+	}
+	c.n++
+	return c.sb
+}
+
+// end ends a value, naming its column when the row names them.
+func (c *values) end() {
+	if c.named {
+		c.sb.sql(" AS ").ident("column" + strconv.Itoa(c.n))
+	}
+}
+
+// on appends the condition joining the table's rows to their new values:
+// by key, and by expected version when versioned.
+func (j joined) on(sb *builder) {
+	t := j.m.Table
+	for i, f := range j.m.PK {
+		if i > 0 {
+			sb.sql(" AND ")
+		}
+		j.col(sb.qcol(t, f.Column).sql(" = "), i+1)
+	}
+	if j.version > 0 {
+		j.col(sb.sql(" AND ").qcol(t, j.m.Version.Column).sql(" = "), j.version)
+	}
+}
+
+// updateFromValues compiles
+//
+//	UPDATE "t" SET "a" = "orm_v"."column2",
+//	  "b" = CASE WHEN "orm_v"."column4" = 1 THEN "orm_v"."column3" ELSE "t"."b" END
+//	FROM (VALUES (?, ?, ?, 1), (?, ?, NULL, 0)) AS "orm_v"
+//	WHERE "t"."id" = "orm_v"."column1"
+func updateFromValues(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+	j := layout(bt, rows)
+	sb := &builder{d: d}
+	sb.sql("UPDATE ").ident(j.m.Table).sql(" SET ")
+	j.set(sb, false)
+	sb.sql(" FROM (VALUES ")
+	for i, r := range rows {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.sql("(")
+		if err := j.row(sb, r, false); err != nil {
+			return nil, err
+		}
+		sb.sql(")")
+	}
+	sb.sql(") AS ").ident(valuesAlias).sql(" WHERE ")
+	j.on(sb)
+	return sb, nil
+}
+
+// updateJoin compiles, for MySQL and MariaDB,
+//
+//	UPDATE `t` JOIN (SELECT ? AS `column1`, ? AS `column2` UNION ALL SELECT ?, ?) AS `orm_v`
+//	ON `t`.`id` = `orm_v`.`column1` SET `t`.`a` = `orm_v`.`column2`
+func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+	j := layout(bt, rows)
+	sb := &builder{d: d}
+	sb.sql("UPDATE ").ident(j.m.Table).sql(" JOIN (")
+	for i, r := range rows {
+		if i > 0 {
+			sb.sql(" UNION ALL ")
+		}
+		sb.sql("SELECT ")
+		if err := j.row(sb, r, i == 0); err != nil {
+			return nil, err
+		}
+	}
+	sb.sql(") AS ").ident(valuesAlias).sql(" ON ")
+	j.on(sb)
+	sb.sql(" SET ")
+	j.set(sb, true)
+	return sb, nil
+}

@@ -1,0 +1,93 @@
+package sql
+
+import (
+	"context"
+	"fmt"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Select runs q and hydrates each row into a new entity.
+func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+	sb, err := selectStmt(b.d, q)
+	if err != nil {
+		return err
+	}
+	h := newHydrator(q)
+	return b.query(ctx, s, b.conn(s), sb.String(), sb.args, h.dest, func() error {
+		row, link, err := h.row()
+		if err != nil {
+			return err
+		}
+		return each(row, link)
+	})
+}
+
+// hydrator scans rows into new entities: plain fields straight into the
+// next entity, the others through a driver value and Field.Store.
+type hydrator struct {
+	m      *meta.Entity
+	p      unsafe.Pointer // the entity the next row is scanned into
+	vals   []any          // driver values of the fields not scanned directly, then the link
+	dest   []any          // what each column is scanned into
+	direct []int          // fields scanned straight into the entity, decided once
+	via    bool           // the last column is the owner key of a read through a pivot
+}
+
+func newHydrator(q *backend.Query) *hydrator {
+	m := q.Entity
+	n := len(m.Fields)
+	if q.Via != nil {
+		n++
+	}
+	buf := make([]any, 2*n)
+	h := &hydrator{m: m, p: m.New(), vals: buf[:n:n], dest: buf[n:], direct: make([]int, 0, n), via: q.Via != nil}
+	for i := range h.dest {
+		h.dest[i] = &h.vals[i]
+	}
+	for i, f := range m.Fields {
+		if d := f.DirectDest(h.p); d != nil {
+			h.dest[i] = d
+			h.direct = append(h.direct, i)
+		}
+	}
+	return h
+}
+
+// row completes the entity the last row was scanned into, returns it and
+// its link, and readies the next one.
+func (h *hydrator) row() (unsafe.Pointer, any, error) {
+	m := h.m
+	for i, f := range m.Fields {
+		if h.dest[i] != &h.vals[i] {
+			continue // scanned directly
+		}
+		if err := f.Store(h.p, h.vals[i]); err != nil {
+			return nil, nil, fmt.Errorf("orm: reading %s.%s (column %s): %w", m.Name, f.Name, f.Column, err)
+		}
+		h.vals[i] = nil
+	}
+	var link any
+	if h.via {
+		link = h.vals[len(h.vals)-1]
+	}
+	row := h.p
+	h.p = m.New()
+	for _, i := range h.direct {
+		h.dest[i] = m.Fields[i].DirectDest(h.p)
+	}
+	return row, link, nil
+}
+
+// Count returns the number of rows q matches.
+func (b *engine) Count(ctx context.Context, s backend.Scope, q *backend.Query) (int64, error) {
+	sb, err := countStmt(b.d, q)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = b.query(ctx, s, b.conn(s), sb.String(), sb.args, []any{&n}, func() error { return nil })
+	return n, err
+}

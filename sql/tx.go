@@ -1,0 +1,140 @@
+package sql
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/sqlconn"
+)
+
+// tx is a transaction or, when savepoint is set, a savepoint inside one.
+type tx struct {
+	b         *engine
+	env       *backend.Env
+	tx        sqlconn.Tx
+	run       *txConn // shared by the transaction and its savepoints
+	savepoint string
+	done      bool
+}
+
+var savepoints atomic.Uint64
+
+// Begin starts a transaction, or a savepoint when s.Tx is set.
+func (b *engine) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
+	if parent, ok := s.Tx.(*tx); ok {
+		name := "orm_sp_" + strconv.FormatUint(savepoints.Add(1), 10)
+		if _, err := b.exec(ctx, s, parent.run, "SAVEPOINT "+name, nil); err != nil {
+			return nil, err
+		}
+		return &tx{b: b, env: s.Env, tx: parent.tx, run: parent.run, savepoint: name}, nil
+	}
+	if s.Tx != nil {
+		return nil, fmt.Errorf("orm: %s backend cannot join a %T transaction", b.d.Name(), s.Tx)
+	}
+	start := backend.Now(s.Env)
+	t, err := b.pool.Begin(ctx, stdsql.IsolationLevel(opts.Isolation), opts.ReadOnly)
+	if err := b.observed(ctx, s.Env, "BEGIN", nil, 0, start, err); err != nil {
+		if t != nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+		return nil, err
+	}
+	return &tx{b: b, env: s.Env, tx: t, run: &txConn{Tx: t}}, nil
+}
+
+func (t *tx) Commit(ctx context.Context) error {
+	if t.done {
+		return stdsql.ErrTxDone
+	}
+	t.done = true
+	if t.savepoint != "" {
+		_, err := t.b.exec(ctx, backend.Scope{Env: t.env}, t.run, "RELEASE SAVEPOINT "+t.savepoint, nil)
+		return err
+	}
+	if err := refused(t.run); err != nil {
+		// A COMMIT would succeed with nothing to commit: roll back to
+		// give the connection back, and report what ended the transaction.
+		t.done = false
+		_ = t.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	start := backend.Now(t.env)
+	err := t.tx.Commit(ctx)
+	if err != nil && !t.b.serverError(err) {
+		err = &orm.CommitUnknownError{Err: err}
+	}
+	return backend.Committed(t.b.observed(ctx, t.env, "COMMIT", nil, 0, start, err))
+}
+
+// serverError reports whether err is an answer from the database server,
+// whose state it therefore knows, rather than a lost connection or a
+// cancelled call. Dialects that cannot tell say no.
+func (b *engine) serverError(err error) bool {
+	d, ok := b.d.(interface{ ServerError(error) bool })
+	return ok && d.ServerError(err)
+}
+
+func (t *tx) Rollback(ctx context.Context) error {
+	if t.done {
+		return stdsql.ErrTxDone
+	}
+	t.done = true
+	if t.savepoint != "" {
+		// Nothing is sent when the database rolled the whole transaction
+		// back: the savepoint is gone with it.
+		s := backend.Scope{Env: t.env}
+		_, err := t.b.exec(ctx, s, t.run, "ROLLBACK TO SAVEPOINT "+t.savepoint, nil)
+		if err == nil {
+			_, err = t.b.exec(ctx, s, t.run, "RELEASE SAVEPOINT "+t.savepoint, nil)
+		}
+		return err
+	}
+	start := backend.Now(t.env)
+	err := t.tx.Rollback(ctx)
+	return backend.Observe(ctx, t.env, "ROLLBACK", nil, 0, start, err)
+}
+
+// atomic runs fn so that what it sends takes effect all or none: directly
+// when it sends one statement that cannot fail halfway (needTx false),
+// else inside a transaction, or a savepoint when the Session is already in
+// one.
+func (b *engine) atomic(ctx context.Context, s backend.Scope, needTx bool, fn func(c conn) error) error {
+	if !needTx && (s.Tx == nil || !b.d.Has(TxAbortsOnError)) {
+		if s.Tx != nil {
+			return b.inTx(fn(b.conn(s)))
+		}
+		// One statement outside a transaction commits itself: a connection
+		// lost, or a context ended, while it was in flight leaves its
+		// outcome unknown, as for a COMMIT.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := fn(b.conn(s))
+		var hp *backend.HookPanic
+		if err != nil && !errors.As(err, &hp) && (b.connectionLost(err) || ctx.Err() != nil && !b.serverError(err)) {
+			return &orm.CommitUnknownError{Err: err}
+		}
+		return backend.Committed(err)
+	}
+	t, err := b.Begin(ctx, s, backend.TxOptions{})
+	if err != nil {
+		return err
+	}
+	sent := false
+	defer func() {
+		if !sent { // fn failed or panicked
+			_ = t.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(t.(*tx).run); err != nil {
+		return b.inTx(err)
+	}
+	sent = true
+	return t.Commit(ctx)
+}
