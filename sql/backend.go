@@ -57,7 +57,10 @@ func (b *Backend) Dialect() Dialect { return b.e.d }
 func (b *Backend) Close() error { return b.e.Close() }
 
 func (b *engine) Close() error {
-	err := b.db.Close()
+	var err error
+	if b.db != nil {
+		err = b.db.Close()
+	}
 	for _, c := range b.closers {
 		c()
 	}

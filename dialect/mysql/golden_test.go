@@ -1,0 +1,20 @@
+package mysql
+
+import (
+	"testing"
+
+	"github.com/unitofwork/orm/internal/golden"
+)
+
+// TestGolden checks every statement shape MariaDB 10.5+ (RETURNING) and
+// MySQL 8 (no RETURNING: keys from LastInsertId) receive against
+// testdata/mysql and testdata/mysql-noreturning; go test -run TestGolden
+// -update rewrites the files.
+func TestGolden(t *testing.T) {
+	t.Run("returning", func(t *testing.T) {
+		golden.Run(t, Dialect{mariadb: true, returning: true, step: 1}, "testdata/mysql")
+	})
+	t.Run("noreturning", func(t *testing.T) {
+		golden.Run(t, Dialect{step: 1}, "testdata/mysql-noreturning")
+	})
+}

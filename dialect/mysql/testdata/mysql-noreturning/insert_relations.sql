@@ -1,0 +1,10 @@
+BEGIN
+INSERT INTO `owner` (`name`, `age`, `email`) VALUES (?, ?, ?)
+  -- args: "Ann" 0 NULL
+INSERT INTO `tag` (`name`) VALUES (?), (?)
+  -- args: "red" "blue"
+INSERT INTO `car` (`model`, `price`, `sold`, `owner_id`) VALUES (?, ?, ?, ?), (?, ?, ?, ?)
+  -- args: "T" 0 false 1000 "S" 0 false 1000
+INSERT INTO `car_tags` (`car_id`, `tag_id`) VALUES (?, ?), (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `car_id` = `car_id`
+  -- args: 3000 2000 3000 2001 3001 2000
+COMMIT

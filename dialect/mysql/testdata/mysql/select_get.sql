@@ -1,0 +1,2 @@
+SELECT `id`, `name`, `age`, `email` FROM `owner` WHERE `id` = ?
+  -- args: 1

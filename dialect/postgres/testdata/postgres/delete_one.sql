@@ -1,0 +1,3 @@
+SELECT "id", "name", "age", "email" FROM "owner"
+DELETE FROM "owner" WHERE "id" = $1::bigint
+  -- args: 1

@@ -1,0 +1,1 @@
+INSERT INTO "counter" ("id") VALUES (DEFAULT), (DEFAULT), (DEFAULT) RETURNING "id"

@@ -1,0 +1,5 @@
+SELECT "id", "balance", "version" FROM "account"
+BEGIN
+UPDATE "account" SET "balance" = CASE WHEN "id" = $1::bigint THEN $2::bigint WHEN "id" = $3::bigint THEN $4::bigint ELSE "balance" END, "version" = "version" + 1 WHERE ("id" = $5::bigint AND "version" = $6::bigint) OR ("id" = $7::bigint AND "version" = $8::bigint)
+  -- args: 1 90 2 60 1 3 2 1
+COMMIT

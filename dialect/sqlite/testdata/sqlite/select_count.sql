@@ -1,0 +1,2 @@
+SELECT COUNT(*) FROM "owner" WHERE "age" > ?
+  -- args: 18

@@ -1,0 +1,1 @@
+SELECT "id", "name", "age", "email" FROM "owner" LIMIT -1 OFFSET 5

@@ -1,0 +1,2 @@
+SELECT "id", "name", "age", "email" FROM "owner" WHERE "id" IN (SELECT "car"."owner_id" FROM "car" WHERE "car"."model" = ?)
+  -- args: "T"

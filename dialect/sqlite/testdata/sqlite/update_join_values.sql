@@ -1,0 +1,3 @@
+SELECT "id", "name", "age", "email" FROM "owner"
+UPDATE "owner" SET "name" = "orm_v"."column2", "age" = CASE WHEN "orm_v"."column4" = 1 THEN "orm_v"."column3" ELSE "owner"."age" END FROM (VALUES (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1), (?, ?, NULL, 0), (?, ?, ?, 1)) AS "orm_v" WHERE "owner"."id" = "orm_v"."column1"
+  -- args: 1 "renamed" 0 2 "renamed" 3 "renamed" 2 4 "renamed" 5 "renamed" 4 6 "renamed" 7 "renamed" 6 8 "renamed" 9 "renamed" 8 10 "renamed" 11 "renamed" 10 12 "renamed" 13 "renamed" 12 14 "renamed" 15 "renamed" 14 16 "renamed" 17 "renamed" 16

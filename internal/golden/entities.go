@@ -1,0 +1,63 @@
+package golden
+
+import "github.com/unitofwork/orm"
+
+// Owner has a generated key, a nullable unique column and cars.
+type Owner struct {
+	ID    int64
+	Name  string
+	Age   int32
+	Email *string             `orm:"unique"`
+	Cars  orm.Collection[Car] `orm:"mappedBy:Owner"`
+}
+
+// Car belongs to an Owner and has many-to-many tags.
+type Car struct {
+	ID    int64
+	Model string
+	Price float64
+	Sold  bool
+	Owner orm.Ref[Owner]
+	Tags  orm.Collection[Tag] `orm:"m2m"`
+}
+
+// Tag is on cars.
+type Tag struct {
+	ID   int64
+	Name string `orm:"unique"`
+}
+
+// Account is versioned.
+type Account struct {
+	ID      int64
+	Balance int64
+	Version int64 `orm:"version"`
+}
+
+// Pair has a composite key.
+type Pair struct {
+	Left  int64 `orm:"pk"`
+	Right int64 `orm:"pk"`
+	Note  string
+}
+
+// Counter has nothing but its generated key.
+type Counter struct {
+	ID int64
+}
+
+// Node is a tree: a Ref to its own type.
+type Node struct {
+	ID     int64
+	Name   string
+	Parent orm.Ref[Node]
+}
+
+var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{})
+
+// Rows of the fake's results, in column order.
+func ownerRow(id int64, name string, age int64) []any { return []any{id, name, age, nil} }
+func carRow(id int64, model string, owner int64) []any {
+	return []any{id, model, 9.5, false, owner}
+}
+func accountRow(id, balance, version int64) []any { return []any{id, balance, version} }

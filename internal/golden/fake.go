@@ -1,0 +1,139 @@
+package golden
+
+import (
+	"context"
+	stdsql "database/sql"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/unitofwork/orm/internal/sqlconn"
+)
+
+// Fake is a connection pool that sends nothing anywhere: it records every
+// statement with its arguments, BEGIN, COMMIT and ROLLBACK included, and
+// answers with what the case set up.
+type Fake struct {
+	log []string
+	// Results are the rows of the next SELECTs, one set per query, in the
+	// order of the entity's columns (and the link column of a read through
+	// a pivot); a query past the last set gets no rows.
+	Results [][][]any
+	// Affected is the row count every UPDATE and DELETE reports; 0 means
+	// one row.
+	Affected int64
+	nextID   int64
+}
+
+var _ sqlconn.Pool = (*Fake)(nil)
+
+// savepoint matches the generated savepoint names, which depend on the
+// order the tests ran in.
+var savepoint = regexp.MustCompile(`orm_sp_[0-9]+`)
+
+func (f *Fake) record(query string, args []any) {
+	var b strings.Builder
+	b.WriteString(savepoint.ReplaceAllString(query, "orm_sp_N"))
+	if len(args) > 0 {
+		b.WriteString("\n  -- args:")
+		for _, a := range args {
+			b.WriteString(" ")
+			b.WriteString(formatArg(a))
+		}
+	}
+	f.log = append(f.log, b.String())
+}
+
+func formatArg(a any) string {
+	switch v := a.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return fmt.Sprintf("%q", v)
+	case []byte:
+		return fmt.Sprintf("x'%x'", v)
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("%v", a)
+}
+
+// Exec records a statement and reports Affected rows, and a new key.
+func (f *Fake) Exec(_ context.Context, query string, args []any) (sqlconn.Result, error) {
+	f.record(query, args)
+	n := f.Affected
+	if n == 0 {
+		n = 1
+	}
+	f.nextID += 1000
+	return sqlconn.Result{RowsAffected: n, LastInsertID: f.nextID}, nil
+}
+
+// Query records a statement and scans the rows set up for it: new keys for
+// an INSERT … RETURNING, else the next of Results.
+func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, each func() error) error {
+	f.record(query, args)
+	var rows [][]any
+	if strings.Contains(query, " RETURNING ") {
+		for range strings.Count(query, "), (") + 1 {
+			f.nextID++
+			rows = append(rows, []any{f.nextID})
+		}
+	} else if len(f.Results) > 0 {
+		rows, f.Results = f.Results[0], f.Results[1:]
+	}
+	for _, row := range rows {
+		for i, v := range row {
+			assign(dest[i], v)
+		}
+		if err := each(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assign stores v into dest, a pointer, as database/sql's scanning would.
+func assign(dest, v any) {
+	d := reflect.ValueOf(dest).Elem()
+	if v == nil {
+		d.SetZero()
+		return
+	}
+	rv := reflect.ValueOf(v)
+	if d.Kind() == reflect.Interface {
+		d.Set(rv)
+		return
+	}
+	d.Set(rv.Convert(d.Type()))
+}
+
+// Begin records BEGIN.
+func (f *Fake) Begin(_ context.Context, iso stdsql.IsolationLevel, readOnly bool) (sqlconn.Tx, error) {
+	s := "BEGIN"
+	if iso != 0 {
+		s += " ISOLATION " + iso.String()
+	}
+	if readOnly {
+		s += " READ ONLY"
+	}
+	f.log = append(f.log, s)
+	return fakeTx{f}, nil
+}
+
+// Close closes nothing.
+func (f *Fake) Close() error { return nil }
+
+type fakeTx struct{ *Fake }
+
+func (t fakeTx) Commit(context.Context) error {
+	t.log = append(t.log, "COMMIT")
+	return nil
+}
+
+func (t fakeTx) Rollback(context.Context) error {
+	t.log = append(t.log, "ROLLBACK")
+	return nil
+}
