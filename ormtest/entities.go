@@ -3,7 +3,7 @@ package ormtest
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -11,8 +11,8 @@ import (
 	"github.com/unitofwork/orm"
 )
 
-// Author has a generated key, a unique column and a version.
-type Author struct {
+// author has a generated key, a unique column and a version.
+type author struct {
 	ID      int64
 	Name    string
 	Email   string `orm:"unique"`
@@ -20,110 +20,110 @@ type Author struct {
 	Version int64 `orm:"version"`
 }
 
-// Item is a small two-column entity with a generated key.
-type Item struct {
+// item is a small two-column entity with a generated key.
+type item struct {
 	ID    int64
 	Title string
 	Qty   int
 }
 
-// Tag has an application-assigned string key, and reads the inverse side of
+// tag has an application-assigned string key, and reads the inverse side of
 // Book.Tags.
-type Tag struct {
+type tag struct {
 	Code  string `orm:"pk"`
 	Label string
-	Books orm.Collection[Book] `orm:"m2m,mappedBy:Tags"`
+	Books orm.Collection[book] `orm:"m2m,mappedBy:Tags"`
 }
 
-// Driver has an Address and Cars: with them, the seed scenario, a Ref and a
+// driver has an Address and Cars: with them, the seed scenario, a Ref and a
 // one-to-many collection mapped by a Ref.
-type Driver struct {
+type driver struct {
 	ID      int64
 	Name    string
 	Title   string
-	Address orm.Ref[Address]
-	Cars    orm.Collection[Car] `orm:"mappedBy:Driver"`
+	Address orm.Ref[address]
+	Cars    orm.Collection[car] `orm:"mappedBy:Driver"`
 }
 
-// Address is referenced by a Driver.
-type Address struct {
+// address is referenced by a Driver.
+type address struct {
 	ID     int64
 	Street string
 	City   string
 }
 
-// Car belongs to a Driver.
-type Car struct {
+// car belongs to a Driver.
+type car struct {
 	ID      int64
 	Brand   string
 	ForSale bool
-	Driver  orm.Ref[Driver]
+	Driver  orm.Ref[driver]
 }
 
-// Writer has books, removed with it.
-type Writer struct {
+// writer has books, removed with it.
+type writer struct {
 	ID    int64
 	Name  string
-	Books orm.Collection[Book] `orm:"mappedBy:Writer,cascade:remove"`
+	Books orm.Collection[book] `orm:"mappedBy:Writer,cascade:remove"`
 }
 
-// Book has a required writer and many-to-many tags.
-type Book struct {
+// book has a required writer and many-to-many tags.
+type book struct {
 	ID     int64
 	Title  string
-	Writer orm.Ref[Writer]     `orm:"required"`
-	Tags   orm.Collection[Tag] `orm:"m2m"`
+	Writer orm.Ref[writer]     `orm:"required"`
+	Tags   orm.Collection[tag] `orm:"m2m"`
 }
 
-// Category is a tree.
-type Category struct {
+// category is a tree.
+type category struct {
 	ID       int64
 	Name     string
-	Parent   orm.Ref[Category]
-	Children orm.Collection[Category] `orm:"mappedBy:Parent,cascade:remove,orphanRemoval"`
+	Parent   orm.Ref[category]
+	Children orm.Collection[category] `orm:"mappedBy:Parent,cascade:remove,orphanRemoval"`
 }
 
-// Team and Player reference each other: a player's team is required, a
+// team and Player reference each other: a player's team is required, a
 // team's captain is not.
-type Team struct {
+type team struct {
 	ID      int64
 	Name    string
-	Captain orm.Ref[Player]
+	Captain orm.Ref[player]
 }
 
-// Player belongs to a Team.
-type Player struct {
+// player belongs to a Team.
+type player struct {
 	ID   int64
 	Name string
-	Team orm.Ref[Team] `orm:"required"`
+	Team orm.Ref[team] `orm:"required"`
 }
 
-// Pair has a composite key.
-type Pair struct {
+// pair has a composite key.
+type pair struct {
 	A int64  `orm:"pk"`
 	B string `orm:"pk"`
 	V int
 }
 
-// User is named, and has fields named, after reserved words.
-type User struct {
+// user is named, and has fields named, after reserved words.
+type user struct {
 	ID     int64
 	Order  int
 	Group  string
 	Select string `orm:"index"`
 }
 
-// Kind is a named string type.
-type Kind string
+// kind is a named string type.
+type kind string
 
-// Money is a custom type stored through Scan and Value.
-type Money struct{ Cents int64 }
+// money is a custom type stored through Scan and Value.
+type money struct{ Cents int64 }
 
-// Value implements driver.Valuer.
-func (m Money) Value() (driver.Value, error) { return m.Cents, nil }
+// Value implements sqldriver.Valuer.
+func (m money) Value() (sqldriver.Value, error) { return m.Cents, nil }
 
 // Scan implements sql.Scanner.
-func (m *Money) Scan(src any) error {
+func (m *money) Scan(src any) error {
 	switch v := src.(type) {
 	case int64:
 		m.Cents = v
@@ -135,13 +135,13 @@ func (m *Money) Scan(src any) error {
 	return nil
 }
 
-// Audit is embedded and flattened.
-type Audit struct {
+// audit is embedded and flattened.
+type audit struct {
 	Note string
 }
 
-// Sink has a field of every supported kind.
-type Sink struct {
+// sink has a field of every supported kind.
+type sink struct {
 	ID    int64
 	I8    int8
 	I16   int16
@@ -156,7 +156,7 @@ type Sink struct {
 	F64   float64
 	B     bool
 	S     string
-	K     Kind
+	K     kind
 	Bytes []byte
 	T     time.Time
 	PInt  *int
@@ -166,14 +166,14 @@ type Sink struct {
 	NI    sql.NullInt64
 	Meta  map[string]any `orm:"json"`
 	List  []string       `orm:"json"`
-	Money Money
-	Audit
+	Money money
+	audit
 	Skipped string `orm:"-"`
 	private int
 }
 
-// Event has every lifecycle hook.
-type Event struct {
+// event has every lifecycle hook.
+type event struct {
 	ID        int64
 	Name      string
 	CreatedAt time.Time
@@ -185,19 +185,19 @@ type Event struct {
 var errKeep = errors.New("this event is kept")
 
 // BeforeCreate stamps CreatedAt.
-func (e *Event) BeforeCreate(context.Context) error {
+func (e *event) BeforeCreate(context.Context) error {
 	e.CreatedAt = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	return nil
 }
 
 // BeforeUpdate stamps UpdatedAt.
-func (e *Event) BeforeUpdate(context.Context) error {
+func (e *event) BeforeUpdate(context.Context) error {
 	e.UpdatedAt = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	return nil
 }
 
 // BeforeDelete refuses to delete an event named "keep".
-func (e *Event) BeforeDelete(context.Context) error {
+func (e *event) BeforeDelete(context.Context) error {
 	if e.Name == "keep" {
 		return errKeep
 	}
@@ -205,18 +205,18 @@ func (e *Event) BeforeDelete(context.Context) error {
 }
 
 // AfterLoad marks the event loaded.
-func (e *Event) AfterLoad(context.Context) error {
+func (e *event) AfterLoad(context.Context) error {
 	e.Loaded = true
 	return nil
 }
 
-// Seat has a composite unique index.
-type Seat struct {
+// seat has a composite unique index.
+type seat struct {
 	ID  int64
 	Row int `orm:"unique:seat_position"`
 	Col int `orm:"unique:seat_position"`
 }
 
 // all is every entity the suite uses.
-var all = []any{&Author{}, &Item{}, &Tag{}, &Pair{}, &User{}, &Sink{}, &Event{}, &Seat{},
-	&Driver{}, &Address{}, &Car{}, &Writer{}, &Book{}, &Category{}, &Team{}, &Player{}}
+var all = []any{&author{}, &item{}, &tag{}, &pair{}, &user{}, &sink{}, &event{}, &seat{},
+	&driver{}, &address{}, &car{}, &writer{}, &book{}, &category{}, &team{}, &player{}}

@@ -11,10 +11,10 @@ import (
 	"github.com/unitofwork/orm"
 )
 
-func authors(n int) []*Author {
-	out := make([]*Author, n)
+func authors(n int) []*author {
+	out := make([]*author, n)
 	for i := range out {
-		out[i] = &Author{Name: fmt.Sprintf("author %d", i), Email: fmt.Sprintf("a%d@example.com", i), Age: 20 + i%50}
+		out[i] = &author{Name: fmt.Sprintf("author %d", i), Email: fmt.Sprintf("a%d@example.com", i), Age: 20 + i%50}
 	}
 	return out
 }
@@ -31,13 +31,13 @@ func persistAll[T any](t *testing.T, s *orm.Session, es []*T) {
 func testRoundTrip(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	a := &Author{Name: "Ann", Email: "ann@example.com", Age: 41}
+	a := &author{Name: "Ann", Email: "ann@example.com", Age: 41}
 	s.Persist(a)
 	e.flush(s)
 	if a.ID == 0 || a.Version != 1 {
 		t.Fatalf("after insert: ID %d, Version %d; want a generated ID and version 1", a.ID, a.Version)
 	}
-	got, err := orm.Repo[Author](e.db.Session()).Get(e.ctx, a.ID)
+	got, err := orm.Repo[author](e.db.Session()).Get(e.ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func testRoundTrip(t *testing.T, open suite) {
 	if a.Version != 2 {
 		t.Errorf("version after update = %d; want 2", a.Version)
 	}
-	got, err = orm.Repo[Author](e.db.Session()).Get(e.ctx, a.ID)
+	got, err = orm.Repo[author](e.db.Session()).Get(e.ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,15 +58,15 @@ func testRoundTrip(t *testing.T, open suite) {
 	}
 	s.Remove(a)
 	e.flush(s)
-	if _, err := orm.Repo[Author](e.db.Session()).Get(e.ctx, a.ID); !errors.Is(err, orm.ErrNotFound) {
+	if _, err := orm.Repo[author](e.db.Session()).Get(e.ctx, a.ID); !errors.Is(err, orm.ErrNotFound) {
 		t.Errorf("Get after delete: %v; want ErrNotFound", err)
 	}
 }
 
-func items(n int) []*Item {
-	out := make([]*Item, n)
+func items(n int) []*item {
+	out := make([]*item, n)
 	for i := range out {
-		out[i] = &Item{Title: fmt.Sprintf("item %d", i), Qty: i}
+		out[i] = &item{Title: fmt.Sprintf("item %d", i), Qty: i}
 	}
 	return out
 }
@@ -100,7 +100,7 @@ func testStatementCounts(t *testing.T, open suite) {
 		t.Errorf("batched UPDATE has no CASE: %s", stmts[0])
 	}
 	fresh := e.db.Session()
-	loaded, err := orm.Repo[Item](fresh).Find(e.ctx, nil, orm.OrderBy("ID"))
+	loaded, err := orm.Repo[item](fresh).Find(e.ctx, nil, orm.OrderBy("ID"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func testStatementCounts(t *testing.T, open suite) {
 	if got, want := e.counts(), e.want(0, 0, 1, 0); got != want {
 		t.Errorf("100 removed: INSERT/UPDATE/DELETE/BEGIN = %v; want %v", got, want)
 	}
-	if n, err := orm.Repo[Item](fresh).Count(e.ctx, nil); err != nil || n != 0 {
+	if n, err := orm.Repo[item](fresh).Count(e.ctx, nil); err != nil || n != 0 {
 		t.Errorf("Count after delete = %d, %v; want 0", n, err)
 	}
 	// Versioned rows: still one statement each, inside a transaction so a
@@ -138,12 +138,12 @@ func testStatementCounts(t *testing.T, open suite) {
 		t.Errorf("100 removed versioned: INSERT/UPDATE/DELETE/BEGIN = %v; want %v", got, want)
 	}
 	// Three kinds of work in one flush: one statement each, in one transaction.
-	items := []*Item{{Title: "a"}, {Title: "b"}}
+	items := []*item{{Title: "a"}, {Title: "b"}}
 	persistAll(t, s, items)
 	e.flush(s)
 	items[0].Qty = 5
 	s.Remove(items[1])
-	s.Persist(&Item{Title: "c"})
+	s.Persist(&item{Title: "c"})
 	e.rec.Reset()
 	e.flush(s)
 	// Deletes nothing points at go first, so a new row may take a deleted
@@ -164,10 +164,10 @@ func testCleanFlush(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	persistAll(t, s, authors(50))
-	sink := e.newSink(1)
-	s.Persist(sink)
+	theSink := e.newSink(1)
+	s.Persist(theSink)
 	e.flush(s)
-	if _, err := orm.Repo[Author](s).Find(e.ctx, nil); err != nil {
+	if _, err := orm.Repo[author](s).Find(e.ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.rec.Reset()
@@ -177,7 +177,7 @@ func testCleanFlush(t *testing.T, open suite) {
 		t.Errorf("clean flush sent %q; want nothing", st)
 	}
 	fresh := e.db.Session()
-	if _, err := orm.Repo[Sink](fresh).Get(e.ctx, sink.ID); err != nil {
+	if _, err := orm.Repo[sink](fresh).Get(e.ctx, theSink.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.rec.Reset()
@@ -190,7 +190,7 @@ func testCleanFlush(t *testing.T, open suite) {
 func testZeroValues(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	a := &Author{Name: "Zed", Email: "z@example.com", Age: 7}
+	a := &author{Name: "Zed", Email: "z@example.com", Age: 7}
 	s.Persist(a)
 	e.flush(s)
 	a.Age = 0
@@ -199,7 +199,7 @@ func testZeroValues(t *testing.T, open suite) {
 	if got := e.counts(); got[1] != 1 {
 		t.Fatalf("UPDATE statements = %d; want 1", got[1])
 	}
-	got, err := orm.Repo[Author](e.db.Session()).Get(e.ctx, a.ID)
+	got, err := orm.Repo[author](e.db.Session()).Get(e.ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,9 +212,9 @@ func testManyInserts(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	const n = 20000
-	items := make([]*Item, n)
+	items := make([]*item, n)
 	for i := range items {
-		items[i] = &Item{Title: fmt.Sprintf("item %d", i), Qty: i}
+		items[i] = &item{Title: fmt.Sprintf("item %d", i), Qty: i}
 	}
 	persistAll(t, s, items)
 	e.flush(s)
@@ -239,7 +239,7 @@ func testManyInserts(t *testing.T, open suite) {
 		seen[it.ID] = true
 	}
 	fresh := e.db.Session()
-	loaded, err := orm.Repo[Item](fresh).Find(e.ctx, nil)
+	loaded, err := orm.Repo[item](fresh).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,15 +281,15 @@ func testBatchSize(t *testing.T, open suite) {
 func testFailedFlush(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	a, b := &Author{Name: "A", Email: "a@x.org"}, &Author{Name: "B", Email: "b@x.org"}
+	a, b := &author{Name: "A", Email: "a@x.org"}, &author{Name: "B", Email: "b@x.org"}
 	s.Persist(a, b)
 	e.flush(s)
 	// One flush: inserts of two types, then an UPDATE that breaks the unique
 	// email as its last statement.
-	items := []*Item{{Title: "one"}, {Title: "two"}}
+	items := []*item{{Title: "one"}, {Title: "two"}}
 	persistAll(t, s, items)
-	tag := &Tag{Code: "t1", Label: "first"}
-	s.Persist(tag)
+	theTag := &tag{Code: "t1", Label: "first"}
+	s.Persist(theTag)
 	a.Age = 30
 	b.Email = "a@x.org"
 	err := s.Flush(e.ctx)
@@ -306,13 +306,13 @@ func testFailedFlush(t *testing.T, open suite) {
 		t.Errorf("versions after failed flush = %d, %d; want 1, 1", a.Version, b.Version)
 	}
 	check := e.db.Session()
-	if n, _ := orm.Repo[Item](check).Count(e.ctx, nil); n != 0 {
+	if n, _ := orm.Repo[item](check).Count(e.ctx, nil); n != 0 {
 		t.Errorf("%d items in the database after the failed flush; want 0", n)
 	}
-	if n, _ := orm.Repo[Tag](check).Count(e.ctx, nil); n != 0 {
+	if n, _ := orm.Repo[tag](check).Count(e.ctx, nil); n != 0 {
 		t.Errorf("%d tags in the database after the failed flush; want 0", n)
 	}
-	if got, _ := orm.Repo[Author](check).Get(e.ctx, a.ID); got.Age != 0 {
+	if got, _ := orm.Repo[author](check).Get(e.ctx, a.ID); got.Age != 0 {
 		t.Errorf("author A's age in the database = %d; want 0", got.Age)
 	}
 	// Fix the cause and flush the same Session again.
@@ -328,14 +328,14 @@ func testFailedFlush(t *testing.T, open suite) {
 		}
 	}
 	check = e.db.Session()
-	if n, _ := orm.Repo[Item](check).Count(e.ctx, nil); n != 2 {
+	if n, _ := orm.Repo[item](check).Count(e.ctx, nil); n != 2 {
 		t.Errorf("%d items after the retry; want 2", n)
 	}
-	got, err := orm.Repo[Author](check).Find(e.ctx, nil, orm.OrderBy("ID"))
+	got, err := orm.Repo[author](check).Find(e.ctx, nil, orm.OrderBy("ID"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]*Author{a, b}, got); diff != "" {
+	if diff := cmp.Diff([]*author{a, b}, got); diff != "" {
 		t.Errorf("authors after the retry (-want +got):\n%s", diff)
 	}
 	e.rec.Reset()
@@ -348,14 +348,14 @@ func testFailedFlush(t *testing.T, open suite) {
 func testOptimisticLock(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s0 := e.db.Session()
-	s0.Persist(&Author{Name: "V", Email: "v@x.org"})
+	s0.Persist(&author{Name: "V", Email: "v@x.org"})
 	e.flush(s0)
 	s1, s2 := e.db.Session(), e.db.Session()
-	a1, err := orm.Repo[Author](s1).FindOne(e.ctx, orm.Eq("Email", "v@x.org"))
+	a1, err := orm.Repo[author](s1).FindOne(e.ctx, orm.Eq("Email", "v@x.org"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, err := orm.Repo[Author](s2).FindOne(e.ctx, orm.Eq("Email", "v@x.org"))
+	a2, err := orm.Repo[author](s2).FindOne(e.ctx, orm.Eq("Email", "v@x.org"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,10 +367,10 @@ func testOptimisticLock(t *testing.T, open suite) {
 	if !errors.As(err, &le) {
 		t.Fatalf("second flush = %v; want *orm.OptimisticLockError", err)
 	}
-	if le.Entity != "Author" || le.Key != a2.ID {
-		t.Errorf("lock error names %s %v; want Author %d", le.Entity, le.Key, a2.ID)
+	if le.Entity != "author" || le.Key != a2.ID {
+		t.Errorf("lock error names %s %v; want author %d", le.Entity, le.Key, a2.ID)
 	}
-	got, _ := orm.Repo[Author](e.db.Session()).Get(e.ctx, a1.ID)
+	got, _ := orm.Repo[author](e.db.Session()).Get(e.ctx, a1.ID)
 	if got.Name != "first" || got.Version != 2 {
 		t.Errorf("database has %q version %d; want \"first\" version 2", got.Name, got.Version)
 	}
@@ -385,11 +385,11 @@ func testOptimisticLockBatch(t *testing.T, open suite) {
 	persistAll(t, s0, authors(5))
 	e.flush(s0)
 	s1, s2 := e.db.Session(), e.db.Session()
-	mine, err := orm.Repo[Author](s1).Find(e.ctx, nil, orm.OrderBy("ID"))
+	mine, err := orm.Repo[author](s1).Find(e.ctx, nil, orm.OrderBy("ID"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := orm.Repo[Author](s2).Get(e.ctx, mine[3].ID)
+	theirs, err := orm.Repo[author](s2).Get(e.ctx, mine[3].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func testOptimisticLockBatch(t *testing.T, open suite) {
 	if !errors.As(err, &le) || le.Key != mine[3].ID {
 		t.Fatalf("batched flush = %v; want *orm.OptimisticLockError naming Author %d", err, mine[3].ID)
 	}
-	got, err := orm.Repo[Author](e.db.Session()).Find(e.ctx, orm.Eq("Age", 2))
+	got, err := orm.Repo[author](e.db.Session()).Find(e.ctx, orm.Eq("Age", 2))
 	if err != nil || len(got) != 0 {
 		t.Errorf("rows written by the failed batch: %d, %v; want none", len(got), err)
 	}
@@ -412,11 +412,11 @@ func testOptimisticLockBatch(t *testing.T, open suite) {
 func testOptimisticLockDelete(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s0 := e.db.Session()
-	s0.Persist(&Author{Name: "D", Email: "d@x.org"})
+	s0.Persist(&author{Name: "D", Email: "d@x.org"})
 	e.flush(s0)
 	s1, s2 := e.db.Session(), e.db.Session()
-	a1, _ := orm.Repo[Author](s1).FindOne(e.ctx, nil)
-	a2, _ := orm.Repo[Author](s2).FindOne(e.ctx, nil)
+	a1, _ := orm.Repo[author](s1).FindOne(e.ctx, nil)
+	a2, _ := orm.Repo[author](s2).FindOne(e.ctx, nil)
 	a1.Age = 5
 	e.flush(s1)
 	s2.Remove(a2)
@@ -424,7 +424,7 @@ func testOptimisticLockDelete(t *testing.T, open suite) {
 	if err := s2.Flush(e.ctx); !errors.As(err, &le) {
 		t.Fatalf("stale delete = %v; want *orm.OptimisticLockError", err)
 	}
-	if n, _ := orm.Repo[Author](e.db.Session()).Count(e.ctx, nil); n != 1 {
+	if n, _ := orm.Repo[author](e.db.Session()).Count(e.ctx, nil); n != 1 {
 		t.Errorf("%d authors after the refused delete; want 1", n)
 	}
 }
@@ -432,7 +432,7 @@ func testOptimisticLockDelete(t *testing.T, open suite) {
 func testPersistRemove(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	it := &Item{Title: "gone"}
+	it := &item{Title: "gone"}
 	s.Persist(it)
 	s.Remove(it)
 	e.flush(s)
@@ -451,7 +451,7 @@ func testPersistRemove(t *testing.T, open suite) {
 	if st := e.rec.Statements(); len(st) != 0 {
 		t.Errorf("remove then persist sent %q; want nothing", st)
 	}
-	other := &Item{ID: it.ID, Title: "twin"}
+	other := &item{ID: it.ID, Title: "twin"}
 	if err := s.Persist(other); err == nil {
 		t.Errorf("persisting a second instance with a managed key succeeded; want an error")
 	}
@@ -461,7 +461,7 @@ func testPersistRemove(t *testing.T, open suite) {
 	if err := s.Persist(42); err == nil {
 		t.Errorf("Persist(42) succeeded; want an error")
 	}
-	var nilItem *Item
+	var nilItem *item
 	if err := s.Persist(nilItem); err == nil {
 		t.Errorf("Persist(nil *Item) succeeded; want an error")
 	}
@@ -472,11 +472,11 @@ func testPersistRemove(t *testing.T, open suite) {
 func testRemoveByKey(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	it := &Item{Title: "x"}
+	it := &item{Title: "x"}
 	s.Persist(it)
 	e.flush(s)
 	other := e.db.Session()
-	if err := other.Remove(&Item{ID: it.ID}); err != nil {
+	if err := other.Remove(&item{ID: it.ID}); err != nil {
 		t.Fatal(err)
 	}
 	e.rec.Reset()
@@ -484,10 +484,10 @@ func testRemoveByKey(t *testing.T, open suite) {
 	if got := e.counts(); got != e.want(0, 0, 1, 0) {
 		t.Errorf("remove by key: INSERT/UPDATE/DELETE/BEGIN = %v; want one DELETE", got)
 	}
-	if n, _ := orm.Repo[Item](other).Count(e.ctx, nil); n != 0 {
+	if n, _ := orm.Repo[item](other).Count(e.ctx, nil); n != 0 {
 		t.Errorf("%d items after remove by key; want 0", n)
 	}
-	if err := other.Remove(&Item{}); err == nil {
+	if err := other.Remove(&item{}); err == nil {
 		t.Errorf("removing an untracked entity without a key succeeded; want an error")
 	}
 }
@@ -495,7 +495,7 @@ func testRemoveByKey(t *testing.T, open suite) {
 func testPrimaryKeyChange(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	it := &Item{Title: "k"}
+	it := &item{Title: "k"}
 	s.Persist(it)
 	e.flush(s)
 	old := it.ID
@@ -533,9 +533,9 @@ func testLargeBatchUpdate(t *testing.T, open suite) {
 	s := e.db.Session()
 	as := authors(60)
 	persistAll(t, s, as)
-	var ps []*Pair
+	var ps []*pair
 	for i := range 60 {
-		ps = append(ps, &Pair{A: int64(i % 7), B: fmt.Sprint(i), V: i})
+		ps = append(ps, &pair{A: int64(i % 7), B: fmt.Sprint(i), V: i})
 	}
 	persistAll(t, s, ps)
 	e.flush(s)
@@ -558,18 +558,18 @@ func testLargeBatchUpdate(t *testing.T, open suite) {
 		t.Errorf("60+60 dirty rows: INSERT/UPDATE/DELETE/BEGIN = %v; want 2 UPDATEs in one transaction", got)
 	}
 	fresh := e.db.Session()
-	gotA, err := orm.Repo[Author](fresh).Find(e.ctx, nil, orm.OrderBy("ID"))
+	gotA, err := orm.Repo[author](fresh).Find(e.ctx, nil, orm.OrderBy("ID"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(as, gotA); diff != "" {
 		t.Errorf("authors (-want +got):\n%s", diff)
 	}
-	gotP, err := orm.Repo[Pair](fresh).Find(e.ctx, nil)
+	gotP, err := orm.Repo[pair](fresh).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byB := map[string]*Pair{}
+	byB := map[string]*pair{}
 	for _, p := range gotP {
 		byB[p.B] = p
 	}
@@ -580,7 +580,7 @@ func testLargeBatchUpdate(t *testing.T, open suite) {
 	}
 	// One stale row among 60: the whole batch fails and names it.
 	other := e.db.Session()
-	stale, err := orm.Repo[Author](other).Get(e.ctx, as[41].ID)
+	stale, err := orm.Repo[author](other).Get(e.ctx, as[41].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +594,7 @@ func testLargeBatchUpdate(t *testing.T, open suite) {
 	if !errors.As(err, &le) || le.Key != as[41].ID {
 		t.Fatalf("Flush = %v; want *orm.OptimisticLockError naming Author %d", err, as[41].ID)
 	}
-	if n, _ := orm.Repo[Author](e.db.Session()).Count(e.ctx, orm.Eq("Age", 77)); n != 0 {
+	if n, _ := orm.Repo[author](e.db.Session()).Count(e.ctx, orm.Eq("Age", 77)); n != 0 {
 		t.Errorf("%d rows written by the failed batch; want 0", n)
 	}
 }

@@ -27,8 +27,8 @@ var corpus = []string{
 	"\u02bc", "\uff07", "\u2018\u2019\u201c\u201d", "\uff02", "\ufe63\ufe63", "\u2028", "\u00a0",
 }
 
-// Odd has a table and columns whose names need quoting everywhere.
-type Odd struct {
+// odd has a table and columns whose names need quoting everywhere.
+type odd struct {
 	ID    int64  "orm:\"column:id `x` \\\"y\\\" 'z' -- ;\""
 	Label string "orm:\"column:label /* c */ $1 ?\""
 	Count int    "orm:\"column:count\""
@@ -36,21 +36,21 @@ type Odd struct {
 
 // TableName is a name with quotes of every kind, a comment opener and a
 // statement separator.
-func (Odd) TableName() string { return "odd `t` \"u\" 'v' -- ;" }
+func (odd) TableName() string { return "odd `t` \"u\" 'v' -- ;" }
 
 func testInjectionCorpus(t *testing.T, open suite) {
-	e := setup(t, open, []any{&Author{}})
+	e := setup(t, open, []any{&author{}})
 	s := e.db.Session()
-	var as []*Author
+	var as []*author
 	for i, v := range corpus {
-		as = append(as, &Author{Name: v, Email: fmt.Sprintf("%d%s", i, v), Age: -i})
+		as = append(as, &author{Name: v, Email: fmt.Sprintf("%d%s", i, v), Age: -i})
 	}
 	persistAll(t, s, as)
 	e.flush(s)
-	repo := orm.Repo[Author](e.db.Session())
-	find := func(what string, f orm.Filter, opts ...orm.QueryOption) []*Author {
+	repo := orm.Repo[author](e.db.Session())
+	find := func(what string, f orm.Filter, opts ...orm.QueryOption) []*author {
 		t.Helper()
-		got, err := orm.Repo[Author](e.db.Session()).Find(e.ctx, f, opts...)
+		got, err := orm.Repo[author](e.db.Session()).Find(e.ctx, f, opts...)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -97,7 +97,7 @@ func testInjectionCorpus(t *testing.T, open suite) {
 	// Changed values go out as data too: CASE WHEN for a few rows, a join
 	// of values for many.
 	s2 := e.db.Session()
-	loaded, err := orm.Repo[Author](s2).Find(e.ctx, nil, orm.OrderBy("ID"))
+	loaded, err := orm.Repo[author](s2).Find(e.ctx, nil, orm.OrderBy("ID"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func testInjectionCorpus(t *testing.T, open suite) {
 	}
 	// Text with NUL is stored as it is or refused whole (PostgreSQL text
 	// cannot hold it): never cut short, never half written.
-	nul := &Author{Name: "a\x00b; --", Email: "nul"}
+	nul := &author{Name: "a\x00b; --", Email: "nul"}
 	s3 := e.db.Session()
 	s3.Persist(nul)
 	if err := s3.Flush(e.ctx); err != nil {
@@ -160,11 +160,11 @@ func testInjectionCorpus(t *testing.T, open suite) {
 // testOddNames writes, reads, changes and removes rows of a table whose
 // table and column names carry quotes, comments and separators.
 func testOddNames(t *testing.T, open suite) {
-	e := setup(t, open, []any{&Odd{}})
+	e := setup(t, open, []any{&odd{}})
 	s := e.db.Session()
-	odds := make([]*Odd, 20)
+	odds := make([]*odd, 20)
 	for i := range odds {
-		odds[i] = &Odd{Label: corpus[i], Count: i}
+		odds[i] = &odd{Label: corpus[i], Count: i}
 	}
 	persistAll(t, s, odds)
 	e.flush(s)
@@ -176,7 +176,7 @@ func testOddNames(t *testing.T, open suite) {
 	e.flush(s)
 	s.Remove(odds[1], odds[2])
 	e.flush(s)
-	got, err := orm.Repo[Odd](e.db.Session()).Find(e.ctx, orm.Lte("Count", 0), orm.OrderBy("Count"))
+	got, err := orm.Repo[odd](e.db.Session()).Find(e.ctx, orm.Lte("Count", 0), orm.OrderBy("Count"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func testOddNames(t *testing.T, open suite) {
 			t.Errorf("Odd row %d: %+v; want %+v", i, *got[i], *want[i])
 		}
 	}
-	if _, err := orm.Repo[Odd](e.db.Session()).Get(e.ctx, odds[1].ID); !errors.Is(err, orm.ErrNotFound) {
+	if _, err := orm.Repo[odd](e.db.Session()).Get(e.ctx, odds[1].ID); !errors.Is(err, orm.ErrNotFound) {
 		t.Errorf("removed Odd row: Get = %v; want ErrNotFound", err)
 	}
 }

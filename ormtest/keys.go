@@ -10,8 +10,8 @@ import (
 	"github.com/unitofwork/orm"
 )
 
-// Ticket is an entity whose only column is its generated key.
-type Ticket struct {
+// ticket is an entity whose only column is its generated key.
+type ticket struct {
 	ID int64
 }
 
@@ -20,10 +20,10 @@ type Ticket struct {
 // are flushed together with generated ones or before them.
 func testExplicitKeys(t *testing.T, open suite) {
 	t.Run("one flush", func(t *testing.T) {
-		e := setup(t, open, []any{&Item{}})
+		e := setup(t, open, []any{&item{}})
 		s := e.db.Session()
-		gen := &Item{Title: "generated"}
-		s.Persist(gen, &Item{ID: 1, Title: "one"}, &Item{ID: 2, Title: "two"})
+		gen := &item{Title: "generated"}
+		s.Persist(gen, &item{ID: 1, Title: "one"}, &item{ID: 2, Title: "two"})
 		e.flush(s)
 		// The explicit keys go first, so the generated row cannot take one
 		// of them: the INSERTs carry 2 rows, then 1.
@@ -44,7 +44,7 @@ func testExplicitKeys(t *testing.T, open suite) {
 		}
 		checkKeys(t, e, 3)
 		e.rec.Reset()
-		next := &Item{Title: "next"}
+		next := &item{Title: "next"}
 		s.Persist(next)
 		e.flush(s)
 		if next.ID <= gen.ID {
@@ -56,15 +56,15 @@ func testExplicitKeys(t *testing.T, open suite) {
 		checkKeys(t, e, 4)
 	})
 	t.Run("two flushes", func(t *testing.T) {
-		e := setup(t, open, []any{&Item{}})
+		e := setup(t, open, []any{&item{}})
 		s := e.db.Session()
-		s.Persist(&Item{ID: 1, Title: "one"}, &Item{ID: 2, Title: "two"})
+		s.Persist(&item{ID: 1, Title: "one"}, &item{ID: 2, Title: "two"})
 		e.flush(s)
 		if n := e.rec.Count("INSERT"); n != 1 {
 			t.Errorf("explicit keys sent %q; want one INSERT", e.rec.Statements())
 		}
 		e.rec.Reset()
-		gen := &Item{Title: "generated"}
+		gen := &item{Title: "generated"}
 		s.Persist(gen)
 		e.flush(s)
 		if gen.ID <= 2 {
@@ -74,7 +74,7 @@ func testExplicitKeys(t *testing.T, open suite) {
 		if got := e.counts(); got != e.want(1, 0, 0, 0) {
 			t.Errorf("generated insert: %v; want one INSERT", got)
 		}
-		next := &Item{Title: "next"}
+		next := &item{Title: "next"}
 		s.Persist(next)
 		e.flush(s)
 		if next.ID <= gen.ID {
@@ -83,13 +83,13 @@ func testExplicitKeys(t *testing.T, open suite) {
 		checkKeys(t, e, 4)
 		// An explicit key far above the generated ones, flushed with a
 		// generated one: that one and the next go above it.
-		after := &Item{Title: "after far"}
-		s.Persist(after, &Item{ID: 1000, Title: "far"})
+		after := &item{Title: "after far"}
+		s.Persist(after, &item{ID: 1000, Title: "far"})
 		e.flush(s)
 		if after.ID <= 1000 {
 			t.Errorf("generated key %d beside an explicit 1000; want one above 1000", after.ID)
 		}
-		last := &Item{Title: "last"}
+		last := &item{Title: "last"}
 		s.Persist(last)
 		e.flush(s)
 		if last.ID <= 1000 {
@@ -102,7 +102,7 @@ func testExplicitKeys(t *testing.T, open suite) {
 // checkKeys checks that the database holds n items with distinct keys.
 func checkKeys(t *testing.T, e *env, n int) {
 	t.Helper()
-	items, err := orm.Repo[Item](e.db.Session()).Find(e.ctx, nil)
+	items, err := orm.Repo[item](e.db.Session()).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,9 +123,9 @@ func isVerb(stmt, verb string) bool {
 // key: each gets a distinct key, in one statement where the database can
 // insert many rows of defaults at once.
 func testKeyOnlyEntity(t *testing.T, open suite) {
-	e := setup(t, open, []any{&Ticket{}})
+	e := setup(t, open, []any{&ticket{}})
 	s := e.db.Session()
-	ts := []*Ticket{{}, {}, {}}
+	ts := []*ticket{{}, {}, {}}
 	s.Persist(ts[0], ts[1], ts[2])
 	e.flush(s)
 	for _, ev := range e.rec.Events() {
@@ -150,7 +150,7 @@ func testKeyOnlyEntity(t *testing.T, open suite) {
 	if len(seen) != 3 {
 		t.Errorf("keys %d, %d, %d; want three distinct", ts[0].ID, ts[1].ID, ts[2].ID)
 	}
-	one := &Ticket{}
+	one := &ticket{}
 	s.Persist(one)
 	e.rec.Reset()
 	e.flush(s)
@@ -160,7 +160,7 @@ func testKeyOnlyEntity(t *testing.T, open suite) {
 	if got := e.counts(); got != e.want(1, 0, 0, 0) {
 		t.Errorf("one key-only insert: %v; want one INSERT", got)
 	}
-	got, err := orm.Repo[Ticket](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("ID"))
+	got, err := orm.Repo[ticket](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("ID"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,13 +210,13 @@ func (h *levels) errors() []string {
 // way to stop one: no error is logged, and the query's event has none.
 func testStreamBreak(t *testing.T, open suite) {
 	h := &levels{}
-	e := setup(t, open, []any{&Item{}}, orm.WithLogger(slog.New(h)))
+	e := setup(t, open, []any{&item{}}, orm.WithLogger(slog.New(h)))
 	s := e.db.Session()
-	s.Persist(&Item{Title: "a"}, &Item{Title: "b"}, &Item{Title: "c"})
+	s.Persist(&item{Title: "a"}, &item{Title: "b"}, &item{Title: "c"})
 	e.flush(s)
 	e.rec.Reset()
 	n := 0
-	for it, err := range orm.Repo[Item](e.db.Session()).Stream(e.ctx, nil, orm.OrderBy("Title")) {
+	for it, err := range orm.Repo[item](e.db.Session()).Stream(e.ctx, nil, orm.OrderBy("Title")) {
 		if err != nil {
 			t.Fatal(err)
 		}

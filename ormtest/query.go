@@ -13,7 +13,7 @@ import (
 )
 
 // seedAuthors stores authors aged 20 to 29 named "author 0" to "author 9".
-func seedAuthors(t *testing.T, e *env) []*Author {
+func seedAuthors(t *testing.T, e *env) []*author {
 	s := e.db.Session()
 	as := authors(10)
 	persistAll(t, s, as)
@@ -22,7 +22,7 @@ func seedAuthors(t *testing.T, e *env) []*Author {
 	return as
 }
 
-func names(as []*Author) []string {
+func names(as []*author) []string {
 	var out []string
 	for _, a := range as {
 		out = append(out, a.Name)
@@ -34,7 +34,7 @@ func testIdentityGet(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	as := seedAuthors(t, e)
 	s := e.db.Session()
-	r := orm.Repo[Author](s)
+	r := orm.Repo[author](s)
 	a1, err := r.Get(e.ctx, as[0].ID)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func testIdentityFind(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	as := seedAuthors(t, e)
 	s := e.db.Session()
-	r := orm.Repo[Author](s)
+	r := orm.Repo[author](s)
 	first, err := r.Get(e.ctx, as[2].ID)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func testIdentityFind(t *testing.T, open suite) {
 func testFilters(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
-	r := orm.Repo[Author](e.db.Session())
+	r := orm.Repo[author](e.db.Session())
 	tests := []struct {
 		name string
 		f    orm.Filter
@@ -152,7 +152,7 @@ func testFilters(t *testing.T, open suite) {
 func testOrderLimitOffset(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
-	r := orm.Repo[Author](e.db.Session())
+	r := orm.Repo[author](e.db.Session())
 	got, err := r.Find(e.ctx, nil, orm.OrderBy("-Age"), orm.Limit(3))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +186,7 @@ func testOrderLimitOffset(t *testing.T, open suite) {
 func testCount(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
-	r := orm.Repo[Author](e.db.Session())
+	r := orm.Repo[author](e.db.Session())
 	if n, err := r.Count(e.ctx, orm.Gte("Age", 25)); err != nil || n != 5 {
 		t.Errorf("Count = %d, %v; want 5", n, err)
 	}
@@ -202,7 +202,7 @@ func testCount(t *testing.T, open suite) {
 func testStream(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedAuthors(t, e)
-	r := orm.Repo[Author](e.db.Session())
+	r := orm.Repo[author](e.db.Session())
 	var got []string
 	for a, err := range r.Stream(e.ctx, orm.Lt("Age", 25), orm.OrderBy("Age")) {
 		if err != nil {
@@ -229,7 +229,7 @@ func testStream(t *testing.T, open suite) {
 
 func testUnknownField(t *testing.T, open suite) {
 	e := setup(t, open, all)
-	r := orm.Repo[Author](e.db.Session())
+	r := orm.Repo[author](e.db.Session())
 	cases := []struct {
 		name string
 		run  func() error
@@ -262,14 +262,14 @@ func testInjection(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	evil := []string{`x'); DROP TABLE author; --`, `"; DELETE FROM item; --`, "`tick`", `back\slash'`, "-- comment", "?", "$1", "' OR '1'='1"}
-	var as []*Author
+	var as []*author
 	for i, v := range evil {
-		as = append(as, &Author{Name: v, Email: v + string(rune('a'+i))})
+		as = append(as, &author{Name: v, Email: v + string(rune('a'+i))})
 	}
 	persistAll(t, s, as)
 	e.flush(s)
 	for _, v := range evil {
-		got, err := orm.Repo[Author](e.db.Session()).Find(e.ctx, orm.Eq("Name", v))
+		got, err := orm.Repo[author](e.db.Session()).Find(e.ctx, orm.Eq("Name", v))
 		if err != nil {
 			t.Fatalf("Find %q: %v", v, err)
 		}
@@ -277,7 +277,7 @@ func testInjection(t *testing.T, open suite) {
 			t.Errorf("Find %q returned %v", v, names(got))
 		}
 	}
-	if n, err := orm.Repo[Author](e.db.Session()).Count(e.ctx, nil); err != nil || n != int64(len(evil)) {
+	if n, err := orm.Repo[author](e.db.Session()).Count(e.ctx, nil); err != nil || n != int64(len(evil)) {
 		t.Errorf("Count = %d, %v; want %d", n, err, len(evil))
 	}
 }
@@ -285,16 +285,16 @@ func testInjection(t *testing.T, open suite) {
 func testReservedWords(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	users := []*User{{Order: 1, Group: "admin", Select: "x"}, {Order: 2, Group: "user", Select: "y"}}
+	users := []*user{{Order: 1, Group: "admin", Select: "x"}, {Order: 2, Group: "user", Select: "y"}}
 	persistAll(t, s, users)
 	e.flush(s)
 	users[0].Order, users[1].Group = 10, "order"
 	e.flush(s)
-	got, err := orm.Repo[User](e.db.Session()).Find(e.ctx, orm.Gte("Order", 2), orm.OrderBy("Group"))
+	got, err := orm.Repo[user](e.db.Session()).Find(e.ctx, orm.Gte("Order", 2), orm.OrderBy("Group"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]*User{users[0], users[1]}, got); diff != "" {
+	if diff := cmp.Diff([]*user{users[0], users[1]}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	s.Remove(users[0], users[1])

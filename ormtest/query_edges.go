@@ -14,27 +14,27 @@ import (
 	"github.com/unitofwork/orm"
 )
 
-// EdgeRow has nullable fields, of both kinds (a pointer and a sql.Null*),
+// edgeRow has nullable fields, of both kinds (a pointer and a sql.Null*),
 // and an optional Ref: for the NULL semantics of filters.
-type EdgeRow struct {
+type edgeRow struct {
 	ID    int64
 	Name  string
 	N     *int
 	M     sql.NullInt64
 	Text  string
 	Note  *string
-	Group orm.Ref[EdgeGroup]
+	Group orm.Ref[edgeGroup]
 }
 
-// EdgeGroup holds EdgeRows; its Level is nullable.
-type EdgeGroup struct {
+// edgeGroup holds EdgeRows; its Level is nullable.
+type edgeGroup struct {
 	ID    int64
 	Name  string
 	Level *int
-	Rows  orm.Collection[EdgeRow] `orm:"mappedBy:Group"`
+	Rows  orm.Collection[edgeRow] `orm:"mappedBy:Group"`
 }
 
-var edgeEntities = []any{&EdgeRow{}, &EdgeGroup{}}
+var edgeEntities = []any{&edgeRow{}, &edgeGroup{}}
 
 func intp(n int) *int { return &n }
 
@@ -44,15 +44,15 @@ func intp(n int) *int { return &n }
 //	r0 N nil  g1    r1 N 1 g1    r2 N 2 g2    r3 N 5 no group    r4 N nil g2
 //
 // M holds the same values as N.
-func seedEdges(t *testing.T, e *env) ([]*EdgeRow, []*EdgeGroup) {
+func seedEdges(t *testing.T, e *env) ([]*edgeRow, []*edgeGroup) {
 	t.Helper()
 	s := e.db.Session()
-	gs := []*EdgeGroup{{Name: "g1", Level: intp(3)}, {Name: "g2"}, {Name: "g3"}}
+	gs := []*edgeGroup{{Name: "g1", Level: intp(3)}, {Name: "g2"}, {Name: "g3"}}
 	ns := []*int{nil, intp(1), intp(2), intp(5), nil}
 	group := []int{0, 0, 1, -1, 1}
-	var rows []*EdgeRow
+	var rows []*edgeRow
 	for i, n := range ns {
-		r := &EdgeRow{Name: fmt.Sprintf("r%d", i), N: n, Text: fmt.Sprintf("t%d", i)}
+		r := &edgeRow{Name: fmt.Sprintf("r%d", i), N: n, Text: fmt.Sprintf("t%d", i)}
 		if n != nil {
 			r.M = sql.NullInt64{Int64: int64(*n), Valid: true}
 			r.Note = new(string)
@@ -70,7 +70,7 @@ func seedEdges(t *testing.T, e *env) ([]*EdgeRow, []*EdgeGroup) {
 	return rows, gs
 }
 
-func rowNames(rs []*EdgeRow) []string {
+func rowNames(rs []*edgeRow) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.Name)
@@ -84,7 +84,7 @@ func rowNames(rs []*EdgeRow) []string {
 func testNullSemantics(t *testing.T, open suite) {
 	e := setup(t, open, edgeEntities)
 	_, gs := seedEdges(t, e)
-	r := orm.Repo[EdgeRow](e.db.Session())
+	r := orm.Repo[edgeRow](e.db.Session())
 	all := []string{"r0", "r1", "r2", "r3", "r4"}
 	tests := []struct {
 		name string
@@ -170,7 +170,7 @@ func testNullSemantics(t *testing.T, open suite) {
 
 	// One-to-many paths: a group with a row whose N is 5 has none (r3 has
 	// no group), so Not matches every group, NULL foreign keys or not.
-	gr := orm.Repo[EdgeGroup](e.db.Session())
+	gr := orm.Repo[edgeGroup](e.db.Session())
 	groupTests := []struct {
 		name string
 		f    orm.Filter
@@ -242,7 +242,7 @@ func testLimitOffsetEdges(t *testing.T, open suite) {
 	e := setup(t, open, edgeEntities)
 	seedEdges(t, e)
 	s := e.db.Session()
-	r := orm.Repo[EdgeRow](s)
+	r := orm.Repo[edgeRow](s)
 
 	t.Run("LimitZero", func(t *testing.T) {
 		e.rec.Reset()
@@ -290,7 +290,7 @@ func testLimitOffsetEdges(t *testing.T, open suite) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					slices.SortFunc(got, func(a, b *EdgeRow) int { return strings.Compare(a.Name, b.Name) })
+					slices.SortFunc(got, func(a, b *edgeRow) int { return strings.Compare(a.Name, b.Name) })
 				}
 				if diff := cmp.Diff(tc.want, rowNames(got)); diff != "" {
 					t.Errorf("(-want +got):\n%s", diff)
@@ -300,7 +300,7 @@ func testLimitOffsetEdges(t *testing.T, open suite) {
 	})
 
 	t.Run("MemoryFollowsRows", func(t *testing.T) {
-		fresh := orm.Repo[EdgeRow](e.db.Session())
+		fresh := orm.Repo[edgeRow](e.db.Session())
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -318,8 +318,8 @@ func testLimitOffsetEdges(t *testing.T, open suite) {
 		e.rec.Reset()
 		check := func(what string, err error) {
 			t.Helper()
-			if err == nil || !strings.HasPrefix(err.Error(), "orm:") || !strings.Contains(err.Error(), "EdgeRow") || !strings.Contains(err.Error(), "negative") {
-				t.Errorf("%s = %v; want an orm: error naming EdgeRow and the negative value", what, err)
+			if err == nil || !strings.HasPrefix(err.Error(), "orm:") || !strings.Contains(err.Error(), "edgeRow") || !strings.Contains(err.Error(), "negative") {
+				t.Errorf("%s = %v; want an orm: error naming edgeRow and the negative value", what, err)
 			}
 		}
 		for _, opt := range []orm.QueryOption{orm.Limit(-1), orm.Offset(-1), orm.Limit(math.MinInt)} {
@@ -348,10 +348,10 @@ func testLikeEscape(t *testing.T, open suite) {
 	s := e.db.Session()
 	texts := []string{`100%`, `100x`, `a_b`, `axb`, `a!b`, `back\slash`, `Go`, `go`, "line1\nline2", `[x]`, `*`, `é`, `it's`}
 	for i, x := range texts {
-		s.Persist(&EdgeRow{Name: fmt.Sprintf("%02d", i), Text: x})
+		s.Persist(&edgeRow{Name: fmt.Sprintf("%02d", i), Text: x})
 	}
 	e.flush(s)
-	r := orm.Repo[EdgeRow](s)
+	r := orm.Repo[edgeRow](s)
 	tests := []struct {
 		pattern string
 		want    []string
@@ -398,8 +398,8 @@ func testLikeEscape(t *testing.T, open suite) {
 	}
 	e.rec.Reset()
 	_, err := r.Find(e.ctx, orm.Like("Text", `abc\`))
-	if err == nil || !strings.Contains(err.Error(), "EdgeRow.Text") || !strings.Contains(err.Error(), "backslash") {
-		t.Errorf("Like with a lone trailing backslash = %v; want an error naming EdgeRow.Text", err)
+	if err == nil || !strings.Contains(err.Error(), "edgeRow.Text") || !strings.Contains(err.Error(), "backslash") {
+		t.Errorf("Like with a lone trailing backslash = %v; want an error naming edgeRow.Text", err)
 	}
 	if st := e.rec.Statements(); len(st) != 0 {
 		t.Errorf("a bad pattern sent %q; want nothing", st)
@@ -412,7 +412,7 @@ func testLikeEscape(t *testing.T, open suite) {
 func testHugeIn(t *testing.T, open suite) {
 	e := setup(t, open, edgeEntities)
 	rows, gs := seedEdges(t, e)
-	r := orm.Repo[EdgeRow](e.db.Session())
+	r := orm.Repo[edgeRow](e.db.Session())
 	const n = 100_000
 	ids := make([]int64, 0, n)
 	names := make([]string, 0, n)
@@ -483,7 +483,7 @@ func testHugeIn(t *testing.T, open suite) {
 		})
 	}
 	t.Run("HasManyPath", func(t *testing.T) {
-		got, err := orm.Repo[EdgeGroup](e.db.Session()).Find(e.ctx, orm.In("Rows.ID", append(slices.Clone(ids[:n-10]), rows[2].ID)))
+		got, err := orm.Repo[edgeGroup](e.db.Session()).Find(e.ctx, orm.In("Rows.ID", append(slices.Clone(ids[:n-10]), rows[2].ID)))
 		if err != nil {
 			t.Fatal(err)
 		}

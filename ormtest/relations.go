@@ -47,9 +47,9 @@ func (e *env) verbs() []string {
 func testSeedScenario(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	d := &Driver{Name: "Ann"}
-	d.Address.Set(&Address{Street: "1 Main St", City: "Springfield"})
-	d.Cars.Add(&Car{Brand: "Fiat"}, &Car{Brand: "Audi"}, &Car{Brand: "Tesla"})
+	d := &driver{Name: "Ann"}
+	d.Address.Set(&address{Street: "1 Main St", City: "Springfield"})
+	d.Cars.Add(&car{Brand: "Fiat"}, &car{Brand: "Audi"}, &car{Brand: "Tesla"})
 	s.Persist(d) // cascades to the address and the cars
 	e.flush(s)
 	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT address", "INSERT driver", "INSERT car", "COMMIT"), e.verbs()); diff != "" {
@@ -62,7 +62,7 @@ func testSeedScenario(t *testing.T, open suite) {
 	}
 
 	s = e.db.Session()
-	user, err := orm.Repo[Driver](s).Get(e.ctx, d.ID, orm.Populate("Cars", "Address"))
+	user, err := orm.Repo[driver](s).Get(e.ctx, d.ID, orm.Populate("Cars", "Address"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,10 +72,10 @@ func testSeedScenario(t *testing.T, open suite) {
 	e.rec.Reset()
 	user.Title = "Mr."
 	user.Address.Get().Street = "10 Downing Street"
-	for _, car := range user.Cars.Items() {
-		car.ForSale = true
+	for _, theCar := range user.Cars.Items() {
+		theCar.ForSale = true
 	}
-	user.Cars.Add(&Car{Brand: "VW"})
+	user.Cars.Add(&car{Brand: "VW"})
 	e.flush(s)
 	stmts := e.rec.Statements()
 	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT car", "UPDATE driver", "UPDATE address", "UPDATE car", "COMMIT"), e.verbs()); diff != "" {
@@ -101,7 +101,7 @@ func testSeedScenario(t *testing.T, open suite) {
 	if st := e.rec.Statements(); len(st) != 0 {
 		t.Errorf("second flush sent %q; want nothing", st)
 	}
-	check, err := orm.Repo[Car](e.db.Session()).Find(e.ctx, orm.Eq("Driver.Title", "Mr."), orm.OrderBy("Brand"))
+	check, err := orm.Repo[car](e.db.Session()).Find(e.ctx, orm.Eq("Driver.Title", "Mr."), orm.OrderBy("Brand"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,14 +118,14 @@ func testSeedScenario(t *testing.T, open suite) {
 // tags.
 func seedLibrary(t *testing.T, e *env) {
 	s := e.db.Session()
-	tags := make([]*Tag, 30)
+	tags := make([]*tag, 30)
 	for i := range tags {
-		tags[i] = &Tag{Code: fmt.Sprintf("t%02d", i), Label: fmt.Sprintf("tag %d", i)}
+		tags[i] = &tag{Code: fmt.Sprintf("t%02d", i), Label: fmt.Sprintf("tag %d", i)}
 	}
 	for w := range 100 {
-		wr := &Writer{Name: fmt.Sprintf("writer %03d", w)}
+		wr := &writer{Name: fmt.Sprintf("writer %03d", w)}
 		for b := range 10 {
-			bk := &Book{Title: fmt.Sprintf("book %03d-%d", w, b)}
+			bk := &book{Title: fmt.Sprintf("book %03d-%d", w, b)}
 			bk.Tags.Add(tags[(w+b)%30], tags[(w+b+1)%30], tags[(w+b+2)%30])
 			wr.Books.Add(bk)
 		}
@@ -139,7 +139,7 @@ func testPopulateNoNPlusOne(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	s := e.db.Session()
-	writers, err := orm.Repo[Writer](s).Find(e.ctx, nil, orm.OrderBy("Name"), orm.Populate("Books.Tags"))
+	writers, err := orm.Repo[writer](s).Find(e.ctx, nil, orm.OrderBy("Name"), orm.Populate("Books.Tags"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,18 +172,18 @@ func testPopulateNoNPlusOne(t *testing.T, open suite) {
 	// Shared tags are one instance each.
 	a := writers[0].Books.Items()[0].Tags.Items()
 	b := writers[1].Books.Items()[0].Tags.Items()
-	if !slices.ContainsFunc(a, func(x *Tag) bool { return slices.Contains(b, x) }) {
+	if !slices.ContainsFunc(a, func(x *tag) bool { return slices.Contains(b, x) }) {
 		t.Errorf("books sharing a tag hold different instances")
 	}
 	// Populating again sends nothing: everything is loaded.
-	if _, err := orm.Repo[Writer](s).Find(e.ctx, nil, orm.Populate("Books.Tags")); err != nil {
+	if _, err := orm.Repo[writer](s).Find(e.ctx, nil, orm.Populate("Books.Tags")); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.verbs(); !slices.Equal(got, []string{"SELECT writer"}) {
 		t.Errorf("second Populate sent %q; want only the writers' SELECT", got)
 	}
 	// The inverse side of a many-to-many relation reads the same pivot.
-	tag, err := orm.Repo[Tag](s).Get(e.ctx, "t00", orm.Populate("Books"))
+	theTag, err := orm.Repo[tag](s).Get(e.ctx, "t00", orm.Populate("Books"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,10 +195,10 @@ func testPopulateNoNPlusOne(t *testing.T, open suite) {
 			}
 		}
 	}
-	if tag.Books.Len() != want {
-		t.Errorf("tag t00 is on %d books; want %d", tag.Books.Len(), want)
+	if theTag.Books.Len() != want {
+		t.Errorf("tag t00 is on %d books; want %d", theTag.Books.Len(), want)
 	}
-	if _, err := orm.Repo[Writer](s).Find(e.ctx, nil, orm.Populate("Books.Nope")); err == nil {
+	if _, err := orm.Repo[writer](s).Find(e.ctx, nil, orm.Populate("Books.Nope")); err == nil {
 		t.Errorf("Populate of an unknown path succeeded")
 	}
 }
@@ -206,11 +206,11 @@ func testPopulateNoNPlusOne(t *testing.T, open suite) {
 func testTreeInsert(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	root := &Category{Name: "L0"}
+	root := &category{Name: "L0"}
 	parent := root
 	for level := 1; level < 5; level++ {
 		for i := range 2 {
-			c := &Category{Name: fmt.Sprintf("L%d-%d", level, i)}
+			c := &category{Name: fmt.Sprintf("L%d-%d", level, i)}
 			parent.Children.Add(c)
 			if i == 1 {
 				parent = c
@@ -225,11 +225,11 @@ func testTreeInsert(t *testing.T, open suite) {
 	if n := e.rec.Count("UPDATE"); n != 0 {
 		t.Errorf("a tree insert sent %d UPDATEs; want none", n)
 	}
-	all, err := orm.Repo[Category](e.db.Session()).Find(e.ctx, nil)
+	all, err := orm.Repo[category](e.db.Session()).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[int64]*Category{}
+	byID := map[int64]*category{}
 	for _, c := range all {
 		byID[c.ID] = c
 	}
@@ -251,12 +251,12 @@ func testTreeInsert(t *testing.T, open suite) {
 		}
 	}
 	// A self-reference of a new entity is written NULL, then fixed up.
-	self := &Category{Name: "self"}
+	self := &category{Name: "self"}
 	self.Parent.Set(self)
 	s.Persist(self)
 	e.rec.Reset()
 	e.flush(s)
-	got, err := orm.Repo[Category](e.db.Session()).Get(e.ctx, self.ID)
+	got, err := orm.Repo[category](e.db.Session()).Get(e.ctx, self.ID)
 	if err != nil || got.Parent.ID() != self.ID {
 		t.Errorf("self-referencing category: %v, parent %v; want itself", err, got.Parent.ID())
 	}
@@ -265,20 +265,20 @@ func testTreeInsert(t *testing.T, open suite) {
 func testCycle(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	team := &Team{Name: "Reds"}
-	cap := &Player{Name: "Cap"}
-	cap.Team.Set(team)
-	team.Captain.Set(cap)
-	s.Persist(team)
+	theTeam := &team{Name: "Reds"}
+	cap := &player{Name: "Cap"}
+	cap.Team.Set(theTeam)
+	theTeam.Captain.Set(cap)
+	s.Persist(theTeam)
 	e.flush(s)
 	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT team", "INSERT player", "UPDATE team", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("cycle flush (-want +got):\n%s", diff)
 	}
-	got, err := orm.Repo[Team](e.db.Session()).Get(e.ctx, team.ID, orm.Populate("Captain"))
+	got, err := orm.Repo[team](e.db.Session()).Get(e.ctx, theTeam.ID, orm.Populate("Captain"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Captain.Get() == nil || got.Captain.Get().Name != "Cap" || got.Captain.Get().Team.ID() != team.ID {
+	if got.Captain.Get() == nil || got.Captain.Get().Name != "Cap" || got.Captain.Get().Team.ID() != theTeam.ID {
 		t.Errorf("captain not stored: %+v", got.Captain.Get())
 	}
 	e.rec.Reset()
@@ -287,7 +287,7 @@ func testCycle(t *testing.T, open suite) {
 		t.Errorf("flush after the cycle sent %q; want nothing", st)
 	}
 	// A Ref and the collection mapped by it are one relation, not a cycle.
-	a, b := &Book{Title: "a"}, &Writer{Name: "w"}
+	a, b := &book{Title: "a"}, &writer{Name: "w"}
 	a.Writer.Set(b)
 	b.Books.Add(a)
 	s2 := e.db.Session()
@@ -295,22 +295,22 @@ func testCycle(t *testing.T, open suite) {
 	e.flush(s2)
 }
 
-// ReqA and ReqB require each other: new ones cannot be ordered.
-type ReqA struct {
+// reqA and ReqB require each other: new ones cannot be ordered.
+type reqA struct {
 	ID int64
-	B  orm.Ref[ReqB] `orm:"required"`
+	B  orm.Ref[reqB] `orm:"required"`
 }
 
-// ReqB requires a ReqA.
-type ReqB struct {
+// reqB requires a ReqA.
+type reqB struct {
 	ID int64
-	A  orm.Ref[ReqA] `orm:"required"`
+	A  orm.Ref[reqA] `orm:"required"`
 }
 
 func testRequiredCycle(t *testing.T, open suite) {
-	e := setup(t, open, []any{&ReqA{}, &ReqB{}})
+	e := setup(t, open, []any{&reqA{}, &reqB{}})
 	s := e.db.Session()
-	a, b := &ReqA{}, &ReqB{}
+	a, b := &reqA{}, &reqB{}
 	a.B.Set(b)
 	b.A.Set(a)
 	s.Persist(a)
@@ -330,7 +330,7 @@ func testCascadeRemove(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	s := e.db.Session()
-	w, err := orm.Repo[Writer](s).FindOne(e.ctx, orm.Eq("Name", "writer 007"))
+	w, err := orm.Repo[writer](s).FindOne(e.ctx, orm.Eq("Name", "writer 007"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,28 +345,28 @@ func testCascadeRemove(t *testing.T, open suite) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cascade remove (-want +got):\n%s", diff)
 	}
-	if n, _ := orm.Repo[Book](s).Count(e.ctx, orm.Eq("Writer.Name", "writer 007")); n != 0 {
+	if n, _ := orm.Repo[book](s).Count(e.ctx, orm.Eq("Writer.Name", "writer 007")); n != 0 {
 		t.Errorf("%d books of the removed writer left", n)
 	}
-	if n, _ := orm.Repo[Book](s).Count(e.ctx, nil); n != 990 {
+	if n, _ := orm.Repo[book](s).Count(e.ctx, nil); n != 990 {
 		t.Errorf("%d books left; want 990", n)
 	}
 	// Removing a tree root removes the tree, children first.
-	root := &Category{Name: "root"}
-	mid := &Category{Name: "mid"}
-	leaf := &Category{Name: "leaf"}
+	root := &category{Name: "root"}
+	mid := &category{Name: "mid"}
+	leaf := &category{Name: "leaf"}
 	root.Children.Add(mid)
 	mid.Children.Add(leaf)
 	s.Persist(root)
 	e.flush(s)
 	s = e.db.Session()
-	r, err := orm.Repo[Category](s).Get(e.ctx, root.ID)
+	r, err := orm.Repo[category](s).Get(e.ctx, root.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Remove(r)
 	e.flush(s)
-	if n, _ := orm.Repo[Category](s).Count(e.ctx, nil); n != 0 {
+	if n, _ := orm.Repo[category](s).Count(e.ctx, nil); n != 0 {
 		t.Errorf("%d categories left after removing the root; want 0", n)
 	}
 }
@@ -374,8 +374,8 @@ func testCascadeRemove(t *testing.T, open suite) {
 func testOrphanRemoval(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	root := &Category{Name: "root"}
-	a, b, c := &Category{Name: "a"}, &Category{Name: "b"}, &Category{Name: "c"}
+	root := &category{Name: "root"}
+	a, b, c := &category{Name: "a"}, &category{Name: "b"}, &category{Name: "c"}
 	root.Children.Add(a, b, c)
 	s.Persist(root)
 	e.flush(s)
@@ -387,7 +387,7 @@ func testOrphanRemoval(t *testing.T, open suite) {
 	}
 	e.flush(s)
 	names := func() []string {
-		cs, err := orm.Repo[Category](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("Name"))
+		cs, err := orm.Repo[category](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("Name"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,37 +410,37 @@ func testOrphanRemoval(t *testing.T, open suite) {
 func testManyToMany(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	w := &Writer{Name: "w"}
-	bk := &Book{Title: "b"}
+	w := &writer{Name: "w"}
+	bk := &book{Title: "b"}
 	w.Books.Add(bk)
-	old := make([]*Tag, 20)
+	old := make([]*tag, 20)
 	for i := range old {
-		old[i] = &Tag{Code: fmt.Sprint("old", i)}
+		old[i] = &tag{Code: fmt.Sprint("old", i)}
 		bk.Tags.Add(old[i])
 	}
 	s.Persist(w)
 	e.flush(s)
 	s = e.db.Session()
-	book, err := orm.Repo[Book](s).Get(e.ctx, bk.ID, orm.Populate("Tags"))
+	theBook, err := orm.Repo[book](s).Get(e.ctx, bk.ID, orm.Populate("Tags"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if book.Tags.Len() != 20 {
-		t.Fatalf("book has %d tags; want 20", book.Tags.Len())
+	if theBook.Tags.Len() != 20 {
+		t.Fatalf("book has %d tags; want 20", theBook.Tags.Len())
 	}
 	e.rec.Reset()
-	for _, tg := range slices.Clone(book.Tags.Items()) {
-		book.Tags.Remove(tg)
+	for _, tg := range slices.Clone(theBook.Tags.Items()) {
+		theBook.Tags.Remove(tg)
 	}
 	for i := range 50 {
-		book.Tags.Add(&Tag{Code: fmt.Sprint("new", i)})
+		theBook.Tags.Add(&tag{Code: fmt.Sprint("new", i)})
 	}
 	e.flush(s)
 	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT tag", "DELETE book_tags", "INSERT book_tags", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("50 adds and 20 removes (-want +got):\n%s", diff)
 	}
 	fresh := e.db.Session()
-	again, err := orm.Repo[Book](fresh).Get(e.ctx, bk.ID, orm.Populate("Tags"))
+	again, err := orm.Repo[book](fresh).Get(e.ctx, bk.ID, orm.Populate("Tags"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,14 +452,14 @@ func testManyToMany(t *testing.T, open suite) {
 		t.Errorf("tags after the flush: %v; want the 50 new ones", codes)
 	}
 	// Filters through a many-to-many path.
-	found, err := orm.Repo[Book](fresh).Find(e.ctx, orm.Eq("Tags.Code", "new7"))
+	found, err := orm.Repo[book](fresh).Find(e.ctx, orm.Eq("Tags.Code", "new7"))
 	if err != nil || len(found) != 1 {
 		t.Errorf("Find by Tags.Code = %d books, %v; want 1", len(found), err)
 	}
 	// Adding to an unloaded collection needs no load.
 	s3 := e.db.Session()
-	b3, _ := orm.Repo[Book](s3).Get(e.ctx, bk.ID)
-	tg, err := orm.Repo[Tag](s3).Get(e.ctx, "old0")
+	b3, _ := orm.Repo[book](s3).Get(e.ctx, bk.ID)
+	tg, err := orm.Repo[tag](s3).Get(e.ctx, "old0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +475,7 @@ func testRefLoad(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
 	s := e.db.Session()
-	bk, err := orm.Repo[Book](s).FindOne(e.ctx, orm.Eq("Title", "book 003-4"))
+	bk, err := orm.Repo[book](s).FindOne(e.ctx, orm.Eq("Title", "book 003-4"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +490,7 @@ func testRefLoad(t *testing.T, open suite) {
 	if n := e.rec.Count("SELECT"); n != 1 {
 		t.Errorf("Load sent %d SELECTs; want 1", n)
 	}
-	other, err := orm.Repo[Book](s).FindOne(e.ctx, orm.Eq("Title", "book 003-5"))
+	other, err := orm.Repo[book](s).FindOne(e.ctx, orm.Eq("Title", "book 003-5"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,11 +505,11 @@ func testRefLoad(t *testing.T, open suite) {
 		t.Errorf("Ref.ID() = %v; want %d", other.Writer.ID(), w.ID)
 	}
 	// A reference by key, without loading: sets the foreign key.
-	ref := orm.Repo[Writer](s).Ref(w.ID)
-	nb := &Book{Title: "by ref", Writer: ref}
+	ref := orm.Repo[writer](s).Ref(w.ID)
+	nb := &book{Title: "by ref", Writer: ref}
 	s.Persist(nb)
 	e.flush(s)
-	got, _ := orm.Repo[Book](e.db.Session()).Get(e.ctx, nb.ID)
+	got, _ := orm.Repo[book](e.db.Session()).Get(e.ctx, nb.ID)
 	if got.Writer.ID() != w.ID {
 		t.Errorf("book persisted with a Ref by key has writer %v; want %d", got.Writer.ID(), w.ID)
 	}
@@ -532,7 +532,7 @@ func testRefLoad(t *testing.T, open suite) {
 func testRelationFilters(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	seedLibrary(t, e)
-	r := orm.Repo[Book](e.db.Session())
+	r := orm.Repo[book](e.db.Session())
 	books, err := r.Find(e.ctx, orm.In("Writer.Name", "writer 001", "writer 002"), orm.OrderBy("-Writer.Name", "Title"), orm.Limit(3))
 	if err != nil {
 		t.Fatal(err)
@@ -544,11 +544,11 @@ func testRelationFilters(t *testing.T, open suite) {
 	if diff := cmp.Diff([]string{"book 002-0", "book 002-1", "book 002-2"}, titles); diff != "" {
 		t.Errorf("books by writer name (-want +got):\n%s", diff)
 	}
-	ws, err := orm.Repo[Writer](e.db.Session()).Find(e.ctx, orm.Eq("Books.Title", "book 042-3"))
+	ws, err := orm.Repo[writer](e.db.Session()).Find(e.ctx, orm.Eq("Books.Title", "book 042-3"))
 	if err != nil || len(ws) != 1 || ws[0].Name != "writer 042" {
 		t.Errorf("writers by book title = %v, %v", ws, err)
 	}
-	n, err := orm.Repo[Writer](e.db.Session()).Count(e.ctx, orm.Eq("Books.Tags.Code", "t05"))
+	n, err := orm.Repo[writer](e.db.Session()).Count(e.ctx, orm.Eq("Books.Tags.Code", "t05"))
 	if err != nil || n == 0 {
 		t.Errorf("writers with a book tagged t05 = %d, %v", n, err)
 	}
@@ -567,13 +567,13 @@ func testRelationFilters(t *testing.T, open suite) {
 func testDeleteEarlyUnique(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	old := &Author{Name: "old", Email: "same@x.org"}
+	old := &author{Name: "old", Email: "same@x.org"}
 	s.Persist(old)
 	e.flush(s)
 	s.Remove(old)
-	s.Persist(&Author{Name: "new", Email: "same@x.org"})
+	s.Persist(&author{Name: "new", Email: "same@x.org"})
 	e.flush(s)
-	got, err := orm.Repo[Author](e.db.Session()).FindOne(e.ctx, orm.Eq("Email", "same@x.org"))
+	got, err := orm.Repo[author](e.db.Session()).FindOne(e.ctx, orm.Eq("Email", "same@x.org"))
 	if err != nil || got.Name != "new" {
 		t.Errorf("after replacing a unique row: %+v, %v", got, err)
 	}
@@ -582,14 +582,14 @@ func testDeleteEarlyUnique(t *testing.T, open suite) {
 func testRelationsTransactionRollback(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	bk := &Book{Title: "b"}
-	bk.Writer.Set(&Writer{Name: "w"})
+	bk := &book{Title: "b"}
+	bk.Writer.Set(&writer{Name: "w"})
 	s.Persist(bk)
 	e.flush(s)
-	tag := &Tag{Code: "x"}
+	theTag := &tag{Code: "x"}
 	boom := errors.New("boom")
 	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
-		bk.Tags.Add(tag)
+		bk.Tags.Add(theTag)
 		if err := s.Flush(ctx); err != nil {
 			return err
 		}
@@ -604,7 +604,7 @@ func testRelationsTransactionRollback(t *testing.T, open suite) {
 	if diff := cmp.Diff(e.wantVerbs("BEGIN", "INSERT tag", "INSERT book_tags", "COMMIT"), e.verbs()); diff != "" {
 		t.Errorf("flush after the rollback (-want +got):\n%s", diff)
 	}
-	got, err := orm.Repo[Book](e.db.Session()).Get(e.ctx, bk.ID, orm.Populate("Tags"))
+	got, err := orm.Repo[book](e.db.Session()).Get(e.ctx, bk.ID, orm.Populate("Tags"))
 	if err != nil || got.Tags.Len() != 1 {
 		t.Errorf("book after the retried flush: %v, %d tags; want 1", err, got.Tags.Len())
 	}

@@ -15,9 +15,9 @@ import (
 	ormsql "github.com/unitofwork/orm/sql"
 )
 
-// Vals has a field of every supported value type and nullable form, and an
+// vals has a field of every supported value type and nullable form, and an
 // owner to be populated through.
-type Vals struct {
+type vals struct {
 	ID    int64
 	Case  string
 	I8    int8
@@ -58,22 +58,22 @@ type Vals struct {
 	GT    sql.Null[time.Time]
 	GBs   sql.Null[[]byte]
 	J     map[string]any `orm:"json"`
-	JN    JSONNums       `orm:"json"`
-	Owner orm.Ref[ValsOwner]
+	JN    jsonNums       `orm:"json"`
+	Owner orm.Ref[valsOwner]
 }
 
-// JSONNums is a JSON value with typed numbers at their limits.
-type JSONNums struct {
+// jsonNums is a JSON value with typed numbers at their limits.
+type jsonNums struct {
 	I64 int64
 	U64 uint64
 	F64 float64
 }
 
-// ValsOwner owns Vals, so they can be read through Populate.
-type ValsOwner struct {
+// valsOwner owns Vals, so they can be read through Populate.
+type valsOwner struct {
 	ID   int64
 	Name string
-	Vals orm.Collection[Vals] `orm:"mappedBy:Owner"`
+	Vals orm.Collection[vals] `orm:"mappedBy:Owner"`
 }
 
 // valsCase is one row of the type matrix: set fills it in; class groups
@@ -84,7 +84,7 @@ type valsCase struct {
 	name, class, show string
 	refuse            bool
 	field             string
-	set               func(v *Vals)
+	set               func(v *vals)
 }
 
 func valsCases(prec time.Duration) []valsCase {
@@ -95,8 +95,8 @@ func valsCases(prec time.Duration) []valsCase {
 	nan, inf := math.NaN(), math.Inf(1)
 	negZero := math.Copysign(0, -1)
 	cases := []valsCase{
-		{name: "zero", class: "plain", set: func(*Vals) {}},
-		{name: "max", class: "plain", set: func(v *Vals) {
+		{name: "zero", class: "plain", set: func(*vals) {}},
+		{name: "max", class: "plain", set: func(v *vals) {
 			v.I8, v.I16, v.I32, v.I64, v.I = math.MaxInt8, math.MaxInt16, math.MaxInt32, math.MaxInt64, math.MaxInt
 			v.U8, v.U16, v.U32, v.U64, v.U = math.MaxUint8, math.MaxUint16, math.MaxUint32, math.MaxInt64, math.MaxInt64
 			v.F32, v.F64 = math.MaxFloat32, math.MaxFloat64
@@ -109,9 +109,9 @@ func valsCases(prec time.Duration) []valsCase {
 			v.GI = sql.Null[int64]{V: math.MaxInt64, Valid: true}
 			v.GF = sql.Null[float64]{V: math.MaxFloat64, Valid: true}
 			v.J = map[string]any{"max": int64(math.MaxInt64), "big": int64(1<<53 + 1), "neg": int64(math.MinInt64), "f": 0.1}
-			v.JN = JSONNums{I64: math.MaxInt64, U64: math.MaxUint64, F64: math.MaxFloat64}
+			v.JN = jsonNums{I64: math.MaxInt64, U64: math.MaxUint64, F64: math.MaxFloat64}
 		}},
-		{name: "min", class: "plain", set: func(v *Vals) {
+		{name: "min", class: "plain", set: func(v *vals) {
 			v.I8, v.I16, v.I32, v.I64, v.I = math.MinInt8, math.MinInt16, math.MinInt32, math.MinInt64, math.MinInt
 			v.U8, v.U16, v.U32, v.U64, v.U = 1, 1, 1, 1, 1
 			v.F32, v.F64 = -math.MaxFloat32, -math.MaxFloat64
@@ -121,27 +121,27 @@ func valsCases(prec time.Duration) []valsCase {
 			v.NI16 = sql.NullInt16{Int16: math.MinInt16, Valid: true}
 			v.NF = sql.NullFloat64{Float64: -math.MaxFloat64, Valid: true}
 			v.GI = sql.Null[int64]{V: math.MinInt64, Valid: true}
-			v.JN = JSONNums{I64: math.MinInt64, F64: -math.MaxFloat64}
+			v.JN = jsonNums{I64: math.MinInt64, F64: -math.MaxFloat64}
 		}},
-		{name: "tiny floats", class: "plain", set: func(v *Vals) {
+		{name: "tiny floats", class: "plain", set: func(v *vals) {
 			v.F32, v.F64 = math.SmallestNonzeroFloat32, math.SmallestNonzeroFloat64
 			v.PF32, v.PF64 = ptr(float32(math.SmallestNonzeroFloat32)), ptr(math.SmallestNonzeroFloat64)
 			v.NF = sql.NullFloat64{Float64: math.SmallestNonzeroFloat64, Valid: true}
 			v.GF = sql.Null[float64]{V: -math.SmallestNonzeroFloat64, Valid: true}
-			v.JN = JSONNums{F64: math.SmallestNonzeroFloat64}
+			v.JN = jsonNums{F64: math.SmallestNonzeroFloat64}
 		}},
-		{name: "digits", class: "plain", set: func(v *Vals) {
+		{name: "digits", class: "plain", set: func(v *vals) {
 			v.F32, v.F64 = 1.2345678, math.Pi
 			v.PF32, v.PF64 = ptr(float32(16777217.0/3)), ptr(0.1+0.2)
 			v.NF = sql.NullFloat64{Float64: math.E, Valid: true}
 			v.GF = sql.Null[float64]{V: 1e-300, Valid: true}
 		}},
-		{name: "negative zero", class: "plain", set: func(v *Vals) {
+		{name: "negative zero", class: "plain", set: func(v *vals) {
 			v.F32, v.F64 = float32(negZero), negZero
 			v.PF64 = ptr(negZero)
 			v.NF = sql.NullFloat64{Float64: negZero, Valid: true}
 		}},
-		{name: "set values", class: "plain", set: func(v *Vals) {
+		{name: "set values", class: "plain", set: func(v *vals) {
 			v.B, v.PB = true, ptr(false)
 			v.S, v.PS = "héllo, 世界 🎉 'quote' \"dq\" \\", ptr("")
 			v.Bytes, v.PBs = []byte{0, 1, 2, 255}, ptr([]byte{})
@@ -151,43 +151,43 @@ func valsCases(prec time.Duration) []valsCase {
 			v.GBs = sql.Null[[]byte]{V: []byte{9, 0, 9}, Valid: true}
 			v.J = map[string]any{"s": "x", "list": []any{true, nil, "y"}, "obj": map[string]any{"n": 1.5}}
 		}},
-		{name: "empty bytes", class: "plain", set: func(v *Vals) {
+		{name: "empty bytes", class: "plain", set: func(v *vals) {
 			v.Bytes = []byte{}
 			v.GBs = sql.Null[[]byte]{V: []byte{}, Valid: true}
 		}},
-		{name: "times in zones", class: "plain", set: func(v *Vals) {
+		{name: "times in zones", class: "plain", set: func(v *vals) {
 			v.T = at(2024, 2, 29, 23, 59, 58, 123456789, zone("IST", 5*3600+1800))
 			v.PT = ptr(at(2024, 10, 27, 1, 30, 0, 999999999, zone("odd", -(3*3600+25*60+7))))
 			v.NT = sql.NullTime{Time: at(2000, 1, 1, 0, 0, 0, 1000, zone("E", 14*3600)), Valid: true}
 			v.GT = sql.Null[time.Time]{V: at(1999, 12, 31, 23, 59, 59, 500000000, zone("W", -12*3600)), Valid: true}
 		}},
-		{name: "year 1", class: "year 1", set: func(v *Vals) {
+		{name: "year 1", class: "year 1", set: func(v *vals) {
 			v.T = at(1, 1, 1, 0, 0, 0, 0, time.UTC).Add(prec)
 			v.PT = ptr(at(1, 1, 1, 12, 0, 0, 0, time.UTC))
 			v.NT = sql.NullTime{Time: at(1, 6, 1, 0, 0, 0, 0, time.UTC), Valid: true}
 			v.GT = sql.Null[time.Time]{V: at(1, 1, 2, 0, 0, 0, 0, time.UTC), Valid: true}
 		}},
-		{name: "year 9999", class: "year 9999", set: func(v *Vals) {
+		{name: "year 9999", class: "year 9999", set: func(v *vals) {
 			v.T = at(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
 			v.PT = ptr(at(9999, 12, 31, 0, 0, 0, 0, time.UTC))
 			v.NT = sql.NullTime{Time: at(9999, 1, 1, 0, 0, 0, 0, time.UTC), Valid: true}
 			v.GT = sql.Null[time.Time]{V: at(9999, 6, 1, 0, 0, 0, 0, time.UTC), Valid: true}
 		}},
 		{name: "uint64 MaxUint64", class: "uint64 above MaxInt64", refuse: true, field: "U64", show: "18446744073709551615",
-			set: func(v *Vals) { v.U64 = math.MaxUint64 }},
+			set: func(v *vals) { v.U64 = math.MaxUint64 }},
 		{name: "uint above MaxInt64", class: "uint64 above MaxInt64", refuse: true, field: "U", show: "9223372036854775808",
-			set: func(v *Vals) { v.U = math.MaxInt64 + 1 }},
+			set: func(v *vals) { v.U = math.MaxInt64 + 1 }},
 	}
 	for _, c := range []struct {
 		field string
-		set   func(v *Vals, x float64)
+		set   func(v *vals, x float64)
 	}{
-		{"F64", func(v *Vals, x float64) { v.F64 = x }},
-		{"F32", func(v *Vals, x float64) { v.F32 = float32(x) }},
-		{"PF64", func(v *Vals, x float64) { v.PF64 = &x }},
-		{"PF32", func(v *Vals, x float64) { v.PF32 = ptr(float32(x)) }},
-		{"NF", func(v *Vals, x float64) { v.NF = sql.NullFloat64{Float64: x, Valid: true} }},
-		{"GF", func(v *Vals, x float64) { v.GF = sql.Null[float64]{V: x, Valid: true} }},
+		{"F64", func(v *vals, x float64) { v.F64 = x }},
+		{"F32", func(v *vals, x float64) { v.F32 = float32(x) }},
+		{"PF64", func(v *vals, x float64) { v.PF64 = &x }},
+		{"PF32", func(v *vals, x float64) { v.PF32 = ptr(float32(x)) }},
+		{"NF", func(v *vals, x float64) { v.NF = sql.NullFloat64{Float64: x, Valid: true} }},
+		{"GF", func(v *vals, x float64) { v.GF = sql.Null[float64]{V: x, Valid: true} }},
 	} {
 		for _, x := range []struct {
 			name string
@@ -198,21 +198,21 @@ func valsCases(prec time.Duration) []valsCase {
 				class = "Inf"
 			}
 			cases = append(cases, valsCase{name: x.name + " in " + c.field, class: class, field: c.field, show: x.name,
-				set: func(v *Vals) { c.set(v, x.x) }})
+				set: func(v *vals) { c.set(v, x.x) }})
 		}
 	}
 	for _, c := range []struct {
 		field string
-		set   func(v *Vals, s string)
+		set   func(v *vals, s string)
 	}{
-		{"S", func(v *Vals, s string) { v.S = s }},
-		{"PS", func(v *Vals, s string) { v.PS = &s }},
-		{"NS", func(v *Vals, s string) { v.NS = sql.NullString{String: s, Valid: true} }},
-		{"GS", func(v *Vals, s string) { v.GS = sql.Null[string]{V: s, Valid: true} }},
+		{"S", func(v *vals, s string) { v.S = s }},
+		{"PS", func(v *vals, s string) { v.PS = &s }},
+		{"NS", func(v *vals, s string) { v.NS = sql.NullString{String: s, Valid: true} }},
+		{"GS", func(v *vals, s string) { v.GS = sql.Null[string]{V: s, Valid: true} }},
 	} {
 		cases = append(cases,
-			valsCase{name: "NUL in " + c.field, class: "NUL", field: c.field, show: `"a\x00b"`, set: func(v *Vals) { c.set(v, "a\x00b") }},
-			valsCase{name: "invalid UTF-8 in " + c.field, class: "invalid UTF-8", field: c.field, show: `"a\xffb"`, set: func(v *Vals) { c.set(v, "a\xffb") }})
+			valsCase{name: "NUL in " + c.field, class: "NUL", field: c.field, show: `"a\x00b"`, set: func(v *vals) { c.set(v, "a\x00b") }},
+			valsCase{name: "invalid UTF-8 in " + c.field, class: "invalid UTF-8", field: c.field, show: `"a\xffb"`, set: func(v *vals) { c.set(v, "a\xffb") }})
 	}
 	return cases
 }
@@ -226,7 +226,7 @@ var valsOpts = cmp.Options{
 	cmp.Comparer(func(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }),
 	cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
 	jsonMapEqual,
-	cmp.Comparer(func(a, b orm.Ref[ValsOwner]) bool { return a.ID() == b.ID() }),
+	cmp.Comparer(func(a, b orm.Ref[valsOwner]) bool { return a.ID() == b.ID() }),
 }
 
 // jsonMapEqual compares JSON maps by their JSON text: numbers in them read
@@ -238,7 +238,7 @@ var jsonMapEqual = cmp.Comparer(func(a, b map[string]any) bool {
 })
 
 // valsTimes returns the time values of v that are set.
-func valsTimes(v *Vals) map[string]time.Time {
+func valsTimes(v *vals) map[string]time.Time {
 	ts := map[string]time.Time{"T": v.T}
 	if v.PT != nil {
 		ts["PT"] = *v.PT
@@ -258,15 +258,15 @@ func valsTimes(v *Vals) map[string]time.Time {
 // refused before anything is sent, with an error naming entity, field and
 // value, the same way for every case of its class.
 func testValuesRoundTrip(t *testing.T, open suite) {
-	e := setup(t, open, []any{&Vals{}, &ValsOwner{}})
-	owner := &ValsOwner{Name: "owner"}
+	e := setup(t, open, []any{&vals{}, &valsOwner{}})
+	owner := &valsOwner{Name: "owner"}
 	s := e.db.Session()
 	s.Persist(owner)
 	e.flush(s)
-	want := map[int64]*Vals{}
+	want := map[int64]*vals{}
 	outcome := map[string]string{} // class → the first case's outcome
 	for _, c := range valsCases(e.cfg.precision) {
-		v := &Vals{Case: c.name}
+		v := &vals{Case: c.name}
 		c.set(v)
 		v.Owner.Set(owner)
 		s := e.db.Session()
@@ -277,8 +277,8 @@ func testValuesRoundTrip(t *testing.T, open suite) {
 		if err != nil {
 			got = "refused"
 			msg := err.Error()
-			if !strings.HasPrefix(msg, "orm: ") || !strings.Contains(msg, "Vals") || !strings.Contains(msg, c.field) || !strings.Contains(msg, c.show) {
-				t.Errorf("%s: refused with %q; want an orm: error naming Vals, %s and %s", c.name, msg, c.field, c.show)
+			if !strings.HasPrefix(msg, "orm: ") || !strings.Contains(msg, "vals") || !strings.Contains(msg, c.field) || !strings.Contains(msg, c.show) {
+				t.Errorf("%s: refused with %q; want an orm: error naming vals, %s and %s", c.name, msg, c.field, c.show)
 			}
 			if st := e.rec.Statements(); len(st) != 0 {
 				t.Errorf("%s: refused after sending %q; want nothing sent", c.name, st)
@@ -304,7 +304,7 @@ func testValuesRoundTrip(t *testing.T, open suite) {
 			t.Errorf("%s: %s, but another %s case was %s; want them alike", c.name, got, c.class, first)
 		}
 	}
-	check := func(path string, s *orm.Session, got []*Vals) {
+	check := func(path string, s *orm.Session, got []*vals) {
 		t.Helper()
 		if path != "Get" && len(got) != len(want) {
 			t.Errorf("%s: read %d rows; want %d", path, len(got), len(want))
@@ -335,34 +335,34 @@ func testValuesRoundTrip(t *testing.T, open suite) {
 	ids := make([]any, 0, len(want))
 	for id := range want {
 		s := e.db.Session()
-		v, err := orm.Repo[Vals](s).Get(e.ctx, id)
+		v, err := orm.Repo[vals](s).Get(e.ctx, id)
 		if err != nil {
 			t.Fatalf("Get(%d): %v", id, err)
 		}
-		check("Get", s, []*Vals{v})
+		check("Get", s, []*vals{v})
 		ids = append(ids, id)
 	}
 	s = e.db.Session()
-	all, err := orm.Repo[Vals](s).Find(e.ctx, nil)
+	all, err := orm.Repo[vals](s).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatalf("Find without arguments: %v", err)
 	}
 	check("Find without arguments", s, all)
 	s = e.db.Session()
-	all, err = orm.Repo[Vals](s).Find(e.ctx, orm.In("ID", ids...))
+	all, err = orm.Repo[vals](s).Find(e.ctx, orm.In("ID", ids...))
 	if err != nil {
 		t.Fatalf("Find with arguments: %v", err)
 	}
 	check("Find with arguments", s, all)
 	s = e.db.Session()
-	owners, err := orm.Repo[ValsOwner](s).Find(e.ctx, nil, orm.Populate("Vals"))
+	owners, err := orm.Repo[valsOwner](s).Find(e.ctx, nil, orm.Populate("Vals"))
 	if err != nil || len(owners) != 1 {
 		t.Fatalf("Find owners with Populate: %d, %v", len(owners), err)
 	}
 	check("Populate", s, owners[0].Vals.Items())
 	s = e.db.Session()
 	all = all[:0:0]
-	for v, err := range orm.Repo[Vals](s).Stream(e.ctx, nil) {
+	for v, err := range orm.Repo[vals](s).Stream(e.ctx, nil) {
 		if err != nil {
 			t.Fatalf("Stream: %v", err)
 		}
@@ -371,8 +371,8 @@ func testValuesRoundTrip(t *testing.T, open suite) {
 	check("Stream", s, all)
 }
 
-// Contact has a text column the MissingColumnIsError test drops.
-type Contact struct {
+// contact has a text column the MissingColumnIsError test drops.
+type contact struct {
 	ID    int64
 	Name  string
 	Email string
@@ -383,15 +383,15 @@ type Contact struct {
 // never reads it as something else (SQLite's double-quoted string literals
 // would read "email" as the text email).
 func testMissingColumn(t *testing.T, open suite) {
-	e := setup(t, open, []any{&Contact{}})
+	e := setup(t, open, []any{&contact{}})
 	s := e.db.Session()
-	kept := &Contact{Name: "kept", Email: "kept@example.com"}
+	kept := &contact{Name: "kept", Email: "kept@example.com"}
 	s.Persist(kept)
 	e.flush(s)
 	if _, err := e.b.(*ormsql.Backend).DB().ExecContext(e.ctx, "ALTER TABLE contact DROP COLUMN email"); err != nil {
 		t.Fatalf("dropping the column: %v", err)
 	}
-	r := orm.Repo[Contact](e.db.Session())
+	r := orm.Repo[contact](e.db.Session())
 	for name, find := range map[string]func() error{
 		"select list":    func() error { _, err := r.Find(e.ctx, nil); return err },
 		"select by key":  func() error { _, err := r.Get(e.ctx, kept.ID); return err },
@@ -405,7 +405,7 @@ func testMissingColumn(t *testing.T, open suite) {
 			return nil
 		},
 		"update": func() error { kept.Email = "new@example.com"; return s.Flush(e.ctx) },
-		"insert": func() error { s := e.db.Session(); s.Persist(&Contact{Name: "new"}); return s.Flush(e.ctx) },
+		"insert": func() error { s := e.db.Session(); s.Persist(&contact{Name: "new"}); return s.Flush(e.ctx) },
 	} {
 		if err := find(); err == nil || !strings.Contains(err.Error(), "email") {
 			t.Errorf("%s on a table without the mapped column email: %v; want an error naming email", name, err)

@@ -14,7 +14,7 @@ import (
 func testHooks(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	ev := &Event{Name: "launch"}
+	ev := &event{Name: "launch"}
 	s.Persist(ev)
 	e.flush(s)
 	if want := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC); !ev.CreatedAt.Equal(want) {
@@ -22,7 +22,7 @@ func testHooks(t *testing.T, open suite) {
 	}
 	ev.Name = "relaunch"
 	e.flush(s)
-	got, err := orm.Repo[Event](e.db.Session()).Get(e.ctx, ev.ID)
+	got, err := orm.Repo[event](e.db.Session()).Get(e.ctx, ev.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func testHooks(t *testing.T, open suite) {
 	if st := e.rec.Statements(); len(st) != 0 {
 		t.Errorf("BeforeUpdate ran on a clean entity: sent %q", st)
 	}
-	keep := &Event{Name: "keep"}
+	keep := &event{Name: "keep"}
 	s.Persist(keep)
 	e.flush(s)
 	s.Remove(keep)
@@ -53,23 +53,23 @@ func testHooks(t *testing.T, open suite) {
 func testTransaction(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	var item *Item
+	var theItem *item
 	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
-		item = &Item{Title: "in tx"}
-		s.Persist(item)
+		theItem = &item{Title: "in tx"}
+		s.Persist(theItem)
 		if err := s.Flush(ctx); err != nil {
 			return err
 		}
-		if item.ID == 0 {
+		if theItem.ID == 0 {
 			t.Errorf("no key after a flush inside the transaction")
 		}
-		item.Qty = 3 // flushed by Transaction before COMMIT
+		theItem.Qty = 3 // flushed by Transaction before COMMIT
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := orm.Repo[Item](e.db.Session()).Get(e.ctx, item.ID)
+	got, err := orm.Repo[item](e.db.Session()).Get(e.ctx, theItem.ID)
 	if err != nil || got.Qty != 3 {
 		t.Fatalf("after commit: %+v, %v; want Qty 3", got, err)
 	}
@@ -81,13 +81,13 @@ func testTransaction(t *testing.T, open suite) {
 func testTransactionRollback(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	a := &Author{Name: "before", Email: "rb@x.org"}
+	a := &author{Name: "before", Email: "rb@x.org"}
 	s.Persist(a)
 	e.flush(s)
 	boom := errors.New("boom")
-	var inside *Item
+	var inside *item
 	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
-		inside = &Item{Title: "rolled back"}
+		inside = &item{Title: "rolled back"}
 		s.Persist(inside)
 		a.Name = "during"
 		if err := s.Flush(ctx); err != nil {
@@ -108,7 +108,7 @@ func testTransactionRollback(t *testing.T, open suite) {
 		t.Errorf("%d ROLLBACKs; want 1", n)
 	}
 	check := e.db.Session()
-	if n, _ := orm.Repo[Item](check).Count(e.ctx, nil); n != 0 {
+	if n, _ := orm.Repo[item](check).Count(e.ctx, nil); n != 0 {
 		t.Errorf("%d items after rollback; want 0", n)
 	}
 	// The Session is as before: the edit is still pending, the new item is
@@ -118,7 +118,7 @@ func testTransactionRollback(t *testing.T, open suite) {
 	if got := e.counts(); got != e.want(0, 1, 0, 0) {
 		t.Errorf("flush after rollback: %v; want one UPDATE", got)
 	}
-	got, _ := orm.Repo[Author](check).Get(e.ctx, a.ID)
+	got, _ := orm.Repo[author](check).Get(e.ctx, a.ID)
 	if got.Name != "during" || got.Version != 2 || a.Version != 2 {
 		t.Errorf("after re-flush: %q v%d (entity v%d); want \"during\" v2", got.Name, got.Version, a.Version)
 	}
@@ -129,12 +129,12 @@ func testTransactionRollback(t *testing.T, open suite) {
 			}
 		}()
 		_ = s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
-			s.Persist(&Item{Title: "panic"})
+			s.Persist(&item{Title: "panic"})
 			_ = s.Flush(ctx)
 			panic("inside")
 		})
 	}()
-	if n, _ := orm.Repo[Item](check).Count(e.ctx, nil); n != 0 {
+	if n, _ := orm.Repo[item](check).Count(e.ctx, nil); n != 0 {
 		t.Errorf("%d items after a panic in Transaction; want 0", n)
 	}
 }
@@ -143,15 +143,15 @@ func testNestedTransaction(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	inner := errors.New("inner fails")
-	var kept, dropped *Item
+	var kept, dropped *item
 	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
-		kept = &Item{Title: "kept"}
+		kept = &item{Title: "kept"}
 		s.Persist(kept)
 		if err := s.Flush(ctx); err != nil {
 			return err
 		}
 		err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
-			dropped = &Item{Title: "dropped"}
+			dropped = &item{Title: "dropped"}
 			s.Persist(dropped)
 			kept.Qty = 99
 			if err := s.Flush(ctx); err != nil {
@@ -173,7 +173,7 @@ func testNestedTransaction(t *testing.T, open suite) {
 	if e.rec.Count("SAVEPOINT") == 0 || e.rec.Count("ROLLBACK TO SAVEPOINT") != 1 {
 		t.Errorf("statements %q; want a SAVEPOINT rolled back", e.rec.Statements())
 	}
-	got, err := orm.Repo[Item](e.db.Session()).Find(e.ctx, nil)
+	got, err := orm.Repo[item](e.db.Session()).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,10 +187,10 @@ func testNestedTransaction(t *testing.T, open suite) {
 func testConstraintErrors(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	s.Persist(&Tag{Code: "dup"})
+	s.Persist(&tag{Code: "dup"})
 	e.flush(s)
 	other := e.db.Session()
-	other.Persist(&Tag{Code: "dup"})
+	other.Persist(&tag{Code: "dup"})
 	err := other.Flush(e.ctx)
 	var ce *orm.ConstraintError
 	if !errors.As(err, &ce) || ce.Kind != orm.Unique {
@@ -202,13 +202,13 @@ func testConstraintErrors(t *testing.T, open suite) {
 	if ce.Unwrap() == nil {
 		t.Errorf("ConstraintError wraps no driver error")
 	}
-	s.Persist(&Seat{Row: 1, Col: 1}, &Seat{Row: 1, Col: 2})
+	s.Persist(&seat{Row: 1, Col: 1}, &seat{Row: 1, Col: 2})
 	e.flush(s)
-	s.Persist(&Seat{Row: 1, Col: 2})
+	s.Persist(&seat{Row: 1, Col: 2})
 	if err := s.Flush(e.ctx); !errors.As(err, &ce) || ce.Kind != orm.Unique {
 		t.Errorf("duplicate composite unique = %v; want a unique *orm.ConstraintError", err)
 	}
-	if err := s.Remove(&Seat{}); err == nil {
+	if err := s.Remove(&seat{}); err == nil {
 		t.Errorf("removing an untracked key-less Seat succeeded")
 	}
 
@@ -236,7 +236,7 @@ func testConstraintErrors(t *testing.T, open suite) {
 	if !e.has(UniqueNames) {
 		unique = []string{""}
 	}
-	violate("named unique", orm.Unique, "seat", unique, &Seat{Row: 1, Col: 2})
+	violate("named unique", orm.Unique, "seat", unique, &seat{Row: 1, Col: 2})
 	if !e.has(SQL) {
 		return // no foreign keys, NOT NULL or CHECK constraints
 	}
@@ -244,7 +244,7 @@ func testConstraintErrors(t *testing.T, open suite) {
 	if !e.has(ForeignKeyNames) {
 		fk = []string{""}
 	}
-	violate("foreign key", orm.ForeignKey, "car", fk, &Car{Brand: "orphan", Driver: orm.Repo[Driver](s).Ref(999)})
+	violate("foreign key", orm.ForeignKey, "car", fk, &car{Brand: "orphan", Driver: orm.Repo[driver](s).Ref(999)})
 	// NOT NULL and CHECK on a table of our own, created with raw SQL.
 	db := e.b.(*sql.Backend).DB()
 	if _, err := db.ExecContext(e.ctx, `CREATE TABLE gauge (code VARCHAR(20) NOT NULL PRIMARY KEY,
@@ -256,25 +256,25 @@ func testConstraintErrors(t *testing.T, open suite) {
 			t.Errorf("dropping gauge: %v", err)
 		}
 	})
-	gdb, err := orm.Open(e.b, orm.Entities(&Gauge{}))
+	gdb, err := orm.Open(e.b, orm.Entities(&gauge{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.db = gdb
 	note := "ok"
-	violate("not null", orm.NotNull, "gauge", []string{"note"}, &Gauge{Code: "null", Level: 1})
-	violate("check", orm.Check, "gauge", []string{"gauge_level"}, &Gauge{Code: "check", Level: -1, Note: &note})
+	violate("not null", orm.NotNull, "gauge", []string{"note"}, &gauge{Code: "null", Level: 1})
+	violate("check", orm.Check, "gauge", []string{"gauge_level"}, &gauge{Code: "check", Level: -1, Note: &note})
 	s = gdb.Session()
-	s.Persist(&Gauge{Code: "fine", Level: 1, Note: &note})
+	s.Persist(&gauge{Code: "fine", Level: 1, Note: &note})
 	if err := s.Flush(e.ctx); err != nil {
 		t.Errorf("a valid Gauge: %v", err)
 	}
 }
 
-// Gauge is mapped onto a table the test creates with raw SQL: note is NOT
+// gauge is mapped onto a table the test creates with raw SQL: note is NOT
 // NULL there though its field is nullable, and level has a named CHECK
 // constraint.
-type Gauge struct {
+type gauge struct {
 	Code  string `orm:"pk"`
 	Level int
 	Note  *string
@@ -301,26 +301,26 @@ func testContextEndsMidFlush(t *testing.T, open suite) {
 		}, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := setup(t, open, []any{&Author{}})
+			e := setup(t, open, []any{&author{}})
 			s := e.db.Session()
-			a := &Author{Name: "a", Email: "a"}
+			a := &author{Name: "a", Email: "a"}
 			s.Persist(a)
 			e.flush(s)
 			// The Session under test: an insert and an update, so two
 			// statements in one transaction.
 			s = e.db.Session()
-			mine, err := orm.Repo[Author](s).Get(e.ctx, a.ID)
+			mine, err := orm.Repo[author](s).Get(e.ctx, a.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			mine.Age = 7
-			s.Persist(&Author{Name: "new", Email: "new"})
+			s.Persist(&author{Name: "new", Email: "new"})
 
 			locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 			go func() {
 				h := e.db.Session()
 				held <- h.Transaction(e.ctx, func(ctx context.Context, h *orm.Session) error {
-					other, err := orm.Repo[Author](h).Get(ctx, a.ID)
+					other, err := orm.Repo[author](h).Get(ctx, a.ID)
 					if err != nil {
 						close(locked)
 						return err
@@ -354,7 +354,7 @@ func testContextEndsMidFlush(t *testing.T, open suite) {
 				t.Errorf("Flush returned %v after it began; want soon after its context ended (300 ms)", elapsed)
 			}
 			t.Logf("Flush returned %v after it began: %v", elapsed.Round(time.Millisecond), err)
-			fresh := orm.Repo[Author](e.db.Session())
+			fresh := orm.Repo[author](e.db.Session())
 			if n, err := fresh.Count(e.ctx, orm.Eq("Email", "new")); err != nil || n != 0 {
 				t.Errorf("after the interrupted flush: %d new rows, %v; want none", n, err)
 			}
@@ -364,7 +364,7 @@ func testContextEndsMidFlush(t *testing.T, open suite) {
 			if err := s.Flush(e.ctx); err != nil {
 				t.Fatalf("flushing again: %v", err)
 			}
-			fresh = orm.Repo[Author](e.db.Session())
+			fresh = orm.Repo[author](e.db.Session())
 			if got, err := fresh.Get(e.ctx, a.ID); err != nil || got.Age != 7 {
 				t.Errorf("after flushing again: %v, %v; want age 7", got, err)
 			}

@@ -18,9 +18,9 @@ func ptr[T any](v T) *T { return &v }
 
 // newSink returns a Sink with every field set, varied by n. Times are in UTC
 // with microsecond precision, which every SQL backend keeps.
-func (e *env) newSink(n int) *Sink {
+func (e *env) newSink(n int) *sink {
 	ts := time.Date(2024, 2, 29, 23, 59, 58, 123456000, time.UTC).Add(time.Duration(n) * time.Hour).Truncate(e.cfg.precision)
-	return &Sink{
+	return &sink{
 		I8: -8, I16: -16000, I32: -32_000_000, I64: math.MinInt64 + 1,
 		U8: 255, U16: 65535, U32: math.MaxUint32, U64: math.MaxInt64, Uint: 7,
 		F32: 1.5, F64: math.Pi, B: true, S: "héllo, 世界", K: "kind",
@@ -30,26 +30,26 @@ func (e *env) newSink(n int) *Sink {
 		NI:    sql.NullInt64{Int64: 64, Valid: true},
 		Meta:  map[string]any{"a": 1.0, "b": []any{"x", true}},
 		List:  []string{"p", "q"},
-		Money: Money{Cents: 1999},
-		Audit: Audit{Note: "embedded"},
+		Money: money{Cents: 1999},
+		audit: audit{Note: "embedded"},
 	}
 }
 
 // sinkOpts compares sinks: times by instant, JSON maps by their JSON text
 // (numbers in them read back as json.Number).
-var sinkOpts = cmp.Options{cmp.AllowUnexported(Sink{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
+var sinkOpts = cmp.Options{cmp.AllowUnexported(sink{}), cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) }),
 	jsonMapEqual}
 
 func testTypes(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
 	full := e.newSink(1)
-	empty := &Sink{}
+	empty := &sink{}
 	s.Persist(full, empty)
 	e.flush(s)
-	load := func(id int64) *Sink {
+	load := func(id int64) *sink {
 		t.Helper()
-		got, err := orm.Repo[Sink](e.db.Session()).Get(e.ctx, id)
+		got, err := orm.Repo[sink](e.db.Session()).Get(e.ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,12 +100,12 @@ func testTypes(t *testing.T, open suite) {
 		t.Errorf("clean flush sent %q", st)
 	}
 	// Filters on typed fields bind values encoded as the fields are.
-	r := orm.Repo[Sink](e.db.Session())
+	r := orm.Repo[sink](e.db.Session())
 	for name, f := range map[string]orm.Filter{
 		"time":          orm.Eq("T", full.T),
 		"time Gt":       orm.Gt("T", full.T.Add(-time.Second)),
-		"named":         orm.Eq("K", Kind("kind")),
-		"valuer":        orm.Eq("Money", Money{Cents: 1}),
+		"named":         orm.Eq("K", kind("kind")),
+		"valuer":        orm.Eq("Money", money{Cents: 1}),
 		"bool":          orm.Eq("B", true),
 		"embedded":      orm.Eq("Note", "changed"),
 		"pointer":       orm.Eq("PStr", "edited in place"),
@@ -126,7 +126,7 @@ func testTypes(t *testing.T, open suite) {
 		t.Errorf("Eq(I8, 300) = %v; want an error naming I8", err)
 	}
 	// A value the column cannot hold fails the flush, naming the field.
-	bad := &Sink{U64: math.MaxUint64}
+	bad := &sink{U64: math.MaxUint64}
 	s.Persist(bad)
 	if err := s.Flush(e.ctx); err == nil || !strings.Contains(err.Error(), "U64") {
 		t.Errorf("flushing U64 = MaxUint64: %v; want an error naming U64", err)
@@ -138,10 +138,10 @@ func testTypes(t *testing.T, open suite) {
 func testAppAssignedKeys(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	tags := []*Tag{{Code: "go", Label: "Go"}, {Code: "db", Label: "Databases"}}
+	tags := []*tag{{Code: "go", Label: "Go"}, {Code: "db", Label: "Databases"}}
 	persistAll(t, s, tags)
 	e.flush(s)
-	r := orm.Repo[Tag](s)
+	r := orm.Repo[tag](s)
 	got, err := r.Get(e.ctx, "go")
 	if err != nil || got != tags[0] {
 		t.Fatalf("Get(\"go\") = %p, %v; want the persisted pointer %p", got, err, tags[0])
@@ -151,24 +151,24 @@ func testAppAssignedKeys(t *testing.T, open suite) {
 	}
 	tags[1].Label = "DB"
 	e.flush(s)
-	got, err = orm.Repo[Tag](e.db.Session()).Get(e.ctx, "db")
+	got, err = orm.Repo[tag](e.db.Session()).Get(e.ctx, "db")
 	if err != nil || got.Label != "DB" {
 		t.Errorf("reloaded tag = %+v, %v", got, err)
 	}
-	s.Persist(&Tag{Label: "no code"})
-	if err := s.Flush(e.ctx); err == nil || !strings.Contains(err.Error(), "Tag") {
-		t.Errorf("flushing a Tag without a key = %v; want an error naming Tag", err)
+	s.Persist(&tag{Label: "no code"})
+	if err := s.Flush(e.ctx); err == nil || !strings.Contains(err.Error(), "tag") {
+		t.Errorf("flushing a Tag without a key = %v; want an error naming tag", err)
 	}
 }
 
 func testCompositeKeys(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	ps := []*Pair{{A: 1, B: "x", V: 1}, {A: 1, B: "y", V: 2}, {A: 2, B: "x", V: 3}}
+	ps := []*pair{{A: 1, B: "x", V: 1}, {A: 1, B: "y", V: 2}, {A: 2, B: "x", V: 3}}
 	persistAll(t, s, ps)
 	e.flush(s)
 	fresh := e.db.Session()
-	r := orm.Repo[Pair](fresh)
+	r := orm.Repo[pair](fresh)
 	got, err := r.Get(e.ctx, []any{1, "y"})
 	if err != nil || got.V != 2 {
 		t.Fatalf("Get([1 y]) = %+v, %v", got, err)
@@ -188,11 +188,11 @@ func testCompositeKeys(t *testing.T, open suite) {
 	}
 	s.Remove(ps[0], ps[1])
 	e.flush(s)
-	left, err := orm.Repo[Pair](e.db.Session()).Find(e.ctx, nil)
+	left, err := orm.Repo[pair](e.db.Session()).Find(e.ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]*Pair{ps[2]}, left); diff != "" {
+	if diff := cmp.Diff([]*pair{ps[2]}, left); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -200,10 +200,10 @@ func testCompositeKeys(t *testing.T, open suite) {
 func testKeyConversion(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()
-	it := &Item{Title: "k"}
+	it := &item{Title: "k"}
 	s.Persist(it)
 	e.flush(s)
-	r := orm.Repo[Item](e.db.Session())
+	r := orm.Repo[item](e.db.Session())
 	for _, id := range []any{it.ID, int(it.ID), int32(it.ID), uint8(it.ID)} {
 		if got, err := r.Get(e.ctx, id); err != nil || got.ID != it.ID {
 			t.Errorf("Get(%T %v) = %v, %v", id, id, got, err)
@@ -222,7 +222,7 @@ func testKeyConversion(t *testing.T, open suite) {
 
 func testUnregistered(t *testing.T, open suite) {
 	type Stranger struct{ ID int64 }
-	e := setup(t, open, []any{&Item{}})
+	e := setup(t, open, []any{&item{}})
 	s := e.db.Session()
 	if _, err := orm.Repo[Stranger](s).Get(e.ctx, 1); err == nil || !strings.Contains(err.Error(), "Stranger") {
 		t.Errorf("Get of an unregistered type = %v; want an error naming Stranger", err)
@@ -250,20 +250,20 @@ func testEdgeValues(t *testing.T, open suite) {
 	}
 	cases := []struct {
 		name string
-		set  func(*Sink)
+		set  func(*sink)
 	}{
-		{"NUL in a string", func(s *Sink) { s.S = "a\x00b" }},
-		{"invalid UTF-8", func(s *Sink) { s.S = "a\xffb" }},
-		{"1 MiB string", func(s *Sink) { s.S = big }},
-		{"1 MiB blob", func(s *Sink) { s.Bytes = blob }},
-		{"NaN", func(s *Sink) { s.F64 = math.NaN() }},
-		{"+Inf", func(s *Sink) { s.F64 = math.Inf(1) }},
-		{"-Inf float32", func(s *Sink) { s.F32 = float32(math.Inf(-1)) }},
-		{"uint64 above 2^63", func(s *Sink) { s.U64 = 1<<63 + 5 }},
-		{"max int64", func(s *Sink) { s.I64 = math.MaxInt64 }},
-		{"nil pointers", func(s *Sink) { s.PInt, s.PStr, s.PTime = nil, nil, nil }},
-		{"empty bytes", func(s *Sink) { s.Bytes = []byte{} }},
-		{"time with zone", func(s *Sink) {
+		{"NUL in a string", func(s *sink) { s.S = "a\x00b" }},
+		{"invalid UTF-8", func(s *sink) { s.S = "a\xffb" }},
+		{"1 MiB string", func(s *sink) { s.S = big }},
+		{"1 MiB blob", func(s *sink) { s.Bytes = blob }},
+		{"NaN", func(s *sink) { s.F64 = math.NaN() }},
+		{"+Inf", func(s *sink) { s.F64 = math.Inf(1) }},
+		{"-Inf float32", func(s *sink) { s.F32 = float32(math.Inf(-1)) }},
+		{"uint64 above 2^63", func(s *sink) { s.U64 = 1<<63 + 5 }},
+		{"max int64", func(s *sink) { s.I64 = math.MaxInt64 }},
+		{"nil pointers", func(s *sink) { s.PInt, s.PStr, s.PTime = nil, nil, nil }},
+		{"empty bytes", func(s *sink) { s.Bytes = []byte{} }},
+		{"time with zone", func(s *sink) {
 			s.T = time.Date(2024, 6, 1, 12, 0, 0, 123456000, time.FixedZone("X", 5*3600+30*60)).Truncate(e.cfg.precision)
 		}},
 	}
@@ -279,7 +279,7 @@ func testEdgeValues(t *testing.T, open suite) {
 			s.Persist(v)
 			if err := s.Flush(e.ctx); err != nil {
 				t.Logf("refused: %v", err)
-				if n, _ := orm.Repo[Sink](e.db.Session()).Count(e.ctx, nil); n != 0 {
+				if n, _ := orm.Repo[sink](e.db.Session()).Count(e.ctx, nil); n != 0 {
 					t.Errorf("a refused flush left %d rows", n)
 				}
 				if v.ID != 0 {
@@ -287,7 +287,7 @@ func testEdgeValues(t *testing.T, open suite) {
 				}
 				return
 			}
-			got, err := orm.Repo[Sink](e.db.Session()).Get(e.ctx, v.ID)
+			got, err := orm.Repo[sink](e.db.Session()).Get(e.ctx, v.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,53 +19,53 @@ import (
 // relation agree, removing an entity removes its pivot rows, and every
 // entry point keeps the Session consistent.
 
-// Person has posts: the inverse side of Post.Person.
-type Person struct {
+// person has posts: the inverse side of Post.Person.
+type person struct {
 	ID    int64
 	Name  string
-	Posts orm.Collection[Post] `orm:"mappedBy:Person"`
+	Posts orm.Collection[post] `orm:"mappedBy:Person"`
 }
 
-// Post belongs to a Person and has labels, through a pivot.
-type Post struct {
+// post belongs to a Person and has labels, through a pivot.
+type post struct {
 	ID     int64
 	Title  string
-	Person orm.Ref[Person]
-	Labels orm.Collection[Label] `orm:"m2m"`
+	Person orm.Ref[person]
+	Labels orm.Collection[label] `orm:"m2m"`
 }
 
-// Label has a generated key and reads the inverse side of Post.Labels.
-type Label struct {
+// label has a generated key and reads the inverse side of Post.Labels.
+type label struct {
 	ID    int64
 	Name  string
-	Posts orm.Collection[Post] `orm:"m2m,mappedBy:Labels"`
+	Posts orm.Collection[post] `orm:"m2m,mappedBy:Labels"`
 }
 
-// Stamp has a BeforeUpdate hook that puts Note back to "fixed" whatever it was
+// stamp has a BeforeUpdate hook that puts Note back to "fixed" whatever it was
 // changed to.
-type Stamp struct {
+type stamp struct {
 	ID   int64
 	Note string
 }
 
 // BeforeUpdate reverts every change of Note.
-func (s *Stamp) BeforeUpdate(context.Context) error {
+func (s *stamp) BeforeUpdate(context.Context) error {
 	s.Note = "fixed"
 	return nil
 }
 
-var uowEntities = []any{&Author{}, &Writer{}, &Book{}, &Tag{}, &Category{}, &Driver{}, &Address{}, &Car{},
-	&Person{}, &Post{}, &Label{}, &Stamp{}}
+var uowEntities = []any{&author{}, &writer{}, &book{}, &tag{}, &category{}, &driver{}, &address{}, &car{},
+	&person{}, &post{}, &label{}, &stamp{}}
 
 // failOnEmail makes the next flush of s fail on a unique violation: a new
 // author takes the email of one already stored.
-func failOnEmail(t *testing.T, e *env, s *orm.Session) *Author {
+func failOnEmail(t *testing.T, e *env, s *orm.Session) *author {
 	t.Helper()
-	first := &Author{Name: "first", Email: "taken@x.org"}
+	first := &author{Name: "first", Email: "taken@x.org"}
 	other := e.db.Session()
 	other.Persist(first)
 	e.flush(other)
-	dup := &Author{Name: "dup", Email: "taken@x.org"}
+	dup := &author{Name: "dup", Email: "taken@x.org"}
 	s.Persist(dup)
 	return dup
 }
@@ -82,34 +82,34 @@ func count[T any](t *testing.T, e *env, f orm.Filter) int64 {
 func testFailedFlushUndoesCascades(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	seed := e.db.Session()
-	w := &Writer{Name: "w"}
-	w.Books.Add(&Book{Title: "b1"}, &Book{Title: "b2"})
-	root := &Category{Name: "root"}
-	kid := &Category{Name: "kid"}
+	w := &writer{Name: "w"}
+	w.Books.Add(&book{Title: "b1"}, &book{Title: "b2"})
+	root := &category{Name: "root"}
+	kid := &category{Name: "kid"}
 	root.Children.Add(kid)
-	d := &Driver{Name: "d"}
+	d := &driver{Name: "d"}
 	seed.Persist(w, root, d)
 	e.flush(seed)
 
 	s := e.db.Session()
-	writer, err := orm.Repo[Writer](s).Get(e.ctx, w.ID, orm.Populate("Books"))
+	theWriter, err := orm.Repo[writer](s).Get(e.ctx, w.ID, orm.Populate("Books"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	books := slices.Clone(writer.Books.Items())
-	parent, err := orm.Repo[Category](s).Get(e.ctx, root.ID, orm.Populate("Children"))
+	books := slices.Clone(theWriter.Books.Items())
+	parent, err := orm.Repo[category](s).Get(e.ctx, root.ID, orm.Populate("Children"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	child := parent.Children.Items()[0]
-	drv, err := orm.Repo[Driver](s).Get(e.ctx, d.ID, orm.Populate("Cars"))
+	drv, err := orm.Repo[driver](s).Get(e.ctx, d.ID, orm.Populate("Cars"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Remove(writer)              // cascades to both books
+	s.Remove(theWriter)           // cascades to both books
 	parent.Children.Remove(child) // an orphan
-	car := &Car{Brand: "new"}
-	drv.Cars.Add(car) // cascade persist
+	theCar := &car{Brand: "new"}
+	drv.Cars.Add(theCar) // cascade persist
 	dup := failOnEmail(t, e, s)
 	e.rec.Reset()
 	err = s.Flush(e.ctx)
@@ -120,41 +120,41 @@ func testFailedFlushUndoesCascades(t *testing.T, open suite) {
 	// The Session is as before the flush: the books and the child are
 	// managed, not removed; the car is not tracked.
 	for _, b := range books {
-		got, err := orm.Repo[Book](s).Get(e.ctx, b.ID)
+		got, err := orm.Repo[book](s).Get(e.ctx, b.ID)
 		if err != nil || got != b {
 			t.Errorf("after the failed flush, Get(book %d) = %p, %v; want the same managed book", b.ID, got, err)
 		}
 	}
-	if car.ID != 0 {
-		t.Errorf("cascade-persisted car kept key %d after the failed flush", car.ID)
+	if theCar.ID != 0 {
+		t.Errorf("cascade-persisted car kept key %d after the failed flush", theCar.ID)
 	}
 	// The user changes the graph: the writer stays, the orphan goes back,
 	// the car is taken out, the duplicate is fixed.
-	s.Persist(writer)
+	s.Persist(theWriter)
 	parent.Children.Add(child)
-	drv.Cars.Remove(car)
+	drv.Cars.Remove(theCar)
 	dup.Email = "dup@x.org"
 	e.rec.Reset()
 	e.flush(s)
 	if got := e.verbs(); !slices.Equal(got, []string{"INSERT author"}) {
 		t.Errorf("the retry sent %q; want only the author's INSERT", got)
 	}
-	if n := count[Book](t, e, nil); n != 2 {
+	if n := count[book](t, e, nil); n != 2 {
 		t.Errorf("%d books after the retry; want 2 (the removal was cancelled)", n)
 	}
-	if n := count[Writer](t, e, nil); n != 1 {
+	if n := count[writer](t, e, nil); n != 1 {
 		t.Errorf("%d writers after the retry; want 1", n)
 	}
-	if n := count[Category](t, e, orm.Eq("Parent.Name", "root")); n != 1 {
+	if n := count[category](t, e, orm.Eq("Parent.Name", "root")); n != 1 {
 		t.Errorf("%d children of root after the retry; want 1 (the orphan was added back)", n)
 	}
-	if n := count[Car](t, e, nil); n != 0 {
+	if n := count[car](t, e, nil); n != 0 {
 		t.Errorf("%d cars after the retry; want 0 (the car was taken out of the graph)", n)
 	}
 	// Removing again, this time for good, works.
-	s.Remove(writer)
+	s.Remove(theWriter)
 	e.flush(s)
-	if n := count[Book](t, e, nil); n != 0 {
+	if n := count[book](t, e, nil); n != 0 {
 		t.Errorf("%d books after removing the writer; want 0", n)
 	}
 }
@@ -162,16 +162,16 @@ func testFailedFlushUndoesCascades(t *testing.T, open suite) {
 func testLinksToUnmanaged(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	seed := e.db.Session()
-	ann := &Person{Name: "ann"}
-	post := &Post{Title: "p", Person: orm.RefTo(ann)}
-	lb := []*Label{{Name: "l0"}, {Name: "l1"}, {Name: "l2"}}
-	spare := &Post{Title: "spare"}
-	seed.Persist(ann, post, spare, lb[0], lb[1], lb[2])
+	ann := &person{Name: "ann"}
+	thePost := &post{Title: "p", Person: orm.RefTo(ann)}
+	lb := []*label{{Name: "l0"}, {Name: "l1"}, {Name: "l2"}}
+	spare := &post{Title: "spare"}
+	seed.Persist(ann, thePost, spare, lb[0], lb[1], lb[2])
 	e.flush(seed)
 
 	labelsOf := func(id int64) []string {
 		t.Helper()
-		p, err := orm.Repo[Post](e.db.Session()).Get(e.ctx, id, orm.Populate("Labels"))
+		p, err := orm.Repo[post](e.db.Session()).Get(e.ctx, id, orm.Populate("Labels"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,51 +184,51 @@ func testLinksToUnmanaged(t *testing.T, open suite) {
 	}
 
 	s := e.db.Session()
-	p, err := orm.Repo[Post](s).Get(e.ctx, post.ID, orm.Populate("Labels"))
+	p, err := orm.Repo[post](s).Get(e.ctx, thePost.ID, orm.Populate("Labels"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := e.db.Session()
-	fromOther, err := orm.Repo[Label](other).Get(e.ctx, lb[0].ID)
+	fromOther, err := orm.Repo[label](other).Get(e.ctx, lb[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Labels.Add(fromOther, &Label{ID: lb[1].ID}) // by key, as Ref.Set takes them
+	p.Labels.Add(fromOther, &label{ID: lb[1].ID}) // by key, as Ref.Set takes them
 	e.rec.Reset()
 	e.flush(s)
 	if got := e.verbs(); !slices.Equal(got, []string{"INSERT post_labels"}) {
 		t.Errorf("adding unmanaged labels sent %q; want one pivot INSERT", got)
 	}
-	if diff := cmp.Diff([]string{"l0", "l1"}, labelsOf(post.ID)); diff != "" {
+	if diff := cmp.Diff([]string{"l0", "l1"}, labelsOf(thePost.ID)); diff != "" {
 		t.Errorf("labels after adding unmanaged ones (-want +got):\n%s", diff)
 	}
 
 	// One-to-many: a post another Session loaded, and one given by key,
 	// get the owner's foreign key, and nothing else of them is written.
 	s = e.db.Session()
-	person, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
+	thePerson, err := orm.Repo[person](s).Get(e.ctx, ann.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other = e.db.Session()
-	sp, err := orm.Repo[Post](other).Get(e.ctx, spare.ID)
+	sp, err := orm.Repo[post](other).Get(e.ctx, spare.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob := &Person{Name: "bob"}
+	bob := &person{Name: "bob"}
 	s.Persist(bob)
 	bob.Posts.Add(sp)
 	e.flush(s)
-	if n := count[Post](t, e, orm.Eq("Person.Name", "bob")); n != 1 {
+	if n := count[post](t, e, orm.Eq("Person.Name", "bob")); n != 1 {
 		t.Errorf("%d posts of bob after adding another Session's post; want 1", n)
 	}
-	person.Posts.Add(&Post{ID: spare.ID})
+	thePerson.Posts.Add(&post{ID: spare.ID})
 	e.rec.Reset()
 	e.flush(s)
 	if got := e.verbs(); !slices.Equal(got, []string{"UPDATE post"}) {
 		t.Errorf("adding a post by key sent %q; want one UPDATE", got)
 	}
-	got, err := orm.Repo[Post](e.db.Session()).Get(e.ctx, spare.ID)
+	got, err := orm.Repo[post](e.db.Session()).Get(e.ctx, spare.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,12 +238,12 @@ func testLinksToUnmanaged(t *testing.T, open suite) {
 
 	// An entity new in another Session has no row to link to.
 	s = e.db.Session()
-	p, err = orm.Repo[Post](s).Get(e.ctx, post.ID)
+	p, err = orm.Repo[post](s).Get(e.ctx, thePost.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other = e.db.Session()
-	fresh := &Label{Name: "fresh"}
+	fresh := &label{Name: "fresh"}
 	other.Persist(fresh)
 	p.Labels.Add(fresh)
 	e.rec.Reset()
@@ -257,17 +257,17 @@ func testLinksToUnmanaged(t *testing.T, open suite) {
 
 	// Adding a member already linked to an unloaded collection links it once.
 	s = e.db.Session()
-	p, err = orm.Repo[Post](s).Get(e.ctx, post.ID)
+	p, err = orm.Repo[post](s).Get(e.ctx, thePost.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l0, err := orm.Repo[Label](s).Get(e.ctx, lb[0].ID)
+	l0, err := orm.Repo[label](s).Get(e.ctx, lb[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Labels.Add(l0, &Label{ID: lb[2].ID})
+	p.Labels.Add(l0, &label{ID: lb[2].ID})
 	e.flush(s)
-	if diff := cmp.Diff([]string{"l0", "l1", "l2"}, labelsOf(post.ID)); diff != "" {
+	if diff := cmp.Diff([]string{"l0", "l1", "l2"}, labelsOf(thePost.ID)); diff != "" {
 		t.Errorf("labels after re-adding a linked one (-want +got):\n%s", diff)
 	}
 }
@@ -281,16 +281,16 @@ func sortedNames[T any](items []*T, name func(*T) string) []string {
 	return out
 }
 
-func postTitles(c *orm.Collection[Post]) []string {
-	return sortedNames(c.Items(), func(p *Post) string { return p.Title })
+func postTitles(c *orm.Collection[post]) []string {
+	return sortedNames(c.Items(), func(p *post) string { return p.Title })
 }
 
 func testInverseFollowsOwning(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	s := e.db.Session()
-	ann := &Person{Name: "ann"}
-	p1 := &Post{Title: "p1", Person: orm.RefTo(ann)}
-	p2 := &Post{Title: "p2", Person: orm.RefTo(ann)}
+	ann := &person{Name: "ann"}
+	p1 := &post{Title: "p1", Person: orm.RefTo(ann)}
+	p2 := &post{Title: "p2", Person: orm.RefTo(ann)}
 	s.Persist(ann, p1, p2)
 	if diff := cmp.Diff([]string{"p1", "p2"}, postTitles(&ann.Posts)); diff != "" {
 		t.Errorf("ann's posts after Persist (-want +got):\n%s", diff)
@@ -299,7 +299,7 @@ func testInverseFollowsOwning(t *testing.T, open suite) {
 	if diff := cmp.Diff([]string{"p1", "p2"}, postTitles(&ann.Posts)); diff != "" {
 		t.Errorf("ann's posts after the flush (-want +got):\n%s", diff)
 	}
-	again, err := orm.Repo[Person](s).Get(e.ctx, ann.ID, orm.Populate("Posts"))
+	again, err := orm.Repo[person](s).Get(e.ctx, ann.ID, orm.Populate("Posts"))
 	if err != nil || again != ann {
 		t.Fatalf("Get(ann) = %p, %v; want ann", again, err)
 	}
@@ -308,7 +308,7 @@ func testInverseFollowsOwning(t *testing.T, open suite) {
 	}
 
 	// Ref.Set moves the post between loaded collections at once.
-	bob := &Person{Name: "bob"}
+	bob := &person{Name: "bob"}
 	s.Persist(bob)
 	e.flush(s)
 	p1.Person.Set(bob)
@@ -350,8 +350,8 @@ func testInverseFollowsOwning(t *testing.T, open suite) {
 
 	// What the database holds agrees.
 	check := e.db.Session()
-	for _, who := range []*Person{ann, bob} {
-		got, err := orm.Repo[Person](check).Get(e.ctx, who.ID, orm.Populate("Posts"))
+	for _, who := range []*person{ann, bob} {
+		got, err := orm.Repo[person](check).Get(e.ctx, who.ID, orm.Populate("Posts"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -364,8 +364,8 @@ func testInverseFollowsOwning(t *testing.T, open suite) {
 func testRemoveDeletesPivotRows(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	s := e.db.Session()
-	l1, l2 := &Label{Name: "l1"}, &Label{Name: "l2"}
-	p1, p2 := &Post{Title: "p1"}, &Post{Title: "p2"}
+	l1, l2 := &label{Name: "l1"}, &label{Name: "l2"}
+	p1, p2 := &post{Title: "p1"}, &post{Title: "p2"}
 	p1.Labels.Add(l1, l2)
 	p2.Labels.Add(l1, l2)
 	s.Persist(p1, p2)
@@ -373,11 +373,11 @@ func testRemoveDeletesPivotRows(t *testing.T, open suite) {
 
 	// Removing the owning side: its pivot rows go first, in one statement.
 	s = e.db.Session()
-	post, err := orm.Repo[Post](s).Get(e.ctx, p1.ID)
+	thePost, err := orm.Repo[post](s).Get(e.ctx, p1.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Remove(post)
+	s.Remove(thePost)
 	e.rec.Reset()
 	e.flush(s)
 	want := e.wantVerbs("BEGIN", "DELETE post_labels", "DELETE post", "COMMIT")
@@ -389,7 +389,7 @@ func testRemoveDeletesPivotRows(t *testing.T, open suite) {
 	}
 	// Removing the target side, by key: the pivot rows pointing at it go.
 	s = e.db.Session()
-	s.Remove(&Label{ID: l1.ID})
+	s.Remove(&label{ID: l1.ID})
 	e.rec.Reset()
 	e.flush(s)
 	want = e.wantVerbs("BEGIN", "DELETE post_labels", "DELETE label", "COMMIT")
@@ -400,11 +400,11 @@ func testRemoveDeletesPivotRows(t *testing.T, open suite) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("removing a label (-want +got):\n%s", diff)
 	}
-	left, err := orm.Repo[Post](e.db.Session()).Get(e.ctx, p2.ID, orm.Populate("Labels"))
+	left, err := orm.Repo[post](e.db.Session()).Get(e.ctx, p2.ID, orm.Populate("Labels"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"l2"}, sortedNames(left.Labels.Items(), func(l *Label) string { return l.Name })); diff != "" {
+	if diff := cmp.Diff([]string{"l2"}, sortedNames(left.Labels.Items(), func(l *label) string { return l.Name })); diff != "" {
 		t.Errorf("p2's labels after removing l1 (-want +got):\n%s", diff)
 	}
 }
@@ -412,18 +412,18 @@ func testRemoveDeletesPivotRows(t *testing.T, open suite) {
 func testRemoveByKeyCascades(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	s := e.db.Session()
-	w, w2 := &Writer{Name: "w"}, &Writer{Name: "w2"}
-	b1, b2 := &Book{Title: "b1"}, &Book{Title: "b2"}
-	b1.Tags.Add(&Tag{Code: "t", Label: "t"})
+	w, w2 := &writer{Name: "w"}, &writer{Name: "w2"}
+	b1, b2 := &book{Title: "b1"}, &book{Title: "b2"}
+	b1.Tags.Add(&tag{Code: "t", Label: "t"})
 	w.Books.Add(b1, b2)
-	w2.Books.Add(&Book{Title: "b3"})
-	keep := &Writer{Name: "keep"}
-	keep.Books.Add(&Book{Title: "kept"})
+	w2.Books.Add(&book{Title: "b3"})
+	keep := &writer{Name: "keep"}
+	keep.Books.Add(&book{Title: "kept"})
 	s.Persist(w, w2, keep)
 	e.flush(s)
 
 	s = e.db.Session()
-	s.Remove(&Writer{ID: w.ID}, &Writer{ID: w2.ID})
+	s.Remove(&writer{ID: w.ID}, &writer{ID: w2.ID})
 	e.rec.Reset()
 	e.flush(s)
 	// One query per level, whatever the number of writers: the writers,
@@ -438,23 +438,23 @@ func testRemoveByKeyCascades(t *testing.T, open suite) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("removing two writers by key (-want +got):\n%s", diff)
 	}
-	if n := count[Book](t, e, nil); n != 1 {
+	if n := count[book](t, e, nil); n != 1 {
 		t.Errorf("%d books after removing their writers by key; want 1", n)
 	}
-	if n := count[Writer](t, e, nil); n != 1 {
+	if n := count[writer](t, e, nil); n != 1 {
 		t.Errorf("%d writers after removing two by key; want 1", n)
 	}
-	if n := count[Tag](t, e, nil); n != 1 {
+	if n := count[tag](t, e, nil); n != 1 {
 		t.Errorf("%d tags after removing a writer; want 1 (tags are not cascaded)", n)
 	}
 }
 
 // seedPerson stores a person named ann with one post.
-func seedPerson(t *testing.T, e *env) *Person {
+func seedPerson(t *testing.T, e *env) *person {
 	t.Helper()
 	s := e.db.Session()
-	ann := &Person{Name: "ann"}
-	ann.Posts.Add(&Post{Title: "p"})
+	ann := &person{Name: "ann"}
+	ann.Posts.Add(&post{Title: "p"})
 	s.Persist(ann)
 	e.flush(s)
 	return ann
@@ -465,7 +465,7 @@ func testPersistOtherSessions(t *testing.T, open suite) {
 	ann := seedPerson(t, e)
 
 	a := e.db.Session()
-	got, err := orm.Repo[Person](a).Get(e.ctx, ann.ID)
+	got, err := orm.Repo[person](a).Get(e.ctx, ann.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,30 +492,30 @@ func testLoadsSurviveRollback(t *testing.T, open suite) {
 	ann := seedPerson(t, e)
 
 	s := e.db.Session()
-	var person *Person
-	var post *Post
+	var thePerson *person
+	var thePost *post
 	errNo := errors.New("no")
 	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
 		var err error
-		if person, err = orm.Repo[Person](s).Get(ctx, ann.ID, orm.Populate("Posts")); err != nil {
+		if thePerson, err = orm.Repo[person](s).Get(ctx, ann.ID, orm.Populate("Posts")); err != nil {
 			return err
 		}
-		post = person.Posts.Items()[0]
+		thePost = thePerson.Posts.Items()[0]
 		return errNo
 	})
 	if !errors.Is(err, errNo) {
 		t.Fatalf("Transaction = %v; want errNo", err)
 	}
-	person.Name = "ann 2"
-	post.Title = "p 2"
+	thePerson.Name = "ann 2"
+	thePost.Title = "p 2"
 	e.rec.Reset()
 	e.flush(s)
 	if n := e.rec.Count("UPDATE"); n != 2 {
 		t.Errorf("edits of entities loaded in a rolled-back transaction sent %d UPDATEs; want 2", n)
 	}
-	again, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
-	if err != nil || again != person {
-		t.Errorf("Get after the rollback = %p, %v; want the same instance %p", again, err, person)
+	again, err := orm.Repo[person](s).Get(e.ctx, ann.ID)
+	if err != nil || again != thePerson {
+		t.Errorf("Get after the rollback = %p, %v; want the same instance %p", again, err, thePerson)
 	}
 }
 
@@ -538,12 +538,12 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities, hook)
 	ann := seedPerson(t, e)
 	s := e.db.Session()
-	person, err := orm.Repo[Person](s).Get(e.ctx, ann.ID)
+	thePerson, err := orm.Repo[person](s).Get(e.ctx, ann.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	person.Name = "ann 2"
-	unknown := orm.Repo[Person](s).Ref(ann.ID + 100)
+	thePerson.Name = "ann 2"
+	unknown := orm.Repo[person](s).Ref(ann.ID + 100)
 	mu.Lock()
 	armed = true
 	mu.Unlock()
@@ -556,23 +556,23 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 	}
 	calls := map[string]func() error{
 		"Flush":   func() error { return s.Flush(e.ctx) },
-		"Persist": func() error { return s.Persist(&Person{Name: "x"}) },
-		"Remove":  func() error { return s.Remove(person) },
+		"Persist": func() error { return s.Persist(&person{Name: "x"}) },
+		"Remove":  func() error { return s.Remove(thePerson) },
 		"Clear":   func() error { return s.Clear() },
 		"Get": func() error {
-			_, err := orm.Repo[Person](s).Get(e.ctx, ann.ID+100)
+			_, err := orm.Repo[person](s).Get(e.ctx, ann.ID+100)
 			return err
 		},
 		"Find": func() error {
-			_, err := orm.Repo[Person](s).Find(e.ctx, nil, orm.Populate("Posts"))
+			_, err := orm.Repo[person](s).Find(e.ctx, nil, orm.Populate("Posts"))
 			return err
 		},
 		"Count": func() error {
-			_, err := orm.Repo[Person](s).Count(e.ctx, nil)
+			_, err := orm.Repo[person](s).Count(e.ctx, nil)
 			return err
 		},
 		"Stream": func() error {
-			for _, err := range orm.Repo[Person](s).Stream(e.ctx, nil) {
+			for _, err := range orm.Repo[person](s).Stream(e.ctx, nil) {
 				return err
 			}
 			return nil
@@ -581,7 +581,7 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 			_, err := unknown.Load(e.ctx)
 			return err
 		},
-		"Collection.Load": func() error { return person.Posts.Load(e.ctx) },
+		"Collection.Load": func() error { return thePerson.Posts.Load(e.ctx) },
 		"Transaction": func() error {
 			return s.Transaction(e.ctx, func(context.Context, *orm.Session) error { return nil })
 		},
@@ -605,10 +605,10 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 	if st := e.rec.Statements(); len(st) != 0 {
 		t.Errorf("flush after the refused calls sent %q; want nothing", st)
 	}
-	if got, err := orm.Repo[Person](s).Get(e.ctx, ann.ID); err != nil || got != person {
-		t.Errorf("Get after the refused calls = %p, %v; want %p", got, err, person)
+	if got, err := orm.Repo[person](s).Get(e.ctx, ann.ID); err != nil || got != thePerson {
+		t.Errorf("Get after the refused calls = %p, %v; want %p", got, err, thePerson)
 	}
-	if person.Posts.Loaded() {
+	if thePerson.Posts.Loaded() {
 		t.Errorf("the refused Collection.Load loaded the collection")
 	}
 }
@@ -616,7 +616,7 @@ func testConcurrentUseRefused(t *testing.T, open suite) {
 func testHookRevertsChange(t *testing.T, open suite) {
 	e := setup(t, open, uowEntities)
 	s := e.db.Session()
-	st := &Stamp{Note: "fixed"}
+	st := &stamp{Note: "fixed"}
 	s.Persist(st)
 	e.flush(s)
 	st.Note = "changed" // BeforeUpdate puts it back
@@ -630,7 +630,7 @@ func testHookRevertsChange(t *testing.T, open suite) {
 		t.Errorf("flushes after a reverted change sent %q; want nothing", got)
 	}
 	st.Note = "again"
-	other := &Stamp{Note: "other"}
+	other := &stamp{Note: "other"}
 	s.Persist(other)
 	e.flush(s)
 	if st.Note != "fixed" {

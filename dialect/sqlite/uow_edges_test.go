@@ -12,7 +12,7 @@ import (
 func edgeDB(t *testing.T) (*orm.DB, context.Context) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := orm.Open(open(t), orm.Entities(&ormtest.Driver{}, &ormtest.Address{}, &ormtest.Car{}))
+	db, err := orm.Open(open(t), orm.Entities(&Driver{}, &Address{}, &Car{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,10 +24,10 @@ func edgeDB(t *testing.T) (*orm.DB, context.Context) {
 
 func seedDrivers(t *testing.T, db *orm.DB, ctx context.Context) (d1, d2, c1 int64) {
 	s := db.Session()
-	a := &ormtest.Driver{Name: "a"}
-	b := &ormtest.Driver{Name: "b"}
-	c := &ormtest.Car{Brand: "VW", Driver: orm.RefTo(a)}
-	c2 := &ormtest.Car{Brand: "BMW", Driver: orm.RefTo(a)}
+	a := &Driver{Name: "a"}
+	b := &Driver{Name: "b"}
+	c := &Car{Brand: "VW", Driver: orm.RefTo(a)}
+	c2 := &Car{Brand: "BMW", Driver: orm.RefTo(a)}
 	s.Persist(a, b, c, c2)
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
@@ -42,9 +42,9 @@ func TestClearInsideStream(t *testing.T) {
 	db, ctx := edgeDB(t)
 	seedDrivers(t, db, ctx)
 	s := db.Session()
-	var second *ormtest.Car
+	var second *Car
 	i := 0
-	for c, err := range orm.Repo[ormtest.Car](s).Stream(ctx, nil, orm.OrderBy("ID")) {
+	for c, err := range orm.Repo[Car](s).Stream(ctx, nil, orm.OrderBy("ID")) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestClearInsideStream(t *testing.T) {
 		}
 		i++
 	}
-	got, err := orm.Repo[ormtest.Car](s).Get(ctx, second.ID)
+	got, err := orm.Repo[Car](s).Get(ctx, second.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestClearInsideStream(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := orm.Repo[ormtest.Car](db.Session()).Get(ctx, second.ID)
+	c, _ := orm.Repo[Car](db.Session()).Get(ctx, second.ID)
 	if c.Brand != "Audi" {
 		t.Errorf("edit to a car streamed after Clear was never flushed: brand %q", c.Brand)
 	}
@@ -80,11 +80,11 @@ func TestRemoveNewLeavesCollection(t *testing.T) {
 	db, ctx := edgeDB(t)
 	d1, _, _ := seedDrivers(t, db, ctx)
 	s := db.Session()
-	d, err := orm.Repo[ormtest.Driver](s).Get(ctx, d1, orm.Populate("Cars"))
+	d, err := orm.Repo[Driver](s).Get(ctx, d1, orm.Populate("Cars"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	car := &ormtest.Car{Brand: "Fiat", Driver: orm.RefTo(d)}
+	car := &Car{Brand: "Fiat", Driver: orm.RefTo(d)}
 	s.Persist(car)
 	if d.Cars.Len() != 3 {
 		t.Fatalf("after Persist: %d cars, want 3", d.Cars.Len())
@@ -93,7 +93,7 @@ func TestRemoveNewLeavesCollection(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	n, _ := orm.Repo[ormtest.Car](s).Count(ctx, nil)
+	n, _ := orm.Repo[Car](s).Count(ctx, nil)
 	if d.Cars.Len() != int(n) {
 		t.Errorf("driver lists %d cars, the database has %d (a forgotten new car is still listed)", d.Cars.Len(), n)
 	}
@@ -106,17 +106,17 @@ func TestRemoveUnmanagedFromHasMany(t *testing.T) {
 	db, ctx := edgeDB(t)
 	d1, _, c1 := seedDrivers(t, db, ctx)
 	s := db.Session()
-	d, err := orm.Repo[ormtest.Driver](s).Get(ctx, d1)
+	d, err := orm.Repo[Driver](s).Get(ctx, d1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := db.Session()
-	car, _ := orm.Repo[ormtest.Car](other).Get(ctx, c1)
+	car, _ := orm.Repo[Car](other).Get(ctx, c1)
 	d.Cars.Remove(car)
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := orm.Repo[ormtest.Car](db.Session()).Get(ctx, c1)
+	got, _ := orm.Repo[Car](db.Session()).Get(ctx, c1)
 	if !got.Driver.IsNil() {
 		t.Errorf("car %d still has driver %v after Remove+Flush (removal of an unmanaged member silently dropped)", c1, got.Driver.ID())
 	}
@@ -128,8 +128,8 @@ func TestLoadAfterRefSet(t *testing.T) {
 	db, ctx := edgeDB(t)
 	_, d2, c1 := seedDrivers(t, db, ctx)
 	s := db.Session()
-	car, _ := orm.Repo[ormtest.Car](s).Get(ctx, c1)
-	b, _ := orm.Repo[ormtest.Driver](s).Get(ctx, d2)
+	car, _ := orm.Repo[Car](s).Get(ctx, c1)
+	b, _ := orm.Repo[Driver](s).Get(ctx, d2)
 	car.Driver.Set(b)
 	if err := b.Cars.Load(ctx); err != nil {
 		t.Fatal(err)
@@ -146,11 +146,11 @@ func TestRollbackKeepsLaterAdd(t *testing.T) {
 	db, ctx := edgeDB(t)
 	d1, _, _ := seedDrivers(t, db, ctx)
 	s := db.Session()
-	d, _ := orm.Repo[ormtest.Driver](s).Get(ctx, d1, orm.Populate("Cars"))
+	d, _ := orm.Repo[Driver](s).Get(ctx, d1, orm.Populate("Cars"))
 	boom := errors.New("boom")
-	late := &ormtest.Car{Brand: "Late"}
+	late := &Car{Brand: "Late"}
 	err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
-		d.Cars.Add(&ormtest.Car{Brand: "Early"})
+		d.Cars.Add(&Car{Brand: "Early"})
 		if err := s.Flush(ctx); err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func TestRollbackKeepsLaterAdd(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	n, _ := orm.Repo[ormtest.Car](db.Session()).Count(ctx, orm.Eq("Brand", "Late"))
+	n, _ := orm.Repo[Car](db.Session()).Count(ctx, orm.Eq("Brand", "Late"))
 	if late.Driver.Get() == d && n == 0 {
 		t.Errorf("the Add made after the inner flush is lost: late car points at the driver but was never inserted; collection lists it: %v", d.Cars.Contains(late))
 	}
@@ -314,4 +314,28 @@ func TestSelfM2MPivotClear(t *testing.T) {
 	if c.Friends.Contains(a) {
 		t.Errorf("c still lists removed a")
 	}
+}
+
+// Driver has an Address and Cars.
+type Driver struct {
+	ID      int64
+	Name    string
+	Title   string
+	Address orm.Ref[Address]
+	Cars    orm.Collection[Car] `orm:"mappedBy:Driver"`
+}
+
+// Address is referenced by a Driver.
+type Address struct {
+	ID     int64
+	Street string
+	City   string
+}
+
+// Car belongs to a Driver.
+type Car struct {
+	ID      int64
+	Brand   string
+	ForSale bool
+	Driver  orm.Ref[Driver]
 }
