@@ -25,7 +25,7 @@ type BenchModel struct {
 
 func benchDB(b *testing.B) *orm.DB {
 	b.Helper()
-	be, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
+	be, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -189,7 +189,7 @@ type BenchChapter struct {
 }
 
 func relDB(b *testing.B) *orm.DB {
-	be, err := sqlite.Open(filepath.Join(b.TempDir(), "bench.db"))
+	be, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func TestWithLogger(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestWithLogger(t *testing.T) {
 }
 
 func TestBatchSizeMustBePositive(t *testing.T) {
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestBatchSizeMustBePositive(t *testing.T) {
 // order the options were given.
 func TestQueryHooksCompose(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestQueryHooksCompose(t *testing.T) {
 // Offset are errors, and nothing is sent.
 func TestGetRefusesQueryOptions(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}

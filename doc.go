@@ -9,7 +9,7 @@
 // validates every entity definition up front and reports a bad one as a
 // [*MetadataError] naming the type and field:
 //
-//	b, err := sqlite.Open("app.db") // or postgres.Open, mysql.Open
+//	b, err := sqlite.Open(ctx, "app.db") // or postgres.Open, mysql.Open
 //	db, err := orm.Open(b, orm.Entities(&Author{}, &Book{}))
 //	err = db.CreateSchema(ctx)
 //

@@ -25,7 +25,7 @@ type Volume struct {
 // query, however many entities there are.
 func ExamplePopulate() {
 	ctx := context.Background()
-	b, _ := sqlite.Open(":memory:")
+	b, _ := sqlite.Open(context.Background(), ":memory:")
 	db, _ := orm.Open(b, orm.Entities(&Shelf{}, &Volume{}), orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
 		if strings.HasPrefix(e.Statement, "SELECT") {
 			fmt.Println(">", e.Statement)

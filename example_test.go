@@ -30,7 +30,7 @@ func printStatements(_ context.Context, e orm.QueryEvent) {
 
 // openExample opens an in-memory database with the Book entity.
 func openExample(opts ...orm.Option) *orm.DB {
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		panic(err)
 	}
@@ -78,7 +78,7 @@ func Example() {
 }
 
 func ExampleOpen() {
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		panic(err)
 	}

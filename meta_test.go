@@ -1,6 +1,7 @@
 package orm_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -103,7 +104,7 @@ func (TableOwner) TableName() string { return "no_key_table" }
 var _ = HiddenTagged{}.secret
 
 func TestOpenRejectsBadDefinitions(t *testing.T) {
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ var entities = orm.Entities(&Model{}, &Parent{}, &Child{})
 
 func sqliteEnv(b *testing.B) *env {
 	path := filepath.Join(b.TempDir(), "bench.db")
-	be, err := ormsqlite.Open(path)
+	be, err := ormsqlite.Open(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func mariadbEnv(b *testing.B) *env {
 		b.Fatal(err)
 	}
 	cfg.DBName = name
-	be, err := ormmysql.Open(cfg.FormatDSN())
+	be, err := ormmysql.Open(context.Background(), cfg.FormatDSN())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,7 @@
 //
 //	func TestConformance(t *testing.T) {
 //		ormtest.Run(t, func(t testing.TB) orm.Backend {
-//			b, err := sqlite.Open(filepath.Join(t.TempDir(), "test.db"))
+//			b, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 //			if err != nil {
 //				t.Fatal(err)
 //			}

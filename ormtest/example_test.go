@@ -16,7 +16,7 @@ func ExampleRecorder() {
 		X, Y int
 	}
 	var rec ormtest.Recorder
-	b, _ := sqlite.Open(":memory:")
+	b, _ := sqlite.Open(context.Background(), ":memory:")
 	db, _ := orm.Open(b, orm.Entities(&Point{}), rec.Hook())
 	ctx := context.Background()
 	_ = db.CreateSchema(ctx)

@@ -7,7 +7,11 @@
 // column types, paging, error classification, and capabilities the engine
 // asks about ([Returning], [UpdateFrom]) instead of checking a database's
 // name. The dialect packages (dialect/sqlite, …) open a [Backend]; programs
-// rarely use this package directly.
+// rarely use this package directly. Every dialect opens the same way,
+// Open(ctx, dsn) returning (*sql.Backend, error): the context bounds the
+// connection check Open makes; a dialect's own settings follow as
+// options (mysql.WithoutReturning), and New wraps a *sql.DB the program
+// opened itself.
 //
 // # Statement shapes
 //
@@ -16,7 +20,21 @@
 // key IN (…). The UPDATE writes only changed columns: up to 16 rows as
 // CASE WHEN key = ? THEN ? … ELSE col END, more rows as
 // UPDATE … FROM (VALUES …) joined by key where the dialect has [UpdateFrom],
-// because CASE WHEN costs grow with the square of the rows. Two or more
-// statements, or a versioned batch, run in one transaction (a savepoint
-// inside a Session's transaction).
+// because CASE WHEN costs grow with the square of the rows (MySQL and
+// MariaDB join a UNION ALL of SELECTs instead, [UpdateJoin]). Two or more
+// statements, or a versioned statement of several rows, run in one
+// transaction (a savepoint inside a Session's transaction).
+//
+// # Layout
+//
+// The compile_*.go files build statements, as pure functions of a dialect
+// and a query or plan batch: compile_select.go and compile_cond.go the
+// reads, compile_insert.go, compile_update.go and compile_delete.go (with
+// the pivot rows) the writes, compile_schema.go the DDL. flush.go cuts a
+// plan into chunks under the bind-parameter limit and runs them,
+// query.go runs reads and hydrates rows, tx.go holds transactions and
+// savepoints, backend.go the connection and error handling. What each
+// dialect receives for every statement shape is in the golden files of the
+// dialect packages (dialect/postgres/testdata/postgres/update_case.sql, …),
+// rewritten by go test -update.
 package sql

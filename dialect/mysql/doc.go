@@ -8,7 +8,7 @@
 //
 // # Opening
 //
-//	b, err := mysql.Open("root@tcp(127.0.0.1:3306)/app")
+//	b, err := mysql.Open(ctx, "root@tcp(127.0.0.1:3306)/app")
 //	db, err := orm.Open(b, orm.Entities(&User{}))
 //
 // Open sets clientFoundRows (UPDATE reports the rows it matched, which

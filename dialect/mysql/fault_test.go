@@ -1,6 +1,7 @@
 package mysql_test
 
 import (
+	"context"
 	stdsql "database/sql"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestFailEveryCall(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		be, err := mysql.New(db)
+		be, err := mysql.New(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,7 @@ func TestKilledConnectionMidFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	b, err := mysql.Open(dsn)
+	b, err := mysql.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

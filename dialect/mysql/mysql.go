@@ -30,7 +30,7 @@ func WithoutReturning() Option { return func(d *Dialect) { d.returning = false }
 // user:password@tcp(host:3306)/db), with the settings the ORM relies on:
 // clientFoundRows (UPDATE reports matched rows, which version checks count),
 // parseTime, times in UTC, and the utf8mb4 character set.
-func Open(dsn string, opts ...Option) (*sql.Backend, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*sql.Backend, error) {
 	cfg, err := driver.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
@@ -44,7 +44,7 @@ func Open(dsn string, opts ...Option) (*sql.Backend, error) {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
 	}
 	db := stdsql.OpenDB(conn)
-	b, err := newBackend(db, opts)
+	b, err := newBackend(ctx, db, opts)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -56,8 +56,7 @@ func Open(dsn string, opts ...Option) (*sql.Backend, error) {
 // go-sql-driver/mysql driver. It checks that the DSN set clientFoundRows=true
 // and parseTime=true and that the connection uses utf8mb4, and says which is
 // missing.
-func New(db *stdsql.DB, opts ...Option) (*sql.Backend, error) {
-	ctx := context.Background()
+func New(ctx context.Context, db *stdsql.DB, opts ...Option) (*sql.Backend, error) {
 	c, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
@@ -88,18 +87,18 @@ func New(db *stdsql.DB, opts ...Option) (*sql.Backend, error) {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil, errors.New("orm: mysql: the DSN must set clientFoundRows=true (version checks count matched rows)")
 	}
-	return newBackend(db, opts)
+	return newBackend(ctx, db, opts)
 }
 
-func newBackend(db *stdsql.DB, opts []Option) (*sql.Backend, error) {
+func newBackend(ctx context.Context, db *stdsql.DB, opts []Option) (*sql.Backend, error) {
 	var version string
 	var step int64
-	if err := db.QueryRow("SELECT VERSION(), @@auto_increment_increment").Scan(&version, &step); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT VERSION(), @@auto_increment_increment").Scan(&version, &step); err != nil {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
 	}
 	d := Dialect{step: step}
 	// A server without the variable (not InnoDB) rolls back statements only.
-	_ = db.QueryRow("SELECT @@innodb_rollback_on_timeout").Scan(&d.rollbackOnTimeout)
+	_ = db.QueryRowContext(ctx, "SELECT @@innodb_rollback_on_timeout").Scan(&d.rollbackOnTimeout)
 	if strings.Contains(strings.ToLower(version), "mariadb") {
 		d.mariadb = true
 		var major, minor int

@@ -1,6 +1,7 @@
 package mysql_test
 
 import (
+	"context"
 	"crypto/rand"
 	stdsql "database/sql"
 	"encoding/hex"
@@ -53,7 +54,7 @@ func database(t testing.TB) string {
 
 func opener(opts ...mysql.Option) ormtest.Opener {
 	return func(t testing.TB) orm.Backend {
-		b, err := mysql.Open(database(t), opts...)
+		b, err := mysql.Open(context.Background(), database(t), opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +66,7 @@ func opener(opts ...mysql.Option) ormtest.Opener {
 func TestConformance(t *testing.T) {
 	serverDSN(t)
 	name := "mysql"
-	if b, err := mysql.Open(database(t)); err == nil {
+	if b, err := mysql.Open(context.Background(), database(t)); err == nil {
 		name = b.Dialect().Name()
 		b.Close()
 	}

@@ -35,7 +35,7 @@ func TestAutoIncrementStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sqldb.Close()
-	b, err := mysql.New(sqldb, mysql.WithoutReturning())
+	b, err := mysql.New(context.Background(), sqldb, mysql.WithoutReturning())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,13 +90,13 @@ func TestNewChecksSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sqldb.Close()
-	if _, err := mysql.New(sqldb); err == nil || !strings.Contains(err.Error(), "clientFoundRows") {
+	if _, err := mysql.New(context.Background(), sqldb); err == nil || !strings.Contains(err.Error(), "clientFoundRows") {
 		t.Errorf("New without clientFoundRows = %v; want an error naming it", err)
 	}
 	cfg.ClientFoundRows, cfg.ParseTime = true, false
 	sqldb2, _ := stdsql.Open("mysql", cfg.FormatDSN())
 	defer sqldb2.Close()
-	if _, err := mysql.New(sqldb2); err == nil || !strings.Contains(err.Error(), "parseTime") {
+	if _, err := mysql.New(context.Background(), sqldb2); err == nil || !strings.Contains(err.Error(), "parseTime") {
 		t.Errorf("New without parseTime = %v; want an error naming it", err)
 	}
 }

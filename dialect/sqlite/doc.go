@@ -5,7 +5,7 @@
 //
 // [Open] takes a file path, or ":memory:" for a private in-memory database:
 //
-//	b, err := sqlite.Open(filepath.Join(dir, "app.db"))
+//	b, err := sqlite.Open(ctx, filepath.Join(dir, "app.db"))
 //	db, err := orm.Open(b, orm.Entities(&User{}))
 //
 // # Types

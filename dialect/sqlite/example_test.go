@@ -13,7 +13,7 @@ import (
 func ExampleOpen() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
-	b, err := sqlite.Open(filepath.Join(dir, "app.db"))
+	b, err := sqlite.Open(context.Background(), filepath.Join(dir, "app.db"))
 	if err != nil {
 		panic(err)
 	}

@@ -190,7 +190,7 @@ func FuzzFilter(f *testing.F) {
 
 // noteDB opens an in-memory database for Note with opts.
 func noteDB(f *testing.F, opts ...orm.Option) *orm.DB {
-	b, err := sqlite.Open(":memory:")
+	b, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	stdsql "database/sql"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ import (
 // identifiers only (SQLITE_DBCONFIG_DQS_DML and _DDL off): a mapped column
 // missing from an existing table is an error naming it, not the text of
 // its name.
-func Open(dsn string) (*sql.Backend, error) {
+func Open(ctx context.Context, dsn string) (*sql.Backend, error) {
 	memory := dsn == "" || dsn == ":memory:" || strings.Contains(dsn, "mode=memory")
 	if dsn == "" {
 		dsn = ":memory:"
@@ -47,7 +48,7 @@ func Open(dsn string) (*sql.Backend, error) {
 		db.SetConnMaxIdleTime(0)
 		db.SetConnMaxLifetime(0)
 	}
-	if err := db.Ping(); err != nil {
+	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

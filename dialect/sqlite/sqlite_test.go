@@ -15,7 +15,7 @@ import (
 )
 
 func open(t testing.TB) orm.Backend {
-	b, err := sqlite.Open(filepath.Join(t.TempDir(), "test.db"))
+	b, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

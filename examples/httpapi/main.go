@@ -64,7 +64,7 @@ func main() {
 }
 
 func openDB(ctx context.Context, path string) (*orm.DB, error) {
-	b, err := sqlite.Open(path)
+	b, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		return nil, err
 	}

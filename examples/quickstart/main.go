@@ -58,7 +58,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	backend, err := sqlite.Open(filepath.Join(dir, "app.db"))
+	backend, err := sqlite.Open(context.Background(), filepath.Join(dir, "app.db"))
 	if err != nil {
 		return err
 	}
