@@ -70,3 +70,13 @@ func (b *builder) raw(text string, args []any) *builder {
 }
 
 func (b *builder) String() string { return string(b.buf) }
+
+// stmt is a compiled statement: its text, with the dialect's placeholders,
+// and the arguments they bind.
+type stmt struct {
+	text string
+	args []any
+}
+
+// stmt returns the statement built.
+func (b *builder) stmt() stmt { return stmt{text: string(b.buf), args: b.args} }

@@ -8,19 +8,19 @@ import (
 
 // deleteStmt compiles the DELETE of rows, a chunk of a Delete batch, by
 // key (and expected version).
-func deleteStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func deleteStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	m := bt.Entity
 	sb := &builder{d: d}
 	sb.sql("DELETE FROM ").ident(m.Table).sql(" WHERE ")
 	if err := keysWhere(sb, m, rows, m.Version != nil); err != nil {
-		return nil, err
+		return stmt{}, err
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // pivotStmt compiles the INSERT (skipping links that exist) or the DELETE
 // of the pivot rows of links, a chunk of a PivotInsert or PivotDelete.
-func pivotStmt(d Dialect, bt *backend.Batch, links []backend.Link) (*builder, error) {
+func pivotStmt(d Dialect, bt *backend.Batch, links []backend.Link) (stmt, error) {
 	rel := bt.Rel
 	opk, tpk := rel.Owner.PK[0], rel.Target.PK[0]
 	sb := &builder{d: d, args: make([]any, 0, 2*len(links))}
@@ -34,11 +34,11 @@ func pivotStmt(d Dialect, bt *backend.Batch, links []backend.Link) (*builder, er
 	for i, l := range links {
 		ov, err := opk.Value(l.Owner)
 		if err != nil {
-			return nil, err
+			return stmt{}, err
 		}
 		tv, err := tpk.Value(l.Target)
 		if err != nil {
-			return nil, err
+			return stmt{}, err
 		}
 		switch {
 		case insert && i > 0:
@@ -61,13 +61,13 @@ func pivotStmt(d Dialect, bt *backend.Batch, links []backend.Link) (*builder, er
 			sb.sql(" ON DUPLICATE KEY UPDATE ").ident(rel.JoinColumn).sql(" = ").ident(rel.JoinColumn)
 		}
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // pivotClearStmt compiles the DELETE of every pivot row naming one of
 // rows, a chunk of removed entities, on the side of the relation the
 // PivotClear batch bt says.
-func pivotClearStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func pivotClearStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	rel, m := bt.Rel, bt.Entity
 	col := rel.JoinColumn
 	if bt.Target {
@@ -84,7 +84,7 @@ func pivotClearStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder,
 	for i, r := range rows {
 		v, err := pk.Value(r.Key)
 		if err != nil {
-			return nil, fmt.Errorf("orm: %s.%s: %w", m.Name, pk.Name, err)
+			return stmt{}, fmt.Errorf("orm: %s.%s: %w", m.Name, pk.Name, err)
 		}
 		if i > 0 {
 			sb.sql(", ")
@@ -94,5 +94,5 @@ func pivotClearStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder,
 	if len(rows) > 1 {
 		sb.sql(")")
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }

@@ -10,7 +10,7 @@ import (
 // insertStmt compiles the multi-row INSERT of rows, a chunk of the Insert
 // batch bt, RETURNING the generated keys where the dialect can. A foreign
 // key a row marks Null is written as NULL, for a Fixup to set.
-func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	m := bt.Entity
 	sb := &builder{d: d, args: make([]any, 0, len(rows)*len(bt.Fields))}
 	sb.sql("INSERT INTO ").ident(m.Table)
@@ -35,7 +35,7 @@ func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, err
 			if r.Null == nil || !r.Null.Has(f.Pos) {
 				var err error
 				if v, err = f.Value(r.Ptr); err != nil {
-					return nil, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+					return stmt{}, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
 				}
 			}
 			sb.arg(v, f)
@@ -45,7 +45,7 @@ func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, err
 	if bt.Generated && d.Has(Returning) {
 		sb.sql(" RETURNING ").ident(m.Auto.Column)
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // defaultRows appends the VALUES of n rows of nothing but the generated

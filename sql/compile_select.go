@@ -10,7 +10,7 @@ import (
 // selectStmt compiles q: the entity's columns (and, for a read through a
 // pivot, the owner key each row is linked to), joins for ordering by
 // fields of related entities, the condition, the order and the paging.
-func selectStmt(d Dialect, q *backend.Query) (*builder, error) {
+func selectStmt(d Dialect, q *backend.Query) (stmt, error) {
 	m := q.Entity
 	sb := &builder{d: d, buf: make([]byte, 0, 64+24*len(m.Fields))} // one allocation for the common statement
 	joins := q.Via != nil
@@ -31,7 +31,7 @@ func selectStmt(d Dialect, q *backend.Query) (*builder, error) {
 	}
 	aliases := orderJoins(sb, q)
 	if err := selectWhere(sb, q); err != nil {
-		return nil, err
+		return stmt{}, err
 	}
 	for i, o := range q.Order {
 		if i == 0 {
@@ -51,7 +51,7 @@ func selectStmt(d Dialect, q *backend.Query) (*builder, error) {
 	if q.Limit > 0 || q.Offset > 0 {
 		sb.sql(" ").sql(d.Paging(q.Limit, q.Offset))
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // orderJoins appends one LEFT JOIN per step of each order term's path
@@ -90,23 +90,23 @@ func selectWhere(sb *builder, q *backend.Query) error {
 }
 
 // countStmt compiles the count of the rows q matches.
-func countStmt(d Dialect, q *backend.Query) (*builder, error) {
+func countStmt(d Dialect, q *backend.Query) (stmt, error) {
 	sb := &builder{d: d}
 	sb.sql("SELECT COUNT(*) FROM ").ident(q.Entity.Table)
 	if err := where(sb, q.Where); err != nil {
-		return nil, err
+		return stmt{}, err
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // lockConflictStmt compiles the read of the current key and version of
 // rows, to find which one a versioned statement found stale.
-func lockConflictStmt(d Dialect, m *meta.Entity, rows []backend.Row) (*builder, []*meta.Field, error) {
+func lockConflictStmt(d Dialect, m *meta.Entity, rows []backend.Row) (stmt, []*meta.Field, error) {
 	fields := append(append(make([]*meta.Field, 0, len(m.PK)+1), m.PK...), m.Version)
 	sb := &builder{d: d}
 	sb.sql("SELECT ").columns(fields).sql(" FROM ").ident(m.Table).sql(" WHERE ")
 	if err := keysWhere(sb, m, rows, false); err != nil {
-		return nil, nil, err
+		return stmt{}, nil, err
 	}
-	return sb, fields, nil
+	return sb.stmt(), fields, nil
 }

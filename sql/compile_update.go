@@ -25,7 +25,7 @@ func joinsValues(d Dialect, bt *backend.Batch) bool {
 // writing only the columns each row changed, in the shape the batch's size
 // and the dialect call for: one row SET, CASE WHEN per column, or a join of
 // the new values.
-func updateStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func updateStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	switch {
 	case joinsValues(d, bt) && d.Has(UpdateFrom):
 		return updateFromValues(d, bt, rows)
@@ -41,7 +41,7 @@ func updateStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, err
 func versioned(bt *backend.Batch) bool { return bt.Entity.Version != nil && !bt.Fixup }
 
 // updateOne compiles UPDATE t SET a = ?, … WHERE key = ? [AND version = ?].
-func updateOne(d Dialect, bt *backend.Batch, r backend.Row) (*builder, error) {
+func updateOne(d Dialect, bt *backend.Batch, r backend.Row) (stmt, error) {
 	m := bt.Entity
 	sb := &builder{d: d}
 	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
@@ -52,7 +52,7 @@ func updateOne(d Dialect, bt *backend.Batch, r backend.Row) (*builder, error) {
 		}
 		v, err := f.Value(r.Ptr)
 		if err != nil {
-			return nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+			return stmt{}, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
 		}
 		if n++; n > 1 {
 			sb.sql(", ")
@@ -65,7 +65,7 @@ func updateOne(d Dialect, bt *backend.Batch, r backend.Row) (*builder, error) {
 // updateCase compiles, for several rows,
 //
 //	UPDATE t SET a = CASE WHEN key = ? THEN ? … ELSE a END, … WHERE key IN (…)
-func updateCase(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func updateCase(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	m := bt.Entity
 	sb := &builder{d: d}
 	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
@@ -80,11 +80,11 @@ func updateCase(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, err
 			}
 			v, err := f.Value(r.Ptr)
 			if err != nil {
-				return nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+				return stmt{}, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
 			}
 			sb.sql(" WHEN ")
 			if err := keyCond(sb, m, r.Key, false); err != nil {
-				return nil, err
+				return stmt{}, err
 			}
 			sb.sql(" THEN ").arg(v, f)
 		}
@@ -96,7 +96,7 @@ func updateCase(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, err
 // updateWhere ends an UPDATE of rows: the version bump of a versioned
 // batch (after a comma when set is not empty), then the rows' keys (and
 // expected versions).
-func updateWhere(sb *builder, bt *backend.Batch, rows []backend.Row, set bool) (*builder, error) {
+func updateWhere(sb *builder, bt *backend.Batch, rows []backend.Row, set bool) (stmt, error) {
 	m := bt.Entity
 	if versioned(bt) {
 		if set {
@@ -106,9 +106,9 @@ func updateWhere(sb *builder, bt *backend.Batch, rows []backend.Row, set bool) (
 	}
 	sb.sql(" WHERE ")
 	if err := keysWhere(sb, m, rows, versioned(bt)); err != nil {
-		return nil, err
+		return stmt{}, err
 	}
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // joined is how the new values of a batch are laid out as the columns
@@ -273,7 +273,7 @@ func (j joined) on(sb *builder) {
 //	  "b" = CASE WHEN "orm_v"."column4" = 1 THEN "orm_v"."column3" ELSE "t"."b" END
 //	FROM (VALUES (?, ?, ?, 1), (?, ?, NULL, 0)) AS "orm_v"
 //	WHERE "t"."id" = "orm_v"."column1"
-func updateFromValues(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func updateFromValues(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	j := layout(bt, rows)
 	sb := &builder{d: d}
 	sb.sql("UPDATE ").ident(j.m.Table).sql(" SET ")
@@ -285,20 +285,20 @@ func updateFromValues(d Dialect, bt *backend.Batch, rows []backend.Row) (*builde
 		}
 		sb.sql("(")
 		if err := j.row(sb, r, false); err != nil {
-			return nil, err
+			return stmt{}, err
 		}
 		sb.sql(")")
 	}
 	sb.sql(") AS ").ident(valuesAlias).sql(" WHERE ")
 	j.on(sb)
-	return sb, nil
+	return sb.stmt(), nil
 }
 
 // updateJoin compiles, for MySQL and MariaDB,
 //
 //	UPDATE `t` JOIN (SELECT ? AS `column1`, ? AS `column2` UNION ALL SELECT ?, ?) AS `orm_v`
 //	ON `t`.`id` = `orm_v`.`column1` SET `t`.`a` = `orm_v`.`column2`
-func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, error) {
+func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	j := layout(bt, rows)
 	sb := &builder{d: d}
 	sb.sql("UPDATE ").ident(j.m.Table).sql(" JOIN (")
@@ -308,12 +308,12 @@ func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (*builder, err
 		}
 		sb.sql("SELECT ")
 		if err := j.row(sb, r, i == 0); err != nil {
-			return nil, err
+			return stmt{}, err
 		}
 	}
 	sb.sql(") AS ").ident(valuesAlias).sql(" ON ")
 	j.on(sb)
 	sb.sql(" SET ")
 	j.set(sb, true)
-	return sb, nil
+	return sb.stmt(), nil
 }

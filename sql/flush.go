@@ -100,7 +100,7 @@ func (b *engine) send(ctx context.Context, s backend.Scope, c conn, ch chunk) er
 	case backend.PivotInsert, backend.PivotDelete:
 		sb, err := pivotStmt(b.d, bt, ch.links)
 		if err == nil {
-			_, err = b.exec(ctx, s, c, sb.String(), sb.args)
+			_, err = b.exec(ctx, s, c, sb.text, sb.args)
 		}
 		if err != nil {
 			op := "insert"
@@ -112,7 +112,7 @@ func (b *engine) send(ctx context.Context, s backend.Scope, c conn, ch chunk) er
 	case backend.PivotClear:
 		sb, err := pivotClearStmt(b.d, bt, ch.rows)
 		if err == nil {
-			_, err = b.exec(ctx, s, c, sb.String(), sb.args)
+			_, err = b.exec(ctx, s, c, sb.text, sb.args)
 		}
 		if err != nil {
 			return fmt.Errorf("orm: delete pivot rows of %s.%s: %w", bt.Rel.Owner.Name, bt.Rel.Name, err)
@@ -196,7 +196,7 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 	}
 	switch {
 	case !bt.Generated:
-		if _, err := b.exec(ctx, s, c, sb.String(), sb.args); err != nil {
+		if _, err := b.exec(ctx, s, c, sb.text, sb.args); err != nil {
 			return failed("insert", m, err)
 		}
 		if ch.advance {
@@ -206,7 +206,7 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 	case b.d.Has(Returning):
 		return b.insertReturning(ctx, s, c, sb, ch)
 	}
-	res, err := b.execResult(ctx, s, c, sb.String(), sb.args)
+	res, err := b.execResult(ctx, s, c, sb.text, sb.args)
 	if err != nil {
 		return failed("insert", m, err)
 	}
@@ -223,11 +223,11 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 }
 
 // insertReturning runs an INSERT … RETURNING and stores the keys.
-func (b *engine) insertReturning(ctx context.Context, s backend.Scope, c conn, sb *builder, ch chunk) error {
+func (b *engine) insertReturning(ctx context.Context, s backend.Scope, c conn, sb stmt, ch chunk) error {
 	m := ch.batch.Entity
 	ids := make([]int64, 0, len(ch.rows))
 	var id int64
-	err := b.query(ctx, s, c, sb.String(), sb.args, []any{&id}, func() error {
+	err := b.query(ctx, s, c, sb.text, sb.args, []any{&id}, func() error {
 		ids = append(ids, id)
 		return nil
 	})
@@ -259,12 +259,12 @@ func (b *engine) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *ba
 // execRows runs the UPDATE or DELETE sb of rows, or returns err, the
 // error compiling it; for a versioned batch, fewer rows affected than
 // sent means a stale row.
-func (b *engine) execRows(ctx context.Context, s backend.Scope, c conn, sb *builder, err error, op string, bt *backend.Batch, rows []backend.Row) error {
+func (b *engine) execRows(ctx context.Context, s backend.Scope, c conn, sb stmt, err error, op string, bt *backend.Batch, rows []backend.Row) error {
 	if err != nil {
 		return err
 	}
 	m := bt.Entity
-	n, err := b.exec(ctx, s, c, sb.String(), sb.args)
+	n, err := b.exec(ctx, s, c, sb.text, sb.args)
 	if err != nil {
 		return failed(op, m, err)
 	}
@@ -316,7 +316,7 @@ func (b *engine) lockConflict(ctx context.Context, s backend.Scope, c conn, m *m
 		dest[i] = &vals[i]
 	}
 	current := map[meta.Key]int64{}
-	err = b.query(ctx, s, c, sb.String(), sb.args, dest, func() error {
+	err = b.query(ctx, s, c, sb.text, sb.args, dest, func() error {
 		p := m.New()
 		for i, f := range fields {
 			if err := f.Store(p, vals[i]); err != nil {

@@ -16,7 +16,7 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 		return err
 	}
 	h := newHydrator(q)
-	return b.query(ctx, s, b.conn(s), sb.String(), sb.args, h.dest, func() error {
+	return b.query(ctx, s, b.conn(s), sb.text, sb.args, h.dest, func() error {
 		row, link, err := h.row()
 		if err != nil {
 			return err
@@ -88,6 +88,6 @@ func (b *engine) Count(ctx context.Context, s backend.Scope, q *backend.Query) (
 		return 0, err
 	}
 	var n int64
-	err = b.query(ctx, s, b.conn(s), sb.String(), sb.args, []any{&n}, func() error { return nil })
+	err = b.query(ctx, s, b.conn(s), sb.text, sb.args, []any{&n}, func() error { return nil })
 	return n, err
 }
