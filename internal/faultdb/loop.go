@@ -63,104 +63,130 @@ func (m mode) String() string {
 // hook at each statement must reach the caller with the Session in step
 // with the database.
 func Run(t *testing.T, f Faults, open Opener) {
-	ctx := context.Background()
-	var before, want, changed []string
-	var calls, statements int64
-	{
-		sc := setup(t, open)
-		before = sc.dump(t)
-		f.Arm(0, 0, false)
-		if err := sc.s.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		calls = f.Disarm()
-		statements = int64(sc.seen)
-		want = sc.dump(t)
-		sc.close()
-		if diff := cmp.Diff(wantCascaded, cascaded(want)); diff != "" {
-			t.Fatalf("the flush without faults cascaded (-want +got):\n%s", diff)
-		}
-		sc = setup(t, open)
-		sc.changeGraph()
-		if err := sc.s.Flush(ctx); err != nil {
-			t.Fatal(err)
-		}
-		changed = sc.dump(t)
-		sc.close()
-		if diff := cmp.Diff(wantChanged, cascaded(changed)); diff != "" {
-			t.Fatalf("the flush of the changed graph cascaded (-want +got):\n%s", diff)
-		}
-		if diff := cmp.Diff(cascaded(before), cascaded(changed)); diff != "" {
-			t.Fatalf("the flush of the changed graph changed boxes or items (-before +after):\n%s", diff)
-		}
-	}
-	covered, retried, unreached := 0, 0, 0
+	b := measure(t, f, open)
+	var c counts
 	for _, m := range f.modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			for _, change := range []bool{false, true} {
 				if change && m.kind == CommitLost {
 					continue // nothing to retry: the changes are stored
 				}
-				after, variant := want, "same"
+				after, variant := b.want, "same"
 				if change {
-					after, variant = changed, "changed"
+					after, variant = b.changed, "changed"
 				}
-				t.Run(variant, func(t *testing.T) {
-					for n := int64(1); n <= calls; n++ {
-						if m.kind == CommitLost && n != calls {
-							continue // only the COMMIT, the flush's last call, can be lost
-						}
-						covered++
-						p := point{f: f, mode: m, n: n, lost: m.kind == CommitLost || m.kind == Lost && n == calls}
-						switch p.run(t, open, want, after, change) {
-						case retriedFlush:
-							retried++
-						case unreachedCall:
-							unreached++
-						}
-						if t.Failed() {
-							t.Logf("stopped at call %d of %d: the calls after it are not tried", n, calls)
-							return
-						}
-					}
-				})
+				t.Run(variant, func(t *testing.T) { c.faults(t, f, open, m, b, after, change) })
 			}
 		})
 	}
-	t.Run("hookpanic", func(t *testing.T) {
-		for n := 1; n <= int(statements); n++ {
-			covered++
-			sc := setup(t, open)
-			before := sc.dump(t)
-			sc.hookAt = n
-			var recovered any
-			func() {
-				defer func() { recovered = recover() }()
-				_ = sc.s.Flush(ctx)
-			}()
-			sc.hookAt = 0
-			if recovered == nil {
-				t.Fatalf("statement %d: the hook's panic did not reach the caller", n)
-			}
-			waitIdle(t, fmt.Sprintf("statement %d", n), sc)
-			// Before the COMMIT the flush is rolled back and the Session put
-			// back; at the COMMIT, both hold the changes.
-			after := sc.dump(t)
-			if diff := cmp.Diff(before, after); diff != "" {
-				if diff := cmp.Diff(want, after); diff != "" {
-					t.Fatalf("statement %d: the database holds neither image after the panic (-want +got):\n%s", n, diff)
-				}
-			}
-			if err := sc.s.Flush(ctx); err != nil {
-				t.Fatalf("statement %d: flushing after the panic: %v", n, err)
-			}
-			if diff := cmp.Diff(want, sc.dump(t)); diff != "" {
-				t.Fatalf("statement %d: the Session was out of step with the database after the panic (-want +got):\n%s", n, diff)
-			}
-			sc.close()
+	t.Run("hookpanic", func(t *testing.T) { c.hookPanics(t, open, b) })
+	t.Logf("the flush makes %d calls and sends %d statements; %d fault points covered, %d of them retried (half with the graph changed), %d not reached (the context ended first)", b.calls, b.statements, c.covered, c.retried, c.unreached)
+}
+
+// baseline is what the flushes without faults did: the database before,
+// after the flush, and after the flush of the changed graph, and the calls
+// and statements the flush made.
+type baseline struct {
+	before, want, changed []string
+	calls, statements     int64
+}
+
+// measure flushes without faults, as the Session is and with the graph
+// changed, and checks what each cascaded.
+func measure(t *testing.T, f Faults, open Opener) baseline {
+	ctx := context.Background()
+	var b baseline
+	sc := setup(t, open)
+	b.before = sc.dump(t)
+	f.Arm(0, 0, false)
+	if err := sc.s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.calls = f.Disarm()
+	b.statements = int64(sc.seen)
+	b.want = sc.dump(t)
+	sc.close()
+	if diff := cmp.Diff(wantCascaded, cascaded(b.want)); diff != "" {
+		t.Fatalf("the flush without faults cascaded (-want +got):\n%s", diff)
+	}
+	sc = setup(t, open)
+	sc.changeGraph()
+	if err := sc.s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.changed = sc.dump(t)
+	sc.close()
+	if diff := cmp.Diff(wantChanged, cascaded(b.changed)); diff != "" {
+		t.Fatalf("the flush of the changed graph cascaded (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(cascaded(b.before), cascaded(b.changed)); diff != "" {
+		t.Fatalf("the flush of the changed graph changed boxes or items (-before +after):\n%s", diff)
+	}
+	return b
+}
+
+// counts are the fault points tried, retried and not reached.
+type counts struct {
+	covered, retried, unreached int
+}
+
+// faults fails each call of the flush in mode m, then checks the Session
+// and the database, and that flushing again writes after.
+func (c *counts) faults(t *testing.T, f Faults, open Opener, m mode, b baseline, after []string, change bool) {
+	for n := int64(1); n <= b.calls; n++ {
+		if m.kind == CommitLost && n != b.calls {
+			continue // only the COMMIT, the flush's last call, can be lost
 		}
-	})
-	t.Logf("the flush makes %d calls and sends %d statements; %d fault points covered, %d of them retried (half with the graph changed), %d not reached (the context ended first)", calls, statements, covered, retried, unreached)
+		c.covered++
+		p := point{f: f, mode: m, n: n, lost: m.kind == CommitLost || m.kind == Lost && n == b.calls}
+		switch p.run(t, open, b.want, after, change) {
+		case retriedFlush:
+			c.retried++
+		case unreachedCall:
+			c.unreached++
+		}
+		if t.Failed() {
+			t.Logf("stopped at call %d of %d: the calls after it are not tried", n, b.calls)
+			return
+		}
+	}
+}
+
+// hookPanics panics in the query hook at each statement of the flush: the
+// panic must reach the caller with the Session in step with the database.
+func (c *counts) hookPanics(t *testing.T, open Opener, b baseline) {
+	ctx := context.Background()
+	for n := 1; n <= int(b.statements); n++ {
+		c.covered++
+		sc := setup(t, open)
+		before := sc.dump(t)
+		sc.hookAt = n
+		var recovered any
+		func() {
+			defer func() { recovered = recover() }()
+			_ = sc.s.Flush(ctx)
+		}()
+		sc.hookAt = 0
+		if recovered == nil {
+			t.Fatalf("statement %d: the hook's panic did not reach the caller", n)
+		}
+		waitIdle(t, fmt.Sprintf("statement %d", n), sc)
+		// Before the COMMIT the flush is rolled back and the Session put
+		// back; at the COMMIT, both hold the changes.
+		after := sc.dump(t)
+		if diff := cmp.Diff(before, after); diff != "" {
+			if diff := cmp.Diff(b.want, after); diff != "" {
+				t.Fatalf("statement %d: the database holds neither image after the panic (-want +got):\n%s", n, diff)
+			}
+		}
+		if err := sc.s.Flush(ctx); err != nil {
+			t.Fatalf("statement %d: flushing after the panic: %v", n, err)
+		}
+		if diff := cmp.Diff(b.want, sc.dump(t)); diff != "" {
+			t.Fatalf("statement %d: the Session was out of step with the database after the panic (-want +got):\n%s", n, diff)
+		}
+		sc.close()
+	}
 }
 
 // point is one fault point: call n failing in mode.

@@ -134,7 +134,15 @@ func setup(t *testing.T, open Opener) *scenario {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s = db.Session()
+	sc.change(t)
+	return sc
+}
+
+// change loads the seeded graph into a new Session and changes it: what
+// the flush under test writes.
+func (sc *scenario) change(t *testing.T) {
+	ctx := context.Background()
+	s := sc.db.Session()
 	books, err := orm.Repo[Book](s).Find(ctx, nil, orm.OrderBy("ID"), orm.Populate("Author", "Tags"))
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +175,7 @@ func setup(t *testing.T, open Opener) *scenario {
 	// The cascades: bx1's removal removes i1 and i2; i3, taken out of bx2,
 	// is an orphan; i5, new, is reachable only through bx2's collection;
 	// bx3, new, only through the Ref of i4, moved into it.
-	bx1, bx2 = boxes[0], boxes[1]
+	bx1, bx2 := boxes[0], boxes[1]
 	i1, i2, i3, i4 := items["i1"], items["i2"], items["i3"], items["i4"]
 	s.Remove(bx1)
 	bx2.Items.Remove(i3)
@@ -186,7 +194,6 @@ func setup(t *testing.T, open Opener) *scenario {
 	sc.entities = []any{books[0], books[1], books[0].Author.Get(), books[1].Author.Get(), tags[0], tags[1], t3, b3, a3,
 		bx1, bx2, bx3, i1, i2, i3, i4, i5}
 	sc.seen = 0
-	return sc
 }
 
 // close closes the scenario's DB and whatever its Target opened.

@@ -73,7 +73,7 @@ func compare(t *testing.T, path, got string) {
 // delete, pivots, select and transactions.
 func cases() []test {
 	var all []test
-	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), deleteCases(), selectCases(), populateCases(), txCases()} {
+	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases()} {
 		all = append(all, group...)
 	}
 	return all
@@ -179,6 +179,11 @@ func updateCases() []test {
 			}
 			return s.Flush(ctx)
 		}},
+	}
+}
+
+func versionedCases() []test {
+	return []test{
 		{name: "update_versioned_one", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			s, as, err := loaded[Account](ctx, db, f, accountRow(1, 100, 3))
 			if err != nil {
