@@ -88,7 +88,7 @@ func toBSON(f *meta.Field, v any) any {
 
 // GenerateKey gives a new entity whose key is an empty bson.ObjectID a new
 // ObjectID, made on the client.
-func (b *Backend) GenerateKey(m *meta.Entity, p unsafe.Pointer) bool {
+func (b *engine) GenerateKey(m *meta.Entity, p unsafe.Pointer) bool {
 	if len(m.PK) != 1 || m.PK[0].Type != objectIDType {
 		return false
 	}

@@ -52,7 +52,7 @@ func (e *staleError) Error() string { return "orm: mongo: stale " + e.m.Name }
 // Flush executes the plan: inside the Session's transaction, in a
 // transaction of its own where the deployment has them, and otherwise
 // compensated (see the package documentation).
-func (b *Backend) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
+func (b *engine) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) error {
 	err := backend.CheckPlan(p, b.refuses)
 	if err != nil {
 		return err
@@ -98,7 +98,7 @@ func writes(p *backend.Plan) int {
 	return n
 }
 
-func (b *Backend) writeAll(ctx context.Context, s backend.Scope, comp *compensator, p *backend.Plan) error {
+func (b *engine) writeAll(ctx context.Context, s backend.Scope, comp *compensator, p *backend.Plan) error {
 	for _, bt := range p.Batches {
 		var err error
 		switch bt.Kind {
@@ -135,7 +135,7 @@ func applied(n int, err error, unknown int) int {
 
 // reserve takes n consecutive integer keys for m's collection from the
 // counters collection, outside any transaction, and returns the first.
-func (b *Backend) reserve(ctx context.Context, s backend.Scope, m *meta.Entity, n int) (int64, error) {
+func (b *engine) reserve(ctx context.Context, s backend.Scope, m *meta.Entity, n int) (int64, error) {
 	start := now(s.Env)
 	var doc struct {
 		Seq int64 `bson:"seq"`
@@ -153,7 +153,7 @@ func (b *Backend) reserve(ctx context.Context, s backend.Scope, m *meta.Entity, 
 // them. $max only ever raises the counter, so concurrent reservations and
 // advances cannot undo one another; a counter moved for keys whose insert
 // then fails leaves a gap, as a reservation does.
-func (b *Backend) advance(ctx context.Context, s backend.Scope, m *meta.Entity, rows []backend.Row) error {
+func (b *engine) advance(ctx context.Context, s backend.Scope, m *meta.Entity, rows []backend.Row) error {
 	top := m.Auto.Int(rows[0].Ptr)
 	for _, r := range rows[1:] {
 		top = max(top, m.Auto.Int(r.Ptr))
@@ -173,7 +173,7 @@ const tokenKey = "_orm_flush"
 // countersCollection holds the last integer key given out per collection.
 const countersCollection = "orm_counters"
 
-func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
+func (b *engine) insert(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
 	m := bt.Entity
 	c, err := b.coll(m)
 	if err != nil {
@@ -237,7 +237,7 @@ func (b *Backend) insert(ctx context.Context, s backend.Scope, comp *compensator
 	return classify(m.Table, err)
 }
 
-func (b *Backend) update(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
+func (b *engine) update(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
 	m := bt.Entity
 	c, err := b.coll(m)
 	if err != nil {
@@ -317,7 +317,7 @@ func (b *Backend) update(ctx context.Context, s backend.Scope, comp *compensator
 
 // batch is how many of n writes one command carries: all of them, unless
 // WithBatchSize or, for updates, the server's limit says fewer.
-func (b *Backend) batch(s backend.Scope, n int, updates bool) int {
+func (b *engine) batch(s backend.Scope, n int, updates bool) int {
 	size := n
 	if s.Env != nil && s.Env.BatchSize > 0 && s.Env.BatchSize < size {
 		size = s.Env.BatchSize
@@ -331,7 +331,7 @@ func (b *Backend) batch(s backend.Scope, n int, updates bool) int {
 // bulk sends update models in ordered bulk writes, at most maxUpdates a
 // command, observing each as stmt(n); it returns the documents matched and
 // how many models were applied.
-func (b *Backend) bulk(ctx context.Context, s backend.Scope, c *mongo.Collection, models []mongo.WriteModel, stmt func(n int) string) (int64, int, error) {
+func (b *engine) bulk(ctx context.Context, s backend.Scope, c *mongo.Collection, models []mongo.WriteModel, stmt func(n int) string) (int64, int, error) {
 	size := b.batch(s, len(models), true)
 	var matched int64
 	done := 0
@@ -355,7 +355,7 @@ func (b *Backend) bulk(ctx context.Context, s backend.Scope, c *mongo.Collection
 // undoUpdates registers the undo of the updates of done: each row's changed
 // fields set back to its snapshot, where the row still holds what this flush
 // wrote.
-func (b *Backend) undoUpdates(comp *compensator, c *mongo.Collection, bt *backend.Batch, done []backend.Row,
+func (b *engine) undoUpdates(comp *compensator, c *mongo.Collection, bt *backend.Batch, done []backend.Row,
 	filter func(backend.Row, int64) (bson.D, error), set func(backend.Row, unsafe.Pointer, int64) (bson.D, error)) {
 	if !bt.Fixup {
 		comp.push(func(ctx context.Context) error {
@@ -380,7 +380,7 @@ func (b *Backend) undoUpdates(comp *compensator, c *mongo.Collection, bt *backen
 	}
 }
 
-func (b *Backend) delete(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
+func (b *engine) delete(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
 	for rows := range slices.Chunk(bt.Rows, b.batch(s, len(bt.Rows), false)) {
 		if err := b.deleteChunk(ctx, s, comp, bt.Entity, rows); err != nil {
 			return err
@@ -389,7 +389,7 @@ func (b *Backend) delete(ctx context.Context, s backend.Scope, comp *compensator
 	return nil
 }
 
-func (b *Backend) deleteChunk(ctx context.Context, s backend.Scope, comp *compensator, m *meta.Entity, rows []backend.Row) error {
+func (b *engine) deleteChunk(ctx context.Context, s backend.Scope, comp *compensator, m *meta.Entity, rows []backend.Row) error {
 	c, err := b.coll(m)
 	if err != nil {
 		return err
@@ -472,7 +472,7 @@ func (b *Backend) deleteChunk(ctx context.Context, s backend.Scope, comp *compen
 
 // pivot adds or removes keys in the owners' arrays of a many-to-many
 // relation: one $addToSet or $pull per owner, in one bulk write.
-func (b *Backend) pivot(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
+func (b *engine) pivot(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
 	rel := bt.Rel
 	c, err := b.coll(rel.Owner)
 	if err != nil {
@@ -533,7 +533,7 @@ func (b *Backend) pivot(ctx context.Context, s backend.Scope, comp *compensator,
 // many-to-many relation, with one updateMany. Removed owners need nothing:
 // their links go with their documents. Without a transaction it first reads
 // which owners hold which of the keys, to put them back if the flush fails.
-func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
+func (b *engine) pivotClear(ctx context.Context, s backend.Scope, comp *compensator, bt *backend.Batch) error {
 	if !bt.Target {
 		return nil
 	}
@@ -604,7 +604,7 @@ func (b *Backend) pivotClear(ctx context.Context, s backend.Scope, comp *compens
 
 // lockConflict finds which versioned document of a batch was changed or
 // removed by someone else.
-func (b *Backend) lockConflict(ctx context.Context, s backend.Scope, m *meta.Entity, rows []backend.Row) error {
+func (b *engine) lockConflict(ctx context.Context, s backend.Scope, m *meta.Entity, rows []backend.Row) error {
 	ids := make(bson.A, len(rows))
 	for i, r := range rows {
 		ids[i], _ = keyValue(m, r.Key)

@@ -17,13 +17,20 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
-// handle makes a Backend an orm.Backend without exporting the contract.
-type handle = backend.Handle
-
 // Backend runs the Unit of Work on a MongoDB database. It is safe for
 // concurrent use.
 type Backend struct {
 	handle
+	e *engine
+}
+
+// handle makes a Backend an orm.Backend without exporting the contract.
+type handle = backend.Handle
+
+var _ orm.Backend = (*Backend)(nil)
+
+// engine implements the backend contract on a MongoDB database.
+type engine struct {
 	client *mongo.Client
 	db     *mongo.Database
 	owned  bool // Close disconnects the client
@@ -38,9 +45,8 @@ type Backend struct {
 	checked sync.Map
 }
 
-var _ orm.Backend = (*Backend)(nil)
-
-// Open connects to the MongoDB deployment at uri and uses database.
+// Open connects to the MongoDB deployment at uri and uses database. Close
+// disconnects the client.
 func Open(ctx context.Context, uri, database string) (*Backend, error) {
 	client, err := mongo.Connect(options.Client().ApplyURI(uri))
 	if err != nil {
@@ -51,7 +57,7 @@ func Open(ctx context.Context, uri, database string) (*Backend, error) {
 		client.Disconnect(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	b.owned = true
+	b.e.owned = true
 	return b, nil
 }
 
@@ -63,29 +69,31 @@ func New(ctx context.Context, client *mongo.Client, database string) (*Backend, 
 	}
 	_, replica := hello["setName"]
 	txs := replica || hello["msg"] == "isdbgrid"
-	b := &Backend{client: client, db: client.Database(database), txs: txs, refuses: meta.RefuseInvalidUTF8}
-	b.handle = backend.NewHandle(b)
+	e := &engine{client: client, db: client.Database(database), txs: txs, refuses: meta.RefuseInvalidUTF8}
 	var info bson.M
 	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
 		if _, ferret := info["ferretdbVersion"]; ferret {
-			b.maxUpdates = 99
+			e.maxUpdates = 99
 			// FerretDB refuses infinities and drops the connection on NaN.
-			b.refuses |= meta.RefuseNaN | meta.RefuseInf
+			e.refuses |= meta.RefuseNaN | meta.RefuseInf
 		}
 	}
-	return b, nil
+	return &Backend{handle: backend.NewHandle(e), e: e}, nil
 }
 
 // Transactions reports whether the deployment supports transactions
-// (replica sets and sharded clusters). Without them a failed flush is
-// compensated instead; see the package documentation.
-func (b *Backend) Transactions() bool { return b.txs }
+// (replica sets and sharded clusters). Without them a flush is compensated
+// instead, and [orm.Session.Transaction] is refused; see the package
+// documentation.
+func (b *Backend) Transactions() bool { return b.e.txs }
 
 // Database returns the database the backend uses.
-func (b *Backend) Database() *mongo.Database { return b.db }
+func (b *Backend) Database() *mongo.Database { return b.e.db }
 
-// Close disconnects the client if Open connected it.
-func (b *Backend) Close() error {
+// Close disconnects the client if [Open] connected it.
+func (b *Backend) Close() error { return b.e.Close() }
+
+func (b *engine) Close() error {
 	if b.owned {
 		return b.client.Disconnect(context.Background())
 	}
@@ -94,7 +102,7 @@ func (b *Backend) Close() error {
 
 // coll returns the collection of m, checking once that its field names are
 // usable as document keys.
-func (b *Backend) coll(m *meta.Entity) (*mongo.Collection, error) {
+func (b *engine) coll(m *meta.Entity) (*mongo.Collection, error) {
 	if _, ok := b.checked.Load(m); !ok {
 		for _, f := range m.Fields {
 			if !f.PK && (strings.HasPrefix(f.Column, "$") || strings.Contains(f.Column, ".")) {

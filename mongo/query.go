@@ -28,7 +28,7 @@ func ctxOf(ctx context.Context, s backend.Scope) context.Context {
 }
 
 // find runs a find and calls each with every document.
-func (b *Backend) find(ctx context.Context, s backend.Scope, m *meta.Entity, filter bson.D, opts *options.FindOptionsBuilder, each func(bson.Raw) error) error {
+func (b *engine) find(ctx context.Context, s backend.Scope, m *meta.Entity, filter bson.D, opts *options.FindOptionsBuilder, each func(bson.Raw) error) error {
 	c, err := b.coll(m)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func extJSON(d bson.D) string {
 }
 
 // Select runs q and hydrates each document into a new entity.
-func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	if q.Via != nil {
 		return b.selectVia(ctx, s, q, each)
@@ -155,7 +155,7 @@ func (b *Backend) Select(ctx context.Context, s backend.Scope, q *backend.Query,
 }
 
 // sortValues sets, for each row, the value of o.Field at the end of o.Path.
-func (b *Backend) sortValues(ctx context.Context, s backend.Scope, m *meta.Entity, rows []unsafe.Pointer, o backend.Order, set func(i int, v any)) error {
+func (b *engine) sortValues(ctx context.Context, s backend.Scope, m *meta.Entity, rows []unsafe.Pointer, o backend.Order, set func(i int, v any)) error {
 	cur := make([]unsafe.Pointer, len(rows))
 	copy(cur, rows)
 	for _, rel := range o.Path {
@@ -243,7 +243,7 @@ func boolInt(b bool) int {
 
 // selectVia reads the targets of a many-to-many relation for the owners in
 // q.Via, calling each once per (target, owner) link.
-func (b *Backend) selectVia(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+func (b *engine) selectVia(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	rel, t := q.Via.Rel, q.Entity
 	arr := arrayKey(rel)
 	if rel.Owning() {
@@ -338,7 +338,7 @@ func (b *Backend) selectVia(ctx context.Context, s backend.Scope, q *backend.Que
 }
 
 // Count returns the number of documents q matches.
-func (b *Backend) Count(ctx context.Context, s backend.Scope, q *backend.Query) (int64, error) {
+func (b *engine) Count(ctx context.Context, s backend.Scope, q *backend.Query) (int64, error) {
 	filter, err := b.filter(ctx, s, q.Entity, q.Where)
 	if err != nil {
 		return 0, err
@@ -358,7 +358,7 @@ var cmpOps = map[backend.Op]string{
 
 // filter compiles a condition into a query document. Values always sit
 // under an operator ($eq, $in, …), so a value never becomes an operator.
-func (b *Backend) filter(ctx context.Context, s backend.Scope, m *meta.Entity, c *backend.Cond) (bson.D, error) {
+func (b *engine) filter(ctx context.Context, s backend.Scope, m *meta.Entity, c *backend.Cond) (bson.D, error) {
 	if c == nil {
 		return bson.D{}, nil
 	}
@@ -427,7 +427,7 @@ func (b *Backend) filter(ctx context.Context, s backend.Scope, m *meta.Entity, c
 
 // pathFilter resolves a condition on related entities with a query on
 // their collection, into a condition on keys.
-func (b *Backend) pathFilter(ctx context.Context, s backend.Scope, m *meta.Entity, c *backend.Cond) (bson.D, error) {
+func (b *engine) pathFilter(ctx context.Context, s backend.Scope, m *meta.Entity, c *backend.Cond) (bson.D, error) {
 	rel := c.Rel
 	sub, err := b.filter(ctx, s, rel.Target, c.Conds[0])
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 
 // CreateSchema creates each entity's collection and its indexes: unique
 // fields, indexed fields, foreign keys (Refs) and many-to-many key arrays.
-func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
+func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
 	for _, m := range es {
 		c, err := b.coll(m)
 		if err != nil {
@@ -84,7 +84,7 @@ func (b *Backend) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.
 }
 
 // DropSchema drops each entity's collection and forgets its key counter.
-func (b *Backend) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
+func (b *engine) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
 	var tables bson.A
 	for _, m := range es {
 		start := now(s.Env)

@@ -12,7 +12,7 @@ import (
 
 // tx is a transaction on a session.
 type tx struct {
-	b    *Backend
+	b    *engine
 	env  *backend.Env
 	sess *mongo.Session
 }
@@ -20,7 +20,7 @@ type tx struct {
 // Begin starts a transaction. MongoDB has no savepoints, so transactions do
 // not nest, and a deployment without transactions (a standalone server,
 // FerretDB) refuses them.
-func (b *Backend) Begin(ctx context.Context, s backend.Scope, _ backend.TxOptions) (backend.Tx, error) {
+func (b *engine) Begin(ctx context.Context, s backend.Scope, _ backend.TxOptions) (backend.Tx, error) {
 	if s.Tx != nil {
 		return nil, errors.New("orm: mongo: transactions do not nest (MongoDB has no savepoints)")
 	}
