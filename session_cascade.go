@@ -765,7 +765,7 @@ func (s *Session) pivotBatches(w *flushWork, plan *backend.Plan) {
 					if del == nil {
 						del = &backend.Batch{Kind: backend.PivotDelete, Entity: rel.Target, Rel: rel}
 					}
-					del.Links = append(del.Links, backend.Link{Owner: es.snap, Target: item})
+					del.Links = append(del.Links, backend.Link{Owner: es.ptr, Target: item})
 				}
 			}
 			if del != nil {

@@ -95,6 +95,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		settled = true
 		return nil
 	}
+	plan.Slots = (*slots)(s)
 	if err := s.db.backend.Flush(ctx, s.scope(), plan); err != nil {
 		var hp *backend.HookPanic
 		if errors.As(err, &hp) && hp.Committed {
@@ -456,35 +457,6 @@ func unionFields(m *meta.Entity, rows []backend.Row) []*meta.Field {
 	return fields
 }
 
-// syncKeys returns a collection's stored member keys with its flushed adds
-// and removes applied.
-func syncKeys(c *meta.CollData) []any {
-	t := c.Rel.Target
-	gone := map[meta.Key]bool{}
-	for _, p := range c.Removed {
-		gone[t.Key(p)] = true
-	}
-	keys := make([]any, 0, len(c.Keys)+len(c.Added))
-	have := map[meta.Key]bool{}
-	for _, k := range c.Keys {
-		mk, err := t.KeyOfValue(k)
-		if err != nil || gone[mk] || have[mk] {
-			continue
-		}
-		have[mk] = true
-		keys = append(keys, k)
-	}
-	for _, p := range c.Added {
-		if mk := t.Key(p); !have[mk] {
-			if v, err := t.PK[0].Value(p); err == nil {
-				have[mk] = true
-				keys = append(keys, v)
-			}
-		}
-	}
-	return keys
-}
-
 // commit records a successful flush: new entities become managed, updated
 // ones get new snapshots and versions, deleted ones are detached and leave
 // the loaded collections that list them, and collections forget the adds
@@ -518,9 +490,6 @@ func (s *Session) commit(w *flushWork, mark int) {
 	for _, c := range w.colls {
 		if log {
 			s.logPending(c)
-		}
-		if c.Keys != nil {
-			c.Keys = syncKeys(c)
 		}
 		c.Added, c.Removed = nil, nil
 	}

@@ -30,6 +30,7 @@ const (
 	undoAttach                  // a Collection's owner, Session and loaded flag
 	undoItem                    // one member added to or taken from a Collection
 	undoPending                 // a Collection's pending adds and removes, written by a flush
+	undoSlot                    // a Collection's backend slot, replaced by a flush
 	undoValue                   // every field of an entity (Retry)
 	undoTypes                   // the Session's whole tracker (Clear)
 	undoInserts                 // the keys and versions a flush set on new entities
@@ -47,7 +48,7 @@ type undo struct {
 	ref    *meta.RefData
 	refWas meta.RefData
 	coll   *meta.CollData
-	saved  *meta.CollData // undoAttach, undoPending: the collection as it was
+	saved  *meta.CollData // undoAttach, undoPending, undoSlot: the collection as it was
 	change itemChange     // undoItem: what happened to member p
 	m      *meta.Entity   // undoValue: p's type, and its copy in saved value
 	value  unsafe.Pointer
@@ -77,6 +78,8 @@ func (s *Session) undoTo(mark int) {
 			u.undoItem()
 		case undoPending:
 			u.undoPending()
+		case undoSlot:
+			u.coll.Slot = u.saved.Slot
 		case undoValue:
 			reflect.NewAt(u.m.Type, u.p).Elem().Set(reflect.NewAt(u.m.Type, u.value).Elem())
 		case undoTypes:
@@ -192,10 +195,10 @@ func (u *undo) undoItem() {
 	}
 }
 
-// logPending journals a Collection's pending adds and removes and its
-// stored keys, before a flush that wrote them forgets them.
+// logPending journals a Collection's pending adds and removes, before a
+// flush that wrote them forgets them.
 func (s *Session) logPending(c *meta.CollData) {
-	saved := meta.CollData{Added: c.Added, Removed: c.Removed, Keys: c.Keys}
+	saved := meta.CollData{Added: c.Added, Removed: c.Removed}
 	s.journal = append(s.journal, undo{kind: undoPending, coll: c, saved: &saved})
 }
 
@@ -218,7 +221,18 @@ func (u *undo) undoPending() {
 			removed = append(removed, p)
 		}
 	}
-	c.Added, c.Removed, c.Keys = added, removed, u.saved.Keys
+	c.Added, c.Removed = added, removed
+}
+
+// slots lets a backend's Flush replace collections' Slots, journaled: a
+// *Session seen as a backend.Slots, without a method in Session's API.
+type slots Session
+
+// Set journals c's Slot, then replaces it with v.
+func (j *slots) Set(c *meta.CollData, v any) {
+	s := (*Session)(j)
+	s.journal = append(s.journal, undo{kind: undoSlot, coll: c, saved: &meta.CollData{Slot: c.Slot}})
+	c.Slot = v
 }
 
 // logValues journals every field of every tracked entity, collections
@@ -243,7 +257,7 @@ func (s *Session) logValue(m *meta.Entity, p unsafe.Pointer) {
 	c := m.Clone(p)
 	for _, rel := range m.Collections {
 		d := rel.Coll(c)
-		d.Items, d.Added, d.Removed, d.Keys = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed), slices.Clone(d.Keys)
+		d.Items, d.Added, d.Removed = slices.Clone(d.Items), slices.Clone(d.Added), slices.Clone(d.Removed)
 	}
 	s.journal = append(s.journal, undo{kind: undoValue, m: m, p: p, value: c})
 }

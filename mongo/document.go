@@ -150,33 +150,9 @@ func hydrate(m *meta.Entity, doc bson.Raw) (unsafe.Pointer, error) {
 	// Keep the many-to-many keys the document holds, so that populating the
 	// relation needs no second read of the owners.
 	for _, rel := range m.Collections {
-		if rel.Kind != meta.RelManyToMany || !rel.Owning() {
-			continue
+		if rel.Kind == meta.RelManyToMany && rel.Owning() {
+			rel.Coll(p).Slot = readLinks(doc, rel)
 		}
-		keys := []any{}
-		if arr, ok := doc.Lookup(arrayKey(rel)).ArrayOK(); ok {
-			vals, _ := arr.Values()
-			for _, v := range vals {
-				keys = append(keys, fromBSON(v))
-			}
-		}
-		rel.Coll(p).Keys = keys
 	}
 	return p, nil
-}
-
-// arrays appends to d the many-to-many arrays the entity at p holds, as far
-// as known; it reports false when one is not known.
-func arrays(m *meta.Entity, p unsafe.Pointer, d bson.D) (bson.D, bool) {
-	for _, rel := range m.Collections {
-		if rel.Kind != meta.RelManyToMany || !rel.Owning() {
-			continue
-		}
-		keys := rel.Coll(p).Keys
-		if keys == nil {
-			return d, false
-		}
-		d = append(d, bson.E{Key: arrayKey(rel), Value: bson.A(keys)})
-	}
-	return d, true
 }

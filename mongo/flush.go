@@ -79,6 +79,9 @@ func (b *engine) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) er
 			}
 		}
 	}
+	if durable(err) {
+		relink(p)
+	}
 	var se *staleError
 	if errors.As(err, &se) {
 		return b.lockConflict(ctx, s, se.m, se.rows)

@@ -125,14 +125,6 @@ func key(m *meta.Entity, f *meta.Field) string {
 	return f.Column
 }
 
-// arrayKey is the key of the owning side's array of a many-to-many relation.
-func arrayKey(rel *meta.Relation) string {
-	if rel.MappedBy != "" {
-		rel = rel.Inverse
-	}
-	return meta.SnakeCase(rel.Name)
-}
-
 // observe tells the DB's hook and logger of a command and returns err, or a
 // *backend.HookPanic when the hook panicked.
 func observe(ctx context.Context, env *backend.Env, stmt string, rows int64, start time.Time, err error) error {

@@ -254,11 +254,11 @@ func (b *engine) selectVia(ctx context.Context, s backend.Scope, q *backend.Quer
 		seen := map[meta.Key]bool{}
 		known := len(q.Via.Ptrs) == len(q.Via.Owners)
 		for _, p := range q.Via.Ptrs {
-			known = known && rel.Coll(p).Keys != nil
+			known = known && linksOf(rel.Coll(p)) != nil
 		}
 		if known {
 			for i, p := range q.Via.Ptrs {
-				for _, v := range rel.Coll(p).Keys {
+				for _, v := range linksOf(rel.Coll(p)).keys {
 					k, err := t.KeyOfValue(v)
 					if err != nil {
 						return err

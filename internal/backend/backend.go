@@ -84,9 +84,11 @@ type Query struct {
 // Via is a many-to-many read: the rows of Query.Entity whose key stands in
 // Rel's pivot beside one of the Owners' keys.
 type Via struct {
-	Rel    *meta.Relation   // Query.Entity is Rel.Target
-	Owners []any            // owner keys, as driver values
-	Ptrs   []unsafe.Pointer // the owner entities, in the order of Owners
+	Rel    *meta.Relation // Query.Entity is Rel.Target
+	Owners []any          // owner keys, as driver values
+	// Ptrs are the owner entities, in the order of Owners: where a backend
+	// finds the Slots of their Rel collections.
+	Ptrs []unsafe.Pointer
 }
 
 // Order is one ORDER BY term: Field of the entity Path leads to (through
@@ -165,6 +167,16 @@ const (
 // Plan is the ordered list of batches one flush sends.
 type Plan struct {
 	Batches []*Batch
+	// Slots replaces collections' Slots during Flush; nil when there is no
+	// Session to tell.
+	Slots Slots
+}
+
+// Slots is how a backend's Flush replaces the Slot of a collection whose
+// owner a batch names: the core journals the value replaced, so that a
+// failed flush, or a transaction rolled back later, puts it back.
+type Slots interface {
+	Set(c *meta.CollData, v any)
 }
 
 // Add appends b to the plan.
@@ -197,7 +209,8 @@ type Batch struct {
 }
 
 // Link is one pivot row: an owner and a target entity, whose keys are read
-// when the statement is built.
+// when the statement is built. Owner is the tracked entity itself, so its
+// collections are at hand.
 type Link struct {
 	Owner, Target unsafe.Pointer
 }

@@ -76,10 +76,12 @@ type CollData struct {
 	S        unsafe.Pointer   // the *orm.Session it is attached to
 	Added    []unsafe.Pointer // added since the last load or flush
 	Removed  []unsafe.Pointer // removed since the last load or flush
-	// Keys are the members' keys as the owner's document holds them, for a
-	// backend that keeps many-to-many links on the owner (MongoDB); nil when
-	// unknown. A flush keeps them current.
-	Keys []any
+	// Slot is the backend's: what it keeps about the collection, such as
+	// the keys of a many-to-many relation's members as the owner's document
+	// holds them (MongoDB). The core copies it as an opaque value; a backend
+	// replaces it, never changes what it holds, and in a Flush only through
+	// Plan.Slots, which journals it.
+	Slot any
 }
 
 // Ref returns the Ref at field f of the entity at p.
