@@ -1,7 +1,6 @@
 package mongo
 
 import (
-	"errors"
 	"unsafe"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -122,11 +121,4 @@ func (l *links) changed(t *meta.Entity, ls []backend.Link, add bool) *links {
 		}
 	}
 	return out
-}
-
-// durable reports whether a flush that ended with err wrote for good: it
-// succeeded, or only a query hook panicked after it committed.
-func durable(err error) bool {
-	var hp *backend.HookPanic
-	return err == nil || errors.As(err, &hp) && hp.Committed
 }

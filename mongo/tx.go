@@ -63,3 +63,12 @@ func (t *tx) Rollback(ctx context.Context) error {
 	err := t.sess.AbortTransaction(ctx)
 	return observe(ctx, t.env, "ROLLBACK", 0, start, err)
 }
+
+// ctxOf returns the context a command of scope s runs with: the
+// transaction's session context inside a transaction.
+func ctxOf(ctx context.Context, s backend.Scope) context.Context {
+	if t, ok := s.Tx.(*tx); ok {
+		return mongo.NewSessionContext(ctx, t.sess)
+	}
+	return ctx
+}
