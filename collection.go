@@ -161,14 +161,8 @@ func collRemove(d *meta.CollData, p unsafe.Pointer) {
 	}
 	if d.Rel != nil && d.Rel.Kind == meta.RelHasMany {
 		ref := d.Rel.Inverse.Field.Ref(p)
-		if ref.Ptr == d.Owner || (ref.Ptr == nil && ref.ID != nil && d.Rel.Owner.HasKey(d.Owner) &&
-			keyOfRef(d.Rel.Inverse.Field, ref) == d.Rel.Owner.Key(d.Owner)) {
+		if ref.Ptr == d.Owner || d.Rel.Inverse.Field.RefersTo(ref, d.Owner) {
 			ref.Ptr, ref.ID = nil, nil
 		}
 	}
-}
-
-func keyOfRef(f *meta.Field, d *meta.RefData) meta.Key {
-	k, _, _ := f.RefKey(d)
-	return k
 }

@@ -107,7 +107,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			inv := rel.Inverse.Field
 			q.Where = &backend.Cond{Op: backend.OpIn, Field: inv, Values: chunk}
 			each = func(p unsafe.Pointer, _ any) error {
-				if k, null, known := inv.RefKey(inv.Ref(p)); known && !null {
+				if k, ok, _ := inv.RefKey(inv.Ref(p)); ok {
 					if o, ok := byKey[k]; ok {
 						hits = append(hits, hit{o, p})
 					}
@@ -235,7 +235,10 @@ func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners [
 			if d.Ptr != nil || d.ID == nil {
 				continue
 			}
-			k, _, _ := f.RefKey(d)
+			k, _, err := f.RefKey(d)
+			if err != nil {
+				return nil, fmt.Errorf("orm: Populate %s.%s: %w", rel.Owner.Name, rel.Name, err)
+			}
 			if es := s.lookup(t, k); es != nil && es.status == stManaged {
 				d.Ptr = es.ptr
 				continue

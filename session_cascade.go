@@ -22,7 +22,7 @@ func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
 			d := rel.Field.Ref(p)
 			ptr := d.Ptr
 			if ptr == nil && d.ID != nil {
-				if k, null, known := rel.Field.RefKey(d); known && !null {
+				if k, ok, _ := rel.Field.RefKey(d); ok {
 					if es := s.lookup(rel.Target, k); es != nil && es.status == stManaged {
 						ptr = es.ptr
 					}
@@ -408,7 +408,7 @@ func (s *Session) refTarget(rel *meta.Relation, d *meta.RefData) unsafe.Pointer 
 	if d.Ptr != nil || d.ID == nil {
 		return d.Ptr
 	}
-	if k, null, known := rel.Field.RefKey(d); known && !null {
+	if k, ok, _ := rel.Field.RefKey(d); ok {
 		if es := s.lookup(rel.Target, k); es != nil && es.status != detached {
 			return es.ptr
 		}
@@ -633,7 +633,7 @@ func (s *Session) deleteWaves(removed []*flushed) (early, late [][]*flushed) {
 				if es.status != stManaged {
 					continue
 				}
-				if k, null, known := rel.Field.RefKey(rel.Field.Ref(es.snap)); known && !null {
+				if k, ok, _ := rel.Field.RefKey(rel.Field.Ref(es.snap)); ok {
 					if i, ok := index[target{rel.Target, k}]; ok {
 						isLate[i] = true
 					}
@@ -653,7 +653,7 @@ func (s *Session) deleteWaves(removed []*flushed) (early, late [][]*flushed) {
 			if rel.Kind != meta.RelRef {
 				continue
 			}
-			if k, null, known := rel.Field.RefKey(rel.Field.Ref(key)); known && !null {
+			if k, ok, _ := rel.Field.RefKey(rel.Field.Ref(key)); ok {
 				if j, ok := index[target{rel.Target, k}]; ok && j != i {
 					out[i] = append(out[i], j)
 					indeg[j]++

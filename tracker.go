@@ -43,49 +43,55 @@ type typeState struct {
 	snapBlock  int
 }
 
-// keyMap is an identity map. Integer keys, the common case, live in a map
-// of their own, which hashes an int64 rather than the general key.
+// keyMap is an identity map. The keys of one entity type are all integer
+// keys or all string keys (meta.Entity.IntKey), and each sort lives in a map
+// of its own that hashes just the int64 or the string.
 type keyMap struct {
-	ints  map[int64]*entityState
-	other map[meta.Key]*entityState
+	intKeys bool // set from meta.Entity.IntKey when the type's state is made
+	ints    map[int64]*entityState
+	strs    map[string]*entityState
 }
 
 func (km *keyMap) get(k meta.Key) *entityState {
-	if k.S == "" {
-		return km.ints[k.N]
+	if km.intKeys {
+		return km.ints[k.Int()]
 	}
-	return km.other[k]
+	return km.strs[k.Str()]
 }
 
 func (km *keyMap) set(k meta.Key, es *entityState) {
-	if k.S == "" {
+	if km.intKeys {
 		if km.ints == nil {
 			km.ints = map[int64]*entityState{}
 		}
-		km.ints[k.N] = es
+		km.ints[k.Int()] = es
 		return
 	}
-	if km.other == nil {
-		km.other = map[meta.Key]*entityState{}
+	if km.strs == nil {
+		km.strs = map[string]*entityState{}
 	}
-	km.other[k] = es
+	km.strs[k.Str()] = es
 }
 
 func (km *keyMap) del(k meta.Key) {
-	if k.S == "" {
-		delete(km.ints, k.N)
+	if km.intKeys {
+		delete(km.ints, k.Int())
 		return
 	}
-	delete(km.other, k)
+	delete(km.strs, k.Str())
 }
 
-func (km *keyMap) len() int { return len(km.ints) + len(km.other) }
+func (km *keyMap) len() int { return len(km.ints) + len(km.strs) }
 
-// reserve sizes an empty map for n integer keys, once rather than by
-// growing row by row.
+// reserve sizes an empty map for n keys, once rather than by growing row by
+// row.
 func (km *keyMap) reserve(n int) {
-	if km.len() == 0 {
+	switch {
+	case km.len() != 0:
+	case km.intKeys:
 		km.ints = make(map[int64]*entityState, n)
+	default:
+		km.strs = make(map[string]*entityState, n)
 	}
 }
 
@@ -117,7 +123,7 @@ func (ts *typeState) snapshot(p unsafe.Pointer) unsafe.Pointer {
 }
 
 func newTypeState(m *meta.Entity) *typeState {
-	return &typeState{m: m}
+	return &typeState{m: m, byKey: keyMap{intKeys: m.IntKey}}
 }
 
 // lookup returns the tracked entity at p, or nil. The pointer index is built

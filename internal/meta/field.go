@@ -244,9 +244,10 @@ func (f *Field) deep() bool {
 func (f *Field) Addr(p unsafe.Pointer) unsafe.Pointer { return unsafe.Add(p, f.Offset) }
 
 // Get returns the field's Go value in the entity at p.
-func (f *Field) Get(p unsafe.Pointer) any {
-	return reflect.NewAt(f.Type, f.Addr(p)).Elem().Interface()
-}
+func (f *Field) Get(p unsafe.Pointer) any { return f.value(p).Interface() }
+
+// value returns the field in the entity at p as a settable reflect.Value.
+func (f *Field) value(p unsafe.Pointer) reflect.Value { return reflect.NewAt(f.Type, f.Addr(p)).Elem() }
 
 // IsZero reports whether the field is its type's zero value in the entity at p.
 func (f *Field) IsZero(p unsafe.Pointer) bool {

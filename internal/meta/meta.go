@@ -42,6 +42,9 @@ type Entity struct {
 	PK      []*Field // primary key columns, in key order
 	Auto    *Field   // the database-generated key, if any
 	Version *Field   // the optimistic-lock column, if any
+	// IntKey is set when the key is one integer field: the entity's Keys
+	// are integer keys, every other entity's string keys.
+	IntKey bool
 	// Relations are the entity's Ref and Collection fields; Collections
 	// the Collection ones, which are not columns.
 	Relations   []*Relation
@@ -114,50 +117,6 @@ func (e *Entity) Copy(dst, src unsafe.Pointer) {
 	for _, f := range e.deep {
 		f.clone(f.Addr(dst), f.Addr(src))
 	}
-}
-
-// Key builds the identity-map key of the entity at p.
-func (e *Entity) Key(p unsafe.Pointer) Key {
-	if len(e.PK) == 1 {
-		return e.PK[0].key(e.PK[0].Addr(p))
-	}
-	var b []byte
-	for _, f := range e.PK {
-		b = f.appendKey(b, f.Addr(p))
-	}
-	return Key{S: string(b)}
-}
-
-// KeyValue returns the primary key of the entity at p for messages: the
-// single key value, or a slice of values for a composite key.
-func (e *Entity) KeyValue(p unsafe.Pointer) any {
-	if len(e.PK) == 1 {
-		return e.PK[0].Get(p)
-	}
-	vs := make([]any, len(e.PK))
-	for i, f := range e.PK {
-		vs[i] = f.Get(p)
-	}
-	return vs
-}
-
-// HasKey reports whether the entity at p has a primary key set: a non-zero
-// key, or for a composite key at least one non-zero part (zero is a valid
-// value for a part).
-func (e *Entity) HasKey(p unsafe.Pointer) bool {
-	for _, f := range e.PK {
-		if !f.IsZero(p) {
-			return true
-		}
-	}
-	return false
-}
-
-// Key is an identity-map key. Integer keys live in N, every other key is
-// encoded into S, so a lookup by an integer key allocates nothing.
-type Key struct {
-	N int64
-	S string
 }
 
 // Registry holds the metadata of every entity type a DB was opened with.
@@ -309,6 +268,7 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 		}
 	}
 	if len(e.PK) == 1 && (e.PK[0].Kind == KindInt || e.PK[0].Kind == KindUint) {
+		e.IntKey = true
 		e.Auto = e.PK[0]
 		e.Auto.Auto = true
 	}

@@ -67,6 +67,9 @@ type RefData struct {
 	Owner unsafe.Pointer
 }
 
+// null reports whether the Ref is NULL.
+func (d *RefData) null() bool { return d.Ptr == nil && d.ID == nil }
+
 // CollData is the memory layout of orm.Collection[T], whatever T.
 type CollData struct {
 	Items    []unsafe.Pointer // the members, when loaded
@@ -201,29 +204,6 @@ func (e *Entity) relation(name string) *Relation {
 // Relation returns the relation field called name, or nil.
 func (e *Entity) Relation(name string) *Relation { return e.relation(name) }
 
-// RefKey returns the key a Ref points at: known is false when it points at
-// a new entity whose key is not generated yet, null when it is NULL.
-func (f *Field) RefKey(d *RefData) (k Key, null, known bool) {
-	t := f.Rel.Target
-	if d.Ptr != nil {
-		if !t.HasKey(d.Ptr) {
-			return Key{}, false, false
-		}
-		return t.Key(d.Ptr), false, true
-	}
-	if d.ID == nil {
-		return Key{}, true, true
-	}
-	if k, ok := t.FastKey(d.ID); ok {
-		return k, false, true
-	}
-	p, err := t.KeyEntity(d.ID)
-	if err != nil {
-		return Key{S: fmt.Sprint(d.ID)}, false, true
-	}
-	return t.Key(p), false, true
-}
-
 func (f *Field) refValue(d *RefData) (any, error) {
 	pk := f.Rel.Target.PK[0]
 	if d.Ptr != nil {
@@ -268,9 +248,12 @@ func (f *Field) refEqual(a, b *RefData) bool {
 	if a.Ptr != nil && a.Ptr == b.Ptr {
 		return true
 	}
-	ka, na, oka := f.RefKey(a)
-	kb, nb, okb := f.RefKey(b)
-	return oka && okb && na == nb && ka == kb
+	if a.null() || b.null() {
+		return a.null() && b.null()
+	}
+	ka, oka, _ := f.RefKey(a)
+	kb, okb, _ := f.RefKey(b)
+	return oka && okb && ka == kb
 }
 
 // refClone freezes the snapshot of a Ref to the key it points at.

@@ -3,7 +3,6 @@ package meta
 import (
 	"database/sql"
 	"database/sql/driver"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -259,8 +258,8 @@ func asInt(v any) (int64, error) {
 	case int8:
 		return int64(v), nil
 	case float64:
-		if v != math.Trunc(v) {
-			return 0, fmt.Errorf("value %v is not an integer", v)
+		if v != math.Trunc(v) || v < math.MinInt64 || v >= math.MaxInt64 { // NaN and ±Inf included
+			return 0, fmt.Errorf("value %v is not an int64", v)
 		}
 		return int64(v), nil
 	case bool:
@@ -330,93 +329,6 @@ func asTime(v any) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("cannot parse %q as a time", s)
 }
 
-func (f *Field) key(a unsafe.Pointer) Key {
-	switch f.Kind {
-	case KindInt:
-		return Key{N: readInt(a, f.size)}
-	case KindUint:
-		return Key{N: int64(readUint(a, f.size))}
-	case KindString:
-		return Key{S: *(*string)(a)}
-	}
-	return Key{S: string(f.appendKey(nil, a))}
-}
-
-func (f *Field) appendKey(b []byte, a unsafe.Pointer) []byte {
-	switch {
-	case f.Kind == KindInt || f.Kind == KindUint:
-		return binary.BigEndian.AppendUint64(b, readUint(a, f.size))
-	case f.Kind == KindString:
-		s := *(*string)(a)
-		return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-	case f.Kind == KindTime:
-		s := (*time.Time)(a).UTC().Format(time.RFC3339Nano)
-		return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-	case !f.pointers:
-		return append(b, unsafe.String((*byte)(a), f.size)...)
-	}
-	v, _ := f.elemValue(a)
-	s := fmt.Sprint(v)
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-}
-
-// FastKey converts a key given as an int, int64 or string into an
-// identity-map key without allocating. It reports false when the key needs
-// the general conversion of [Entity.KeyEntity].
-func (e *Entity) FastKey(id any) (Key, bool) {
-	if len(e.PK) != 1 {
-		return Key{}, false
-	}
-	f := e.PK[0]
-	switch f.Kind {
-	case KindInt, KindUint:
-		var n int64
-		switch v := id.(type) {
-		case int:
-			n = int64(v)
-		case int64:
-			n = v
-		default:
-			return Key{}, false
-		}
-		return Key{N: n}, f.fits(n)
-	case KindString:
-		s, ok := id.(string)
-		return Key{S: s}, ok
-	}
-	return Key{}, false
-}
-
-// KeyEntity returns a new zero entity whose primary key fields hold id: a
-// value of the key field's type or one convertible to it without loss, or,
-// for a composite key, a []any with one such value per key field.
-func (e *Entity) KeyEntity(id any) (unsafe.Pointer, error) {
-	p := e.New()
-	if len(e.PK) == 1 {
-		if err := e.PK[0].setUser(p, id); err != nil {
-			return nil, err
-		}
-		return p, nil
-	}
-	ids, ok := id.([]any)
-	if !ok || len(ids) != len(e.PK) {
-		return nil, fmt.Errorf("the composite key of %s takes []any with %d values, got %T", e.Name, len(e.PK), id)
-	}
-	for i, f := range e.PK {
-		if err := f.setUser(p, ids[i]); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
-}
-
-func (f *Field) setUser(p unsafe.Pointer, v any) error {
-	if err := assign(reflect.NewAt(f.Type, f.Addr(p)).Elem(), v); err != nil {
-		return fmt.Errorf("key for field %s: %w", f.Name, err)
-	}
-	return nil
-}
-
 // Bind converts a value a caller compares the field with into the driver
 // value sent as a bind parameter, encoded as the field's own values are.
 func (f *Field) Bind(v any) (any, error) {
@@ -435,43 +347,41 @@ func (f *Field) Bind(v any) (any, error) {
 		}
 	}
 	tmp := reflect.New(f.Elem)
-	if err := assign(tmp.Elem(), v); err != nil {
-		return nil, fmt.Errorf("field %s: %w", f.Name, err)
+	if !assign(tmp.Elem(), v) {
+		return nil, fmt.Errorf("field %s: %v (%T) does not fit %s", f.Name, v, v, f.Elem)
 	}
 	return f.elemValue(tmp.UnsafePointer())
 }
 
-// assign sets dst to v when v has dst's type or converts to it without loss.
-func assign(dst reflect.Value, v any) error {
+// assign sets dst to v and reports true when v has dst's type or converts
+// to it without loss; it leaves dst alone and reports false otherwise.
+func assign(dst reflect.Value, v any) bool {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() {
-		return fmt.Errorf("nil does not fit %s", dst.Type())
+		return false
 	}
 	dt := dst.Type()
-	if rv.Type() == dt || rv.Type().AssignableTo(dt) {
-		dst.Set(rv)
-		return nil
-	}
-	mismatch := fmt.Errorf("%v (%T) does not fit %s", v, v, dt)
 	switch {
+	case rv.Type() == dt || rv.Type().AssignableTo(dt):
+		dst.Set(rv)
 	case rv.CanInt() && dst.CanInt():
 		if dst.OverflowInt(rv.Int()) {
-			return mismatch
+			return false
 		}
 		dst.SetInt(rv.Int())
 	case rv.CanInt() && dst.CanUint():
 		if rv.Int() < 0 || dst.OverflowUint(uint64(rv.Int())) {
-			return mismatch
+			return false
 		}
 		dst.SetUint(uint64(rv.Int()))
 	case rv.CanUint() && dst.CanUint():
 		if dst.OverflowUint(rv.Uint()) {
-			return mismatch
+			return false
 		}
 		dst.SetUint(rv.Uint())
 	case rv.CanUint() && dst.CanInt():
 		if rv.Uint() > math.MaxInt64 || dst.OverflowInt(int64(rv.Uint())) {
-			return mismatch
+			return false
 		}
 		dst.SetInt(int64(rv.Uint()))
 	case rv.CanFloat() && dst.CanFloat():
@@ -479,30 +389,9 @@ func assign(dst reflect.Value, v any) error {
 	case rv.Kind() == dst.Kind() && rv.Type().ConvertibleTo(dt) && dt.Kind() != reflect.Pointer:
 		dst.Set(rv.Convert(dt))
 	default:
-		return mismatch
+		return false
 	}
-	return nil
-}
-
-// KeyOfValue returns the identity-map key of the entity whose single key
-// column holds the driver value v.
-func (e *Entity) KeyOfValue(v any) (Key, error) {
-	f := e.PK[0]
-	switch x := v.(type) {
-	case int64:
-		if f.Kind == KindInt || f.Kind == KindUint {
-			return Key{N: x}, nil
-		}
-	case string:
-		if f.Kind == KindString {
-			return Key{S: x}, nil
-		}
-	}
-	p := e.New()
-	if err := f.Store(p, v); err != nil {
-		return Key{}, err
-	}
-	return e.Key(p), nil
+	return true
 }
 
 // Refuse is a set of values a database cannot store exactly; a backend
