@@ -66,101 +66,29 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 	bad := func(format string, args ...any) error {
 		return &Error{Entity: entity, Field: sf.Name, Reason: fmt.Sprintf(format, args...)}
 	}
-	var json, columnSet bool
 	var rel *Relation
-	relKind, target := RelNone, reflect.Type(nil)
 	if probe != nil {
-		relKind, target = probe(sf.Type)
-	}
-	if relKind != RelNone {
-		rel = &Relation{Kind: relKind, Name: sf.Name, targetType: target}
-	}
-	relOpt := func(key string) error {
-		if rel == nil {
-			return bad("option %q applies only to Ref and Collection fields", key)
+		if kind, target := probe(sf.Type); kind != RelNone {
+			rel = &Relation{Kind: kind, Name: sf.Name, targetType: target}
 		}
-		return nil
 	}
-	if tag != "" {
-		for opt := range strings.SplitSeq(tag, ",") {
-			key, val, hasVal := strings.Cut(strings.TrimSpace(opt), ":")
-			switch key {
-			case "pk":
-				f.PK = true
-			case "column":
-				if val == "" {
-					return nil, nil, bad(`malformed tag %q: column needs a name, as in orm:"column:name"`, tag)
-				}
-				f.Column, columnSet = val, true
-			case "mappedBy", "pivot", "joinColumn", "inverseJoinColumn":
-				if err := relOpt(key); err != nil {
-					return nil, nil, err
-				}
-				if val == "" {
-					return nil, nil, bad("malformed tag %q: %s needs a value", tag, key)
-				}
-				switch key {
-				case "mappedBy":
-					rel.MappedBy = val
-				case "pivot":
-					rel.Pivot = val
-				case "joinColumn":
-					rel.JoinColumn = val
-				default:
-					rel.InverseJoinColumn = val
-				}
-			case "m2m":
-				if err := relOpt(key); err != nil {
-					return nil, nil, err
-				}
-				if rel.Kind == RelCollection {
-					rel.Kind = RelManyToMany
-				}
-			case "cascade":
-				if err := relOpt(key); err != nil {
-					return nil, nil, err
-				}
-				if val != "remove" {
-					return nil, nil, bad(`malformed tag %q: cascade takes "remove"`, tag)
-				}
-				rel.CascadeRemove = true
-			case "orphanRemoval":
-				if err := relOpt(key); err != nil {
-					return nil, nil, err
-				}
-				rel.OrphanRemoval = true
-			case "required":
-				if err := relOpt(key); err != nil {
-					return nil, nil, err
-				}
-				rel.Required = true
-			case "unique":
-				f.Unique, f.UniqueName = true, val
-			case "index":
-				f.IndexName = val
-				if val == "" {
-					f.IndexName = "-" // a single-column index named after the column
-				}
-			case "version":
-				f.Version = true
-			case "json":
-				json = true
-			case "null":
-				f.Nullable = true
-			case "":
-				return nil, nil, bad("malformed tag %q: empty option", tag)
-			default:
-				return nil, nil, bad("malformed tag %q: unknown option %q", tag, key)
-			}
-			if hasVal && !valued[key] {
-				return nil, nil, bad("malformed tag %q: option %q takes no value", tag, key)
-			}
-		}
+	t, err := parseTag(f, rel, tag, bad)
+	if err != nil {
+		return nil, nil, err
 	}
 	if rel != nil {
-		return refField(f, rel, columnSet, bad)
+		return refField(f, rel, t.column, bad)
 	}
-	t := sf.Type
+	if err := f.setType(t.json, bad); err != nil {
+		return nil, nil, err
+	}
+	return f, nil, nil
+}
+
+// setType sets the field's kind and memory layout from its Go type; json
+// maps any type as JSON text.
+func (f *Field) setType(json bool, bad func(string, ...any) error) error {
+	t := f.Type
 	if json {
 		f.Kind, f.Elem = KindJSON, t
 	} else {
@@ -170,7 +98,7 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		f.Elem = t
 		f.Kind = classify(t)
 		if f.Kind == kindNone {
-			return nil, nil, bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, sf.Type)
+			return bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, f.Type)
 		}
 	}
 	f.size = f.Elem.Size()
@@ -182,12 +110,8 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 	if f.Ptr || f.Kind == KindBytes || (f.Elem.PkgPath() == "database/sql" && strings.HasPrefix(f.Elem.Name(), "Null")) {
 		f.Nullable = true
 	}
-	return f, nil, nil
+	return nil
 }
-
-// valued are the tag options that take a value.
-var valued = map[string]bool{"column": true, "unique": true, "index": true, "mappedBy": true,
-	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true}
 
 func classify(t reflect.Type) Kind {
 	if t == timeType {
@@ -276,100 +200,6 @@ func (f *Field) Int(p unsafe.Pointer) int64 {
 
 // SetInt writes an integer field (KindInt or KindUint, not a pointer).
 func (f *Field) SetInt(p unsafe.Pointer, n int64) { writeInt(f.Addr(p), f.size, n) }
-
-// Equal reports whether the field holds the same value in entities a and b.
-func (f *Field) Equal(a, b unsafe.Pointer) bool {
-	pa, pb := f.Addr(a), f.Addr(b)
-	if f.Kind == KindRef {
-		return f.refEqual((*RefData)(pa), (*RefData)(pb))
-	}
-	if f.Ptr {
-		pa, pb = *(*unsafe.Pointer)(pa), *(*unsafe.Pointer)(pb)
-		if pa == nil || pb == nil {
-			return pa == pb
-		}
-	}
-	return f.equalElem(pa, pb)
-}
-
-func (f *Field) equalElem(a, b unsafe.Pointer) bool {
-	switch f.Kind {
-	case KindString:
-		return *(*string)(a) == *(*string)(b)
-	case KindBytes:
-		x, y := *(*[]byte)(a), *(*[]byte)(b)
-		return (x == nil) == (y == nil) && string(x) == string(y)
-	case KindTime:
-		return (*time.Time)(a).Equal(*(*time.Time)(b))
-	case KindJSON:
-		x, err1 := f.elemValue(a)
-		y, err2 := f.elemValue(b)
-		return err1 == nil && err2 == nil && x == y
-	case KindScanner:
-		if f.pointers {
-			x, err1 := f.elemValue(a)
-			y, err2 := f.elemValue(b)
-			return err1 == nil && err2 == nil && driverEqual(x, y)
-		}
-	}
-	if f.size == 8 {
-		return *(*uint64)(a) == *(*uint64)(b)
-	}
-	return unsafe.String((*byte)(a), f.size) == unsafe.String((*byte)(b), f.size)
-}
-
-func driverEqual(x, y any) bool {
-	switch x := x.(type) {
-	case []byte:
-		y, ok := y.([]byte)
-		return ok && string(x) == string(y) && (x == nil) == (y == nil)
-	case time.Time:
-		y, ok := y.(time.Time)
-		return ok && x.Equal(y)
-	}
-	return x == y
-}
-
-// clone deep-copies the field at address src into address dst, after a
-// shallow copy of the whole struct.
-func (f *Field) clone(dst, src unsafe.Pointer) {
-	if f.Kind == KindRef {
-		f.refClone((*RefData)(dst), (*RefData)(src))
-		return
-	}
-	if f.Kind == KindJSON {
-		c := reflect.New(f.Type)
-		if s, err := f.elemValue(src); err == nil {
-			_ = unmarshalJSON(s.(string), c.Interface())
-		}
-		reflect.NewAt(f.Type, dst).Elem().Set(c.Elem())
-		return
-	}
-	if f.Ptr {
-		sp := *(*unsafe.Pointer)(src)
-		if sp == nil {
-			return
-		}
-		np := reflect.New(f.Elem)
-		np.Elem().Set(reflect.NewAt(f.Elem, sp).Elem())
-		*(*unsafe.Pointer)(dst) = np.UnsafePointer()
-		if f.Kind == KindBytes {
-			b := (*[]byte)(np.UnsafePointer())
-			*b = cloneBytes(*b)
-		}
-		return
-	}
-	if f.Kind == KindBytes {
-		*(*[]byte)(dst) = cloneBytes(*(*[]byte)(src))
-	}
-}
-
-func cloneBytes(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append(make([]byte, 0, len(b)), b...)
-}
 
 func readInt(p unsafe.Pointer, size uintptr) int64 {
 	switch size {

@@ -5,11 +5,9 @@
 package meta
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"unsafe"
 )
@@ -60,28 +58,6 @@ type Entity struct {
 	flat   []span   // byte ranges of the struct outside deep fields
 }
 
-// span is a byte range [from, to) of a struct.
-type span struct{ from, to uintptr }
-
-// Unchanged reports whether the entity at p certainly holds the same mapped
-// values as its snapshot at snap: its bytes outside deep fields are equal and
-// its deep fields are equal. It is the fast path of change detection; false
-// means "compare field by field".
-func (e *Entity) Unchanged(p, snap unsafe.Pointer) bool {
-	for _, s := range e.flat {
-		n := s.to - s.from
-		if unsafe.String((*byte)(unsafe.Add(p, s.from)), n) != unsafe.String((*byte)(unsafe.Add(snap, s.from)), n) {
-			return false
-		}
-	}
-	for _, f := range e.deep {
-		if !f.Equal(p, snap) {
-			return false
-		}
-	}
-	return true
-}
-
 // Field looks up a mapped field by its Go name.
 func (e *Entity) Field(name string) *Field { return e.byName[name] }
 
@@ -90,34 +66,6 @@ func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer
 
 // Interface returns the entity at p as a *T boxed in an interface.
 func (e *Entity) Interface(p unsafe.Pointer) any { return reflect.NewAt(e.Type, p).Interface() }
-
-// Snapshot returns a deep copy of the entity at p, used to detect changes.
-func (e *Entity) Snapshot(p unsafe.Pointer) unsafe.Pointer {
-	dst := e.New()
-	e.Copy(dst, p)
-	return dst
-}
-
-// Clone returns an exact copy of the entity at p, pointers, byte slices and
-// JSON values copied deeply, Refs kept as they are.
-func (e *Entity) Clone(p unsafe.Pointer) unsafe.Pointer {
-	dst := e.New()
-	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, p).Elem())
-	for _, f := range e.deep {
-		if f.Kind != KindRef {
-			f.clone(f.Addr(dst), f.Addr(p))
-		}
-	}
-	return dst
-}
-
-// Copy deep-copies the mapped state of the entity at src into dst.
-func (e *Entity) Copy(dst, src unsafe.Pointer) {
-	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, src).Elem())
-	for _, f := range e.deep {
-		f.clone(f.Addr(dst), f.Addr(src))
-	}
-}
 
 // Registry holds the metadata of every entity type a DB was opened with.
 type Registry struct {
@@ -182,17 +130,40 @@ func Build(entities []any, probe Probe) (*Registry, error) {
 	return r, nil
 }
 
+// build builds the metadata of the struct type t.
 func build(t reflect.Type, probe Probe) (*Entity, error) {
 	name := t.Name()
 	if name == "" {
 		return nil, &Error{Entity: t.String(), Reason: "anonymous struct types cannot be entities"}
 	}
 	e := &Entity{Type: t, Name: name, Table: SnakeCase(name), byName: map[string]*Field{}}
-	pt := reflect.PointerTo(t)
+	if err := e.readMethods(); err != nil {
+		return nil, err
+	}
+	if err := e.addFields(t, nil, 0, probe); err != nil {
+		return nil, err
+	}
+	if len(e.Fields) == 0 {
+		return nil, &Error{Entity: name, Reason: "no mapped fields"}
+	}
+	if err := e.index(); err != nil {
+		return nil, err
+	}
+	e.layout()
+	if err := e.checkKeys(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// readMethods reads the table name and the hooks from the methods of the
+// entity's type.
+func (e *Entity) readMethods() error {
+	t, pt := e.Type, reflect.PointerTo(e.Type)
 	if pt.Implements(reflect.TypeFor[tableNamer]()) || t.Implements(reflect.TypeFor[tableNamer]()) {
 		e.Table = reflect.New(t).Interface().(tableNamer).TableName()
 		if e.Table == "" {
-			return nil, &Error{Entity: name, Reason: "TableName() returned an empty name"}
+			return &Error{Entity: e.Name, Reason: "TableName() returned an empty name"}
 		}
 	}
 	for flag, it := range map[uint8]reflect.Type{
@@ -205,22 +176,22 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 			e.Hooks |= flag
 		}
 	}
-	if err := e.addFields(t, nil, 0, probe); err != nil {
-		return nil, err
-	}
-	if len(e.Fields) == 0 {
-		return nil, &Error{Entity: name, Reason: "no mapped fields"}
-	}
+	return nil
+}
+
+// index numbers the fields and indexes them by name, refusing a column or
+// a name mapped twice, and picks out the key, version and deep fields.
+func (e *Entity) index() error {
 	columns := map[string]*Field{}
 	for i, f := range e.Fields {
 		f.Pos = i
 		lc := strings.ToLower(f.Column)
 		if o := columns[lc]; o != nil {
-			return nil, &Error{Entity: name, Field: f.Name, Reason: fmt.Sprintf("column %q is also the column of field %s", f.Column, o.Name)}
+			return &Error{Entity: e.Name, Field: f.Name, Reason: fmt.Sprintf("column %q is also the column of field %s", f.Column, o.Name)}
 		}
 		columns[lc] = f
 		if o := e.byName[f.Name]; o != nil {
-			return nil, &Error{Entity: name, Field: f.Name, Reason: "field name is mapped twice (through embedded structs)"}
+			return &Error{Entity: e.Name, Field: f.Name, Reason: "field name is mapped twice (through embedded structs)"}
 		}
 		e.byName[f.Name] = f
 		if f.PK {
@@ -228,7 +199,7 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 		}
 		if f.Version {
 			if e.Version != nil {
-				return nil, &Error{Entity: name, Field: f.Name, Reason: "second version field; " + e.Version.Name + " is already the version"}
+				return &Error{Entity: e.Name, Field: f.Name, Reason: "second version field; " + e.Version.Name + " is already the version"}
 			}
 			e.Version = f
 		}
@@ -236,15 +207,12 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 			e.deep = append(e.deep, f)
 		}
 	}
-	var skip []span // deep fields and collections: compared their own way
-	for _, f := range e.deep {
-		skip = append(skip, span{f.Offset, f.Offset + f.Type.Size()})
-	}
-	for _, rel := range e.Collections {
-		skip = append(skip, span{rel.Offset, rel.Offset + t.FieldByIndex(rel.Index).Type.Size()})
-	}
-	slices.SortFunc(skip, func(a, b span) int { return cmp.Compare(a.from, b.from) })
-	e.flat = flatSpans(t.Size(), skip)
+	return nil
+}
+
+// checkKeys settles the primary key, a field named ID or Id when none is
+// tagged, and checks it and the version.
+func (e *Entity) checkKeys() error {
 	if len(e.PK) == 0 {
 		for _, n := range []string{"ID", "Id"} {
 			if f := e.byName[n]; f != nil {
@@ -255,16 +223,16 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 		}
 	}
 	if len(e.PK) == 0 {
-		return nil, &Error{Entity: name, Reason: `no primary key: name a field ID or tag it orm:"pk"`}
+		return &Error{Entity: e.Name, Reason: `no primary key: name a field ID or tag it orm:"pk"`}
 	}
 	for _, f := range e.PK {
 		switch {
 		case f.Ptr || f.Nullable:
-			return nil, &Error{Entity: name, Field: f.Name, Reason: "a primary key cannot be nullable"}
+			return &Error{Entity: e.Name, Field: f.Name, Reason: "a primary key cannot be nullable"}
 		case f.Kind == KindJSON || f.Kind == KindFloat || f.Kind == KindBytes:
-			return nil, &Error{Entity: name, Field: f.Name, Reason: "unsupported primary key type " + f.Type.String()}
+			return &Error{Entity: e.Name, Field: f.Name, Reason: "unsupported primary key type " + f.Type.String()}
 		case f.Version:
-			return nil, &Error{Entity: name, Field: f.Name, Reason: "a primary key cannot be the version"}
+			return &Error{Entity: e.Name, Field: f.Name, Reason: "a primary key cannot be the version"}
 		}
 	}
 	if len(e.PK) == 1 && (e.PK[0].Kind == KindInt || e.PK[0].Kind == KindUint) {
@@ -273,9 +241,9 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 		e.Auto.Auto = true
 	}
 	if v := e.Version; v != nil && (v.Ptr || (v.Kind != KindInt && v.Kind != KindUint)) {
-		return nil, &Error{Entity: name, Field: v.Name, Reason: "a version field must be a non-pointer integer, not " + v.Type.String()}
+		return &Error{Entity: e.Name, Field: v.Name, Reason: "a version field must be a non-pointer integer, not " + v.Type.String()}
 	}
-	return e, nil
+	return nil
 }
 
 func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Probe) error {
@@ -321,23 +289,6 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Pr
 		e.Fields = append(e.Fields, f)
 	}
 	return nil
-}
-
-// flatSpans returns the byte ranges of a struct of the given size that lie
-// outside the skipped ranges, which are in offset order.
-func flatSpans(size uintptr, skip []span) []span {
-	var out []span
-	var at uintptr
-	for _, s := range skip {
-		if s.from > at {
-			out = append(out, span{at, s.from})
-		}
-		at = s.to
-	}
-	if size > at {
-		out = append(out, span{at, size})
-	}
-	return out
 }
 
 // SnakeCase converts a Go name to snake_case: UserID → user_id,

@@ -1,0 +1,85 @@
+package meta
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Refuse is a set of values a database cannot store exactly; a backend
+// refuses them before it sends anything, rather than store them altered or
+// fail with an error that does not name the field.
+type Refuse uint8
+
+// The values a database may refuse.
+const (
+	RefuseNaN         Refuse = 1 << iota // a float NaN (SQLite stores NULL; MySQL has none)
+	RefuseInf                            // ±Inf (MySQL has none)
+	RefuseNUL                            // a NUL byte in text (PostgreSQL)
+	RefuseInvalidUTF8                    // text that is not valid UTF-8 (PostgreSQL, MySQL utf8mb4, BSON)
+)
+
+// Check reports, naming the value, why the field in the entity at p holds a
+// value the database cannot store: one in r, or one no column holds (a
+// uint64 above math.MaxInt64). Fields whose values are always storable cost
+// nothing.
+func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
+	switch f.StorageKind() {
+	case KindFloat, KindString, KindUint:
+	default:
+		return nil
+	}
+	if f.Kind == KindScanner || f.Ptr || f.size == 8 && f.Kind == KindUint {
+		v, err := f.Value(p)
+		if err != nil {
+			return err
+		}
+		return checkValue(v, r)
+	}
+	a := f.Addr(p)
+	switch f.Kind {
+	case KindFloat:
+		if f.size == 4 {
+			return checkFloat(float64(*(*float32)(a)), r)
+		}
+		return checkFloat(*(*float64)(a), r)
+	case KindString:
+		return checkString(*(*string)(a), r)
+	}
+	return nil
+}
+
+func checkValue(v any, r Refuse) error {
+	switch v := v.(type) {
+	case float64:
+		return checkFloat(v, r)
+	case float32:
+		return checkFloat(float64(v), r)
+	case string:
+		return checkString(v, r)
+	}
+	return nil
+}
+
+func checkFloat(x float64, r Refuse) error {
+	switch {
+	case r&RefuseNaN != 0 && math.IsNaN(x):
+		return errors.New("value NaN: the database cannot store NaN")
+	case r&RefuseInf != 0 && math.IsInf(x, 0):
+		return fmt.Errorf("value %v: the database cannot store infinities", x)
+	}
+	return nil
+}
+
+func checkString(s string, r Refuse) error {
+	switch {
+	case r&RefuseNUL != 0 && strings.IndexByte(s, 0) >= 0:
+		return fmt.Errorf("value %.80q: the database's text cannot hold NUL bytes (store it as []byte)", s)
+	case r&RefuseInvalidUTF8 != 0 && !utf8.ValidString(s):
+		return fmt.Errorf("value %.80q: the database's text must be valid UTF-8 (store it as []byte)", s)
+	}
+	return nil
+}

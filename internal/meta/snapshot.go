@@ -1,0 +1,185 @@
+package meta
+
+import (
+	"cmp"
+	"reflect"
+	"slices"
+	"time"
+	"unsafe"
+)
+
+// Unchanged reports whether the entity at p certainly holds the same mapped
+// values as its snapshot at snap: its bytes outside deep fields are equal and
+// its deep fields are equal. It is the fast path of change detection; false
+// means "compare field by field".
+func (e *Entity) Unchanged(p, snap unsafe.Pointer) bool {
+	for _, s := range e.flat {
+		n := s.to - s.from
+		if unsafe.String((*byte)(unsafe.Add(p, s.from)), n) != unsafe.String((*byte)(unsafe.Add(snap, s.from)), n) {
+			return false
+		}
+	}
+	for _, f := range e.deep {
+		if !f.Equal(p, snap) {
+			return false
+		}
+	}
+	return true
+}
+
+// Snapshot returns a deep copy of the entity at p, used to detect changes.
+func (e *Entity) Snapshot(p unsafe.Pointer) unsafe.Pointer {
+	dst := e.New()
+	e.Copy(dst, p)
+	return dst
+}
+
+// Clone returns an exact copy of the entity at p, pointers, byte slices and
+// JSON values copied deeply, Refs kept as they are.
+func (e *Entity) Clone(p unsafe.Pointer) unsafe.Pointer {
+	dst := e.New()
+	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, p).Elem())
+	for _, f := range e.deep {
+		if f.Kind != KindRef {
+			f.clone(f.Addr(dst), f.Addr(p))
+		}
+	}
+	return dst
+}
+
+// Copy deep-copies the mapped state of the entity at src into dst.
+func (e *Entity) Copy(dst, src unsafe.Pointer) {
+	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, src).Elem())
+	for _, f := range e.deep {
+		f.clone(f.Addr(dst), f.Addr(src))
+	}
+}
+
+// span is a byte range [from, to) of a struct.
+type span struct{ from, to uintptr }
+
+// layout finds the byte ranges of the struct that change detection compares
+// as bytes: all but the deep fields and the collections, compared their own
+// way.
+func (e *Entity) layout() {
+	var skip []span
+	for _, f := range e.deep {
+		skip = append(skip, span{f.Offset, f.Offset + f.Type.Size()})
+	}
+	for _, rel := range e.Collections {
+		skip = append(skip, span{rel.Offset, rel.Offset + e.Type.FieldByIndex(rel.Index).Type.Size()})
+	}
+	slices.SortFunc(skip, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	e.flat = flatSpans(e.Type.Size(), skip)
+}
+
+// flatSpans returns the byte ranges of a struct of the given size that lie
+// outside the skipped ranges, which are in offset order.
+func flatSpans(size uintptr, skip []span) []span {
+	var out []span
+	var at uintptr
+	for _, s := range skip {
+		if s.from > at {
+			out = append(out, span{at, s.from})
+		}
+		at = s.to
+	}
+	if size > at {
+		out = append(out, span{at, size})
+	}
+	return out
+}
+
+// Equal reports whether the field holds the same value in entities a and b.
+func (f *Field) Equal(a, b unsafe.Pointer) bool {
+	pa, pb := f.Addr(a), f.Addr(b)
+	if f.Kind == KindRef {
+		return f.refEqual((*RefData)(pa), (*RefData)(pb))
+	}
+	if f.Ptr {
+		pa, pb = *(*unsafe.Pointer)(pa), *(*unsafe.Pointer)(pb)
+		if pa == nil || pb == nil {
+			return pa == pb
+		}
+	}
+	return f.equalElem(pa, pb)
+}
+
+func (f *Field) equalElem(a, b unsafe.Pointer) bool {
+	switch f.Kind {
+	case KindString:
+		return *(*string)(a) == *(*string)(b)
+	case KindBytes:
+		x, y := *(*[]byte)(a), *(*[]byte)(b)
+		return (x == nil) == (y == nil) && string(x) == string(y)
+	case KindTime:
+		return (*time.Time)(a).Equal(*(*time.Time)(b))
+	case KindJSON:
+		x, err1 := f.elemValue(a)
+		y, err2 := f.elemValue(b)
+		return err1 == nil && err2 == nil && x == y
+	case KindScanner:
+		if f.pointers {
+			x, err1 := f.elemValue(a)
+			y, err2 := f.elemValue(b)
+			return err1 == nil && err2 == nil && driverEqual(x, y)
+		}
+	}
+	if f.size == 8 {
+		return *(*uint64)(a) == *(*uint64)(b)
+	}
+	return unsafe.String((*byte)(a), f.size) == unsafe.String((*byte)(b), f.size)
+}
+
+func driverEqual(x, y any) bool {
+	switch x := x.(type) {
+	case []byte:
+		y, ok := y.([]byte)
+		return ok && string(x) == string(y) && (x == nil) == (y == nil)
+	case time.Time:
+		y, ok := y.(time.Time)
+		return ok && x.Equal(y)
+	}
+	return x == y
+}
+
+// clone deep-copies the field at address src into address dst, after a
+// shallow copy of the whole struct.
+func (f *Field) clone(dst, src unsafe.Pointer) {
+	if f.Kind == KindRef {
+		f.refClone((*RefData)(dst), (*RefData)(src))
+		return
+	}
+	if f.Kind == KindJSON {
+		c := reflect.New(f.Type)
+		if s, err := f.elemValue(src); err == nil {
+			_ = unmarshalJSON(s.(string), c.Interface())
+		}
+		reflect.NewAt(f.Type, dst).Elem().Set(c.Elem())
+		return
+	}
+	if f.Ptr {
+		sp := *(*unsafe.Pointer)(src)
+		if sp == nil {
+			return
+		}
+		np := reflect.New(f.Elem)
+		np.Elem().Set(reflect.NewAt(f.Elem, sp).Elem())
+		*(*unsafe.Pointer)(dst) = np.UnsafePointer()
+		if f.Kind == KindBytes {
+			b := (*[]byte)(np.UnsafePointer())
+			*b = cloneBytes(*b)
+		}
+		return
+	}
+	if f.Kind == KindBytes {
+		*(*[]byte)(dst) = cloneBytes(*(*[]byte)(src))
+	}
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append(make([]byte, 0, len(b)), b...)
+}

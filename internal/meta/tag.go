@@ -1,0 +1,112 @@
+package meta
+
+import "strings"
+
+// tagOptions are the options of an orm tag that say how to map the field,
+// not what to set on it.
+type tagOptions struct {
+	json   bool // orm:"json": any type, stored as JSON text
+	column bool // orm:"column:name": the column is named, not derived
+}
+
+// valued are the tag options that take a value.
+var valued = map[string]bool{"column": true, "unique": true, "index": true, "mappedBy": true,
+	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true}
+
+// relationOptions are the tag options of Ref and Collection fields.
+var relationOptions = map[string]bool{"mappedBy": true, "pivot": true, "joinColumn": true,
+	"inverseJoinColumn": true, "m2m": true, "cascade": true, "orphanRemoval": true, "required": true}
+
+// parseTag applies the options of the orm tag to the field f and, for a Ref
+// or Collection field, to its relation rel (nil for any other field).
+func parseTag(f *Field, rel *Relation, tag string, bad func(string, ...any) error) (tagOptions, error) {
+	var t tagOptions
+	if tag == "" {
+		return t, nil
+	}
+	for opt := range strings.SplitSeq(tag, ",") {
+		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), ":")
+		var err error
+		switch {
+		case !relationOptions[key]:
+			err = fieldOption(f, &t, key, val, tag, bad)
+		case rel == nil:
+			err = bad("option %q applies only to Ref and Collection fields", key)
+		default:
+			err = relationOption(rel, key, val, tag, bad)
+		}
+		if err != nil {
+			return t, err
+		}
+		if hasVal && !valued[key] {
+			return t, bad("malformed tag %q: option %q takes no value", tag, key)
+		}
+	}
+	return t, nil
+}
+
+// fieldOption applies the tag option key, with its value val, to f or t.
+func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string, ...any) error) error {
+	switch key {
+	case "pk":
+		f.PK = true
+	case "column":
+		if val == "" {
+			return bad(`malformed tag %q: column needs a name, as in orm:"column:name"`, tag)
+		}
+		f.Column, t.column = val, true
+	case "unique":
+		f.Unique, f.UniqueName = true, val
+	case "index":
+		f.IndexName = val
+		if val == "" {
+			f.IndexName = "-" // a single-column index named after the column
+		}
+	case "version":
+		f.Version = true
+	case "json":
+		t.json = true
+	case "null":
+		f.Nullable = true
+	case "":
+		return bad("malformed tag %q: empty option", tag)
+	default:
+		return bad("malformed tag %q: unknown option %q", tag, key)
+	}
+	return nil
+}
+
+// relationOption applies the relation tag option key, with its value val,
+// to rel.
+func relationOption(rel *Relation, key, val, tag string, bad func(string, ...any) error) error {
+	switch key {
+	case "mappedBy", "pivot", "joinColumn", "inverseJoinColumn":
+		if val == "" {
+			return bad("malformed tag %q: %s needs a value", tag, key)
+		}
+		switch key {
+		case "mappedBy":
+			rel.MappedBy = val
+		case "pivot":
+			rel.Pivot = val
+		case "joinColumn":
+			rel.JoinColumn = val
+		default:
+			rel.InverseJoinColumn = val
+		}
+	case "m2m":
+		if rel.Kind == RelCollection {
+			rel.Kind = RelManyToMany
+		}
+	case "cascade":
+		if val != "remove" {
+			return bad(`malformed tag %q: cascade takes "remove"`, tag)
+		}
+		rel.CascadeRemove = true
+	case "orphanRemoval":
+		rel.OrphanRemoval = true
+	case "required":
+		rel.Required = true
+	}
+	return nil
+}
