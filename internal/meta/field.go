@@ -42,6 +42,7 @@ type Field struct {
 	Type       reflect.Type // declared Go type
 	Elem       reflect.Type // Type without its pointer, for pointer fields
 	Kind       Kind
+	Storage    Kind // the kind of value the column stores: see StorageKind
 	Ptr        bool // a pointer field: nil is NULL
 	Nullable   bool // NULL is a valid value
 	PK         bool
@@ -101,6 +102,7 @@ func (f *Field) setType(json bool, bad func(string, ...any) error) error {
 			return bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, f.Type)
 		}
 	}
+	f.Storage = storage(f.Kind, f.Elem)
 	f.size = f.Elem.Size()
 	f.pointers = hasPointers(f.Elem)
 	switch f.Elem.Kind() {
@@ -238,21 +240,25 @@ func writeInt(p unsafe.Pointer, size uintptr, n int64) {
 	}
 }
 
-// StorageKind is the kind of value the field's column stores: the field's
-// own kind, or for a Scanner type the kind its Value method produces.
-func (f *Field) StorageKind() Kind {
-	if f.Kind == KindRef {
-		return f.Rel.Target.PK[0].StorageKind()
-	}
-	if f.Kind == KindArray {
+// StorageKind is the kind of value the field's column stores, computed once
+// when the field is built: the field's own kind, but for a Scanner the kind
+// its Value method produces, for a byte array KindBytes, and for a Ref the
+// storage kind of the target's key.
+func (f *Field) StorageKind() Kind { return f.Storage }
+
+// storage is the storage kind of a field of kind k and element type t.
+func storage(k Kind, t reflect.Type) Kind {
+	switch k {
+	case KindArray:
 		return KindBytes
+	case KindScanner:
+		return storageKind(t)
 	}
-	if f.Kind != KindScanner {
-		return f.Kind
-	}
-	return storageKind(f.Elem)
+	return k
 }
 
+// storageKind is the kind of value a Scanner type's Value method produces,
+// from a zero value, else from the fields of a sql.Null-like struct.
 func storageKind(t reflect.Type) Kind {
 	z := reflect.New(t)
 	var v any

@@ -27,7 +27,7 @@ const (
 // uint64 above math.MaxInt64). Fields whose values are always storable cost
 // nothing.
 func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
-	switch f.StorageKind() {
+	switch f.Storage {
 	case KindFloat, KindString, KindUint:
 	default:
 		return nil

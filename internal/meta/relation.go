@@ -136,6 +136,9 @@ func (r *Registry) resolve() error {
 			if len(rel.Target.PK) != 1 {
 				return bad("relations to %s are not supported: its key is composite", rel.Target.Name)
 			}
+			if rel.Field != nil {
+				rel.Field.Storage = rel.Target.PK[0].Storage
+			}
 			switch rel.Kind {
 			case RelHasMany:
 				inv := rel.Target.relation(rel.MappedBy)
