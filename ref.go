@@ -81,11 +81,7 @@ func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := m.KeyOfID(r.d.ID)
-	if err != nil {
-		return nil, fmt.Errorf("orm: Ref[%s].Load: %w", m.Name, err)
-	}
-	p, err := s.get(ctx, m, r.d.ID, k, nil)
+	p, err := s.get(ctx, m, r.d.ID, nil)
 	if err != nil {
 		return nil, err
 	}

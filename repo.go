@@ -185,16 +185,14 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 		return nil, err
 	}
 	defer r.s.leave()
-	k, err := r.m.KeyOfID(id)
-	if err != nil {
-		return nil, fmt.Errorf("orm: Get: %w", err)
-	}
-	if len(opts) == 0 {
-		if es := r.s.lookup(r.m, k); es != nil {
-			if es.status == stRemoved {
-				return nil, &entityNotFound{r.m.Name, id}
+	if len(opts) == 0 { // the identity map's fast path; get reports a bad id
+		if k, err := r.m.KeyOfID(id); err == nil {
+			if es := r.s.lookup(r.m, k); es != nil {
+				if es.status == stRemoved {
+					return nil, &entityNotFound{r.m.Name, id}
+				}
+				return (*T)(es.ptr), nil
 			}
-			return (*T)(es.ptr), nil
 		}
 	}
 	var o queryOptions
@@ -206,29 +204,29 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	if len(o.order) > 0 || o.limited || o.offset != 0 {
 		return nil, fmt.Errorf("orm: Get %s: only Populate applies to Get; OrderBy, Limit and Offset are options of Find", r.m.Name)
 	}
-	p, err := r.s.get(ctx, r.m, id, k, &o)
+	p, err := r.s.get(ctx, r.m, id, &o)
 	return (*T)(p), err
 }
 
-// get returns the entity of type m with key id, whose Key is k, from the
-// identity map or the database, and populates what o asks.
-func (s *Session) get(ctx context.Context, m *meta.Entity, id any, k meta.Key, o *queryOptions) (unsafe.Pointer, error) {
+// get returns the entity of type m with key id, from the identity map or
+// the database, and populates what o asks.
+func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptions) (unsafe.Pointer, error) {
 	if o != nil {
 		if _, err := buildQuery(m, nil, *o); err != nil {
 			return nil, err
 		}
 	}
+	kp, err := m.KeyEntity(id) // the key for the map, the values for the query
+	if err != nil {
+		return nil, fmt.Errorf("orm: Get: %w", err)
+	}
 	found := unsafe.Pointer(nil)
-	if es := s.lookup(m, k); es != nil {
+	if es := s.lookup(m, m.Key(kp)); es != nil {
 		if es.status == stRemoved {
 			return nil, &entityNotFound{m.Name, id}
 		}
 		found = es.ptr
 	} else {
-		kp, err := m.KeyEntity(id)
-		if err != nil {
-			return nil, fmt.Errorf("orm: Get: %w", err)
-		}
 		q, err := keyQuery(m, kp)
 		if err != nil {
 			return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)

@@ -19,8 +19,9 @@ import (
 // keys are only compared with keys of the same entity.
 //
 // Keys have one constructor per source:
-//   - [Entity.Key], from the key fields of an entity or of its snapshot;
-//   - [Entity.KeyOfID], from an id a caller gives, to Get or Repository.Ref;
+//   - [Entity.Key], from the key fields of an entity, of its snapshot or of
+//     a key entity ([Entity.KeyEntity]);
+//   - [Entity.KeyOfID], from an id a caller gives: to Get, or as a Ref's ID;
 //   - [Entity.KeyOfValue], from a driver value a backend read from a key
 //     column (a foreign key, a link, a key a document holds);
 //   - [Field.RefKey], from a Ref: its target's key or its stored ID.
@@ -89,28 +90,26 @@ func (f *Field) appendKey(b []byte, a unsafe.Pointer) []byte {
 }
 
 // KeyOfID returns the key that id names, an id a caller gives to Get or
-// Repository.Ref: a value of the key field's type or one convertible to it
+// Repository.Ref, or a Ref's stored ID: a value of the key field's type or one convertible to it
 // without loss (an int for an int64 key), or, for a composite key, a []any
 // with one such value per key field, in field order. An int, an int64 or a
 // string for a key of that kind costs no allocation.
 func (e *Entity) KeyOfID(id any) (Key, error) {
-	if len(e.PK) == 1 { // the common ids first, with no key entity
-		switch f := e.PK[0]; f.Kind {
-		case KindInt, KindUint:
-			switch n := id.(type) {
-			case int:
-				if f.fits(int64(n)) {
-					return intKey(int64(n)), nil
-				}
-			case int64:
-				if f.fits(n) {
-					return intKey(n), nil
-				}
+	switch { // the common ids first, with no key entity
+	case e.IntKey:
+		switch n := id.(type) {
+		case int64:
+			if e.PK[0].fits(n) {
+				return intKey(n), nil
 			}
-		case KindString:
-			if s, ok := id.(string); ok {
-				return strKey(s), nil
+		case int:
+			if e.PK[0].fits(int64(n)) {
+				return intKey(int64(n)), nil
 			}
+		}
+	case len(e.PK) == 1 && e.PK[0].Kind == KindString:
+		if s, ok := id.(string); ok {
+			return strKey(s), nil
 		}
 	}
 	p, err := e.KeyEntity(id)
