@@ -12,6 +12,33 @@ import (
 // inserts, late deletes. A backend turns each batch into statements
 // (package sql: sql/flush.go).
 
+// batches builds the plan of a flush from its change sets and the order of
+// its inserts and deletes, in the order the statements are sent.
+func (s *Session) batches(w *flushWork, inserts, early, late [][]*flushed) *backend.Plan {
+	plan := &backend.Plan{}
+	pivotClears(w.deleted, plan)
+	for _, wave := range early {
+		batchesByType(wave, deleteBatch, plan)
+	}
+	for _, wave := range inserts {
+		batchesByType(wave, insertBatches, plan)
+	}
+	var fixups []*flushed
+	for _, f := range w.inserted {
+		if f.deferred != nil {
+			fixups = append(fixups, f)
+		}
+	}
+	batchesByType(fixups, fixupBatch, plan)
+	linkBatches(w.links, plan)
+	batchesByType(w.updated, updateBatch, plan)
+	s.pivotBatches(w, plan)
+	for _, wave := range late {
+		batchesByType(wave, deleteBatch, plan)
+	}
+	return plan
+}
+
 // batchesByType groups fs by entity type, in registration order, and makes
 // the batches of each group with mk.
 func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, plan *backend.Plan), plan *backend.Plan) {

@@ -1,67 +1,54 @@
 package orm
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
 
-// plan computes the change sets and builds the batches of a flush, in order:
-// pivot rows of removed entities, deletes nothing still points at, inserts
-// (parents first), foreign-key fix-ups and links, updates, pivot deletes and
-// inserts, and the remaining deletes. What it changes in entities and in the
-// tracker is journaled.
-func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error) {
-	// Hooks may change the graph (add a new entity to a collection, move a
-	// Ref): after any hook runs, the cascade runs again, until no hook is
-	// left to run. Each hook runs once per flush.
-	var hooked map[*entityState]bool
-	for {
-		if err := s.cascade(ctx, w); err != nil {
-			return nil, err
-		}
-		var ran bool
-		var err error
-		if hooked, ran, err = s.runHooks(ctx, hooked); err != nil {
-			return nil, err
-		}
-		if !ran {
-			break
-		}
-	}
+// plan computes the change sets of a flush and builds its batches, in the
+// order batches gives them. It sends nothing: the cascade, which reads, has
+// run before it (cascadeAndHooks). What it changes in entities (generated
+// keys, first versions) and in the tracker is journaled.
+func (s *Session) plan(w *flushWork) (*backend.Plan, error) {
 	// One record puts back the keys and versions set on new entities below
 	// and by the backend: zero, as they were.
 	s.journal = append(s.journal, undo{kind: undoInserts, w: w})
-	var removed []*flushed
+	removed, err := s.changeSets(w)
+	if err != nil {
+		return nil, err
+	}
+	inserts, err := insertWaves(w.inserted)
+	if err != nil {
+		return nil, err
+	}
+	early, late := s.deleteWaves(removed)
+	w.deleted = removed
+	return s.batches(w, inserts, early, late), nil
+}
+
+// changeSets sorts the tracked entities into a flush's change sets: new
+// ones into w.inserted (by insertRow), managed ones that changed into
+// w.updated with their changed fields. It returns the removed ones.
+func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.list) == 0 {
 			continue
 		}
-		m := ts.m
 		for _, es := range ts.list {
 			switch es.status {
 			case stNew:
-				fl := &flushed{ts: ts, es: es}
-				w.inserted = append(w.inserted, fl)
-				if m.Auto != nil && m.Auto.IsZero(es.ptr) {
-					fl.generated = true // the backend sets it
-				} else if !m.HasKey(es.ptr) {
-					kg, ok := s.db.backend.(backend.KeyGenerator)
-					if fl.assigned = ok && kg.GenerateKey(m, es.ptr); !fl.assigned {
-						return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)
-					}
+				f, err := s.insertRow(ts, es)
+				if err != nil {
+					return nil, err
 				}
-				if v := m.Version; v != nil && v.Int(es.ptr) == 0 {
-					v.SetInt(es.ptr, 1)
-					fl.versioned = true
-				}
+				w.inserted = append(w.inserted, f)
 			case stManaged:
-				if m.Unchanged(es.ptr, es.snap) {
+				if ts.m.Unchanged(es.ptr, es.snap) {
 					continue
 				}
-				changed, err := diff(m, es)
+				changed, err := diff(ts.m, es)
 				if err != nil {
 					return nil, err
 				}
@@ -73,34 +60,29 @@ func (s *Session) plan(ctx context.Context, w *flushWork) (*backend.Plan, error)
 			}
 		}
 	}
-	waves, err := insertWaves(w.inserted)
-	if err != nil {
-		return nil, err
-	}
-	early, late := s.deleteWaves(removed)
-	w.deleted = removed
-	plan := &backend.Plan{}
-	pivotClears(removed, plan)
-	for _, wave := range early {
-		batchesByType(wave, deleteBatch, plan)
-	}
-	for _, wave := range waves {
-		batchesByType(wave, insertBatches, plan)
-	}
-	var fixups []*flushed
-	for _, f := range w.inserted {
-		if f.deferred != nil {
-			fixups = append(fixups, f)
+	return removed, nil
+}
+
+// insertRow is the insert of the new entity es: a zero generated key is
+// left to the database, an empty key is filled in by a backend that
+// generates keys ([backend.KeyGenerator]) or is an error, and a zero version
+// becomes 1.
+func (s *Session) insertRow(ts *typeState, es *entityState) (*flushed, error) {
+	m := ts.m
+	f := &flushed{ts: ts, es: es}
+	if m.Auto != nil && m.Auto.IsZero(es.ptr) {
+		f.generated = true // the backend sets it
+	} else if !m.HasKey(es.ptr) {
+		kg, ok := s.db.backend.(backend.KeyGenerator)
+		if f.assigned = ok && kg.GenerateKey(m, es.ptr); !f.assigned {
+			return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)
 		}
 	}
-	batchesByType(fixups, fixupBatch, plan)
-	linkBatches(w.links, plan)
-	batchesByType(w.updated, updateBatch, plan)
-	s.pivotBatches(w, plan)
-	for _, wave := range late {
-		batchesByType(wave, deleteBatch, plan)
+	if v := m.Version; v != nil && v.Int(es.ptr) == 0 {
+		v.SetInt(es.ptr, 1)
+		f.versioned = true
 	}
-	return plan, nil
+	return f, nil
 }
 
 // diff returns the fields of a managed entity that differ from its snapshot,

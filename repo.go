@@ -162,7 +162,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 			s.attach(m, p, true, false)
 		}
 		if m.Hooks&meta.HookAfterLoad != 0 {
-			if err := m.Interface(p).(afterLoader).AfterLoad(ctx); err != nil {
+			if err := m.Interface(p).(meta.AfterLoader).AfterLoad(ctx); err != nil {
 				return fmt.Errorf("orm: %s %v: AfterLoad: %w", m.Name, m.KeyValue(p), err)
 			}
 		}

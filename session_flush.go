@@ -11,14 +11,6 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
-// hook interfaces, the optional one-method interfaces an entity may have.
-type (
-	beforeCreator interface{ BeforeCreate(context.Context) error }
-	beforeUpdater interface{ BeforeUpdate(context.Context) error }
-	beforeDeleter interface{ BeforeDelete(context.Context) error }
-	afterLoader   interface{ AfterLoad(context.Context) error }
-)
-
 // flushWork is what one flush changes in the Session once the database has
 // accepted it. What planning changes on the way is journaled: a failed
 // flush undoes it with the Session's journal.
@@ -85,7 +77,11 @@ func (s *Session) Flush(ctx context.Context) error {
 			s.undoTo(mark)
 		}
 	}()
-	plan, err := s.plan(ctx, w)
+	err := s.cascadeAndHooks(ctx, w)
+	var plan *backend.Plan
+	if err == nil {
+		plan, err = s.plan(w)
+	}
 	if err != nil {
 		s.undoTo(mark)
 		settled = true
@@ -115,6 +111,26 @@ func (s *Session) Flush(ctx context.Context) error {
 	return nil
 }
 
+// cascadeAndHooks runs the cascade and the Before hooks of a flush, before
+// it is planned. Hooks may change the graph (add a new entity to a
+// collection, move a Ref): after any hook runs, the cascade runs again,
+// until no hook is left to run. Each hook runs once per flush. The cascade
+// reads rows: those of entities removed by key, and the relations not
+// loaded that a removal cascades through.
+func (s *Session) cascadeAndHooks(ctx context.Context, w *flushWork) error {
+	var hooked map[*entityState]bool
+	for {
+		if err := s.cascade(ctx, w); err != nil {
+			return err
+		}
+		var ran bool
+		var err error
+		if hooked, ran, err = s.runHooks(ctx, hooked); err != nil || !ran {
+			return err
+		}
+	}
+}
+
 // runHooks runs the Before hooks not yet run in this flush: BeforeCreate of
 // new entities, BeforeUpdate of changed ones, BeforeDelete of removed ones.
 // It reports whether it ran any.
@@ -133,7 +149,7 @@ func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (m
 			case hooked[es]:
 				continue
 			case es.status == stNew && m.Hooks&meta.HookBeforeCreate != 0:
-				if err = m.Interface(es.ptr).(beforeCreator).BeforeCreate(ctx); err != nil {
+				if err = m.Interface(es.ptr).(meta.BeforeCreator).BeforeCreate(ctx); err != nil {
 					err = fmt.Errorf("orm: %s.BeforeCreate: %w", m.Name, err)
 				}
 			case es.status == stManaged && m.Hooks&meta.HookBeforeUpdate != 0:
@@ -147,11 +163,11 @@ func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (m
 				if changed == nil {
 					continue
 				}
-				if err = m.Interface(es.ptr).(beforeUpdater).BeforeUpdate(ctx); err != nil {
+				if err = m.Interface(es.ptr).(meta.BeforeUpdater).BeforeUpdate(ctx); err != nil {
 					err = fmt.Errorf("orm: %s %v: BeforeUpdate: %w", m.Name, m.KeyValue(es.snap), err)
 				}
 			case es.status == stRemoved && m.Hooks&meta.HookBeforeDelete != 0:
-				if err = m.Interface(es.ptr).(beforeDeleter).BeforeDelete(ctx); err != nil {
+				if err = m.Interface(es.ptr).(meta.BeforeDeleter).BeforeDelete(ctx); err != nil {
 					err = fmt.Errorf("orm: %s %v: BeforeDelete: %w", m.Name, es.key, err)
 				}
 			default:

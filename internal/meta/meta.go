@@ -21,14 +21,23 @@ const (
 	HookAfterLoad
 )
 
-// The optional interfaces, matched structurally.
+// The entity hooks: optional one-method interfaces, matched structurally,
+// that an entity's pointer type may implement. Entity.Hooks records which;
+// the Session calls them.
 type (
-	beforeCreator interface{ BeforeCreate(context.Context) error }
-	beforeUpdater interface{ BeforeUpdate(context.Context) error }
-	beforeDeleter interface{ BeforeDelete(context.Context) error }
-	afterLoader   interface{ AfterLoad(context.Context) error }
-	tableNamer    interface{ TableName() string }
+	// BeforeCreator is an entity whose BeforeCreate runs before its insert.
+	BeforeCreator interface{ BeforeCreate(context.Context) error }
+	// BeforeUpdater is an entity whose BeforeUpdate runs before its update.
+	BeforeUpdater interface{ BeforeUpdate(context.Context) error }
+	// BeforeDeleter is an entity whose BeforeDelete runs before its delete.
+	BeforeDeleter interface{ BeforeDelete(context.Context) error }
+	// AfterLoader is an entity whose AfterLoad runs when its row is first
+	// loaded into a Session.
+	AfterLoader interface{ AfterLoad(context.Context) error }
 )
+
+// tableNamer is an entity type that names its table.
+type tableNamer interface{ TableName() string }
 
 // Entity is the metadata of one mapped struct type. It is built once, by
 // [Build], and read concurrently afterwards.
@@ -167,10 +176,10 @@ func (e *Entity) readMethods() error {
 		}
 	}
 	for flag, it := range map[uint8]reflect.Type{
-		HookBeforeCreate: reflect.TypeFor[beforeCreator](),
-		HookBeforeUpdate: reflect.TypeFor[beforeUpdater](),
-		HookBeforeDelete: reflect.TypeFor[beforeDeleter](),
-		HookAfterLoad:    reflect.TypeFor[afterLoader](),
+		HookBeforeCreate: reflect.TypeFor[BeforeCreator](),
+		HookBeforeUpdate: reflect.TypeFor[BeforeUpdater](),
+		HookBeforeDelete: reflect.TypeFor[BeforeDeleter](),
+		HookAfterLoad:    reflect.TypeFor[AfterLoader](),
 	} {
 		if pt.Implements(it) {
 			e.Hooks |= flag
