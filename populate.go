@@ -63,10 +63,52 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 	if rel.Kind == meta.RelRef {
 		return s.populateRefs(ctx, rel, owners, more)
 	}
+	ptrs, keys, byKey, err := s.unloadedOwners(rel, owners)
+	if err != nil {
+		return nil, err
+	}
+	// Tracked members whose Ref was changed in memory (or that are new)
+	// belong where their Ref says, not where the database has them yet.
+	var dirty map[unsafe.Pointer]bool
+	var moved map[unsafe.Pointer][]unsafe.Pointer
+	if rel.Kind == meta.RelHasMany && len(ptrs) > 0 {
+		dirty, moved = s.movedMembers(rel)
+	}
+	hits, err := s.loadMembers(ctx, rel, ptrs, keys, byKey)
+	if err != nil {
+		return nil, err
+	}
+	all, at := groupHits(hits, len(ptrs))
+	for i, o := range ptrs {
+		loaded := all[at[i]:at[i+1]:at[i+1]] // capped: an Add must not spill into the next owner's
+		if len(dirty) > 0 {
+			loaded = s.inMemory(rel, o, loaded, dirty, moved[o])
+		}
+		c := rel.Coll(o)
+		c.Items, c.Unloaded = withPending(c, loaded), false
+	}
+	if !more {
+		return nil, nil
+	}
+	var next []unsafe.Pointer
+	seen := map[unsafe.Pointer]bool{}
+	for _, p := range owners {
+		for _, item := range rel.Coll(p).Items {
+			if !seen[item] {
+				seen[item] = true
+				next = append(next, item)
+			}
+		}
+	}
+	return next, nil
+}
+
+// unloadedOwners attaches the owners' collection rel where it is not, and
+// returns the owners whose collection is not loaded, each once, with their
+// keys and, by key, their index in ptrs.
+func (s *Session) unloadedOwners(rel *meta.Relation, owners []unsafe.Pointer) (ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int, err error) {
 	om := rel.Owner
-	byKey := map[meta.Key]int{} // owner key → index in ptrs
-	var keys []any
-	var ptrs []unsafe.Pointer
+	byKey = map[meta.Key]int{}
 	for _, p := range owners {
 		c := rel.Coll(p)
 		if c.Rel == nil {
@@ -79,24 +121,28 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 		if _, dup := byKey[k]; !dup {
 			v, err := om.PK[0].Value(p)
 			if err != nil {
-				return nil, err
+				return nil, nil, nil, err
 			}
 			byKey[k] = len(ptrs)
 			keys = append(keys, v)
 			ptrs = append(ptrs, p)
 		}
 	}
-	// Tracked members whose Ref was changed in memory (or that are new)
-	// belong where their Ref says, not where the database has them yet.
-	var dirty map[unsafe.Pointer]bool
-	var moved map[unsafe.Pointer][]unsafe.Pointer
-	if rel.Kind == meta.RelHasMany && len(ptrs) > 0 {
-		dirty, moved = s.movedMembers(rel)
-	}
-	type hit struct {
-		owner int
-		item  unsafe.Pointer
-	}
+	return ptrs, keys, byKey, nil
+}
+
+// hit is a member a populate query found: the item, and the index of its
+// owner.
+type hit struct {
+	owner int
+	item  unsafe.Pointer
+}
+
+// loadMembers loads the members of collection rel of the owners at ptrs,
+// whose keys are keys (byKey gives their index), with one query per
+// populateChunk owners, and returns them in row order.
+func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int) ([]hit, error) {
+	om := rel.Owner
 	var hits []hit
 	for start := 0; start < len(keys); start += populateChunk {
 		end := min(start+populateChunk, len(keys))
@@ -131,59 +177,47 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 			return nil, err
 		}
 	}
-	// Group the items by owner, in row order, in one backing array: owner
-	// i's are all[at[i]:at[i+1]].
-	at := make([]int, 2*len(ptrs)+1)
-	at, fill := at[:len(ptrs)+1], at[len(ptrs)+1:]
+	return hits, nil
+}
+
+// groupHits groups the items of hits by owner, in row order, in one backing
+// array: owner i's are all[at[i]:at[i+1]].
+func groupHits(hits []hit, owners int) (all []unsafe.Pointer, at []int) {
+	at = make([]int, 2*owners+1)
+	at, fill := at[:owners+1], at[owners+1:]
 	for _, h := range hits {
 		at[h.owner+1]++
 	}
-	for i := range ptrs {
+	for i := range owners {
 		at[i+1] += at[i]
 	}
 	copy(fill, at)
-	all := make([]unsafe.Pointer, len(hits))
+	all = make([]unsafe.Pointer, len(hits))
 	for _, h := range hits {
 		all[fill[h.owner]] = h.item
 		fill[h.owner]++
 	}
-	for i, o := range ptrs {
-		c := rel.Coll(o)
-		loaded := all[at[i]:at[i+1]:at[i+1]] // capped: an Add must not spill into the next owner's
-		if len(dirty) > 0 {
-			loaded = s.inMemory(rel, o, loaded, dirty, moved[o])
-		}
-		if len(c.Added) == 0 && len(c.Removed) == 0 {
-			c.Items, c.Unloaded = loaded, false
-			continue
-		}
-		merged := make([]unsafe.Pointer, 0, len(loaded)+len(c.Added))
-		for _, p := range loaded {
-			if !slices.Contains(c.Removed, p) {
-				merged = append(merged, p)
-			}
-		}
-		for _, p := range c.Added {
-			if !slices.Contains(merged, p) {
-				merged = append(merged, p)
-			}
-		}
-		c.Items, c.Unloaded = merged, false
+	return all, at
+}
+
+// withPending returns the members loaded for collection c with its pending
+// removes taken out and its pending adds appended.
+func withPending(c *meta.CollData, loaded []unsafe.Pointer) []unsafe.Pointer {
+	if len(c.Added) == 0 && len(c.Removed) == 0 {
+		return loaded
 	}
-	if !more {
-		return nil, nil
-	}
-	var next []unsafe.Pointer
-	seen := map[unsafe.Pointer]bool{}
-	for _, p := range owners {
-		for _, item := range rel.Coll(p).Items {
-			if !seen[item] {
-				seen[item] = true
-				next = append(next, item)
-			}
+	merged := make([]unsafe.Pointer, 0, len(loaded)+len(c.Added))
+	for _, p := range loaded {
+		if !slices.Contains(c.Removed, p) {
+			merged = append(merged, p)
 		}
 	}
-	return next, nil
+	for _, p := range c.Added {
+		if !slices.Contains(merged, p) {
+			merged = append(merged, p)
+		}
+	}
+	return merged
 }
 
 // movedMembers finds the tracked entities whose Ref mirrored by the
