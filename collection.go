@@ -111,12 +111,19 @@ func (c *Collection[T]) Set(es ...*T) {
 // Load loads the collection's members through the Session its owner belongs
 // to, keeping adds and removes not yet flushed. A loaded collection is left
 // as it is. It returns [ErrConcurrentUse] while another call on the Session
-// runs.
+// runs, and [ErrSessionEnded] when that Session was cleared or has ended.
 func (c *Collection[T]) Load(ctx context.Context) error {
 	if !c.d.Unloaded {
 		return nil
 	}
-	s := (*Session)(c.d.S)
+	s := sessionOf(c.d.S)
+	if s == nil {
+		var m *meta.Entity
+		if c.d.Rel != nil {
+			m = c.d.Rel.Owner
+		}
+		return ended(fmt.Sprintf("Collection[%s].Load", reflect.TypeFor[T]().Name()), m, c.d.Owner)
+	}
 	if err := s.enter(); err != nil {
 		return err
 	}
@@ -139,7 +146,7 @@ func collAdd(d *meta.CollData, p unsafe.Pointer) {
 	if d.Rel != nil && d.Rel.Kind == meta.RelHasMany {
 		inv := d.Rel.Inverse
 		ref := inv.Field.Ref(p)
-		if s := (*Session)(d.S); s != nil {
+		if s := sessionOf(d.S); s != nil {
 			s.during(func(log bool) {
 				if old := s.refTarget(inv, ref); old != nil && old != d.Owner {
 					s.relink(inv, p, old, nil, log) // out of the old owner's collection

@@ -22,7 +22,9 @@ func SessionFrom(ctx context.Context) (*Session, bool) {
 // Middleware gives every request a Session of its own, in the request's
 // context ([SessionFrom] finds it), so requests never share an identity
 // map. When the handler returns, the Session is cleared: changes the handler
-// did not flush are discarded, never flushed implicitly.
+// did not flush are discarded, never flushed implicitly, and the entities it
+// loaded are detached ([Session.Clear]), so one kept past the request (in a
+// cache) does not keep the Session alive.
 func (db *DB) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := db.Session()

@@ -121,7 +121,11 @@ func (db *DB) observe(ctx context.Context, stmt string, args []any, rows int64, 
 }
 
 // Session returns a new, empty Session. It is cheap.
-func (db *DB) Session() *Session { return &Session{db: db} }
+func (db *DB) Session() *Session {
+	s := &Session{db: db}
+	s.cell = newCell(s)
+	return s
+}
 
 // CreateSchema creates the tables, primary keys, unique constraints and
 // indexes of every registered entity, skipping those that exist.

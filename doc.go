@@ -178,7 +178,9 @@
 //
 // In a web service, [DB.Middleware] gives each request its own Session,
 // found with [SessionFrom]; changes a handler does not flush are discarded
-// when it returns.
+// when it returns. Entities a request loaded and something keeps afterwards
+// (a cache) are detached then and do not keep its Session alive: their
+// [Ref.Load] and [Collection.Load] return [ErrSessionEnded].
 //
 // # Observability
 //
@@ -196,8 +198,8 @@
 // [ErrNotFound] (which also matches sql.ErrNoRows), [*ConstraintError]
 // (unique, foreign key, not null and check violations, wrapping the driver's
 // error), [*OptimisticLockError], [*MetadataError], [ErrRetryable],
-// [*CommitUnknownError] and [ErrConcurrentUse], all matched with
-// errors.Is and errors.As. Error messages start with "orm:" and name the
+// [*CommitUnknownError], [ErrConcurrentUse] and [ErrSessionEnded], all
+// matched with errors.Is and errors.As. Error messages start with "orm:" and name the
 // entity, field or value at fault.
 //
 // # Concurrency

@@ -81,6 +81,12 @@ func repanic(err error) error {
 	return err
 }
 
+// ErrSessionEnded is returned by [Ref.Load] and [Collection.Load] on an
+// entity whose Session was cleared ([Session.Clear]) or has ended (the
+// request of [DB.Middleware] returned): the entity is detached, and loads
+// nothing through that Session.
+var ErrSessionEnded = errors.New("orm: the Session that loaded or persisted the entity was cleared or has ended")
+
 // ErrNotLoaded is what reading an unloaded [Collection] panics with.
 var ErrNotLoaded = errors.New("orm: collection not loaded")
 

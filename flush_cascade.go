@@ -77,7 +77,7 @@ func (s *Session) cascade(ctx context.Context, w *flushWork) error {
 // them to the Session, persists the new entities they reach, and keeps the
 // collections mirroring its Refs in step.
 func (s *Session) cascadeFrom(t tracked, w *flushWork, work *[]tracked) error {
-	sp := unsafe.Pointer(s)
+	sp := s.stamp()
 	m, p := t.ts.m, t.es.ptr
 	for _, rel := range m.Relations {
 		if rel.Kind != meta.RelRef {
@@ -109,7 +109,7 @@ func (s *Session) cascadeColl(rel *meta.Relation, p unsafe.Pointer, w *flushWork
 	c := rel.Coll(p)
 	if c.Rel == nil {
 		s.logAttach(c)
-		c.Owner, c.Rel, c.S = p, rel, unsafe.Pointer(s)
+		c.Owner, c.Rel, c.S = p, rel, s.stamp()
 	}
 	hasMany := rel.Kind == meta.RelHasMany
 	for _, item := range c.Added {

@@ -36,8 +36,8 @@ func (r Ref[T]) Get() *T { return (*T)(r.d.Ptr) }
 // (orm:"mappedBy"), the owner moves at once out of the old target's loaded
 // collection and into e's.
 func (r *Ref[T]) Set(e *T) {
-	if r.d.Rel != nil && r.d.S != nil {
-		(*Session)(r.d.S).moveRef(&r.d, unsafe.Pointer(e))
+	if s := sessionOf(r.d.S); r.d.Rel != nil && s != nil {
+		s.moveRef(&r.d, unsafe.Pointer(e))
 		return
 	}
 	r.d.Ptr, r.d.ID = unsafe.Pointer(e), nil
@@ -54,7 +54,7 @@ func (r Ref[T]) ID() any {
 		return r.d.ID
 	}
 	if r.d.S != nil {
-		if m := (*Session)(r.d.S).db.reg.Lookup(reflect.TypeFor[T]()); m != nil && m.HasKey(r.d.Ptr) {
+		if m := (*sessionCell)(r.d.S).db.reg.Lookup(reflect.TypeFor[T]()); m != nil && m.HasKey(r.d.Ptr) {
 			return m.KeyValue(r.d.Ptr)
 		}
 	}
@@ -64,7 +64,8 @@ func (r Ref[T]) ID() any {
 // Load returns the referenced entity, loading it through the Session the Ref
 // belongs to: from the identity map when it is managed there (no query),
 // else with one SELECT. A NULL Ref loads nil. It returns [ErrConcurrentUse]
-// while another call on the Session runs.
+// while another call on the Session runs, and [ErrSessionEnded] when that
+// Session was cleared or has ended.
 func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 	if r.d.Ptr != nil || r.d.ID == nil {
 		return (*T)(r.d.Ptr), nil
@@ -72,7 +73,14 @@ func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 	if r.d.S == nil {
 		return nil, fmt.Errorf("orm: Ref[%s].Load: the Ref belongs to no Session; load its owner through a Session or use Repository.Get", reflect.TypeFor[T]().Name())
 	}
-	s := (*Session)(r.d.S)
+	s := sessionOf(r.d.S)
+	if s == nil {
+		var m *meta.Entity
+		if r.d.Rel != nil {
+			m = r.d.Rel.Owner
+		}
+		return nil, ended(fmt.Sprintf("Ref[%s].Load", reflect.TypeFor[T]().Name()), m, r.d.Owner)
+	}
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
@@ -92,7 +100,7 @@ func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 // Ref returns a reference to the entity of type T with key id, without
 // loading it: set it on a Ref field to write the foreign key, or Load it.
 func (r *Repository[T]) Ref(id any) Ref[T] {
-	ref := Ref[T]{d: meta.RefData{ID: id, S: unsafe.Pointer(r.s)}}
+	ref := Ref[T]{d: meta.RefData{ID: id, S: r.s.stamp()}}
 	if r.m != nil {
 		if p, err := r.m.KeyEntity(id); err == nil {
 			ref.d.ID = r.m.KeyValue(p)

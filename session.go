@@ -24,6 +24,7 @@ import (
 // request. It is cheap to create from [DB.Session].
 type Session struct {
 	db      *DB
+	cell    *sessionCell // what its entities point at; Clear cuts it and starts a new one
 	byType  []*typeState // by entity ID; nil until the type is used
 	tx      backend.Tx   // the open transaction, inside Transaction
 	journal []undo       // what a failed flush or a rollback puts back
@@ -169,9 +170,12 @@ func (s *Session) Remove(entities ...any) error {
 }
 
 // Clear detaches every entity: the Session forgets its identity map and all
-// unflushed work. Inside [Session.Transaction], a rollback brings back what
-// Clear forgot. It returns [ErrConcurrentUse], and changes nothing, while
-// another call on the Session runs.
+// unflushed work. The entities it tracked belong to no Session any more:
+// [Ref.Load] and [Collection.Load] on them return [ErrSessionEnded], another
+// Session takes them as it takes entities it never saw, and they no longer
+// keep this Session's memory alive. Inside [Session.Transaction], a
+// rollback brings back what Clear forgot. It returns [ErrConcurrentUse],
+// and changes nothing, while another call on the Session runs.
 func (s *Session) Clear() error {
 	if err := s.enter(); err != nil {
 		return err
@@ -182,6 +186,7 @@ func (s *Session) Clear() error {
 	} else {
 		s.forget(0)
 	}
+	s.setCell(newCell(s))
 	s.byType = nil
 	s.err = nil
 	return nil

@@ -18,7 +18,7 @@ import (
 // from the database starts unloaded. A Ref whose target is managed points
 // at it. With log set, what it changes is journaled.
 func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
-	sp := unsafe.Pointer(s)
+	sp := s.stamp()
 	for _, rel := range m.Relations {
 		if rel.Kind == meta.RelRef {
 			d := rel.Field.Ref(p)
@@ -49,17 +49,18 @@ func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
 	}
 }
 
-// foreign reports whether the entity at p carries the mark of another
+// foreign reports whether the entity at p carries the mark of another live
 // Session: a Ref or Collection that Session attached to it (not one copied
-// from another entity). An entity without relations carries no mark.
+// from another entity). An entity without relations carries no mark, and
+// the marks of a Session that was cleared or has ended do not count.
 func (s *Session) foreign(m *meta.Entity, p unsafe.Pointer) bool {
-	sp := unsafe.Pointer(s)
+	sp := s.stamp()
 	for _, rel := range m.Relations {
 		if rel.Kind == meta.RelRef {
-			if d := rel.Field.Ref(p); d.Owner == p && d.S != sp {
+			if d := rel.Field.Ref(p); d.Owner == p && d.S != sp && sessionOf(d.S) != nil {
 				return true
 			}
-		} else if c := rel.Coll(p); c.Owner == p && c.S != sp {
+		} else if c := rel.Coll(p); c.Owner == p && c.S != sp && sessionOf(c.S) != nil {
 			return true
 		}
 	}

@@ -52,7 +52,7 @@ type undo struct {
 	change itemChange     // undoItem: what happened to member p
 	m      *meta.Entity   // undoValue: p's type, and its copy in saved value
 	value  unsafe.Pointer
-	types  []*typeState // undoTypes
+	types  []*typeState // undoTypes, with the cell in p
 	w      *flushWork   // undoInserts
 }
 
@@ -84,6 +84,7 @@ func (s *Session) undoTo(mark int) {
 			reflect.NewAt(u.m.Type, u.p).Elem().Set(reflect.NewAt(u.m.Type, u.value).Elem())
 		case undoTypes:
 			s.byType = u.types
+			s.setCell((*sessionCell)(u.p))
 		case undoInserts:
 			u.w.undoInserts()
 		}
@@ -271,9 +272,10 @@ func (s *Session) trackRemoved(ts *typeState, p unsafe.Pointer, k meta.Key, log 
 	return es
 }
 
-// logTypes journals the whole tracker, before Clear replaces it.
+// logTypes journals the whole tracker and the Session's cell, before Clear
+// replaces them.
 func (s *Session) logTypes() {
-	s.journal = append(s.journal, undo{kind: undoTypes, types: s.byType})
+	s.journal = append(s.journal, undo{kind: undoTypes, types: s.byType, p: unsafe.Pointer(s.cell)})
 }
 
 // reset puts es back to the state was, in the identity map and the

@@ -59,7 +59,7 @@ func (r *Relation) Owning() bool {
 type RefData struct {
 	ID  any            // the target's key when Ptr is nil; nil is NULL
 	Ptr unsafe.Pointer // the target entity, when known
-	S   unsafe.Pointer // the *orm.Session that hydrated or persisted it
+	S   unsafe.Pointer // the mark of the Session that hydrated or persisted it (orm's sessionCell)
 	// Rel and Owner are the relation and the owning entity, once a Session
 	// attached the Ref; a Ref copied into another entity keeps the first
 	// owner's.
@@ -76,7 +76,7 @@ type CollData struct {
 	Unloaded bool             // hydrated but not loaded: Items says nothing
 	Owner    unsafe.Pointer   // the owning entity, once attached
 	Rel      *Relation        // once attached
-	S        unsafe.Pointer   // the *orm.Session it is attached to
+	S        unsafe.Pointer   // the mark of the Session it is attached to (orm's sessionCell)
 	Added    []unsafe.Pointer // added since the last load or flush
 	Removed  []unsafe.Pointer // removed since the last load or flush
 	// Slot is the backend's: what it keeps about the collection, such as
