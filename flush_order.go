@@ -47,82 +47,121 @@ func (e *requiredSelfRef) Error() string {
 // returned in the order made. A required self-dependency is a
 // *requiredSelfRef, a cycle of required ones errRequiredCycle.
 func insertOrder(deps [][]dep) (waves [][]int, cuts []cut, err error) {
-	type edge struct {
-		from, to int
-		nullable bool
-		fk       int
-		dead     bool // satisfied (to is inserted) or cut
+	g, cuts, err := newDepGraph(deps)
+	if err != nil {
+		return nil, nil, err
 	}
 	n := len(deps)
-	var edges []edge
-	out := make([][]int, n) // by row: its edges, as indexes into edges
-	in := make([][]int, n)  // by row: the edges to it
-	indeg := make([]int, n) // by row: its live edges
+	order := make([]int, 0, n) // the rows, wave after wave
+	for i := range n {
+		if g.indeg[i] == 0 {
+			order = append(order, i)
+		}
+	}
+	done := make([]bool, n)
+	for start := 0; start < n; {
+		if start == len(order) { // blocked: a cycle
+			pick := g.breakCycle(done, &cuts)
+			if pick < 0 {
+				return nil, nil, errRequiredCycle
+			}
+			if g.indeg[pick] == 0 {
+				order = append(order, pick)
+			}
+			continue
+		}
+		end := len(order)
+		for _, i := range order[start:end] {
+			done[i] = true
+			for _, k := range g.in[g.inAt[i]:g.inAt[i+1]] {
+				if e := &g.edges[k]; !e.dead {
+					e.dead = true
+					if g.indeg[e.from]--; g.indeg[e.from] == 0 {
+						order = append(order, e.from)
+					}
+				}
+			}
+		}
+		waves = append(waves, order[start:end:end])
+		start = end
+	}
+	return waves, cuts, nil
+}
+
+// depGraph holds insertOrder's dependencies as edges, in flat arrays: the
+// edges of row i are edges[outAt[i]:outAt[i+1]], the edges to row j are
+// in[inAt[j]:inAt[j+1]] (indexes into edges), and indeg counts each row's
+// live edges.
+type depGraph struct {
+	edges       []depEdge
+	outAt, inAt []int
+	in, indeg   []int
+}
+
+// depEdge is one dependency in a depGraph.
+type depEdge struct {
+	from, to int
+	nullable bool
+	fk       int
+	dead     bool // satisfied (to is inserted) or cut
+}
+
+// newDepGraph builds the graph of deps. Self-dependencies are not edges:
+// it cuts the nullable ones, and a required one is a *requiredSelfRef.
+func newDepGraph(deps [][]dep) (g depGraph, cuts []cut, err error) {
+	n, m := len(deps), 0
+	for _, ds := range deps {
+		m += len(ds)
+	}
+	g.edges = make([]depEdge, 0, m)
+	ints := make([]int, 3*n+2)
+	g.outAt, g.inAt, g.indeg = ints[:n+1], ints[n+1:2*n+2], ints[2*n+2:]
 	for i, ds := range deps {
+		g.outAt[i] = len(g.edges)
 		for k, d := range ds {
 			if d.on == i {
 				if !d.nullable {
-					return nil, nil, &requiredSelfRef{row: i, dep: k}
+					return g, nil, &requiredSelfRef{row: i, dep: k}
 				}
 				cuts = append(cuts, cut{row: i, fk: d.fk})
 				continue
 			}
-			out[i] = append(out[i], len(edges))
-			in[d.on] = append(in[d.on], len(edges))
-			edges = append(edges, edge{from: i, to: d.on, nullable: d.nullable, fk: d.fk})
-			indeg[i]++
+			g.edges = append(g.edges, depEdge{from: i, to: d.on, nullable: d.nullable, fk: d.fk})
+			g.inAt[d.on+1]++
+			g.indeg[i]++
 		}
 	}
-	var current []int
-	for i := range n {
-		if indeg[i] == 0 {
-			current = append(current, i)
-		}
+	g.outAt[n] = len(g.edges)
+	for j := range n {
+		g.inAt[j+1] += g.inAt[j]
 	}
-	done := make([]bool, n)
-	for remaining := n; remaining > 0; {
-		if len(current) == 0 { // blocked: a cycle
-			pick := -1
-			for i := 0; i < n && pick < 0; i++ {
-				for _, e := range out[i] {
-					if !done[i] && !edges[e].dead && edges[e].nullable {
-						pick = i
-						break
-					}
-				}
-			}
-			if pick < 0 {
-				return nil, nil, errRequiredCycle
-			}
-			for _, e := range out[pick] {
-				if e := &edges[e]; !e.dead && e.nullable {
-					e.dead = true
-					indeg[pick]--
-					cuts = append(cuts, cut{row: pick, fk: e.fk})
-				}
-			}
-			if indeg[pick] == 0 {
-				current = append(current, pick)
-			}
+	g.in = make([]int, len(g.edges))
+	fill := slices.Clone(g.inAt[:n])
+	for k, e := range g.edges {
+		g.in[fill[e.to]] = k
+		fill[e.to]++
+	}
+	return g, cuts, nil
+}
+
+// breakCycle cuts the live nullable edges of the first row not done that
+// has any, appending them to cuts, and returns that row, or -1 when no such
+// row is left.
+func (g *depGraph) breakCycle(done []bool, cuts *[]cut) int {
+	for i := range done {
+		if done[i] || !slices.ContainsFunc(g.edges[g.outAt[i]:g.outAt[i+1]], func(e depEdge) bool { return !e.dead && e.nullable }) {
 			continue
 		}
-		var next []int
-		for _, i := range current {
-			done[i] = true
-			remaining--
-			for _, e := range in[i] {
-				if e := &edges[e]; !e.dead {
-					e.dead = true
-					if indeg[e.from]--; indeg[e.from] == 0 {
-						next = append(next, e.from)
-					}
-				}
+		for k := g.outAt[i]; k < g.outAt[i+1]; k++ {
+			if e := &g.edges[k]; !e.dead && e.nullable {
+				e.dead = true
+				g.indeg[i]--
+				*cuts = append(*cuts, cut{row: i, fk: e.fk})
 			}
 		}
-		waves = append(waves, current)
-		current = next
+		return i
 	}
-	return waves, cuts, nil
+	return -1
 }
 
 // deleteOrder orders removed rows so that each is deleted before the rows
@@ -222,16 +261,19 @@ func insertWaves(news []*flushed) ([][]*flushed, error) {
 		index[f.es.ptr] = i
 	}
 	deps := make([][]dep, len(news))
+	var all []dep // one backing array for the deps of every row
 	for i, f := range news {
+		start := len(all)
 		for _, rel := range f.ts.m.Relations {
 			if rel.Kind != meta.RelRef {
 				continue
 			}
 			d := rel.Field.Ref(f.es.ptr)
 			if j, ok := index[d.Ptr]; d.Ptr != nil && ok && news[j].ts.m == rel.Target {
-				deps[i] = append(deps[i], dep{on: j, nullable: !rel.Required, fk: rel.Field.Pos})
+				all = append(all, dep{on: j, nullable: !rel.Required, fk: rel.Field.Pos})
 			}
 		}
+		deps[i] = all[start:len(all):len(all)]
 	}
 	rows, cuts, err := insertOrder(deps)
 	var self *requiredSelfRef
@@ -334,11 +376,13 @@ func pick(rows []*flushed, waves [][]int) [][]*flushed {
 		return nil
 	}
 	out := make([][]*flushed, len(waves))
+	flat := make([]*flushed, 0, len(rows))
 	for i, w := range waves {
-		out[i] = make([]*flushed, len(w))
-		for j, r := range w {
-			out[i][j] = rows[r]
+		start := len(flat)
+		for _, r := range w {
+			flat = append(flat, rows[r])
 		}
+		out[i] = flat[start:len(flat):len(flat)]
 	}
 	return out
 }
