@@ -9,8 +9,9 @@ import (
 // sets in the order plan sends them: pivot clears of removed entities,
 // early deletes, inserts wave by wave, fix-ups of the foreign keys the
 // inserts left NULL, links of unmanaged members, updates, pivot deletes and
-// inserts, late deletes. A backend turns each batch into statements
-// (package sql: sql/flush.go).
+// inserts, late deletes. A backend turns each batch into its statements:
+// package sql in its compile_*.go files (compile_update.go for an UPDATE
+// batch); dialect/*/testdata holds the statements each dialect receives.
 
 // batches builds the plan of a flush from its change sets and the order of
 // its inserts and deletes, in the order the statements are sent.
