@@ -316,6 +316,7 @@ func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityS
 			keys[i] = c.Value
 		}
 		q.Where = &backend.Cond{Op: backend.OpIn, Field: m.PK[0], Values: keys}
+		q.Split = true
 	case len(conds) > 1:
 		q.Where = &backend.Cond{Op: backend.OpOr, Conds: conds}
 	}

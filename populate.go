@@ -11,10 +11,6 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
-// populateChunk is the most keys one populate query carries in its IN list,
-// under every SQL database's bind-parameter limit.
-const populateChunk = 5000
-
 // checkPopulate reports a populate path that names no relation.
 func checkPopulate(m *meta.Entity, path string) error {
 	for seg := range strings.SplitSeq(path, ".") {
@@ -139,43 +135,42 @@ type hit struct {
 }
 
 // loadMembers loads the members of collection rel of the owners at ptrs,
-// whose keys are keys (byKey gives their index), with one query per
-// populateChunk owners, and returns them in row order.
+// whose keys are keys (byKey gives their index), with one query the
+// backend may split (Query.Split), and returns them in row order.
 func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int) ([]hit, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
 	om := rel.Owner
 	var hits []hit
-	for start := 0; start < len(keys); start += populateChunk {
-		end := min(start+populateChunk, len(keys))
-		chunk := keys[start:end]
-		q := &backend.Query{Entity: rel.Target, Order: []backend.Order{{Field: rel.Target.PK[0]}}}
-		var each func(p unsafe.Pointer, link any) error
-		if rel.Kind == meta.RelHasMany {
-			inv := rel.Inverse.Field
-			q.Where = &backend.Cond{Op: backend.OpIn, Field: inv, Values: chunk}
-			each = func(p unsafe.Pointer, _ any) error {
-				if k, ok, _ := inv.RefKey(inv.Ref(p)); ok {
-					if o, ok := byKey[k]; ok {
-						hits = append(hits, hit{o, p})
-					}
-				}
-				return nil
-			}
-		} else {
-			q.Via = &backend.Via{Rel: rel, Owners: chunk, Ptrs: ptrs[start:end]}
-			each = func(p unsafe.Pointer, link any) error {
-				k, err := om.KeyOfValue(link)
-				if err != nil {
-					return fmt.Errorf("orm: Populate %s.%s: %w", om.Name, rel.Name, err)
-				}
+	q := &backend.Query{Entity: rel.Target, Order: []backend.Order{{Field: rel.Target.PK[0]}}, Split: true}
+	var each func(p unsafe.Pointer, link any) error
+	if rel.Kind == meta.RelHasMany {
+		inv := rel.Inverse.Field
+		q.Where = &backend.Cond{Op: backend.OpIn, Field: inv, Values: keys}
+		each = func(p unsafe.Pointer, _ any) error {
+			if k, ok, _ := inv.RefKey(inv.Ref(p)); ok {
 				if o, ok := byKey[k]; ok {
 					hits = append(hits, hit{o, p})
 				}
-				return nil
 			}
+			return nil
 		}
-		if err := s.load(ctx, q, each); err != nil {
-			return nil, err
+	} else {
+		q.Via = &backend.Via{Rel: rel, Owners: keys, Ptrs: ptrs}
+		each = func(p unsafe.Pointer, link any) error {
+			k, err := om.KeyOfValue(link)
+			if err != nil {
+				return fmt.Errorf("orm: Populate %s.%s: %w", om.Name, rel.Name, err)
+			}
+			if o, ok := byKey[k]; ok {
+				hits = append(hits, hit{o, p})
+			}
+			return nil
 		}
+	}
+	if err := s.load(ctx, q, each); err != nil {
+		return nil, err
 	}
 	return hits, nil
 }
@@ -293,11 +288,9 @@ func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners [
 		return nil, err
 	}
 	if len(missing) > 0 {
-		for chunk := range slices.Chunk(missing, populateChunk) {
-			q := &backend.Query{Entity: t, Where: &backend.Cond{Op: backend.OpIn, Field: t.PK[0], Values: chunk}}
-			if err := s.load(ctx, q, func(unsafe.Pointer, any) error { return nil }); err != nil {
-				return nil, err
-			}
+		q := &backend.Query{Entity: t, Where: &backend.Cond{Op: backend.OpIn, Field: t.PK[0], Values: missing}, Split: true}
+		if err := s.load(ctx, q, func(unsafe.Pointer, any) error { return nil }); err != nil {
+			return nil, err
 		}
 		if _, err := resolve(); err != nil {
 			return nil, err

@@ -48,8 +48,20 @@ func extJSON(d bson.D) string {
 	return string(b)
 }
 
+// inMax is the most keys one read by key (Query.Split) sends in its $in
+// list, well under the 16 MB a command document may take.
+const inMax = 5000
+
 // Select runs q and hydrates each document into a new entity.
 func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+	if parts := q.Parts(inMax); parts != nil {
+		for _, part := range parts {
+			if err := b.Select(ctx, s, part, each); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if q.Via != nil {
 		return b.selectVia(ctx, s, q, each)
 	}

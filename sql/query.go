@@ -11,6 +11,17 @@ import (
 
 // Select runs q and hydrates each row into a new entity.
 func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+	// A read by key over more keys than half the bind-parameter limit is
+	// split (a list the dialect binds as one argument would not need it, but
+	// whether it can is known only once the list is compiled).
+	if parts := q.Parts(b.d.MaxParams() / 2); parts != nil {
+		for _, part := range parts {
+			if err := b.Select(ctx, s, part, each); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	sb, err := selectStmt(b.d, q)
 	if err != nil {
 		return err

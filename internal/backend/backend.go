@@ -79,6 +79,51 @@ type Query struct {
 	// Via, when set, reads the entities linked through a many-to-many pivot
 	// to any of Via.Owners.
 	Via *Via
+	// Split lets the backend run the query in parts, each over a part of
+	// its one list (Where's OpIn values, or Via.Owners), when the whole
+	// list is more than its database takes in one statement: the core sets
+	// it on its reads of entities by key (populate, cascades), which list
+	// every key at once and have no Limit or Offset. Rows then arrive part
+	// by part, each part in Order.
+	Split bool
+}
+
+// Parts returns q cut into queries over at most size entries of its list
+// each, or nil when q is not Split or its list is no longer than size.
+func (q *Query) Parts(size int) []*Query {
+	if !q.Split || size < 1 {
+		return nil
+	}
+	var list []any
+	switch {
+	case q.Via != nil:
+		list = q.Via.Owners
+	case q.Where != nil && q.Where.Op == OpIn:
+		list = q.Where.Values
+	}
+	if len(list) <= size {
+		return nil
+	}
+	parts := make([]*Query, 0, (len(list)+size-1)/size)
+	for start := 0; start < len(list); start += size {
+		end := min(start+size, len(list))
+		part := *q
+		part.Split = false
+		if q.Via != nil {
+			v := *q.Via
+			v.Owners = v.Owners[start:end]
+			if len(v.Ptrs) == len(q.Via.Owners) {
+				v.Ptrs = v.Ptrs[start:end]
+			}
+			part.Via = &v
+		} else {
+			w := *q.Where
+			w.Values = w.Values[start:end]
+			part.Where = &w
+		}
+		parts = append(parts, &part)
+	}
+	return parts
 }
 
 // Via is a many-to-many read: the rows of Query.Entity whose key stands in
