@@ -16,7 +16,7 @@ import (
 // batches builds the plan of a flush from its change sets and the order of
 // its inserts and deletes, in the order the statements are sent.
 func (s *Session) batches(w *flushWork, inserts, early, late [][]*flushed) *backend.Plan {
-	plan := &backend.Plan{}
+	plan := &w.plan
 	pivotClears(w.deleted, plan)
 	for _, wave := range early {
 		batchesByType(wave, deleteBatch, plan)

@@ -20,6 +20,7 @@ type flushWork struct {
 	deleted  []*flushed
 	colls    []*meta.CollData // collections whose pending adds and removes were written
 	links    []link           // unmanaged members of one-to-many collections
+	plan     backend.Plan     // the batches, built in the flush's own allocation
 }
 
 // flushed is one entity a flush writes, with what planning decided for it.
