@@ -374,6 +374,17 @@ func txCases() []test {
 				return s.Flush(ctx)
 			})
 		}},
+		{name: "tx_savepoint_rollback", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
+			return db.Session().Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+				f.Results = append(f.Results, [][]any{accountRow(1, 100, 3), accountRow(2, 50, 1)})
+				as, err := orm.Repo[Account](s).Find(ctx, nil)
+				if err != nil {
+					return err
+				}
+				as[0].Balance, as[1].Balance = 90, 60
+				return s.Flush(ctx) // one of the two is stale
+			})
+		}},
 		{name: "tx_rollback", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			return db.Session().Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
 				if err := s.Persist(&Owner{Name: "Ann"}); err != nil {
