@@ -153,7 +153,8 @@
 // refuses one that carries another Session's mark (an entity with a Ref or
 // Collection another Session attached; an entity without relations carries
 // none). [Populate]
-// loads paths eagerly, one query per step ("Books.Tags"); [Ref.Load] and
+// loads paths eagerly, one query per step ("Books.Tags"; the backend splits
+// a step whose keys are more than one statement takes); [Ref.Load] and
 // [Collection.Load] load lazily through the Session. Filters and ordering
 // follow relation paths: orm.Eq("Author.Name", "Ann").
 //

@@ -28,7 +28,7 @@ type item struct {
 }
 
 // tag has an application-assigned string key, and reads the inverse side of
-// Book.Tags.
+// book.Tags.
 type tag struct {
 	Code  string `orm:"pk"`
 	Label string
@@ -45,14 +45,14 @@ type driver struct {
 	Cars    orm.Collection[car] `orm:"mappedBy:Driver"`
 }
 
-// address is referenced by a Driver.
+// address is referenced by a driver.
 type address struct {
 	ID     int64
 	Street string
 	City   string
 }
 
-// car belongs to a Driver.
+// car belongs to a driver.
 type car struct {
 	ID      int64
 	Brand   string
@@ -83,7 +83,7 @@ type category struct {
 	Children orm.Collection[category] `orm:"mappedBy:Parent,cascade:remove,orphanRemoval"`
 }
 
-// team and Player reference each other: a player's team is required, a
+// team and player reference each other: a player's team is required, a
 // team's captain is not.
 type team struct {
 	ID      int64
@@ -91,7 +91,7 @@ type team struct {
 	Captain orm.Ref[player]
 }
 
-// player belongs to a Team.
+// player belongs to a team.
 type player struct {
 	ID   int64
 	Name string
@@ -181,7 +181,7 @@ type event struct {
 	Loaded    bool `orm:"-"`
 }
 
-// errKeep is what Event.BeforeDelete returns for an event named "keep".
+// errKeep is what event.BeforeDelete returns for an event named "keep".
 var errKeep = errors.New("this event is kept")
 
 // BeforeCreate stamps CreatedAt.

@@ -183,7 +183,7 @@ func testCleanFlush(t *testing.T, open suite) {
 	e.rec.Reset()
 	e.flush(fresh)
 	if st := e.rec.Statements(); len(st) != 0 {
-		t.Errorf("clean flush of a loaded Sink sent %q; want nothing", st)
+		t.Errorf("clean flush of a loaded sink sent %q; want nothing", st)
 	}
 }
 
@@ -463,7 +463,7 @@ func testPersistRemove(t *testing.T, open suite) {
 	}
 	var nilItem *item
 	if err := s.Persist(nilItem); err == nil {
-		t.Errorf("Persist(nil *Item) succeeded; want an error")
+		t.Errorf("Persist(nil *item) succeeded; want an error")
 	}
 	s.Clear()
 	e.flush(s)

@@ -184,14 +184,14 @@ func testOddNames(t *testing.T, open suite) {
 	slices.Reverse(want)
 	want = append(want, odds[0])
 	if len(got) != len(want) {
-		t.Fatalf("Odd rows: got %d; want %d", len(got), len(want))
+		t.Fatalf("odd rows: got %d; want %d", len(got), len(want))
 	}
 	for i := range want {
 		if *got[i] != *want[i] {
-			t.Errorf("Odd row %d: %+v; want %+v", i, *got[i], *want[i])
+			t.Errorf("odd row %d: %+v; want %+v", i, *got[i], *want[i])
 		}
 	}
 	if _, err := orm.Repo[odd](e.db.Session()).Get(e.ctx, odds[1].ID); !errors.Is(err, orm.ErrNotFound) {
-		t.Errorf("removed Odd row: Get = %v; want ErrNotFound", err)
+		t.Errorf("removed odd row: Get = %v; want ErrNotFound", err)
 	}
 }

@@ -295,13 +295,13 @@ func testCycle(t *testing.T, open suite) {
 	e.flush(s2)
 }
 
-// reqA and ReqB require each other: new ones cannot be ordered.
+// reqA and reqB require each other: new ones cannot be ordered.
 type reqA struct {
 	ID int64
 	B  orm.Ref[reqB] `orm:"required"`
 }
 
-// reqB requires a ReqA.
+// reqB requires a reqA.
 type reqB struct {
 	ID int64
 	A  orm.Ref[reqA] `orm:"required"`

@@ -209,7 +209,7 @@ func testConstraintErrors(t *testing.T, open suite) {
 		t.Errorf("duplicate composite unique = %v; want a unique *orm.ConstraintError", err)
 	}
 	if err := s.Remove(&seat{}); err == nil {
-		t.Errorf("removing an untracked key-less Seat succeeded")
+		t.Errorf("removing an untracked key-less seat succeeded")
 	}
 
 	// Each kind names its table and constraint: a unique index by its name

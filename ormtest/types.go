@@ -16,7 +16,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-// newSink returns a Sink with every field set, varied by n. Times are in UTC
+// newSink returns a sink with every field set, varied by n. Times are in UTC
 // with microsecond precision, which every SQL backend keeps.
 func (e *env) newSink(n int) *sink {
 	ts := time.Date(2024, 2, 29, 23, 59, 58, 123456000, time.UTC).Add(time.Duration(n) * time.Hour).Truncate(e.cfg.precision)

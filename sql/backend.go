@@ -22,7 +22,10 @@ type Backend struct {
 // handle makes a Backend an orm.Backend without exporting the contract.
 type handle = backend.Handle
 
-var _ orm.Backend = (*Backend)(nil)
+var (
+	_ orm.Backend     = (*Backend)(nil)
+	_ backend.Backend = (*engine)(nil) // what a Backend's handle carries
+)
 
 // engine implements the backend contract on a SQL database.
 type engine struct {
@@ -75,53 +78,6 @@ func (b *engine) conn(s backend.Scope) conn {
 		return t.run
 	}
 	return b.pool
-}
-
-// txConn is what statements inside a transaction, and its savepoints, run
-// on. Once a statement fails with an error after which the database has
-// rolled the whole transaction back, nothing more is sent on it.
-type txConn struct {
-	sqlconn.Tx
-	rolledBack error // the error that ended the transaction, classified
-}
-
-// refused returns, when c is a transaction the database has already rolled
-// back, the error a statement gets instead of being sent.
-func refused(c conn) error {
-	if t, ok := c.(*txConn); ok && t.rolledBack != nil {
-		return &txRolledBackError{Err: t.rolledBack}
-	}
-	return nil
-}
-
-// txRolledBackError is what a statement, a savepoint or a COMMIT gets
-// inside a transaction that the database has already rolled back, after
-// the error Err (a deadlock on MySQL, a lost connection): it was not sent.
-// It matches what Err matches (orm.ErrRetryable for a deadlock), so Retry
-// runs the whole transaction again.
-type txRolledBackError struct {
-	Err error
-}
-
-// Error says the transaction was rolled back, and after what.
-func (e *txRolledBackError) Error() string {
-	return "orm: not sent: the database rolled the transaction back after: " + e.Err.Error()
-}
-
-// Unwrap returns the error that ended the transaction.
-func (e *txRolledBackError) Unwrap() error { return e.Err }
-
-// ended records on c, a transaction, that err rolled it back on the
-// database, when the dialect says so or the connection was lost.
-func (b *engine) ended(c conn, err error) {
-	t, ok := c.(*txConn)
-	if !ok || err == nil || t.rolledBack != nil {
-		return
-	}
-	d, ok := b.d.(interface{ TxRolledBack(error) bool })
-	if ok && d.TxRolledBack(err) || b.connectionLost(err) {
-		t.rolledBack = err
-	}
 }
 
 // observed tells the DB's hook and logger of a statement and returns its

@@ -81,12 +81,6 @@ func insertStatements(d Dialect, bt *backend.Batch, n int) int {
 	return 1
 }
 
-// keyAdvancer is a dialect whose key generator does not move past explicit
-// keys by itself.
-type keyAdvancer interface {
-	AdvanceKey(table, column string, key int64) (string, []any)
-}
-
 // advanceKeyStmt compiles the statement moving the generator of the key
 // of bt's entity past the largest explicit key bt inserts, for a dialect
 // whose generator does not (a keyAdvancer), and returns that key.

@@ -6,11 +6,6 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
-// foreignKeyer is a dialect that adds foreign keys once the tables exist.
-type foreignKeyer interface {
-	ForeignKey(table, name, column, refTable, refColumn string) string
-}
-
 // createStmts compiles the schema of es: each entity's table, then the
 // foreign keys the dialect adds separately, then pivot tables and indexes,
 // each skipped when it exists.

@@ -207,6 +207,17 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //     back); without it, every failed COMMIT is reported as an
 //     *orm.CommitUnknownError.
 
+// foreignKeyer is a dialect that adds foreign keys once the tables exist.
+type foreignKeyer interface {
+	ForeignKey(table, name, column, refTable, refColumn string) string
+}
+
+// keyAdvancer is a dialect whose key generator does not move past explicit
+// keys by itself.
+type keyAdvancer interface {
+	AdvanceKey(table, column string, key int64) (string, []any)
+}
+
 // refuses is the set of values the dialect says its database cannot store.
 func (b *engine) refuses() meta.Refuse {
 	if d, ok := b.d.(interface{ Refuses() Refusal }); ok {

@@ -28,13 +28,17 @@
 // # Layout
 //
 // The compile_*.go files build statements, as pure functions of a dialect
-// and a query or plan batch: compile_select.go and compile_cond.go the
-// reads, compile_insert.go, compile_update.go and compile_delete.go (with
-// the pivot rows) the writes, compile_schema.go the DDL. flush.go cuts a
-// plan into chunks under the bind-parameter limit and runs them,
-// query.go runs reads and hydrates rows, tx.go holds transactions and
-// savepoints, backend.go the connection and error handling. What each
-// dialect receives for every statement shape is in the golden files of the
-// dialect packages (dialect/postgres/testdata/postgres/update_case.sql, …),
-// rewritten by go test -update.
+// and a query or plan batch: compile_select.go (with the read of the
+// versions a stale flush finds) and compile_cond.go the reads,
+// compile_insert.go, compile_update.go, compile_delete.go and
+// compile_pivot.go the writes, compile_schema.go the DDL. flush.go cuts a
+// plan into chunks under the bind-parameter limit and runs them, query.go
+// runs reads and hydrates rows, schema.go runs the DDL, tx.go holds
+// transactions and savepoints, backend.go the Backend, statement
+// execution and error handling, raw.go the raw [Select], dialect.go the
+// [Dialect] and its optional interfaces. The compile functions are tested
+// through the golden files of the dialect packages: what each dialect
+// receives for every statement shape
+// (dialect/postgres/testdata/postgres/update_car.sql, …), rewritten by
+// go test -update.
 package sql

@@ -69,8 +69,9 @@ func compare(t *testing.T, path, got string) {
 	}
 }
 
-// cases are every statement shape, in groups: schema, insert, update,
-// delete, pivots, select and transactions.
+// cases are every statement shape, in groups: schema, insert (pivot rows
+// included), update, versioned update, delete (pivot rows included),
+// select, populate and transactions.
 func cases() []test {
 	var all []test
 	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases()} {
@@ -156,6 +157,14 @@ func updateCases() []test {
 				return err
 			}
 			os[0].Name = "Ann"
+			return s.Flush(ctx)
+		}},
+		{name: "update_car", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
+			s, cars, err := loaded[Car](ctx, db, f, carRow(1, "T", 1))
+			if err != nil {
+				return err
+			}
+			cars[0].Model, cars[0].Price, cars[0].Sold = "T2", 19.5, true
 			return s.Flush(ctx)
 		}},
 		{name: "update_case", run: func(ctx context.Context, db *orm.DB, f *Fake) error {

@@ -11,6 +11,13 @@ import (
 	"github.com/unitofwork/orm/internal/meta"
 )
 
+// A flush runs in stages, one file each: Flush here (then the commit of
+// what the database accepted, or the undo of what failed); the cascade
+// walk and entity hooks (flush_cascade.go); the change sets and the plan
+// (flush_plan.go); the order of inserts and deletes (flush_order.go); the
+// plan's batches (flush_batches.go), which the backend turns into
+// statements (sql/compile_*.go).
+
 // flushWork is what one flush changes in the Session once the database has
 // accepted it. What planning changes on the way is journaled: a failed
 // flush undoes it with the Session's journal.
