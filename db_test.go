@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -110,6 +111,32 @@ func TestGetRefusesQueryOptions(t *testing.T) {
 	}
 	if sent != 0 {
 		t.Errorf("the refused Gets sent %d statements; want none", sent)
+	}
+}
+
+// TestFindOneRefusesLimit: FindOne with a Limit other than 1, which it
+// cannot honour, is an error naming the entity and the Limit, and sends
+// nothing; Limit(1) is what FindOne does anyway.
+func TestFindOneRefusesLimit(t *testing.T) {
+	ctx := context.Background()
+	b, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	db := openLogged(t, b, orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
+	sent = 0
+	r := orm.Repo[Logged](db.Session())
+	for _, n := range []int{0, 2, 100} {
+		if _, err := r.FindOne(ctx, nil, orm.Limit(n)); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("Logged: Limit(%d)", n)) {
+			t.Errorf("FindOne with Limit(%d) = %v; want an error naming Logged and the Limit", n, err)
+		}
+	}
+	if sent != 0 {
+		t.Errorf("the refused FindOnes sent %d statements; want none", sent)
+	}
+	if _, err := r.FindOne(ctx, nil, orm.Limit(1)); !errors.Is(err, orm.ErrNotFound) {
+		t.Errorf("FindOne with Limit(1) on an empty table = %v; want ErrNotFound", err)
 	}
 }
 

@@ -303,10 +303,15 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 }
 
 // FindOne returns the first entity f matches, or an error matching
-// [ErrNotFound].
+// [ErrNotFound]. It takes the options of Find but a Limit other than 1,
+// which it could not honour.
 func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOption) (*T, error) {
-	if _, _, err := r.query(f, opts); err != nil {
-		return nil, err // a negative Limit is an error, though FindOne replaces it
+	_, o, err := r.query(f, opts)
+	if err != nil {
+		return nil, err
+	}
+	if o.limited && o.limit != 1 {
+		return nil, fmt.Errorf("orm: FindOne %s: Limit(%d): FindOne returns one entity; Limit is an option of Find", r.m.Name, o.limit)
 	}
 	got, err := r.Find(ctx, f, append(opts[:len(opts):len(opts)], Limit(1))...)
 	if err != nil {

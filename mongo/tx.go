@@ -2,7 +2,9 @@ package mongo
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
+	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -19,8 +21,12 @@ type tx struct {
 
 // Begin starts a transaction. MongoDB has no savepoints, so transactions do
 // not nest, and a deployment without transactions (a standalone server,
-// FerretDB) refuses them.
-func (b *engine) Begin(ctx context.Context, s backend.Scope, _ backend.TxOptions) (backend.Tx, error) {
+// FerretDB) refuses them; an isolation level, which MongoDB has none of,
+// is refused too rather than ignored.
+func (b *engine) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
+	if opts.Isolation != 0 {
+		return nil, fmt.Errorf("orm: mongo: Isolation(%v): MongoDB transactions have no isolation levels (they read a snapshot)", stdsql.IsolationLevel(opts.Isolation))
+	}
 	if s.Tx != nil {
 		return nil, errors.New("orm: mongo: transactions do not nest (MongoDB has no savepoints)")
 	}
