@@ -22,18 +22,7 @@ func TestWithLogger(t *testing.T) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b, err := sqlite.Open(context.Background(), ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := orm.Open(b, orm.Entities(&Logged{}), orm.WithLogger(logger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openLogged(t, orm.WithLogger(logger))
 	s := db.Session()
 	s.Persist(&Logged{Name: "x"})
 	if err := s.Flush(ctx); err != nil {
@@ -70,10 +59,6 @@ func TestBatchSizeMustBePositive(t *testing.T) {
 // order the options were given.
 func TestQueryHooksCompose(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(context.Background(), ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var seen []string
 	hook := func(name string) orm.Option {
 		return orm.WithQueryHook(func(_ context.Context, e orm.QueryEvent) {
@@ -82,7 +67,7 @@ func TestQueryHooksCompose(t *testing.T) {
 			}
 		})
 	}
-	db := openLogged(t, b, hook("first"), hook("second"))
+	db := openLogged(t, hook("first"), hook("second"))
 	s := db.Session()
 	s.Persist(&Logged{Name: "x"})
 	if err := s.Flush(ctx); err != nil {
@@ -97,12 +82,8 @@ func TestQueryHooksCompose(t *testing.T) {
 // Offset are errors, and nothing is sent.
 func TestGetRefusesQueryOptions(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(context.Background(), ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
 	sent := 0
-	db := openLogged(t, b, orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
+	db := openLogged(t, orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
 	sent = 0
 	for name, opt := range map[string]orm.QueryOption{"Offset": orm.Offset(5), "Limit": orm.Limit(1), "OrderBy": orm.OrderBy("Name")} {
 		if _, err := orm.Repo[Logged](db.Session()).Get(ctx, 1, opt); err == nil || !strings.Contains(err.Error(), "Populate") {
@@ -119,12 +100,8 @@ func TestGetRefusesQueryOptions(t *testing.T) {
 // nothing; Limit(1) is what FindOne does anyway.
 func TestFindOneRefusesLimit(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
 	sent := 0
-	db := openLogged(t, b, orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
+	db := openLogged(t, orm.WithQueryHook(func(context.Context, orm.QueryEvent) { sent++ }))
 	sent = 0
 	r := orm.Repo[Logged](db.Session())
 	for _, n := range []int{0, 2, 100} {
@@ -140,10 +117,21 @@ func TestFindOneRefusesLimit(t *testing.T) {
 	}
 }
 
-// openLogged opens a DB of Logged entities on b, with its schema.
-func openLogged(t *testing.T, b orm.Backend, opts ...orm.Option) *orm.DB {
+// memory opens a backend on a new in-memory SQLite database.
+func memory(t *testing.T) orm.Backend {
 	t.Helper()
-	db, err := orm.Open(b, append([]orm.Option{orm.Entities(&Logged{})}, opts...)...)
+	b, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// openDB opens a DB on b with opts and creates its schema; the DB is
+// closed when the test ends.
+func openDB(t *testing.T, b orm.Backend, opts ...orm.Option) *orm.DB {
+	t.Helper()
+	db, err := orm.Open(b, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,4 +140,10 @@ func openLogged(t *testing.T, b orm.Backend, opts ...orm.Option) *orm.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// openLogged opens a DB of Logged entities on a new in-memory database.
+func openLogged(t *testing.T, opts ...orm.Option) *orm.DB {
+	t.Helper()
+	return openDB(t, memory(t), append([]orm.Option{orm.Entities(&Logged{})}, opts...)...)
 }

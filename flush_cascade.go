@@ -156,7 +156,7 @@ func (s *Session) removedMembers(rel *meta.Relation, c *meta.CollData, w *flushW
 		switch {
 		case ies != nil:
 			if rel.OrphanRemoval {
-				s.removeTracked(tts, ies, work)
+				s.removeTracked(tts, ies, true, work)
 			}
 		case !t.HasKey(item) || t.Auto != nil && t.Auto.IsZero(item):
 			// never stored: nothing to write
@@ -197,15 +197,19 @@ func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]track
 	return true, nil
 }
 
-// removeTracked removes a tracked entity and queues it for the cascade.
-func (s *Session) removeTracked(ts *typeState, es *entityState, work *[]tracked) {
+// removeTracked removes a tracked entity: a new one is forgotten, a managed
+// one marked removed and, when work is not nil, queued for the cascade.
+// With log set, the changes are journaled.
+func (s *Session) removeTracked(ts *typeState, es *entityState, log bool, work *[]tracked) {
 	switch es.status {
 	case stNew:
-		s.unlink(ts.m, es.ptr, true)
-		s.setStatus(ts, es, detached, true)
+		s.unlink(ts.m, es.ptr, log)
+		s.setStatus(ts, es, detached, log)
 	case stManaged:
-		s.setStatus(ts, es, stRemoved, true)
-		*work = append(*work, tracked{ts, es})
+		s.setStatus(ts, es, stRemoved, log)
+		if work != nil {
+			*work = append(*work, tracked{ts, es})
+		}
 	}
 }
 
@@ -277,7 +281,7 @@ func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []u
 				continue
 			}
 			if es := tts.lookup(item); es != nil {
-				s.removeTracked(tts, es, work)
+				s.removeTracked(tts, es, true, work)
 			}
 		}
 	}

@@ -148,13 +148,7 @@ func (s *Session) Remove(entities ...any) error {
 		}
 		ts := s.types(m)
 		if es := ts.lookup(p); es != nil {
-			switch es.status {
-			case stNew:
-				s.unlink(ts.m, es.ptr, log)
-				s.setStatus(ts, es, detached, log)
-			case stManaged:
-				s.setStatus(ts, es, stRemoved, log)
-			}
+			s.removeTracked(ts, es, log, nil)
 			continue
 		}
 		if !m.HasKey(p) {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/unitofwork/orm"
-	"github.com/unitofwork/orm/dialect/sqlite"
 )
 
 // TestEndedSessionIsCollected: entities kept after their Session ended (its
@@ -20,18 +19,7 @@ import (
 // another Session takes them as detached entities.
 func TestEndedSessionIsCollected(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := orm.Open(b, orm.Entities(&Shelf{}, &Volume{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t, memory(t), orm.Entities(&Shelf{}, &Volume{}))
 	seed := db.Session()
 	first, second := &Shelf{Name: "first"}, &Shelf{Name: "second"}
 	vol := &Volume{Title: "Dune", Shelf: orm.RefTo(first)}
@@ -128,18 +116,7 @@ func TestEndedSessionIsCollected(t *testing.T) {
 // Session its entities back, Refs and Collections included.
 func TestClearRolledBack(t *testing.T) {
 	ctx := context.Background()
-	b, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := orm.Open(b, orm.Entities(&Shelf{}, &Volume{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t, memory(t), orm.Entities(&Shelf{}, &Volume{}))
 	s := db.Session()
 	shelf := &Shelf{Name: "first"}
 	s.Persist(shelf, &Volume{Title: "Dune", Shelf: orm.RefTo(shelf)})

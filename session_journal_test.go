@@ -7,7 +7,6 @@ import (
 	"unsafe"
 
 	"github.com/unitofwork/orm"
-	"github.com/unitofwork/orm/dialect/sqlite"
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
@@ -53,20 +52,9 @@ func (b *slotBackend) Flush(ctx context.Context, s backend.Scope, p *backend.Pla
 // the flush fails, and when the transaction it ran in rolls back.
 func TestSlotsAreJournaled(t *testing.T) {
 	ctx := context.Background()
-	sb, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &slotBackend{Backend: backend.Of(sb)}
+	b := &slotBackend{Backend: backend.Of(memory(t))}
 	b.Handle = backend.NewHandle(b)
-	db, err := orm.Open(b, orm.Entities(&SlotPost{}, &SlotTag{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.CreateSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t, b, orm.Entities(&SlotPost{}, &SlotTag{}))
 	s := db.Session()
 	post := &SlotPost{}
 	s.Persist(post)
@@ -92,7 +80,7 @@ func TestSlotsAreJournaled(t *testing.T) {
 	}
 
 	rollback := errors.New("rollback")
-	err = s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+	err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
 		post.Tags.Add(&SlotTag{Name: "b"})
 		if err := s.Flush(ctx); err != nil {
 			return err

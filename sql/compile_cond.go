@@ -66,9 +66,10 @@ func cond(sb *builder, c *backend.Cond) error {
 // binds lists, else one placeholder each.
 func inList(sb *builder, f *meta.Field, values []any, not bool) {
 	if ld, ok := sb.d.(ListDialect); ok && len(values) > listMin {
-		if arg, ok := ld.ListArg(column(f), values); ok {
+		c := column(f)
+		if arg, ok := ld.ListArg(c, values); ok {
 			sb.args = append(sb.args, arg)
-			sb.buf = ld.AppendInList(sb.buf, len(sb.args), column(f), not)
+			sb.buf = ld.AppendInList(sb.buf, len(sb.args), c, not)
 			return
 		}
 	}

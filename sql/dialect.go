@@ -148,10 +148,11 @@ func column(f *meta.Field) Column {
 	return c
 }
 
-var columnTypes = [...]Type{
+// columnTypes maps a field's storage kind to its column type; a storage
+// kind is never a Scanner, a Ref or an array (meta.Field.Storage).
+var columnTypes = [meta.KindArray + 1]Type{
 	meta.KindInt: Int, meta.KindUint: Uint, meta.KindFloat: Float, meta.KindBool: Bool,
 	meta.KindString: String, meta.KindBytes: Bytes, meta.KindTime: Time, meta.KindJSON: JSON,
-	meta.KindScanner: String, meta.KindRef: Unknown, meta.KindArray: Bytes,
 }
 
 // Refusal is a set of values a database cannot store exactly, which a
