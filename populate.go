@@ -169,7 +169,7 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 			return nil
 		}
 	}
-	if err := s.load(ctx, q, each); err != nil {
+	if err := s.load(ctx, q, false, each); err != nil {
 		return nil, err
 	}
 	return hits, nil
@@ -289,7 +289,7 @@ func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners [
 	}
 	if len(missing) > 0 {
 		q := &backend.Query{Entity: t, Where: &backend.Cond{Op: backend.OpIn, Field: t.PK[0], Values: missing}, Split: true}
-		if err := s.load(ctx, q, func(unsafe.Pointer, any) error { return nil }); err != nil {
+		if err := s.load(ctx, q, false, func(unsafe.Pointer, any) error { return nil }); err != nil {
 			return nil, err
 		}
 		if _, err := resolve(); err != nil {

@@ -138,8 +138,11 @@ func orderPath(m *meta.Entity, name string) ([]*meta.Relation, *meta.Field, erro
 }
 
 // load runs q and passes every row through the identity map: a row already
-// managed yields the managed entity, any other becomes managed.
-func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+// managed yields the managed entity, any other becomes managed. With fresh
+// set (a locking read), a managed entity first takes the row's values,
+// and one with unflushed changes is an error: the read must not return
+// values older than the row it locked, nor silently discard edits.
+func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	ts := s.types(m)
 	if q.Limit > 8 {
@@ -153,6 +156,14 @@ func (s *Session) load(ctx context.Context, q *backend.Query, each func(p unsafe
 		if es := ts.byKey.get(k); es != nil {
 			if es.status == stRemoved {
 				return nil // gone from this Session's view until the flush deletes it
+			}
+			if fresh {
+				if pending(ts, es) {
+					return fmt.Errorf("orm: %s %v has unflushed changes, which a locking read would discard: Flush first, or Refresh it", m.Name, m.KeyValue(es.ptr))
+				}
+				if err := s.overwrite(ctx, ts, es, p, s.tx != nil); err != nil {
+					return err
+				}
 			}
 			return each(es.ptr, link)
 		}
@@ -231,7 +242,7 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 		if err != nil {
 			return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
 		}
-		err = s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
+		err = s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
 			found = p
 			return nil
 		})
@@ -286,7 +297,7 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	if q.Limit > 0 {
 		out = make([]*T, 0, min(q.Limit, presize))
 	}
-	err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
+	err = r.s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
 		out = append(out, (*T)(p))
 		return nil
 	})
@@ -382,7 +393,7 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 		if o.limited && o.limit == 0 {
 			return
 		}
-		err = r.s.load(ctx, q, func(p unsafe.Pointer, _ any) error {
+		err = r.s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
 			// The loop body may use the Session: it is not busy meanwhile.
 			r.s.leave()
 			busy = false

@@ -183,3 +183,13 @@ func cloneBytes(b []byte) []byte {
 	}
 	return append(make([]byte, 0, len(b)), b...)
 }
+
+// CopyValue deep-copies the value of the field f, not a Ref, from the
+// entity at src into the entity at dst, leaving dst's other fields as they
+// are.
+func (f *Field) CopyValue(dst, src unsafe.Pointer) {
+	reflect.NewAt(f.Type, f.Addr(dst)).Elem().Set(reflect.NewAt(f.Type, f.Addr(src)).Elem())
+	if f.deep() {
+		f.clone(f.Addr(dst), f.Addr(src))
+	}
+}
