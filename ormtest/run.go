@@ -44,6 +44,7 @@ var needs = map[string]Capability{
 	"ContextEndsMidFlush":                Transactions,
 	"LoadsSurviveRollback":               Transactions,
 	"MissingColumnIsError":               SQL,
+	"RefreshRolledBack":                  Transactions,
 }
 
 // tests is the suite, in the order it runs.
@@ -78,6 +79,10 @@ var tests = []struct {
 	{"AppAssignedKeys", testAppAssignedKeys},
 	{"CompositeKeys", testCompositeKeys},
 	{"PersistRemoveStates", testPersistRemove},
+	{"Refresh", testRefresh},
+	{"RefreshRolledBack", testRefreshRolledBack},
+	{"Detach", testDetach},
+	{"Merge", testMerge},
 	{"RemoveByKey", testRemoveByKey},
 	{"Hooks", testHooks},
 	{"Transaction", testTransaction},
