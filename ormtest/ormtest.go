@@ -82,6 +82,9 @@ const (
 	ForeignKeyNames Capability = "foreign-key-names"
 	// UniqueNames: a unique violation names the index (or its columns).
 	UniqueNames Capability = "unique-names"
+	// AtomicUpdates: one update statement's read and write of a row are
+	// atomic, so concurrent increments (UpdateWhere with Add) lose none.
+	AtomicUpdates Capability = "atomic-updates"
 )
 
 // Option declares what a backend lacks or how it differs.

@@ -45,6 +45,8 @@ var needs = map[string]Capability{
 	"LoadsSurviveRollback":               Transactions,
 	"MissingColumnIsError":               SQL,
 	"RefreshRolledBack":                  Transactions,
+	"UpdateWhereRolledBack":              Transactions,
+	"Counter":                            AtomicUpdates,
 }
 
 // tests is the suite, in the order it runs.
@@ -83,6 +85,13 @@ var tests = []struct {
 	{"RefreshRolledBack", testRefreshRolledBack},
 	{"Detach", testDetach},
 	{"Merge", testMerge},
+	{"UpdateWhere", testUpdateWhere},
+	{"UpdateWhereVersionAndPaths", testUpdateWhereVersionAndPaths},
+	{"UpdateWhereRolledBack", testUpdateWhereRolledBack},
+	{"DeleteWhere", testDeleteWhere},
+	{"Counter", testCounter},
+	{"Upsert", testUpsert},
+	{"UpsertMany", testUpsertMany},
 	{"RemoveByKey", testRemoveByKey},
 	{"Hooks", testHooks},
 	{"Transaction", testTransaction},

@@ -84,6 +84,9 @@ const (
 	// (PostgreSQL). With neither, an entity whose only column is its
 	// generated key takes one INSERT INTO t DEFAULT VALUES per row.
 	DefaultRows
+	// UpdateReturning: UPDATE … RETURNING hands back the rows updated (a
+	// dialect with Returning has DELETE … RETURNING too).
+	UpdateReturning
 	// Glob: LIKE ignores case, so a Like filter compiles to GLOB, which
 	// does not (SQLite). Without it, Like compiles to LIKE … ESCAPE '!'.
 	Glob

@@ -71,7 +71,7 @@ func (Dialect) AppendPlaceholder(b []byte, n int, c sql.Column) []byte {
 
 // Has reports PostgreSQL's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	const caps = sql.Returning | sql.IfNotExistsIndex | sql.UpdateFrom | sql.TxAbortsOnError | sql.DropCascade | sql.OnConflictDoNothing | sql.DefaultRows
+	const caps = sql.Returning | sql.UpdateReturning | sql.IfNotExistsIndex | sql.UpdateFrom | sql.TxAbortsOnError | sql.DropCascade | sql.OnConflictDoNothing | sql.DefaultRows
 	return c&caps == c
 }
 

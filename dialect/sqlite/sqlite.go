@@ -79,7 +79,7 @@ func (Dialect) AppendPlaceholder(b []byte, _ int, _ sql.Column) []byte { return 
 
 // Has reports SQLite's capabilities.
 func (Dialect) Has(c sql.Capability) bool {
-	return c&(sql.Returning|sql.IfNotExistsIndex|sql.UpdateFrom|sql.OnConflictDoNothing|sql.Glob) == c
+	return c&(sql.Returning|sql.UpdateReturning|sql.IfNotExistsIndex|sql.UpdateFrom|sql.OnConflictDoNothing|sql.Glob) == c
 }
 
 // MaxParams is SQLite's default SQLITE_MAX_VARIABLE_NUMBER.

@@ -8,6 +8,8 @@ package backend
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -30,8 +32,58 @@ type Backend interface {
 	CreateSchema(ctx context.Context, s Scope, es []*meta.Entity) error
 	// DropSchema drops the tables of the entities.
 	DropSchema(ctx context.Context, s Scope, es []*meta.Entity) error
+	// Write runs a set-based write by filter, an UPDATE or a DELETE, and
+	// returns the number of rows it wrote.
+	Write(ctx context.Context, s Scope, w *Write) (int64, error)
+	// Upsert inserts u's rows or, where a row with the same Conflict
+	// values exists, updates it, atomically.
+	Upsert(ctx context.Context, s Scope, u *Upsert) error
 	// Close releases the backend's connections.
 	Close() error
+}
+
+// Write is a set-based write of the rows of Entity that Where matches: an
+// update of Set, or a delete when Set is empty.
+type Write struct {
+	Entity *meta.Entity
+	Where  *Cond // nil matches every row
+	Set    []Assign
+	// Rows, when set, asks for the rows written: the backend calls it with
+	// each, as a new entity, once the write has taken effect (before its
+	// transaction commits, when it runs in one of its own). For an update
+	// the entity holds the row as the write left it, every field read;
+	// for a delete, only its key. The rows are exactly those written,
+	// read in the write's transaction (RETURNING, or by reading their keys
+	// first and writing those rows only).
+	Rows func(p unsafe.Pointer) error
+}
+
+// Assign is one column an update writes: Field = Value, or Field = Field +
+// Value when Add is set (a numeric field). Value is a driver value.
+type Assign struct {
+	Field *meta.Field
+	Value any
+	Add   bool
+}
+
+// Upsert is an insert-or-update of rows of one entity type.
+type Upsert struct {
+	Entity *meta.Entity
+	// Rows are the entities written, their values read from them. A row
+	// whose generated key (Entity.Auto) is zero is inserted without it.
+	Rows []unsafe.Pointer
+	// Conflict are the fields of the primary key or of a unique index
+	// that identify an existing row; every row has them set, and no two
+	// rows share their values.
+	Conflict []*meta.Field
+	// Update are the fields an existing row takes from its row in Rows;
+	// its version, if the entity has one, is incremented too. A new row
+	// gets every field, its version as the entity holds it.
+	Update []*meta.Field
+	// Each is called, once the write has taken effect, with every row as
+	// the database now holds it (a new entity, every field read), and the
+	// index in Rows of the row it was written from.
+	Each func(i int, p unsafe.Pointer) error
 }
 
 // KeyGenerator is implemented by backends that make keys on the client,
@@ -307,3 +359,32 @@ type Public interface {
 
 // Of returns the implementation behind a public backend.
 func Of(p Public) Backend { return p.contract() }
+
+// Signature returns the conflict values of the entity at p as a string:
+// equal for the rows of one conflict, whatever the time zone of a time.
+func (u *Upsert) Signature(p unsafe.Pointer) string {
+	var sb strings.Builder
+	for _, f := range u.Conflict {
+		v, _ := f.Value(p)
+		if t, ok := v.(time.Time); ok {
+			v = t.UTC().Format(time.RFC3339Nano)
+		}
+		fmt.Fprintf(&sb, "%T:%v\x00", v, v)
+	}
+	return sb.String()
+}
+
+// Index returns what finds the row of u.Rows a row read back was written
+// from: the one with the same conflict values.
+func (u *Upsert) Index() func(p unsafe.Pointer) (int, error) {
+	index := make(map[string]int, len(u.Rows))
+	for i, p := range u.Rows {
+		index[u.Signature(p)] = i
+	}
+	return func(p unsafe.Pointer) (int, error) {
+		if i, ok := index[u.Signature(p)]; ok {
+			return i, nil
+		}
+		return 0, fmt.Errorf("orm: upsert %s: the database returned the row with key %v, whose conflict values match no row written (a collation or precision that changes them?)", u.Entity.Name, u.Entity.KeyValue(p))
+	}
+}

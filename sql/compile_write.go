@@ -1,0 +1,103 @@
+package sql
+
+import (
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// writeStmt compiles the set-based write w: UPDATE … SET of w.Set, or
+// DELETE when it is empty, of the rows w.Where matches and, when keys is
+// set, of those rows only, RETURNING every column when returning is set.
+func writeStmt(d Dialect, w *backend.Write, keys []backend.Row, returning bool) (stmt, error) {
+	m := w.Entity
+	sb := &builder{d: d}
+	if len(w.Set) == 0 {
+		sb.sql("DELETE FROM ").ident(m.Table)
+	} else {
+		sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
+		for i, a := range w.Set {
+			if i > 0 {
+				sb.sql(", ")
+			}
+			sb.ident(a.Field.Column).sql(" = ")
+			if a.Add {
+				sb.ident(a.Field.Column).sql(" + ")
+			}
+			sb.arg(a.Value, a.Field)
+		}
+	}
+	if w.Where != nil || keys != nil {
+		sb.sql(" WHERE ")
+	}
+	if w.Where != nil {
+		if keys != nil {
+			sb.sql("(")
+		}
+		if err := cond(sb, w.Where); err != nil {
+			return stmt{}, err
+		}
+		if keys != nil {
+			sb.sql(") AND ")
+		}
+	}
+	if keys != nil {
+		if err := keysWhere(sb, m, keys, false); err != nil {
+			return stmt{}, err
+		}
+	}
+	if returning {
+		sb.sql(" RETURNING ").columns(m.Fields)
+	}
+	return sb.stmt(), nil
+}
+
+// upsertStmt compiles the insert-or-update of rows of u, which all have
+// the columns fields: INSERT … ON CONFLICT (…) DO UPDATE SET c = excluded.c
+// or, where ON CONFLICT is not understood, INSERT … ON DUPLICATE KEY UPDATE
+// c = VALUES(c) (MySQL and MariaDB, where any unique index conflicts);
+// RETURNING every column when returning is set. With nothing to update,
+// the first conflict column is written as it is, so that the existing row
+// is still returned.
+func upsertStmt(d Dialect, u *backend.Upsert, fields []*meta.Field, rows []backend.Row, returning bool) (stmt, error) {
+	m := u.Entity
+	st, err := insertStmt(d, &backend.Batch{Kind: backend.Insert, Entity: m, Fields: fields}, rows)
+	if err != nil {
+		return stmt{}, err
+	}
+	sb := &builder{d: d, buf: []byte(st.text), args: st.args}
+	update := u.Update
+	if len(update) == 0 && m.Version == nil {
+		update = u.Conflict[:1]
+	}
+	conflict := d.Has(OnConflictDoNothing)
+	if conflict {
+		sb.sql(" ON CONFLICT (").columns(u.Conflict).sql(") DO UPDATE SET ")
+	} else {
+		sb.sql(" ON DUPLICATE KEY UPDATE ")
+	}
+	for i, f := range update {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.ident(f.Column).sql(" = ")
+		if conflict {
+			sb.sql("excluded.").ident(f.Column)
+		} else {
+			sb.sql("VALUES(").ident(f.Column).sql(")")
+		}
+	}
+	if v := m.Version; v != nil {
+		if len(update) > 0 {
+			sb.sql(", ")
+		}
+		sb.ident(v.Column).sql(" = ")
+		if conflict {
+			sb.ident(m.Table).sql(".")
+		}
+		sb.ident(v.Column).sql(" + 1")
+	}
+	if returning {
+		sb.sql(" RETURNING ").columns(m.Fields)
+	}
+	return sb.stmt(), nil
+}

@@ -1,0 +1,251 @@
+package sql
+
+import (
+	"context"
+	"unsafe"
+
+	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
+)
+
+// Write runs a set-based UPDATE or DELETE. Asked for the rows written, it
+// has the statement return them where the dialect can (RETURNING); else,
+// in a transaction, it reads and locks the rows the filter matches, writes
+// those rows only, and reads them again after an update.
+func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (int64, error) {
+	del := len(w.Set) == 0
+	var n int64
+	if w.Rows == nil || b.d.Has(Returning) && (del || b.d.Has(UpdateReturning)) {
+		st, err := writeStmt(b.d, w, nil, w.Rows != nil)
+		if err != nil {
+			return 0, err
+		}
+		err = b.atomic(ctx, s, false, func(c conn) error {
+			if w.Rows == nil {
+				var err error
+				n, err = b.exec(ctx, s, c, st.text, st.args)
+				return err
+			}
+			return b.rows(ctx, s, c, w.Entity, st, func(p unsafe.Pointer) error {
+				n++
+				return w.Rows(p)
+			})
+		})
+		return n, writeFailed(w, err)
+	}
+	err := b.atomic(ctx, s, true, func(c conn) error {
+		sel, err := selectStmt(b.d, &backend.Query{Entity: w.Entity, Where: w.Where})
+		if err != nil {
+			return err
+		}
+		sel.text += " FOR UPDATE"
+		var keys []backend.Row
+		err = b.rows(ctx, s, c, w.Entity, sel, func(p unsafe.Pointer) error {
+			keys = append(keys, backend.Row{Ptr: p, Key: p})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, part := range b.keyParts(s.Env, w, keys) {
+			st, err := writeStmt(b.d, w, part, false)
+			if err != nil {
+				return err
+			}
+			k, err := b.exec(ctx, s, c, st.text, st.args)
+			if err != nil {
+				return err
+			}
+			n += k
+			if del {
+				for _, r := range part {
+					if err := w.Rows(r.Ptr); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			sel, err := selectKeysStmt(b.d, w.Entity, part)
+			if err != nil {
+				return err
+			}
+			if err := b.rows(ctx, s, c, w.Entity, sel, w.Rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, writeFailed(w, err)
+}
+
+// writeFailed names the write an error came from.
+func writeFailed(w *backend.Write, err error) error {
+	if err == nil {
+		return nil
+	}
+	op := "update"
+	if len(w.Set) == 0 {
+		op = "delete"
+	}
+	return failed(op, w.Entity, err)
+}
+
+// keyParts cuts the rows of a write by keys into parts whose statements
+// stay under the bind-parameter limit.
+func (b *engine) keyParts(env *backend.Env, w *backend.Write, keys []backend.Row) [][]backend.Row {
+	size := max((b.d.MaxParams()-len(w.Set)-countArgs(w.Where))/len(w.Entity.PK), 1)
+	if env != nil && env.BatchSize > 0 {
+		size = min(size, env.BatchSize)
+	}
+	var parts [][]backend.Row
+	for start := 0; start < len(keys); start += size {
+		parts = append(parts, keys[start:min(start+size, len(keys))])
+	}
+	return parts
+}
+
+// countArgs is an upper bound of the bind parameters condition c takes.
+func countArgs(c *backend.Cond) int {
+	if c == nil {
+		return 0
+	}
+	n := 1 + len(c.Values)
+	for _, sub := range c.Conds {
+		n += countArgs(sub)
+	}
+	return n
+}
+
+// selectKeysStmt compiles the read of every column of the rows whose keys
+// rows hold.
+func selectKeysStmt(d Dialect, m *meta.Entity, rows []backend.Row) (stmt, error) {
+	sb := &builder{d: d}
+	sb.sql("SELECT ").columns(m.Fields).sql(" FROM ").ident(m.Table).sql(" WHERE ")
+	if err := keysWhere(sb, m, rows, false); err != nil {
+		return stmt{}, err
+	}
+	return sb.stmt(), nil
+}
+
+// rows runs st, which returns every column of m, and calls each with every
+// row hydrated into a new entity.
+func (b *engine) rows(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, st stmt, each func(p unsafe.Pointer) error) error {
+	h := newHydrator(&backend.Query{Entity: m})
+	return b.query(ctx, s, c, st.text, st.args, h.dest, func() error {
+		p, _, err := h.row()
+		if err != nil {
+			return err
+		}
+		return each(p)
+	})
+}
+
+// Upsert inserts or updates u's rows, one statement per chunk of rows that
+// all carry their generated key or all leave it to the database. Where the
+// statement cannot return the rows, they are read by their conflict values
+// after it, in the same transaction.
+func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert) error {
+	m := u.Entity
+	withKey, without := fieldsOf(m, true), fieldsOf(m, false)
+	var keyed, unkeyed []backend.Row
+	for _, p := range u.Rows {
+		if m.Auto != nil && m.Auto.IsZero(p) {
+			unkeyed = append(unkeyed, backend.Row{Ptr: p})
+		} else {
+			keyed = append(keyed, backend.Row{Ptr: p})
+		}
+	}
+	plan := &backend.Plan{}
+	if len(keyed) > 0 {
+		plan.Add(&backend.Batch{Kind: backend.Insert, Entity: m, Fields: withKey, Rows: keyed})
+	}
+	if len(unkeyed) > 0 {
+		plan.Add(&backend.Batch{Kind: backend.Insert, Entity: m, Fields: without, Rows: unkeyed, Generated: true})
+	}
+	if err := backend.CheckPlan(plan, b.refuses()); err != nil {
+		return err
+	}
+	chunks, needTx := b.chunks(s.Env, plan)
+	returning := b.d.Has(Returning)
+	match := u.Index()
+	err := b.atomic(ctx, s, needTx || !returning, func(c conn) error {
+		for _, ch := range chunks {
+			if err := b.upsertChunk(ctx, s, c, u, ch, returning, match); err != nil {
+				return err
+			}
+			if ch.advance {
+				if err := b.advanceKey(ctx, s, c, ch.batch); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return failed("upsert", m, err)
+}
+
+// upsertChunk sends the statement of one chunk of an upsert and hands
+// every row it wrote, as the database holds it, to u.Each.
+func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, ch chunk, returning bool, match func(p unsafe.Pointer) (int, error)) error {
+	m := u.Entity
+	st, err := upsertStmt(b.d, u, ch.batch.Fields, ch.rows, returning)
+	if err != nil {
+		return err
+	}
+	each := func(p unsafe.Pointer) error {
+		i, err := match(p)
+		if err != nil {
+			return err
+		}
+		return u.Each(i, p)
+	}
+	if returning {
+		return b.rows(ctx, s, c, m, st, each)
+	}
+	if _, err := b.exec(ctx, s, c, st.text, st.args); err != nil {
+		return err
+	}
+	sel, err := selectStmt(b.d, &backend.Query{Entity: m, Where: conflictCond(u, ch.rows)})
+	if err != nil {
+		return err
+	}
+	return b.rows(ctx, s, c, m, sel, each)
+}
+
+// fieldsOf returns the columns an insert of m writes: every one, or every
+// one but the generated key when key is false.
+func fieldsOf(m *meta.Entity, key bool) []*meta.Field {
+	if key || m.Auto == nil {
+		return m.Fields
+	}
+	out := make([]*meta.Field, 0, len(m.Fields)-1)
+	for _, f := range m.Fields {
+		if f != m.Auto {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// conflictCond is the condition matching the rows with the conflict values
+// of rows.
+func conflictCond(u *backend.Upsert, rows []backend.Row) *backend.Cond {
+	if len(u.Conflict) == 1 {
+		f := u.Conflict[0]
+		vs := make([]any, len(rows))
+		for i, r := range rows {
+			vs[i], _ = f.Value(r.Ptr)
+		}
+		return &backend.Cond{Op: backend.OpIn, Field: f, Values: vs}
+	}
+	or := &backend.Cond{Op: backend.OpOr}
+	for _, r := range rows {
+		and := &backend.Cond{Op: backend.OpAnd}
+		for _, f := range u.Conflict {
+			v, _ := f.Value(r.Ptr)
+			and.Conds = append(and.Conds, &backend.Cond{Op: backend.OpEq, Field: f, Value: v})
+		}
+		or.Conds = append(or.Conds, and)
+	}
+	return or
+}
