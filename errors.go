@@ -40,6 +40,13 @@ func (e *entityNotFound) Is(target error) bool {
 // database. [Retry] makes Transaction run its function again on them.
 var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock or busy database)")
 
+// ErrReadOnly matches a write that reached a read-only server or
+// transaction: a Flush with something to write inside a [ReadOnly]
+// transaction, refused before anything is sent, and a write the database
+// itself refused for being read-only (such as an INSERT run with sql.Exec
+// inside a ReadOnly transaction).
+var ErrReadOnly = errors.New("orm: a write reached a read-only server or transaction")
+
 // ErrConcurrentUse is returned when a Session is used from two goroutines at
 // once: a Session is not safe for concurrent use, and this is caught at its
 // entry points rather than left to corrupt its identity map.

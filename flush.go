@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -100,6 +101,11 @@ func (s *Session) Flush(ctx context.Context) error {
 		settled = true
 		return nil
 	}
+	if s.readOnly {
+		s.undoTo(mark)
+		settled = true
+		return readOnlyFlush(plan)
+	}
 	plan.Slots = (*slots)(s)
 	if err := s.db.backend.Flush(ctx, s.scope(), plan); err != nil {
 		var hp *backend.HookPanic
@@ -117,6 +123,31 @@ func (s *Session) Flush(ctx context.Context) error {
 	s.commit(w, mark)
 	settled = true
 	return nil
+}
+
+// readOnlyFlush is the error of a flush inside a ReadOnly transaction that
+// has something to write: it names what.
+func readOnlyFlush(p *backend.Plan) error {
+	var what []string
+	for _, b := range p.Batches {
+		w := b.Entity.Name
+		switch b.Kind {
+		case backend.Insert:
+			w = "insert " + w
+		case backend.Update:
+			w = "update " + w
+		case backend.Delete:
+			w = "delete " + w
+		default:
+			if b.Rel != nil {
+				w = "links of " + w + "." + b.Rel.Name
+			}
+		}
+		if !slices.Contains(what, w) {
+			what = append(what, w)
+		}
+	}
+	return fmt.Errorf("%w: Flush inside a ReadOnly transaction has changes to write (%s); nothing was sent", ErrReadOnly, strings.Join(what, ", "))
 }
 
 // cascadeAndHooks runs the cascade and the Before hooks of a flush, before

@@ -27,6 +27,9 @@ type Session struct {
 	cell    *sessionCell // what its entities point at; Clear cuts it and starts a new one
 	byType  []*typeState // by entity ID; nil until the type is used
 	tx      backend.Tx   // the open transaction, inside Transaction
+	// readOnly is set inside a ReadOnly transaction: Flush refuses to
+	// write.
+	readOnly bool
 	journal []undo       // what a failed flush or a rollback puts back
 	err     error        // the first error of Persist or Remove, reported by Flush
 	// retrying is set inside a Transaction with Retry: loads are journaled
@@ -186,7 +189,7 @@ func (s *Session) Clear() error {
 	return nil
 }
 
-// TxOption configures a transaction: [Isolation], [Retry].
+// TxOption configures a transaction: [Isolation], [Retry], [ReadOnly].
 type TxOption func(*txOptions)
 
 type txOptions struct {
@@ -197,6 +200,26 @@ type txOptions struct {
 // Isolation sets the transaction's isolation level.
 func Isolation(level sql.IsolationLevel) TxOption {
 	return func(o *txOptions) { o.Isolation = int(level) }
+}
+
+// ReadOnly makes the transaction read-only: the database refuses writes
+// in it (BEGIN READ ONLY on PostgreSQL, START TRANSACTION READ ONLY on
+// MySQL and MariaDB; SQLite, which has no read-only transactions, runs it
+// on a connection set to PRAGMA query_only for its duration), and a Flush
+// inside it that has anything to write fails with an error matching
+// [ErrReadOnly] before sending anything, leaving the Session as it was —
+// on every backend, MongoDB included, whose transactions have no
+// read-only mode. A statement the database refuses for it, such as an
+// INSERT run with sql.Exec, fails with an error matching ErrReadOnly too.
+// Reads, entities loaded and Persist calls work as in any transaction;
+// what is left to write when the function returns makes the final flush,
+// and so Transaction, fail with ErrReadOnly.
+//
+// A Transaction nested in a read-only one is read-only too, whatever its
+// options. ReadOnly on a Transaction nested in a read-write one is an
+// error, and its function does not run: a savepoint cannot be read-only.
+func ReadOnly() TxOption {
+	return func(o *txOptions) { o.ReadOnly = true }
 }
 
 // Retry makes Transaction run its function again, up to attempts times in
@@ -235,6 +258,9 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 	err := s.err
 	s.err = nil
 	nested := s.tx != nil
+	if err == nil && o.ReadOnly && nested && !s.readOnly {
+		err = errors.New("orm: Transaction: ReadOnly inside a read-write transaction: a savepoint cannot be read-only (begin the read-only transaction outside it)")
+	}
 	s.leave()
 	if err != nil {
 		return err
@@ -303,11 +329,12 @@ func (s *Session) locked(fn func()) {
 func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, s *Session) error, o backend.TxOptions) (err error) {
 	var mark int
 	var tx backend.Tx
-	outer := s.tx
+	outer, outerReadOnly := s.tx, s.readOnly
 	s.locked(func() {
 		mark = s.mark()
 		if tx, err = s.db.backend.Begin(ctx, s.scope(), o); err == nil {
 			s.tx = tx
+			s.readOnly = outerReadOnly || o.ReadOnly
 		}
 	})
 	if err != nil {
@@ -315,7 +342,7 @@ func (s *Session) transaction(ctx context.Context, fn func(ctx context.Context, 
 	}
 	done := false
 	defer s.locked(func() {
-		s.tx = outer
+		s.tx, s.readOnly = outer, outerReadOnly
 		if !done {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 			s.undoTo(mark)

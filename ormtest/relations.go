@@ -612,14 +612,13 @@ func testRelationsTransactionRollback(t *testing.T, open suite) {
 
 func testRawSelect(t *testing.T, open suite) {
 	e := setup(t, open, all)
-	b := e.b.(*sql.Backend)
 	seedLibrary(t, e)
 	type row struct {
 		WriterName string
 		Books      int
 		Title      string `db:"first_title"`
 	}
-	got, err := sql.Select[row](e.ctx, b, `SELECT w.name AS writer_name, COUNT(*) AS books, MIN(b.title) AS first_title
+	got, err := sql.Select[row](e.ctx, e.db.Session(), `SELECT w.name AS writer_name, COUNT(*) AS books, MIN(b.title) AS first_title
 		FROM writer w JOIN book b ON b.writer_id = w.id WHERE w.name IN (?, ?) GROUP BY w.name ORDER BY w.name`,
 		"writer 001", "writer 002")
 	if err != nil {

@@ -47,6 +47,14 @@ var needs = map[string]Capability{
 	"RefreshRolledBack":                  Transactions,
 	"UpdateWhereRolledBack":              Transactions,
 	"Counter":                            AtomicUpdates,
+	"RawInTransaction":                   SQL,
+	"RawOutsideTransaction":              SQL,
+	"RawSelectScalar":                    SQL,
+	"RawSelectMissingField":              SQL,
+	"RawErrors":                          SQL,
+	"ReadOnly":                           Transactions,
+	"ReadOnlyRawWrite":                   SQL,
+	"ReadOnlyNested":                     Savepoints,
 }
 
 // tests is the suite, in the order it runs.
@@ -133,4 +141,12 @@ var tests = []struct {
 	{"LimitOffsetEdges", testLimitOffsetEdges},
 	{"LikeEscape", testLikeEscape},
 	{"HugeIn", testHugeIn},
+	{"RawInTransaction", testRawInTransaction},
+	{"RawOutsideTransaction", testRawOutsideTransaction},
+	{"RawSelectScalar", testRawSelectScalar},
+	{"RawSelectMissingField", testRawSelectMissingField},
+	{"RawErrors", testRawErrors},
+	{"ReadOnly", testReadOnly},
+	{"ReadOnlyRawWrite", testReadOnlyRawWrite},
+	{"ReadOnlyNested", testReadOnlyNested},
 }

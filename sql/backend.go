@@ -29,7 +29,7 @@ var (
 
 // engine implements the backend contract on a SQL database.
 type engine struct {
-	db      *stdsql.DB   // for Select and DB
+	db      *stdsql.DB   // for DB
 	pool    sqlconn.Pool // where statements go
 	d       Dialect
 	closers []func()
@@ -41,7 +41,12 @@ func newBackend(e *engine) *Backend { return &Backend{handle: backend.NewHandle(
 // it; most programs use their Open functions instead. Close closes db, then
 // calls closers.
 func New(db *stdsql.DB, d Dialect, closers ...func()) *Backend {
-	return newBackend(&engine{db: db, pool: sqlconn.FromDB(db), d: d, closers: closers})
+	pool := sqlconn.FromDB(db)
+	if rs, ok := d.(interface{ ReadOnlySwitch() (on, off string) }); ok {
+		on, off := rs.ReadOnlySwitch()
+		pool = sqlconn.ReadOnlyBy(db, on, off)
+	}
+	return newBackend(&engine{db: db, pool: pool, d: d, closers: closers})
 }
 
 func init() {

@@ -33,7 +33,9 @@ type Dialect interface {
 	AutoKey(c Column) string
 	// Paging is the clause limiting a SELECT; limit 0 means no limit.
 	Paging(limit, offset int) string
-	// Classify returns the *orm.ConstraintError err stands for, or nil.
+	// Classify returns what err, a driver's error, stands for: an
+	// *orm.ConstraintError, or an error wrapping err that matches
+	// orm.ErrRetryable or orm.ErrReadOnly; nil when it is none of those.
 	Classify(err error) error
 }
 
@@ -206,6 +208,14 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //     Without it, a failed statement leaves the transaction to the
 //     savepoints (PostgreSQL aborts the transaction on any error, but
 //     ROLLBACK TO SAVEPOINT recovers it).
+//   - interface{ ReadOnlySwitch() (on, off string) }: for a database
+//     whose transactions cannot be read-only themselves (SQLite), the
+//     statements that make a connection refuse writes and accept them
+//     again (PRAGMA query_only = 1, = 0). A backend made by [New] runs each
+//     read-only transaction on a connection of its own, switched by on
+//     before its BEGIN and by off after its end, however it ends. Without
+//     it, the driver begins a read-only transaction (BEGIN READ ONLY,
+//     START TRANSACTION READ ONLY).
 //   - interface{ ServerError(err error) bool }: whether err is the
 //     database's own answer (so a failed COMMIT is known to be rolled
 //     back); without it, every failed COMMIT is reported as an

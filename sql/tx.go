@@ -72,7 +72,11 @@ type tx struct {
 
 var savepoints atomic.Uint64
 
-// Begin starts a transaction, or a savepoint when s.Tx is set.
+// Begin starts a transaction, or a savepoint when s.Tx is set. The query
+// hook is told of a read-only transaction as BEGIN READ ONLY, whatever the
+// driver sends for it (the dialect's ReadOnlySwitch included). A savepoint
+// is never read-only itself: the core refuses ReadOnly for one inside a
+// read-write transaction.
 func (b *engine) Begin(ctx context.Context, s backend.Scope, opts backend.TxOptions) (backend.Tx, error) {
 	if parent, ok := s.Tx.(*tx); ok {
 		name := "orm_sp_" + strconv.FormatUint(savepoints.Add(1), 10)
@@ -86,7 +90,11 @@ func (b *engine) Begin(ctx context.Context, s backend.Scope, opts backend.TxOpti
 	}
 	start := backend.Now(s.Env)
 	t, err := b.pool.Begin(ctx, stdsql.IsolationLevel(opts.Isolation), opts.ReadOnly)
-	if err := b.observed(ctx, s.Env, "BEGIN", nil, 0, start, err); err != nil {
+	begin := "BEGIN"
+	if opts.ReadOnly {
+		begin = "BEGIN READ ONLY"
+	}
+	if err := b.observed(ctx, s.Env, begin, nil, 0, start, err); err != nil {
 		if t != nil {
 			_ = t.Rollback(context.WithoutCancel(ctx))
 		}
@@ -147,6 +155,18 @@ func (t *tx) Rollback(ctx context.Context) error {
 	return backend.Observe(ctx, t.env, "ROLLBACK", nil, 0, start, err)
 }
 
+// autocommitted returns err, the error of one statement sent outside a
+// transaction, which commits itself: a connection lost, or a context
+// ended, while it was in flight leaves its outcome unknown, as for a
+// COMMIT (an *orm.CommitUnknownError).
+func (b *engine) autocommitted(ctx context.Context, err error) error {
+	var hp *backend.HookPanic
+	if err != nil && !errors.As(err, &hp) && (b.connectionLost(err) || ctx.Err() != nil && !b.serverError(err)) {
+		return &orm.CommitUnknownError{Err: err}
+	}
+	return backend.Committed(err)
+}
+
 // atomic runs fn so that what it sends takes effect all or none: directly
 // when it sends one statement that cannot fail halfway (needTx false),
 // else inside a transaction, or a savepoint when the Session is already in
@@ -156,18 +176,10 @@ func (b *engine) atomic(ctx context.Context, s backend.Scope, needTx bool, fn fu
 		if s.Tx != nil {
 			return b.inTx(fn(b.conn(s)))
 		}
-		// One statement outside a transaction commits itself: a connection
-		// lost, or a context ended, while it was in flight leaves its
-		// outcome unknown, as for a COMMIT.
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := fn(b.conn(s))
-		var hp *backend.HookPanic
-		if err != nil && !errors.As(err, &hp) && (b.connectionLost(err) || ctx.Err() != nil && !b.serverError(err)) {
-			return &orm.CommitUnknownError{Err: err}
-		}
-		return backend.Committed(err)
+		return b.autocommitted(ctx, fn(b.conn(s)))
 	}
 	t, err := b.Begin(ctx, s, backend.TxOptions{})
 	if err != nil {

@@ -43,3 +43,14 @@ func TestClassifyNames(t *testing.T) {
 		})
 	}
 }
+
+// TestClassifyReadOnly: a write inside a read-only transaction (1792 on
+// MySQL and MariaDB) matches orm.ErrReadOnly and wraps the driver's error.
+func TestClassifyReadOnly(t *testing.T) {
+	me := &driver.MySQLError{Number: 1792, Message: "Cannot execute statement in a READ ONLY transaction"}
+	err := mysql.Dialect{}.Classify(me)
+	var got *driver.MySQLError
+	if !errors.Is(err, orm.ErrReadOnly) || !errors.As(err, &got) {
+		t.Errorf("Classify = %v; want ErrReadOnly wrapping the driver's error", err)
+	}
+}

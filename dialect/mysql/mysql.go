@@ -284,7 +284,8 @@ var (
 
 // Classify maps MySQL error numbers: integrity violations to
 // *orm.ConstraintError, deadlocks and lock wait timeouts to
-// orm.ErrRetryable. The server's message gives the error's Constraint (the
+// orm.ErrRetryable, and a write inside a read-only transaction (1792) to
+// orm.ErrReadOnly. The server's message gives the error's Constraint (the
 // key, foreign key or CHECK constraint, or the column of a NOT NULL
 // violation) and, where it says, the Table (for a foreign key, the
 // referencing table).
@@ -305,6 +306,8 @@ func (Dialect) Classify(err error) error {
 		kind = orm.Check
 	case 1213, 1205:
 		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
+	case 1792:
+		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
 	default:
 		return nil
 	}

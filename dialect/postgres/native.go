@@ -29,6 +29,32 @@ func nativeQuery(ctx context.Context, query func(context.Context, string, ...any
 	return sqlconn.ScanRows(rawJSON(rows, dest), dest, each)
 }
 
+// nativeQueryColumns runs a raw query for sqlconn's QueryColumns.
+func nativeQueryColumns(ctx context.Context, query func(context.Context, string, ...any) (pgx.Rows, error), q string, args []any, fn func(sqlconn.ColumnRows) error) error {
+	rows, err := query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fds := rows.FieldDescriptions()
+	cols := make([]string, len(fds))
+	for i, fd := range fds {
+		cols[i] = fd.Name
+	}
+	if err := fn(columnRows{rows, cols}); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+type columnRows struct {
+	pgx.Rows
+	cols []string
+}
+
+func (r columnRows) Columns() []string { return r.cols }
+
 // rawJSON hands JSON and JSONB columns scanned into an *any over as their
 // text, as database/sql's pgx driver does, rather than as pgx's decoding,
 // which reads every number as a float64 (losing integers beyond 2^53).
@@ -85,6 +111,10 @@ func (n nativePool) Query(ctx context.Context, q string, args []any, dest []any,
 	return nativeQuery(ctx, n.p.Query, q, args, dest, each)
 }
 
+func (n nativePool) QueryColumns(ctx context.Context, q string, args []any, fn func(sqlconn.ColumnRows) error) error {
+	return nativeQueryColumns(ctx, n.p.Query, q, args, fn)
+}
+
 var isoLevels = map[stdsql.IsolationLevel]pgx.TxIsoLevel{
 	stdsql.LevelReadUncommitted: pgx.ReadUncommitted,
 	stdsql.LevelReadCommitted:   pgx.ReadCommitted,
@@ -122,6 +152,10 @@ func (t nativeTx) Exec(ctx context.Context, q string, args []any) (sqlconn.Resul
 
 func (t nativeTx) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
 	return nativeQuery(ctx, t.tx.Query, q, args, dest, each)
+}
+
+func (t nativeTx) QueryColumns(ctx context.Context, q string, args []any, fn func(sqlconn.ColumnRows) error) error {
+	return nativeQueryColumns(ctx, t.tx.Query, q, args, fn)
 }
 
 func (t nativeTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }

@@ -192,7 +192,8 @@ func (d Dialect) ConnectionLost(err error) bool {
 
 // Classify maps PostgreSQL's SQLSTATE codes: integrity violations to
 // *orm.ConstraintError, serialization failures and deadlocks to
-// orm.ErrRetryable.
+// orm.ErrRetryable, and a write inside a read-only transaction or on a
+// standby (25006, read_only_sql_transaction) to orm.ErrReadOnly.
 func (Dialect) Classify(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
@@ -210,6 +211,8 @@ func (Dialect) Classify(err error) error {
 		kind = orm.Check
 	case "40001", "40P01", "55P03":
 		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
+	case "25006":
+		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
 	default:
 		return nil
 	}

@@ -130,8 +130,18 @@ func (Dialect) ServerError(err error) bool {
 	return errors.As(err, &se)
 }
 
+// ReadOnlySwitch returns PRAGMA query_only = 1 and = 0: SQLite has no
+// read-only transactions (the driver begins a plain deferred one for
+// them), so a read-only transaction runs on a connection made to refuse
+// writes for its duration.
+func (Dialect) ReadOnlySwitch() (on, off string) {
+	return "PRAGMA query_only = 1", "PRAGMA query_only = 0"
+}
+
 // Classify maps SQLite's extended constraint codes to *orm.ConstraintError,
-// and a busy or locked database to orm.ErrRetryable. The error's Table and
+// a busy or locked database to orm.ErrRetryable, and a write refused by a
+// read-only database or connection (SQLITE_READONLY, what a write inside a
+// read-only transaction gets) to orm.ErrReadOnly. The error's Table and
 // Constraint are what SQLite's message names: the table and columns of a
 // unique violation ("user.email, user.name"), the table and column of a NOT
 // NULL one, the name of a named CHECK; a foreign key violation names
@@ -145,6 +155,8 @@ func (Dialect) Classify(err error) error {
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:

@@ -100,6 +100,14 @@ type Scope struct {
 	Tx  Tx
 }
 
+// SessionScope is set by package orm: for s, an *orm.Session, it returns
+// the implementation of the Session's backend and the Scope a call on it
+// runs in (with the Session's open transaction, inside Transaction), and
+// marks the Session busy until done is called, so that a concurrent call
+// fails with orm.ErrConcurrentUse. It is how package sql runs raw SQL in a
+// Session.
+var SessionScope func(s any) (impl Backend, sc Scope, done func(), err error)
+
 // Env holds a DB's settings that backends need.
 type Env struct {
 	// Observe is told of every statement sent, BEGIN and COMMIT included.

@@ -21,6 +21,8 @@ type Fake struct {
 	// order of the entity's columns (and the link column of a read through
 	// a pivot); a query past the last set gets no rows.
 	Results [][][]any
+	// Columns are the column names a raw query (QueryColumns) reports.
+	Columns []string
 	// Affected is the row count every UPDATE and DELETE reports; 0 means
 	// one row.
 	Affected int64
@@ -91,6 +93,39 @@ func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, ea
 		if err := each(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// QueryColumns records a raw statement and hands it the next of Results,
+// under the names in Columns.
+func (f *Fake) QueryColumns(_ context.Context, query string, args []any, fn func(sqlconn.ColumnRows) error) error {
+	f.record(query, args)
+	r := &fakeRows{cols: f.Columns}
+	if len(f.Results) > 0 {
+		r.rows, f.Results = f.Results[0], f.Results[1:]
+	}
+	return fn(r)
+}
+
+// fakeRows are the rows of a raw query.
+type fakeRows struct {
+	cols []string
+	rows [][]any
+	next int
+}
+
+func (r *fakeRows) Columns() []string { return r.cols }
+func (r *fakeRows) Err() error        { return nil }
+
+func (r *fakeRows) Next() bool {
+	r.next++
+	return r.next <= len(r.rows)
+}
+
+func (r *fakeRows) Scan(dest ...any) error {
+	for i, v := range r.rows[r.next-1] {
+		assign(dest[i], v)
 	}
 	return nil
 }

@@ -16,6 +16,17 @@ type Runner interface {
 	// Query runs a statement, scans each row into dest (pointers to any)
 	// and calls each.
 	Query(ctx context.Context, query string, args []any, dest []any, each func() error) error
+	// QueryColumns runs a statement whose columns are known only once it
+	// runs (raw SQL) and calls fn with its rows, whose Columns are read
+	// before the first row is scanned. The rows are closed when fn
+	// returns; an error of theirs is returned after fn's.
+	QueryColumns(ctx context.Context, query string, args []any, fn func(rows ColumnRows) error) error
+}
+
+// ColumnRows are rows whose column names are known before they are scanned.
+type ColumnRows interface {
+	Rows
+	Columns() []string
 }
 
 // Result is what an Exec reports.
@@ -39,7 +50,7 @@ type Tx interface {
 }
 
 // FromDB adapts a *sql.DB.
-func FromDB(db *sql.DB) Pool { return stdPool{db} }
+func FromDB(db *sql.DB) Pool { return stdPool{db: db} }
 
 type stdRunner interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
@@ -91,7 +102,38 @@ func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest [
 	return rows.Close()
 }
 
-type stdPool struct{ db *sql.DB }
+func stdQueryColumns(ctx context.Context, r stdRunner, query string, args []any, fn func(ColumnRows) error) error {
+	rows, err := r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	if err := fn(stdColumnRows{rows, cols}); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+type stdColumnRows struct {
+	*sql.Rows
+	cols []string
+}
+
+func (r stdColumnRows) Columns() []string { return r.cols }
+
+type stdPool struct {
+	db *sql.DB
+	// readOnly, when set, are the statements that make a connection
+	// refuse writes and accept them again (see ReadOnlyBy).
+	readOnly *[2]string
+}
 
 func (p stdPool) Exec(ctx context.Context, q string, args []any) (Result, error) {
 	return stdExec(ctx, p.db, q, args)
@@ -101,8 +143,16 @@ func (p stdPool) Query(ctx context.Context, q string, args []any, dest []any, ea
 	return stdQuery(ctx, p.db, q, args, dest, each)
 }
 
+func (p stdPool) QueryColumns(ctx context.Context, q string, args []any, fn func(ColumnRows) error) error {
+	return stdQueryColumns(ctx, p.db, q, args, fn)
+}
+
 func (p stdPool) Begin(ctx context.Context, isolation sql.IsolationLevel, readOnly bool) (Tx, error) {
-	tx, err := p.db.BeginTx(ctx, &sql.TxOptions{Isolation: isolation, ReadOnly: readOnly})
+	opts := &sql.TxOptions{Isolation: isolation, ReadOnly: readOnly}
+	if readOnly && p.readOnly != nil {
+		return beginSwitched(ctx, p.db, opts, p.readOnly[0], p.readOnly[1])
+	}
+	tx, err := p.db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +171,10 @@ func (t stdTx) Query(ctx context.Context, q string, args []any, dest []any, each
 	return stdQuery(ctx, t.tx, q, args, dest, each)
 }
 
+func (t stdTx) QueryColumns(ctx context.Context, q string, args []any, fn func(ColumnRows) error) error {
+	return stdQueryColumns(ctx, t.tx, q, args, fn)
+}
+
 func (t stdTx) Commit(context.Context) error { return t.tx.Commit() }
 
 func (t stdTx) Rollback(context.Context) error {
@@ -132,6 +186,6 @@ func (t stdTx) Rollback(context.Context) error {
 
 // NewNative is set by package sql: it returns a *sql.Backend that sends
 // statements through pool, a driver's own connection pool, and keeps db
-// (the same pool behind database/sql) for sql.Select and Backend.DB.
+// (the same pool behind database/sql) for Backend.DB.
 // Dialect packages call it, with their sql.Dialect as d.
 var NewNative func(db *sql.DB, pool Pool, d any, closers ...func()) any
