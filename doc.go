@@ -167,7 +167,13 @@
 // it stay managed, since a read writes nothing. Transaction inside Transaction is a
 // savepoint. With [Retry], a transaction that fails on a serialization
 // failure, a deadlock or a connection lost mid-transaction ([ErrRetryable])
-// runs again from the same state.
+// runs again from the same state. With [ReadOnly], the database refuses
+// writes in the transaction, and a Flush inside it that has anything to
+// write fails with [ErrReadOnly] before sending anything, on every
+// backend; a Transaction nested in a read-only one is read-only too, and
+// ReadOnly on one nested in a read-write transaction is an error. Raw SQL
+// (sql.Exec, sql.Select in package sql) runs in the Session's transaction
+// when there is one.
 //
 // When the connection is lost or the context ends after a COMMIT was sent
 // (or while a flush's single statement, which commits itself, was in
@@ -199,9 +205,9 @@
 // [ErrNotFound] (which also matches sql.ErrNoRows), [*ConstraintError]
 // (unique, foreign key, not null and check violations, wrapping the driver's
 // error), [*OptimisticLockError], [*MetadataError], [ErrRetryable],
-// [*CommitUnknownError], [ErrConcurrentUse] and [ErrSessionEnded], all
-// matched with errors.Is and errors.As. Error messages start with "orm:" and name the
-// entity, field or value at fault.
+// [*CommitUnknownError], [ErrReadOnly], [ErrConcurrentUse] and
+// [ErrSessionEnded], all matched with errors.Is and errors.As. Error
+// messages start with "orm:" and name the entity, field or value at fault.
 //
 // # Concurrency
 //

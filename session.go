@@ -27,11 +27,11 @@ type Session struct {
 	cell    *sessionCell // what its entities point at; Clear cuts it and starts a new one
 	byType  []*typeState // by entity ID; nil until the type is used
 	tx      backend.Tx   // the open transaction, inside Transaction
+	journal []undo       // what a failed flush or a rollback puts back
+	err     error        // the first error of Persist or Remove, reported by Flush
 	// readOnly is set inside a ReadOnly transaction: Flush refuses to
 	// write.
 	readOnly bool
-	journal []undo       // what a failed flush or a rollback puts back
-	err     error        // the first error of Persist or Remove, reported by Flush
 	// retrying is set inside a Transaction with Retry: loads are journaled
 	// too, so that a new attempt starts from the Session as it was.
 	retrying bool

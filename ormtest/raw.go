@@ -23,6 +23,27 @@ func (e *env) countItems() int64 {
 	return n
 }
 
+// testRawSelect: sql.Select scans a report into a struct by column name.
+func testRawSelect(t *testing.T, open suite) {
+	e := setup(t, open, all)
+	seedLibrary(t, e)
+	type row struct {
+		WriterName string
+		Books      int
+		Title      string `db:"first_title"`
+	}
+	got, err := sql.Select[row](e.ctx, e.db.Session(), `SELECT w.name AS writer_name, COUNT(*) AS books, MIN(b.title) AS first_title
+		FROM writer w JOIN book b ON b.writer_id = w.id WHERE w.name IN (?, ?) GROUP BY w.name ORDER BY w.name`,
+		"writer 001", "writer 002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []row{{"writer 001", 10, "book 001-0"}, {"writer 002", 10, "book 002-0"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
 // testRawInTransaction: sql.Exec and sql.Select inside Transaction run in
 // the Session's transaction: they see what it flushed, it sees what they
 // wrote, and a rollback takes their writes with it.

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/unitofwork/orm"
-	"github.com/unitofwork/orm/sql"
 )
 
 // verbs returns the first word and table of each recorded statement, such
@@ -607,25 +606,5 @@ func testRelationsTransactionRollback(t *testing.T, open suite) {
 	got, err := orm.Repo[book](e.db.Session()).Get(e.ctx, bk.ID, orm.Populate("Tags"))
 	if err != nil || got.Tags.Len() != 1 {
 		t.Errorf("book after the retried flush: %v, %d tags; want 1", err, got.Tags.Len())
-	}
-}
-
-func testRawSelect(t *testing.T, open suite) {
-	e := setup(t, open, all)
-	seedLibrary(t, e)
-	type row struct {
-		WriterName string
-		Books      int
-		Title      string `db:"first_title"`
-	}
-	got, err := sql.Select[row](e.ctx, e.db.Session(), `SELECT w.name AS writer_name, COUNT(*) AS books, MIN(b.title) AS first_title
-		FROM writer w JOIN book b ON b.writer_id = w.id WHERE w.name IN (?, ?) GROUP BY w.name ORDER BY w.name`,
-		"writer 001", "writer 002")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []row{{"writer 001", 10, "book 001-0"}, {"writer 002", 10, "book 002-0"}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

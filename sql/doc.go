@@ -25,6 +25,39 @@
 // statements, or a versioned statement of several rows, run in one
 // transaction (a savepoint inside a Session's transaction).
 //
+// # Raw SQL
+//
+// [Exec] and [Select] run SQL the ORM does not write — reports,
+// aggregates, one-off maintenance — in an *orm.Session, next to its
+// entities:
+//
+//	err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+//		n, err := sql.Exec(ctx, s, `UPDATE car SET for_sale = ? WHERE owner_id = ?`, false, id)
+//		...
+//		rows, err := sql.Select[total](ctx, s, `SELECT owner_id, COUNT(*) AS cars FROM car GROUP BY owner_id`)
+//		...
+//	})
+//
+// Inside [orm.Session.Transaction] they run in the Session's transaction,
+// so they see what it flushed and roll back with it (and on an in-memory
+// SQLite database, which has one connection, they no longer wait for the
+// transaction's connection); outside one they run on the pool. Placeholders
+// are written ? and become the dialect's own. The query hook and logger see
+// them like every statement, and their errors are classified as the ORM's
+// (*orm.ConstraintError, orm.ErrRetryable, orm.ErrReadOnly). They bypass
+// the Unit of Work: the Session is not flushed before them, rows Select
+// returns are not tracked, and managed entities are not brought up to date
+// with what Exec changed. Select scans by column name, as sqlx does (a
+// field's `db` tag, else the snake_case of its name), with one mapper
+// cached for the package, or scans the one column into a T that is not a
+// struct (sql.Select[int64] for a COUNT(*)).
+//
+// A read-only transaction ([orm.ReadOnly]) begins with BEGIN READ ONLY on
+// PostgreSQL and START TRANSACTION READ ONLY on MySQL and MariaDB; SQLite
+// has none, so it runs on a connection set to PRAGMA query_only for its
+// duration (the dialect's ReadOnlySwitch). A write the database refuses in
+// one matches orm.ErrReadOnly.
+//
 // # Layout
 //
 // The compile_*.go files build statements, as pure functions of a dialect
@@ -35,10 +68,10 @@
 // plan into chunks under the bind-parameter limit and runs them, query.go
 // runs reads and hydrates rows, schema.go runs the DDL, tx.go holds
 // transactions and savepoints, backend.go the Backend, statement
-// execution and error handling, raw.go the raw [Select], dialect.go the
-// [Dialect] and its optional interfaces. The compile functions are tested
-// through the golden files of the dialect packages: what each dialect
-// receives for every statement shape
+// execution and error handling, raw.go raw SQL in a Session ([Exec],
+// [Select]), dialect.go the [Dialect] and its optional interfaces. The
+// compile functions are tested through the golden files of the dialect
+// packages: what each dialect receives for every statement shape
 // (dialect/postgres/testdata/postgres/update_car.sql, …), rewritten by
 // go test -update.
 package sql

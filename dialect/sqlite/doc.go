@@ -28,4 +28,17 @@
 // A database-generated key is an INTEGER PRIMARY KEY (the rowid). Multi-row
 // INSERTs return generated keys with RETURNING. One statement carries at
 // most 32,766 bind parameters; larger batches are split.
+//
+// # Read-only transactions
+//
+// SQLite has no read-only transactions: given database/sql's ReadOnly
+// option, the driver just begins a deferred transaction, in which writes
+// succeed. So a transaction begun with orm.ReadOnly runs on a connection
+// of its own that PRAGMA query_only = 1 makes refuse writes before the
+// BEGIN, and PRAGMA query_only = 0 puts back once it ends, whether it
+// commits, rolls back or its context ends (a connection that cannot be put
+// back is closed, not reused). A write in it fails with SQLITE_READONLY,
+// which matches orm.ErrReadOnly. The query hook sees the pair as BEGIN
+// READ ONLY. Being deferred, a read-only transaction takes no write lock,
+// so on a file database in WAL mode it runs beside a writer.
 package sqlite

@@ -77,3 +77,37 @@ func TestReadOnlyOneConnection(t *testing.T) {
 		t.Errorf("COUNT(*) = %v, %v; want 4", n, err)
 	}
 }
+
+// TestReadOnlyBesideWriter: on a file database in WAL mode a read-only
+// transaction takes no write lock: it runs, and reads the last committed
+// rows, while another Session's write transaction is open.
+func TestReadOnlyBesideWriter(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := orm.Open(open(t), orm.Entities(&Memo{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan error)
+	err = db.Session().Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+		if _, err := sql.Exec(ctx, s, `INSERT INTO memo (text) VALUES (?)`, "uncommitted"); err != nil {
+			return err
+		}
+		go func() {
+			read <- db.Session().Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+				n, err := sql.Select[int64](ctx, s, `SELECT COUNT(*) FROM memo`)
+				if err == nil && n[0] != 0 {
+					err = errors.New("the read-only transaction saw the uncommitted row")
+				}
+				return err
+			}, orm.ReadOnly())
+		}()
+		return <-read
+	})
+	if err != nil {
+		t.Fatalf("read-only transaction beside an open writer: %v", err)
+	}
+}

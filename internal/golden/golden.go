@@ -71,10 +71,10 @@ func compare(t *testing.T, path, got string) {
 
 // cases are every statement shape, in groups: schema, insert (pivot rows
 // included), update, versioned update, delete (pivot rows included),
-// select, populate and transactions.
+// select, populate, transactions, and raw SQL with read-only transactions.
 func cases() []test {
 	var all []test
-	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases()} {
+	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases(), rawCases()} {
 		all = append(all, group...)
 	}
 	return all

@@ -1,0 +1,4 @@
+BEGIN READ ONLY
+SELECT `id`, `name`, `age`, `email` FROM `owner` WHERE `id` = ?
+  -- args: 1
+COMMIT

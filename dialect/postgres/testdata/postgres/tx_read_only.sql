@@ -1,0 +1,4 @@
+BEGIN READ ONLY
+SELECT "id", "name", "age", "email" FROM "owner" WHERE "id" = $1::bigint
+  -- args: 1
+COMMIT

@@ -1,0 +1,2 @@
+UPDATE owner SET age = age + ? WHERE name = ?
+  -- args: 1 "Ann"

@@ -1,0 +1,6 @@
+BEGIN
+DELETE FROM car WHERE price < ?
+  -- args: 100
+SELECT o.name, COUNT(*) AS cars FROM owner o JOIN car c ON c.owner_id = o.id GROUP BY o.name HAVING COUNT(*) > ?
+  -- args: 1
+COMMIT
