@@ -169,7 +169,7 @@
 // failure, a deadlock or a connection lost mid-transaction ([ErrRetryable])
 // runs again from the same state. With [ReadOnly], the database refuses
 // writes in the transaction, and a Flush inside it that has anything to
-// write fails with [ErrReadOnly] before sending anything, on every
+// write fails with [ErrReadOnly] before sending any write, on every
 // backend; a Transaction nested in a read-only one is read-only too, and
 // ReadOnly on one nested in a read-write transaction is an error. Raw SQL
 // (sql.Exec, sql.Select in package sql) runs in the Session's transaction

@@ -42,7 +42,7 @@ var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock o
 
 // ErrReadOnly matches a write that reached a read-only server or
 // transaction: a Flush with something to write inside a [ReadOnly]
-// transaction, refused before anything is sent, and a write the database
+// transaction, refused before any write is sent, and a write the database
 // itself refused for being read-only (such as an INSERT run with sql.Exec
 // inside a ReadOnly transaction).
 var ErrReadOnly = errors.New("orm: a write reached a read-only server or transaction")

@@ -147,7 +147,7 @@ func readOnlyFlush(p *backend.Plan) error {
 			what = append(what, w)
 		}
 	}
-	return fmt.Errorf("%w: Flush inside a ReadOnly transaction has changes to write (%s); nothing was sent", ErrReadOnly, strings.Join(what, ", "))
+	return fmt.Errorf("%w: Flush inside a ReadOnly transaction has changes to write (%s); nothing was written", ErrReadOnly, strings.Join(what, ", "))
 }
 
 // cascadeAndHooks runs the cascade and the Before hooks of a flush, before

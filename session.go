@@ -207,7 +207,7 @@ func Isolation(level sql.IsolationLevel) TxOption {
 // MySQL and MariaDB; SQLite, which has no read-only transactions, runs it
 // on a connection set to PRAGMA query_only for its duration), and a Flush
 // inside it that has anything to write fails with an error matching
-// [ErrReadOnly] before sending anything, leaving the Session as it was —
+// [ErrReadOnly] before sending any write, leaving the Session as it was —
 // on every backend, MongoDB included, whose transactions have no
 // read-only mode. A statement the database refuses for it, such as an
 // INSERT run with sql.Exec, fails with an error matching ErrReadOnly too.
