@@ -116,10 +116,14 @@ func (r *Repository[T]) write(op string, f Filter) (*backend.Write, error) {
 }
 
 // unflushed refuses a write without loading while the Session has
-// unflushed changes to entities of type m.
+// unflushed changes to entities of type m, and inside a ReadOnly
+// transaction.
 func (s *Session) unflushed(op string, m *meta.Entity) error {
 	if s.err != nil {
 		return s.err
+	}
+	if s.readOnly {
+		return fmt.Errorf("orm: %s %s: inside a ReadOnly transaction: %w", op, m.Name, ErrReadOnly)
 	}
 	if m.ID >= len(s.byType) || s.byType[m.ID] == nil {
 		return nil

@@ -70,6 +70,25 @@ func testReadOnly(t *testing.T, open suite) {
 	if diff := cmp.Diff([]string{"BEGIN", "SELECT item", "COMMIT"}, e.verbs()); diff != "" {
 		t.Errorf("statements of a read-only transaction that reads (-want +got):\n%s", diff)
 	}
+	// Writes without loading are refused before anything is sent.
+	err = s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		if _, err := orm.Repo[item](s).UpdateWhere(ctx, nil, orm.Add("Qty", 1)); !errors.Is(err, orm.ErrReadOnly) {
+			t.Errorf("UpdateWhere in a read-only transaction = %v; want ErrReadOnly", err)
+		}
+		if _, err := orm.Repo[item](s).DeleteWhere(ctx, nil); !errors.Is(err, orm.ErrReadOnly) {
+			t.Errorf("DeleteWhere in a read-only transaction = %v; want ErrReadOnly", err)
+		}
+		if _, err := orm.Repo[item](s).Upsert(ctx, &item{ID: a.ID, Title: "u"}); !errors.Is(err, orm.ErrReadOnly) {
+			t.Errorf("Upsert in a read-only transaction = %v; want ErrReadOnly", err)
+		}
+		return nil
+	}, orm.ReadOnly())
+	if err != nil {
+		t.Fatalf("the read-only transaction of refused writes: %v", err)
+	}
+	if diff := cmp.Diff([]string{"BEGIN", "COMMIT"}, e.verbs()); diff != "" {
+		t.Errorf("refused writes without loading sent (-want +got):\n%s", diff)
+	}
 }
 
 // testReadOnlyRawWrite: a raw write inside a ReadOnly transaction is
