@@ -78,8 +78,8 @@ func TestQueryHooksCompose(t *testing.T) {
 	}
 }
 
-// TestGetRefusesQueryOptions: Get takes Populate only; OrderBy, Limit and
-// Offset are errors, and nothing is sent.
+// TestGetRefusesQueryOptions: Get takes Populate and the locks only;
+// OrderBy, Limit and Offset are errors, and nothing is sent.
 func TestGetRefusesQueryOptions(t *testing.T) {
 	ctx := context.Background()
 	sent := 0
@@ -87,7 +87,7 @@ func TestGetRefusesQueryOptions(t *testing.T) {
 	sent = 0
 	for name, opt := range map[string]orm.QueryOption{"Offset": orm.Offset(5), "Limit": orm.Limit(1), "OrderBy": orm.OrderBy("Name")} {
 		if _, err := orm.Repo[Logged](db.Session()).Get(ctx, 1, opt); err == nil || !strings.Contains(err.Error(), "Populate") {
-			t.Errorf("Get with %s = %v; want an error saying only Populate applies", name, err)
+			t.Errorf("Get with %s = %v; want an error saying Get takes Populate and the locks", name, err)
 		}
 	}
 	if sent != 0 {

@@ -183,6 +183,43 @@
 // RELIABILITY.md in the repository lists each of these promises and the
 // test that checks it.
 //
+// # Locks
+//
+// Inside a Transaction, a read can lock the rows it returns until the
+// transaction ends: [ForUpdate] against writes and other locks, [ForShare]
+// against writes only; with [SkipLocked] it leaves out the rows another
+// transaction holds locked, with [NoWait] it fails at once on them with an
+// error matching [ErrLocked]. They are options of Find, FindOne, Get,
+// Stream and FindAndCount (whose Count locks nothing); outside a
+// transaction a locking read is an error and sends nothing. A job queue
+// worker:
+//
+//	err := s.Transaction(ctx, func(ctx context.Context, s *orm.Session) error {
+//		j, err := orm.Repo[Job](s).FindOne(ctx, orm.Eq("Done", false),
+//			orm.OrderBy("ID"), orm.ForUpdate(), orm.SkipLocked())
+//		if err != nil {
+//			return err // ErrNotFound: no job left that nobody holds
+//		}
+//		j.Done = true // flushed before COMMIT, which releases the lock
+//		return nil
+//	})
+//
+// A locking read returns the rows as they are now: an entity the Session
+// manages takes the row's values and snapshot (a locking Get reads the row
+// although the identity map holds it), and one with unflushed changes is
+// an error, which discards nothing: flush, or [Session.Refresh], first.
+// [Populate] with a lock loads the related entities without locking them.
+//
+// PostgreSQL, MySQL 8 and MariaDB lock rows (FOR UPDATE, FOR SHARE — LOCK
+// IN SHARE MODE on MariaDB —, SKIP LOCKED from MariaDB 10.6, NOWAIT). A
+// failed statement aborts a PostgreSQL transaction: to go on after
+// ErrLocked there, make the NoWait read in a nested Transaction. SQLite has
+// no row locks: a locking read holds the whole database's write lock until
+// the transaction ends, so SkipLocked skips nothing and NoWait waits the
+// busy timeout (see package dialect/sqlite). MongoDB has no locking reads:
+// they are an error there. ErrLocked also matches [ErrRetryable], so under
+// [Retry] a transaction that meets a locked row runs again.
+//
 // In a web service, [DB.Middleware] gives each request its own Session,
 // found with [SessionFrom]; changes a handler does not flush are discarded
 // when it returns. Entities a request loaded and something keeps afterwards
@@ -205,7 +242,7 @@
 // [ErrNotFound] (which also matches sql.ErrNoRows), [*ConstraintError]
 // (unique, foreign key, not null and check violations, wrapping the driver's
 // error), [*OptimisticLockError], [*MetadataError], [ErrRetryable],
-// [*CommitUnknownError], [ErrReadOnly], [ErrConcurrentUse] and
+// [ErrLocked], [*CommitUnknownError], [ErrReadOnly], [ErrConcurrentUse] and
 // [ErrSessionEnded], all matched with errors.Is and errors.As. Error
 // messages start with "orm:" and name the entity, field or value at fault.
 //

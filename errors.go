@@ -36,8 +36,9 @@ func (e *entityNotFound) Is(target error) bool {
 }
 
 // ErrRetryable matches errors a transaction may succeed after when run
-// again: serialization failures, deadlocks, lock timeouts and a busy
-// database. [Retry] makes Transaction run its function again on them.
+// again: serialization failures, deadlocks, locks not had ([ErrLocked])
+// and a busy database. [Retry] makes Transaction run its function again on
+// them.
 var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock or busy database)")
 
 // ErrReadOnly matches a write that reached a read-only server or
@@ -46,6 +47,25 @@ var ErrRetryable = errors.New("orm: retryable (serialization failure, deadlock o
 // itself refused for being read-only (such as an INSERT run with sql.Exec
 // inside a ReadOnly transaction).
 var ErrReadOnly = errors.New("orm: a write reached a read-only server or transaction")
+
+// ErrLocked matches the error of a locking read ([ForUpdate], [ForShare])
+// that could not have a row's lock: with [NoWait], another transaction held
+// it; without, the wait for it timed out (PostgreSQL's lock_timeout,
+// innodb_lock_wait_timeout on MySQL and MariaDB, where NOWAIT reports a
+// timeout too). A write whose lock wait timed out matches it as well. It
+// also matches [ErrRetryable]: the transaction may succeed when run again,
+// so under [Retry] it is run again; to give up on a locked row instead,
+// check for ErrLocked and leave Retry out. On SQLite, where a transaction
+// locks the whole database, a lock that cannot be had is [ErrRetryable]
+// (SQLITE_BUSY) after the busy timeout, not ErrLocked.
+var ErrLocked error = lockedError{}
+
+type lockedError struct{}
+
+func (lockedError) Error() string {
+	return "orm: row locked by another transaction (NoWait, or the lock wait timed out)"
+}
+func (lockedError) Is(target error) bool { return target == ErrRetryable }
 
 // ErrConcurrentUse is returned when a Session is used from two goroutines at
 // once: a Session is not safe for concurrent use, and this is caught at its

@@ -30,7 +30,8 @@ func Repo[T any](s *Session) *Repository[T] {
 	return &Repository[T]{s: s, m: m, err: err}
 }
 
-// QueryOption refines a query: [OrderBy], [Limit], [Offset].
+// QueryOption refines a query: [OrderBy], [Limit], [Offset], [Populate],
+// and the row locks [ForUpdate], [ForShare], [SkipLocked] and [NoWait].
 type QueryOption func(*queryOptions)
 
 type queryOptions struct {
@@ -39,6 +40,7 @@ type queryOptions struct {
 	limited  bool // Limit was given: Limit(0) returns nothing
 	offset   int
 	populate []string
+	lock     lockOptions
 }
 
 // presize caps what a query reserves ahead of rows, so that memory follows
@@ -81,20 +83,25 @@ func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, que
 			opt(&o)
 		}
 	}
-	q, err := buildQuery(r.m, f, o)
+	q, err := buildQuery(r.m, f, o, r.s.tx != nil)
 	return q, o, err
 }
 
-// buildQuery resolves a filter and options against m; a bad name is an
-// error before anything is sent.
-func buildQuery(m *meta.Entity, f Filter, o queryOptions) (*backend.Query, error) {
+// buildQuery resolves a filter and options against m; a bad name, or a
+// lock outside a transaction (inTx false), is an error before anything is
+// sent.
+func buildQuery(m *meta.Entity, f Filter, o queryOptions, inTx bool) (*backend.Query, error) {
 	if o.limit < 0 {
 		return nil, fmt.Errorf("orm: query of %s: Limit(%d) is negative", m.Name, o.limit)
 	}
 	if o.offset < 0 {
 		return nil, fmt.Errorf("orm: query of %s: Offset(%d) is negative", m.Name, o.offset)
 	}
-	q := &backend.Query{Entity: m, Limit: o.limit, Offset: o.offset}
+	lock, err := o.lock.resolve(m, inTx)
+	if err != nil {
+		return nil, err
+	}
+	q := &backend.Query{Entity: m, Limit: o.limit, Offset: o.offset, Lock: lock}
 	if f != nil {
 		c, err := f.resolve(m, false)
 		if err != nil {
@@ -185,9 +192,11 @@ func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each f
 // Session manages it, else from the database. id is a value of the key
 // field's type or one convertible to it without loss (an int for an int64
 // key); a composite key is a []any with one value per key field, in field
-// order. Of the query options only [Populate] applies to Get; another is an
-// error. It returns an error matching [ErrNotFound] when no row has that key
-// or the entity was removed in this Session.
+// order. Of the query options [Populate] and the locks ([ForUpdate] and
+// the like) apply to Get; another is an error. A locking Get always reads
+// the row, even when the Session manages it. It returns an error matching
+// [ErrNotFound] when no row has that key or the entity was removed in this
+// Session.
 func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*T, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -213,26 +222,30 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 		}
 	}
 	if len(o.order) > 0 || o.limited || o.offset != 0 {
-		return nil, fmt.Errorf("orm: Get %s: only Populate applies to Get; OrderBy, Limit and Offset are options of Find", r.m.Name)
+		return nil, fmt.Errorf("orm: Get %s: OrderBy, Limit and Offset are options of Find; Get takes Populate and the locks", r.m.Name)
 	}
 	p, err := r.s.get(ctx, r.m, id, &o)
 	return (*T)(p), err
 }
 
 // get returns the entity of type m with key id, from the identity map or
-// the database, and populates what o asks.
+// the database, and populates what o asks. A locking get reads the row
+// whether or not the Session manages it.
 func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptions) (unsafe.Pointer, error) {
+	var lock backend.Lock
 	if o != nil {
-		if _, err := buildQuery(m, nil, *o); err != nil {
+		q, err := buildQuery(m, nil, *o, s.tx != nil)
+		if err != nil {
 			return nil, err
 		}
+		lock = q.Lock
 	}
 	kp, err := m.KeyEntity(id) // the key for the map, the values for the query
 	if err != nil {
 		return nil, fmt.Errorf("orm: Get: %w", err)
 	}
 	found := unsafe.Pointer(nil)
-	if es := s.lookup(m, m.Key(kp)); es != nil {
+	if es := s.lookup(m, m.Key(kp)); es != nil && lock.Mode == backend.NoLock {
 		if es.status == stRemoved {
 			return nil, &entityNotFound{m.Name, id}
 		}
@@ -242,7 +255,8 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 		if err != nil {
 			return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
 		}
-		err = s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
+		q.Lock = lock
+		err = s.load(ctx, q, lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 			found = p
 			return nil
 		})
@@ -297,7 +311,7 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	if q.Limit > 0 {
 		out = make([]*T, 0, min(q.Limit, presize))
 	}
-	err = r.s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
+	err = r.s.load(ctx, q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 		out = append(out, (*T)(p))
 		return nil
 	})
@@ -393,7 +407,7 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 		if o.limited && o.limit == 0 {
 			return
 		}
-		err = r.s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
+		err = r.s.load(ctx, q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 			// The loop body may use the Session: it is not busy meanwhile.
 			r.s.leave()
 			busy = false

@@ -54,6 +54,9 @@ const inMax = 5000
 
 // Select runs q and hydrates each document into a new entity.
 func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
+	if q.Lock.Mode != backend.NoLock {
+		return fmt.Errorf("orm: mongo: a locking read of %s (ForUpdate, ForShare): MongoDB has no row locks (SELECT … FOR UPDATE); write a field of the document inside the transaction to claim it", q.Entity.Name)
+	}
 	if parts := q.Parts(inMax); parts != nil {
 		for _, part := range parts {
 			if err := b.Select(ctx, s, part, each); err != nil {

@@ -217,6 +217,14 @@ type seat struct {
 	Col int `orm:"unique:seat_position"`
 }
 
+// job is a row of a work queue, which workers take with locking reads.
+type job struct {
+	ID     int64
+	Name   string
+	Done   bool
+	Worker int
+}
+
 // all is every entity the suite uses.
 var all = []any{&author{}, &item{}, &tag{}, &pair{}, &user{}, &sink{}, &event{}, &seat{},
 	&driver{}, &address{}, &car{}, &writer{}, &book{}, &category{}, &team{}, &player{}}

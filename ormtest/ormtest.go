@@ -85,6 +85,14 @@ const (
 	// AtomicUpdates: one update statement's read and write of a row are
 	// atomic, so concurrent increments (UpdateWhere with Add) lose none.
 	AtomicUpdates Capability = "atomic-updates"
+	// Locks: locking reads (ForUpdate, ForShare) are supported; MongoDB
+	// has none, and refuses them.
+	Locks Capability = "locks"
+	// RowLocks: a locking read locks rows, so two transactions run side by
+	// side and one's SkipLocked read skips the rows the other locked. SQLite
+	// locks the whole database instead: a second writing transaction waits
+	// at BEGIN for the first to end.
+	RowLocks Capability = "row-locks"
 )
 
 // Option declares what a backend lacks or how it differs.

@@ -55,6 +55,10 @@ var needs = map[string]Capability{
 	"ReadOnly":                           Transactions,
 	"ReadOnlyRawWrite":                   SQL,
 	"ReadOnlyNested":                     Savepoints,
+	"LockReadsFresh":                     Locks,
+	"LockDirtyIsError":                   Locks,
+	"LockSkipLocked":                     RowLocks,
+	"LockQueue":                          Locks,
 }
 
 // tests is the suite, in the order it runs.
@@ -149,4 +153,10 @@ var tests = []struct {
 	{"ReadOnly", testReadOnly},
 	{"ReadOnlyRawWrite", testReadOnlyRawWrite},
 	{"ReadOnlyNested", testReadOnlyNested},
+	{"LockOutsideTransaction", testLockOutsideTransaction},
+	{"LockStatements", testLockStatements},
+	{"LockReadsFresh", testLockReadsFresh},
+	{"LockDirtyIsError", testLockDirty},
+	{"LockSkipLocked", testLockSkipLocked},
+	{"LockQueue", testLockQueue},
 }

@@ -51,7 +51,37 @@ func selectStmt(d Dialect, q *backend.Query) (stmt, error) {
 	if q.Limit > 0 || q.Offset > 0 {
 		sb.sql(" ").sql(d.Paging(q.Limit, q.Offset))
 	}
+	if err := lockClause(sb, q, joins); err != nil {
+		return stmt{}, err
+	}
 	return sb.stmt(), nil
+}
+
+// lockClause appends the row-lock clause of a locking read, naming the
+// queried table when the SELECT joins others. A dialect that locks the
+// whole database instead (WriteLock) appends nothing.
+func lockClause(sb *builder, q *backend.Query, joins bool) error {
+	if q.Lock.Mode == backend.NoLock {
+		return nil
+	}
+	d, ok := sb.d.(locker)
+	if !ok {
+		if _, ok := sb.d.(writeLocker); ok {
+			return nil
+		}
+		return fmt.Errorf("orm: %s: a locking read of %s: the database has no row locks", sb.d.Name(), q.Entity.Name)
+	}
+	of := ""
+	if joins {
+		of = q.Entity.Table
+	}
+	l := Lock{Share: q.Lock.Mode == backend.LockShare, SkipLocked: q.Lock.Wait == backend.SkipLocked, NoWait: q.Lock.Wait == backend.NoWait}
+	b, err := d.AppendLock(sb.buf, l, of)
+	if err != nil {
+		return fmt.Errorf("orm: a locking read of %s: %w", q.Entity.Name, err)
+	}
+	sb.buf = b
+	return nil
 }
 
 // orderJoins appends one LEFT JOIN per step of each order term's path

@@ -220,6 +220,38 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //     database's own answer (so a failed COMMIT is known to be rolled
 //     back); without it, every failed COMMIT is reported as an
 //     *orm.CommitUnknownError.
+//   - interface{ AppendLock(b []byte, l Lock, of string) ([]byte, error) }:
+//     appends the clause that makes a SELECT lock the rows it returns,
+//     after its paging (" FOR UPDATE SKIP LOCKED"), or returns an error
+//     when the database lacks what l asks. of is set on a SELECT that
+//     joins other tables: the table whose rows to lock, for databases
+//     that can say so (PostgreSQL refuses FOR UPDATE on the nullable side
+//     of an outer join unless told: FOR UPDATE OF "car").
+//   - interface{ WriteLock(table string) string }: for a database without
+//     row locks, the statement that takes its write lock for the rest of
+//     the transaction and changes nothing; the engine sends it in a
+//     transaction's first locking read, before the SELECT, which then
+//     gets no clause. It returns "" when every transaction takes the
+//     write lock at BEGIN already. A dialect with neither of these
+//     refuses locking reads.
+
+// Lock is the row lock a locking read takes, as a dialect's AppendLock
+// receives it.
+type Lock struct {
+	Share      bool // a shared lock (FOR SHARE); else an exclusive one (FOR UPDATE)
+	SkipLocked bool // leave out the rows another transaction holds locked
+	NoWait     bool // fail at once on a row another transaction holds locked
+}
+
+// locker is a dialect with row locks.
+type locker interface {
+	AppendLock(b []byte, l Lock, of string) ([]byte, error)
+}
+
+// writeLocker is a dialect whose locking reads lock the whole database.
+type writeLocker interface {
+	WriteLock(table string) string
+}
 
 // foreignKeyer is a dialect that adds foreign keys once the tables exist.
 type foreignKeyer interface {

@@ -26,6 +26,9 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 	if err != nil {
 		return err
 	}
+	if err := b.writeLock(ctx, s, q); err != nil {
+		return err
+	}
 	h := newHydrator(q)
 	return b.query(ctx, s, b.conn(s), sb.text, sb.args, h.dest, func() error {
 		row, link, err := h.row()
@@ -34,6 +37,31 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 		}
 		return each(row, link)
 	})
+}
+
+// writeLock readies a locking read: it must run in a transaction, and on
+// a database without row locks the transaction's first one takes the
+// database's write lock, so that no other transaction writes until this
+// one ends.
+func (b *engine) writeLock(ctx context.Context, s backend.Scope, q *backend.Query) error {
+	if q.Lock.Mode == backend.NoLock {
+		return nil
+	}
+	t, ok := s.Tx.(*tx)
+	if !ok {
+		return fmt.Errorf("orm: a locking read of %s outside a transaction", q.Entity.Name)
+	}
+	d, ok := b.d.(writeLocker)
+	if !ok || t.run.writeLocked {
+		return nil
+	}
+	if stmt := d.WriteLock(q.Entity.Table); stmt != "" {
+		if _, err := b.exec(ctx, s, t.run, stmt, nil); err != nil {
+			return err
+		}
+	}
+	t.run.writeLocked = true
+	return nil
 }
 
 // hydrator scans rows into new entities: plain fields straight into the

@@ -19,6 +19,9 @@ import (
 type txConn struct {
 	sqlconn.Tx
 	rolledBack error // the error that ended the transaction, classified
+	// writeLocked: a locking read took the database's write lock
+	// (WriteLock), which lasts until the transaction ends.
+	writeLocked bool
 }
 
 // refused returns, when c is a transaction the database has already rolled

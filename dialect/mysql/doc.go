@@ -42,9 +42,23 @@
 // whose only column is its generated key is inserted as
 // INSERT INTO t () VALUES (), (), ….
 //
+// # Locks
+//
+// orm.ForUpdate is FOR UPDATE; orm.ForShare is FOR SHARE on MySQL 8 and
+// LOCK IN SHARE MODE on MariaDB; orm.SkipLocked is SKIP LOCKED (MariaDB
+// 10.6 and later: on an older server a SkipLocked read is an error before
+// anything is sent), orm.NoWait is NOWAIT. On MySQL, a locking read that
+// joins other tables (ordering through a Ref) locks only the queried
+// table's rows (FOR UPDATE OF t); MariaDB, which has no OF, locks the
+// joined rows it reads too. A NOWAIT read that meets a locked row fails
+// with 3572 on MySQL and with 1205 (lock wait timeout) on MariaDB; both
+// match orm.ErrLocked. The failed read is undone alone: the transaction
+// goes on, unless innodb_rollback_on_timeout is on (see below).
+//
 // # Errors
 //
-// Deadlocks (1213) and lock wait timeouts (1205) match orm.ErrRetryable. A
+// Deadlocks (1213) and lock wait timeouts (1205) match orm.ErrRetryable;
+// lock wait timeouts and NOWAIT failures (3572) match orm.ErrLocked too. A
 // deadlock rolls the whole transaction back on the server (so does a lock
 // wait timeout with innodb_rollback_on_timeout): nothing more is sent in it,
 // not even ROLLBACK TO SAVEPOINT for a nested Transaction or a flush's

@@ -104,6 +104,7 @@ func newBackend(ctx context.Context, db *stdsql.DB, opts []Option) (*sql.Backend
 		var major, minor int
 		fmt.Sscanf(version, "%d.%d", &major, &minor)
 		d.returning = major > 10 || (major == 10 && minor >= 5)
+		d.skipLocked = major > 10 || (major == 10 && minor >= 6)
 	}
 	for _, o := range opts {
 		o(&d)
@@ -114,8 +115,10 @@ func newBackend(ctx context.Context, db *stdsql.DB, opts []Option) (*sql.Backend
 // Dialect is the MySQL and MariaDB dialect.
 type Dialect struct {
 	mariadb   bool
-	returning bool  // MariaDB 10.5 and later, unless WithoutReturning
-	step      int64 // auto_increment_increment when the backend was opened
+	returning bool // MariaDB 10.5 and later, unless WithoutReturning
+	// skipLocked: a MariaDB server has SKIP LOCKED (10.6 and later).
+	skipLocked bool
+	step       int64 // auto_increment_increment when the backend was opened
 	// rollbackOnTimeout: innodb_rollback_on_timeout is on, so a lock wait
 	// timeout rolls back the whole transaction, not just the statement.
 	rollbackOnTimeout bool
@@ -283,9 +286,11 @@ var (
 )
 
 // Classify maps MySQL error numbers: integrity violations to
-// *orm.ConstraintError, deadlocks and lock wait timeouts to
-// orm.ErrRetryable, and a write inside a read-only transaction (1792) to
-// orm.ErrReadOnly. The server's message gives the error's Constraint (the
+// *orm.ConstraintError, deadlocks to orm.ErrRetryable, a write inside a
+// read-only transaction (1792) to orm.ErrReadOnly, and a lock not had
+// to orm.ErrLocked (which matches orm.ErrRetryable too): MySQL's NOWAIT
+// failure (3572) and a lock wait timeout (1205), which is also what
+// MariaDB's NOWAIT reports. The server's message gives the error's Constraint (the
 // key, foreign key or CHECK constraint, or the column of a NOT NULL
 // violation) and, where it says, the Table (for a foreign key, the
 // referencing table).
@@ -304,10 +309,12 @@ func (Dialect) Classify(err error) error {
 		kind = orm.NotNull
 	case 3819, 4025:
 		kind = orm.Check
-	case 1213, 1205:
+	case 1213:
 		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
 	case 1792:
 		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
+	case 1205, 3572:
+		return fmt.Errorf("%w: %w", orm.ErrLocked, err)
 	default:
 		return nil
 	}
@@ -328,6 +335,34 @@ func (Dialect) Classify(err error) error {
 		ce.Constraint = m[1]
 	}
 	return ce
+}
+
+// AppendLock appends FOR UPDATE, or for a shared lock FOR SHARE (MySQL)
+// or LOCK IN SHARE MODE (MariaDB); on MySQL, OF the queried table when the
+// SELECT joins others (MariaDB locks the joined rows too); then SKIP
+// LOCKED, which MariaDB has from 10.6, or NOWAIT.
+func (d Dialect) AppendLock(b []byte, l sql.Lock, of string) ([]byte, error) {
+	switch {
+	case !l.Share:
+		b = append(b, " FOR UPDATE"...)
+	case d.mariadb:
+		b = append(b, " LOCK IN SHARE MODE"...)
+	default:
+		b = append(b, " FOR SHARE"...)
+	}
+	if of != "" && !d.mariadb {
+		b = d.AppendIdent(append(b, " OF "...), of)
+	}
+	switch {
+	case l.SkipLocked:
+		if d.mariadb && !d.skipLocked {
+			return nil, errors.New("SkipLocked: SKIP LOCKED needs MariaDB 10.6 or later")
+		}
+		b = append(b, " SKIP LOCKED"...)
+	case l.NoWait:
+		b = append(b, " NOWAIT"...)
+	}
+	return b, nil
 }
 
 // Refuses says MySQL and MariaDB have no NaN or infinities, and that their

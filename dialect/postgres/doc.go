@@ -37,8 +37,19 @@
 // with UPDATE … FROM (VALUES …), whose cost stays linear in the rows. One
 // statement carries at most 65,535 parameters. Inside a transaction every
 // flush runs in a savepoint, because a failed statement spoils a PostgreSQL
-// transaction. Serialization failures (40001), deadlocks (40P01) and lock
-// timeouts (55P03) match orm.ErrRetryable.
+// transaction. Serialization failures (40001), deadlocks (40P01) and locks
+// not available (55P03: NOWAIT, lock_timeout) match orm.ErrRetryable; the
+// last match orm.ErrLocked too.
+//
+// # Locks
+//
+// orm.ForUpdate is FOR UPDATE, orm.ForShare FOR SHARE, orm.SkipLocked
+// SKIP LOCKED and orm.NoWait NOWAIT. A locking read that joins other tables
+// (ordering through a Ref, which is a LEFT JOIN PostgreSQL refuses to lock
+// the nullable side of) locks only the queried table's rows: FOR UPDATE OF
+// "car". A NOWAIT read that meets a locked row fails with 55P03, which
+// aborts the transaction like any failed statement: to go on after it, run
+// the read in a nested Transaction (a savepoint).
 //
 // # Keys
 //

@@ -192,8 +192,10 @@ func (d Dialect) ConnectionLost(err error) bool {
 
 // Classify maps PostgreSQL's SQLSTATE codes: integrity violations to
 // *orm.ConstraintError, serialization failures and deadlocks to
-// orm.ErrRetryable, and a write inside a read-only transaction or on a
-// standby (25006, read_only_sql_transaction) to orm.ErrReadOnly.
+// orm.ErrRetryable, a write inside a read-only transaction or on a
+// standby (25006, read_only_sql_transaction) to orm.ErrReadOnly, and a
+// lock not available (55P03: NOWAIT, lock_timeout) to orm.ErrLocked,
+// which matches orm.ErrRetryable too.
 func (Dialect) Classify(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
@@ -209,10 +211,12 @@ func (Dialect) Classify(err error) error {
 		kind = orm.NotNull
 	case "23514":
 		kind = orm.Check
-	case "40001", "40P01", "55P03":
+	case "40001", "40P01":
 		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
 	case "25006":
 		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
+	case "55P03":
+		return fmt.Errorf("%w: %w", orm.ErrLocked, err)
 	default:
 		return nil
 	}
@@ -221,6 +225,26 @@ func (Dialect) Classify(err error) error {
 		c = pe.ColumnName
 	}
 	return &orm.ConstraintError{Kind: kind, Table: pe.TableName, Constraint: c, Err: err}
+}
+
+// AppendLock appends FOR UPDATE or FOR SHARE, OF the queried table when
+// the SELECT joins others, then SKIP LOCKED or NOWAIT.
+func (d Dialect) AppendLock(b []byte, l sql.Lock, of string) ([]byte, error) {
+	if l.Share {
+		b = append(b, " FOR SHARE"...)
+	} else {
+		b = append(b, " FOR UPDATE"...)
+	}
+	if of != "" {
+		b = d.AppendIdent(append(b, " OF "...), of)
+	}
+	switch {
+	case l.SkipLocked:
+		b = append(b, " SKIP LOCKED"...)
+	case l.NoWait:
+		b = append(b, " NOWAIT"...)
+	}
+	return b, nil
 }
 
 // Refuses says PostgreSQL's text cannot hold NUL bytes or invalid UTF-8.

@@ -41,4 +41,21 @@
 // which matches orm.ErrReadOnly. The query hook sees the pair as BEGIN
 // READ ONLY. Being deferred, a read-only transaction takes no write lock,
 // so on a file database in WAL mode it runs beside a writer.
+//
+// # Locks
+//
+// SQLite has no row locks: a transaction that writes holds the whole
+// database's write lock until it ends, and readers never wait (WAL). So a
+// locking read (orm.ForUpdate, orm.ForShare) holds the write lock: the
+// transactions of a backend from [Open] take it at BEGIN (BEGIN IMMEDIATE),
+// so the read sends nothing more; on a backend from [New] whose DSN leaves
+// transactions deferred, a transaction's first locking read first sends
+// DELETE FROM "t" WHERE 0, which deletes nothing but takes the lock. Either
+// way, no other transaction writes (or takes a lock) until this one ends:
+// two Sessions cannot both read a row for update and then write it.
+// orm.SkipLocked skips nothing, as no other transaction holds a lock once
+// this one has the database's: the same job-queue code runs on SQLite, one
+// transaction at a time. orm.NoWait does not fail at once: the wait for the
+// write lock is the busy timeout's (10 s with Open), then the error is
+// SQLITE_BUSY, which matches orm.ErrRetryable but not orm.ErrLocked.
 package sqlite

@@ -29,6 +29,8 @@ func Open(ctx context.Context, dsn string) (*sql.Backend, error) {
 	if dsn == "" {
 		dsn = ":memory:"
 	}
+	// A _txlock the caller set may be another than immediate.
+	immediate := !strings.Contains(dsn, "_txlock=")
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
@@ -52,7 +54,7 @@ func Open(ctx context.Context, dsn string) (*sql.Backend, error) {
 		db.Close()
 		return nil, err
 	}
-	return sql.New(db, Dialect{}), nil
+	return sql.New(db, Dialect{immediate: immediate}), nil
 }
 
 // New returns a backend on a *sql.DB the caller opened with the
@@ -62,7 +64,11 @@ func Open(ctx context.Context, dsn string) (*sql.Backend, error) {
 func New(db *stdsql.DB) *sql.Backend { return sql.New(db, Dialect{}) }
 
 // Dialect is SQLite's dialect.
-type Dialect struct{}
+type Dialect struct {
+	// immediate: every transaction takes the write lock at BEGIN
+	// (_txlock=immediate), as those of Open do.
+	immediate bool
+}
 
 var _ sql.Dialect = Dialect{}
 
@@ -110,6 +116,19 @@ func (Dialect) DropSchemaAround() (before, after []string) {
 
 // AutoKey makes the column an alias of the rowid.
 func (Dialect) AutoKey(sql.Column) string { return "INTEGER PRIMARY KEY" }
+
+// WriteLock is how a locking read locks on SQLite, which has no row locks:
+// the transaction takes the database's write lock, so no other connection
+// writes until it ends. The transactions of a backend from Open take it at
+// BEGIN (BEGIN IMMEDIATE) and WriteLock returns ""; on one from New it is
+// DELETE FROM "t" WHERE 0, which deletes nothing but takes the lock,
+// waiting the busy timeout for it.
+func (d Dialect) WriteLock(table string) string {
+	if d.immediate {
+		return ""
+	}
+	return "DELETE FROM " + string(d.AppendIdent(nil, table)) + " WHERE 0"
+}
 
 // Paging returns LIMIT … OFFSET ….
 func (Dialect) Paging(limit, offset int) string {

@@ -146,7 +146,39 @@ type Query struct {
 	// every key at once and have no Limit or Offset. Rows then arrive part
 	// by part, each part in Order.
 	Split bool
+	// Lock, when its Mode is set, makes the read lock the rows it returns
+	// until the transaction ends: the core sets it only inside one
+	// (Scope.Tx is set), and never on a Split or Via read. A backend
+	// without locking reads refuses it before sending anything.
+	Lock Lock
 }
+
+// Lock is the row lock a locking read takes.
+type Lock struct {
+	Mode LockMode
+	Wait LockWait
+}
+
+// LockMode is the kind of row lock a read takes.
+type LockMode uint8
+
+// The lock modes.
+const (
+	NoLock     LockMode = iota // a plain read
+	LockUpdate                 // exclusive: SELECT … FOR UPDATE
+	LockShare                  // shared: SELECT … FOR SHARE
+)
+
+// LockWait is what a locking read does about rows another transaction
+// holds locked.
+type LockWait uint8
+
+// The wait policies.
+const (
+	Wait       LockWait = iota // wait until their locks are released
+	SkipLocked                 // leave them out of the result
+	NoWait                     // fail at once
+)
 
 // Parts returns q cut into queries over at most size entries of its list
 // each, or nil when q is not Split or its list is no longer than size.

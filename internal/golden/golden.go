@@ -71,10 +71,10 @@ func compare(t *testing.T, path, got string) {
 
 // cases are every statement shape, in groups: schema, insert (pivot rows
 // included), update, versioned update, delete (pivot rows included),
-// select, populate, transactions, and raw SQL with read-only transactions.
+// select, populate, transactions, raw SQL with read-only transactions, and locking reads.
 func cases() []test {
 	var all []test
-	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases(), rawCases()} {
+	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases(), rawCases(), lockCases()} {
 		all = append(all, group...)
 	}
 	return all

@@ -1,0 +1,3 @@
+BEGIN
+SELECT `id`, `name`, `age`, `email` FROM `owner` FOR SHARE
+COMMIT

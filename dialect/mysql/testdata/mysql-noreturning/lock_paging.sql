@@ -1,0 +1,3 @@
+BEGIN
+SELECT `id`, `name`, `age`, `email` FROM `owner` ORDER BY `age` DESC LIMIT 10 OFFSET 20 FOR UPDATE SKIP LOCKED
+COMMIT

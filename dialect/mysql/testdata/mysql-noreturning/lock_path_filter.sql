@@ -1,0 +1,4 @@
+BEGIN
+SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (SELECT `owner`.`id` FROM `owner` WHERE `owner`.`name` = ?) FOR UPDATE NOWAIT
+  -- args: "Ann"
+COMMIT

@@ -1,0 +1,4 @@
+BEGIN
+SELECT "car"."id", "car"."model", "car"."price", "car"."sold", "car"."owner_id" FROM "car" LEFT JOIN "owner" AS "orm_o0_0" ON "orm_o0_0"."id" = "car"."owner_id" WHERE "car"."sold" = $1::boolean ORDER BY "orm_o0_0"."name" LIMIT 3 FOR UPDATE OF "car" SKIP LOCKED
+  -- args: false
+COMMIT

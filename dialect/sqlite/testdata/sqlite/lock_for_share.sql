@@ -1,0 +1,4 @@
+BEGIN
+DELETE FROM "owner" WHERE 0
+SELECT "id", "name", "age", "email" FROM "owner"
+COMMIT

@@ -1,0 +1,5 @@
+BEGIN
+DELETE FROM "owner" WHERE 0
+SELECT "id", "name", "age", "email" FROM "owner" WHERE "id" = ?
+  -- args: 1
+COMMIT

@@ -1,0 +1,5 @@
+BEGIN
+DELETE FROM "car" WHERE 0
+SELECT "car"."id", "car"."model", "car"."price", "car"."sold", "car"."owner_id" FROM "car" LEFT JOIN "owner" AS "orm_o0_0" ON "orm_o0_0"."id" = "car"."owner_id" WHERE "car"."sold" = ? ORDER BY "orm_o0_0"."name" LIMIT 3
+  -- args: false
+COMMIT
