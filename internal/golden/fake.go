@@ -74,11 +74,12 @@ func (f *Fake) Exec(_ context.Context, query string, args []any) (sqlconn.Result
 }
 
 // Query records a statement and scans the rows set up for it: new keys for
-// an INSERT … RETURNING, else the next of Results.
+// an INSERT … RETURNING of the generated key alone, else the next of
+// Results.
 func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, each func() error) error {
 	f.record(query, args)
 	var rows [][]any
-	if strings.Contains(query, " RETURNING ") {
+	if strings.HasPrefix(query, "INSERT") && strings.Contains(query, " RETURNING ") && len(dest) == 1 {
 		for range strings.Count(query, "), (") + 1 {
 			f.nextID++
 			rows = append(rows, []any{f.nextID})

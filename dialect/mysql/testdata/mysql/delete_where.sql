@@ -1,0 +1,2 @@
+DELETE FROM `owner` WHERE (`age` < ? OR `email` IS NULL)
+  -- args: 18

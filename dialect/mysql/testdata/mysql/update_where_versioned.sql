@@ -1,0 +1,2 @@
+UPDATE `account` SET `balance` = `balance` + ?, `version` = `version` + ? WHERE `balance` > ?
+  -- args: -5 1 0

@@ -1,0 +1,2 @@
+INSERT INTO "tag" ("name") VALUES (?) ON CONFLICT ("name") DO UPDATE SET "name" = excluded."name" RETURNING "id", "name"
+  -- args: "red"
