@@ -116,6 +116,52 @@
 // first, the whole flush fails with an [*OptimisticLockError] naming the
 // entity and key, and nothing of it is written.
 //
+// # Refresh, Detach and Merge
+//
+// [Session.Refresh] reads a managed entity's row again: its fields, Refs
+// and snapshot take the row's values, and its unflushed changes (and only
+// its) are discarded; a row gone is [ErrNotFound], and the Session forgets
+// the entity. [Session.Detach] stops tracking one entity, cascading to
+// nothing. [Repository.Merge] takes an entity from outside the Session — a
+// decoded request body, another Session's entity — and returns the
+// instance the Session manages for its key (reading the row if it must),
+// carrying the given values: the next Flush writes only what differs from
+// the database. A version set on the given entity must be the row's, else
+// Merge fails with an [*OptimisticLockError]: a PATCH of a stale copy is
+// refused.
+//
+//	a, err := orm.Repo[Author](s).Merge(ctx, &Author{ID: id, Name: body.Name, Version: body.Version})
+//	err = s.Flush(ctx) // UPDATE "author" SET "name" = …, "version" = "version" + 1 WHERE "id" = … AND "version" = …
+//
+// # Writing without loading
+//
+// Some writes need no entity in memory: [Repository.UpdateWhere] updates
+// the rows a filter matches with [Set] and [Add] assignments (stock =
+// stock + ?, so concurrent decrements lose nothing), [Repository.DeleteWhere]
+// deletes them, and [Repository.Upsert] inserts a row or updates the one
+// with the same key or unique field ([OnConflict], [UpdateOnly]). Each
+// sends one statement (chunked only where the database forces it), at
+// once, inside the Session's transaction when there is one:
+//
+//	n, err := orm.Repo[Order](s).UpdateWhere(ctx,
+//		orm.And(orm.Eq("Status", "open"), orm.Lt("Created", cutoff)), orm.Set("Status", "cancelled"))
+//	_, err = orm.Repo[Product](s).UpdateWhere(ctx, orm.Eq("ID", id), orm.Add("Stock", -1))
+//	p, err := orm.Repo[Product](s).Upsert(ctx, &Product{SKU: "A-1", Name: "Lamp"}, orm.OnConflict("SKU"))
+//
+// They bypass change tracking but not the identity map: the entities of
+// the type the Session manages whose rows were written take the rows'
+// values, fields and snapshots (RETURNING where the database has it, else
+// by reading the rows in the same transaction), deleted ones are detached,
+// and an upserted row comes back as the one instance the Session holds for
+// it. So the next Flush sends nothing for them, and a pointer still means
+// one row. To never overwrite an edit silently, they refuse while the
+// Session holds unflushed changes to entities of the type: Flush first.
+// Version fields are incremented (not checked). DeleteWhere follows no
+// cascade:remove relation: the database's foreign keys decide, and pivot
+// rows go with their rows. On MySQL and MariaDB an upsert conflicts on any
+// unique index of the table, whatever OnConflict names. Inside a ReadOnly
+// transaction they fail with [ErrReadOnly] and send nothing.
+//
 // # Relations
 //
 // [Ref] is a to-one relation (a foreign-key column, Owner → owner_id);

@@ -282,18 +282,23 @@ func updateAuthor(r *http.Request, s *orm.Session) (int, any, error) {
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
+	if in.Name == nil || in.Version == 0 {
+		return 0, nil, &httpError{http.StatusBadRequest, "name and version are required"}
+	}
 	ctx := r.Context()
-	a, err := orm.Repo[Author](s).Get(ctx, id, orm.Populate("Books.Tags"))
+	// Merge reads the row (one query), refuses a version older than the
+	// row's (the client edited a stale copy: *orm.OptimisticLockError, a
+	// 409), and copies the values onto the managed author, so that the
+	// flush writes only the columns that changed.
+	a, err := orm.Repo[Author](s).Merge(ctx, &Author{ID: id, Name: *in.Name, Version: in.Version})
 	if err != nil {
 		return 0, nil, err
 	}
-	if in.Version != a.Version { // the client edited an older version
-		return 0, nil, &orm.OptimisticLockError{Entity: "Author", Key: id, Version: in.Version}
+	if err := s.Flush(ctx); err != nil {
+		return 0, nil, err
 	}
-	if in.Name != nil {
-		a.Name = *in.Name
-	}
-	if err := s.Flush(ctx); err != nil { // writes only the changed columns
+	// The author is managed: Get populates its books without reading it again.
+	if a, err = orm.Repo[Author](s).Get(ctx, a.ID, orm.Populate("Books.Tags")); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, toJSON(a), nil

@@ -83,6 +83,12 @@ func TestAPI(t *testing.T) {
 	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "stale", "version": 1}`, nil); st != http.StatusConflict {
 		t.Errorf("PATCH with a stale version = %d; want 409", st)
 	}
+	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "no version"}`, nil); st != http.StatusBadRequest {
+		t.Errorf("PATCH without a version = %d; want 400", st)
+	}
+	if st := call(t, srv, "PATCH", "/authors/999", `{"name": "x", "version": 1}`, nil); st != http.StatusNotFound {
+		t.Errorf("PATCH of a missing id = %d; want 404", st)
+	}
 	var e struct {
 		Error string `json:"error"`
 	}
