@@ -158,7 +158,9 @@ func (s *Session) gone(ts *typeState, ess []*entityState, log bool) {
 // Session: their Load fails, and another Session may take e with Persist or
 // [Repository.Merge]. A later Get of its key reads the row into a new
 // instance. Detaching an entity the Session does not track does nothing.
-// Inside [Session.Transaction], a rollback tracks it again.
+// Inside [Session.Transaction], a rollback tracks it again. Like every
+// call, Detach belongs on the Session's goroutine: made while another
+// goroutine's call on the Session runs, it does nothing.
 func (s *Session) Detach(e any) {
 	s.during(func(log bool) {
 		log = log || s.tx != nil

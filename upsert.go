@@ -111,6 +111,9 @@ func (s *Session) upsert(ctx context.Context, m *meta.Entity, rows []unsafe.Poin
 	if v := m.Version; v != nil {
 		for _, p := range rows {
 			if v.Int(p) == 0 {
+				if s.tx != nil { // a rollback puts it back too
+					s.logInt(p, v)
+				}
 				v.SetInt(p, 1) // an inserted row's first version
 				versioned = append(versioned, p)
 			}
