@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -190,12 +191,9 @@ func (b *engine) lockConflict(ctx context.Context, s backend.Scope, m *meta.Enti
 		ids[i], _ = keyValue(m, r.Key)
 	}
 	current := map[meta.Key]int64{}
-	err := b.find(ctxOf(ctx, s), s, m, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find(), func(doc bson.Raw) error {
-		p, err := hydrate(m, doc)
-		if err == nil {
-			current[m.Key(p)] = m.Version.Int(p)
-		}
-		return err
+	err := b.findEntities(ctxOf(ctx, s), s, m, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
+		current[m.Key(p)] = m.Version.Int(p)
+		return nil
 	})
 	if err != nil {
 		return err

@@ -96,12 +96,18 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 	if q.Offset > 0 {
 		opts.SetSkip(int64(q.Offset))
 	}
+	return b.findEntities(ctx, s, m, filter, opts, func(p unsafe.Pointer, _ bson.Raw) error { return each(p, nil) })
+}
+
+// findEntities runs a find and calls each with every document hydrated
+// into a new entity of m, and the document.
+func (b *engine) findEntities(ctx context.Context, s backend.Scope, m *meta.Entity, filter bson.D, opts *options.FindOptionsBuilder, each func(p unsafe.Pointer, doc bson.Raw) error) error {
 	return b.find(ctx, s, m, filter, opts, func(doc bson.Raw) error {
 		p, err := hydrate(m, doc)
 		if err != nil {
 			return err
 		}
-		return each(p, nil)
+		return each(p, doc)
 	})
 }
 

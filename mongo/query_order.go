@@ -22,10 +22,9 @@ import (
 func (b *engine) selectOrdered(ctx context.Context, s backend.Scope, q *backend.Query, filter bson.D, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
 	var rows []unsafe.Pointer
-	err := b.find(ctx, s, m, filter, options.Find(), func(doc bson.Raw) error {
-		p, err := hydrate(m, doc)
+	err := b.findEntities(ctx, s, m, filter, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
 		rows = append(rows, p)
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
@@ -92,12 +91,9 @@ func (b *engine) sortValues(ctx context.Context, s backend.Scope, m *meta.Entity
 		}
 		targets := map[meta.Key]unsafe.Pointer{}
 		if len(vals) > 0 {
-			err := b.find(ctx, s, rel.Target, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: vals}}}}, options.Find(), func(doc bson.Raw) error {
-				p, err := hydrate(rel.Target, doc)
-				if err == nil {
-					targets[rel.Target.Key(p)] = p
-				}
-				return err
+			err := b.findEntities(ctx, s, rel.Target, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: vals}}}}, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
+				targets[rel.Target.Key(p)] = p
+				return nil
 			})
 			if err != nil {
 				return err

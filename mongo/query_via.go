@@ -22,12 +22,8 @@ func (b *engine) selectVia(ctx context.Context, s backend.Scope, q *backend.Quer
 	if err != nil || len(ls.keys) == 0 {
 		return err
 	}
-	return b.find(ctx, s, t, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ls.keys}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(doc bson.Raw) error {
-			p, err := hydrate(t, doc)
-			if err != nil {
-				return err
-			}
+	return b.findEntities(ctx, s, t, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ls.keys}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(p unsafe.Pointer, _ bson.Raw) error {
 			for _, owner := range ls.owners[t.Key(p)] {
 				if err := each(p, owner); err != nil {
 					return err
@@ -104,12 +100,8 @@ func (b *engine) selectInverse(ctx context.Context, s backend.Scope, q *backend.
 			owners[k] = true
 		}
 	}
-	return b.find(ctx, s, t, bson.D{{Key: arr, Value: bson.D{{Key: "$in", Value: q.Via.Owners}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(doc bson.Raw) error {
-			p, err := hydrate(t, doc)
-			if err != nil {
-				return err
-			}
+	return b.findEntities(ctx, s, t, bson.D{{Key: arr, Value: bson.D{{Key: "$in", Value: q.Via.Owners}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(p unsafe.Pointer, doc bson.Raw) error {
 			vals, _ := doc.Lookup(arr).ArrayOK()
 			elems, _ := vals.Values()
 			for _, e := range elems {

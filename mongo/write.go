@@ -61,10 +61,9 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 			return err
 		}
 		var rows []unsafe.Pointer
-		err := b.find(ctx, s, m, filter, options.Find(), func(doc bson.Raw) error {
-			p, err := hydrate(m, doc)
+		err := b.findEntities(ctx, s, m, filter, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
 			rows = append(rows, p)
-			return err
+			return nil
 		})
 		if err != nil {
 			return err
@@ -88,13 +87,7 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 				}
 				continue
 			}
-			err = b.find(ctx, s, m, byID, options.Find(), func(doc bson.Raw) error {
-				p, err := hydrate(m, doc)
-				if err != nil {
-					return err
-				}
-				return w.Rows(p)
-			})
+			err = b.findEntities(ctx, s, m, byID, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error { return w.Rows(p) })
 			if err != nil {
 				return err
 			}
@@ -192,11 +185,7 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 			return classify(m.Table, err)
 		}
 		for part := range slices.Chunk(filters, inMax) {
-			err := b.find(ctx, s, m, bson.D{{Key: "$or", Value: part}}, options.Find(), func(doc bson.Raw) error {
-				p, err := hydrate(m, doc)
-				if err != nil {
-					return err
-				}
+			err := b.findEntities(ctx, s, m, bson.D{{Key: "$or", Value: part}}, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
 				i, err := match(p)
 				if err != nil {
 					return err
