@@ -99,6 +99,16 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 	return b.findEntities(ctx, s, m, filter, opts, func(p unsafe.Pointer, _ bson.Raw) error { return each(p, nil) })
 }
 
+// findAll returns every document the filter matches, hydrated.
+func (b *engine) findAll(ctx context.Context, s backend.Scope, m *meta.Entity, filter bson.D) ([]unsafe.Pointer, error) {
+	var rows []unsafe.Pointer
+	err := b.findEntities(ctx, s, m, filter, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
+		rows = append(rows, p)
+		return nil
+	})
+	return rows, err
+}
+
 // findEntities runs a find and calls each with every document hydrated
 // into a new entity of m, and the document.
 func (b *engine) findEntities(ctx context.Context, s backend.Scope, m *meta.Entity, filter bson.D, opts *options.FindOptionsBuilder, each func(p unsafe.Pointer, doc bson.Raw) error) error {

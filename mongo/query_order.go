@@ -21,11 +21,7 @@ import (
 // pages here.
 func (b *engine) selectOrdered(ctx context.Context, s backend.Scope, q *backend.Query, filter bson.D, each func(p unsafe.Pointer, link any) error) error {
 	m := q.Entity
-	var rows []unsafe.Pointer
-	err := b.findEntities(ctx, s, m, filter, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
-		rows = append(rows, p)
-		return nil
-	})
+	rows, err := b.findAll(ctx, s, m, filter)
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 			n, err = b.writeMany(ctx, s, c, m, filter, update)
 			return err
 		}
-		var rows []unsafe.Pointer
-		err := b.findEntities(ctx, s, m, filter, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
-			rows = append(rows, p)
-			return nil
-		})
+		rows, err := b.findAll(ctx, s, m, filter)
 		if err != nil {
 			return err
 		}
