@@ -10,8 +10,9 @@ import (
 
 // Write runs a set-based UPDATE or DELETE. Asked for the rows written, it
 // has the statement return them where the dialect can (RETURNING); else,
-// in a transaction, it reads and locks the rows the filter matches, writes
-// those rows only, and reads them again after an update.
+// in a transaction, it reads the rows the filter matches, locking them
+// where the dialect has row locks, writes those rows only, and reads them
+// again after an update.
 func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (int64, error) {
 	del := len(w.Set) == 0
 	var n int64
@@ -34,11 +35,14 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 		return n, writeFailed(w, err)
 	}
 	err := b.atomic(ctx, s, true, func(c conn) error {
-		sel, err := selectStmt(b.d, &backend.Query{Entity: w.Entity, Where: w.Where})
+		q := &backend.Query{Entity: w.Entity, Where: w.Where}
+		if _, ok := b.d.(locker); ok { // the rows stay as read until written
+			q.Lock.Mode = backend.LockUpdate
+		}
+		sel, err := selectStmt(b.d, q)
 		if err != nil {
 			return err
 		}
-		sel.text += " FOR UPDATE"
 		var keys []backend.Row
 		err = b.rows(ctx, s, c, w.Entity, sel, func(p unsafe.Pointer) error {
 			keys = append(keys, backend.Row{Ptr: p, Key: p})
