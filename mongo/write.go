@@ -46,6 +46,9 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 	if err != nil {
 		return 0, err
 	}
+	if err := backend.CheckWrite(w, b.refuses); err != nil {
+		return 0, err
+	}
 	filter, err := b.filter(ctx, s, m, w.Where)
 	if err != nil {
 		return 0, err

@@ -100,6 +100,7 @@ var tests = []struct {
 	{"UpdateWhere", testUpdateWhere},
 	{"UpdateWhereVersionAndPaths", testUpdateWhereVersionAndPaths},
 	{"UpdateWhereRolledBack", testUpdateWhereRolledBack},
+	{"UpdateWhereValues", testUpdateWhereValues},
 	{"DeleteWhere", testDeleteWhere},
 	{"Counter", testCounter},
 	{"Upsert", testUpsert},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -14,7 +15,14 @@ import (
 // Writing without loading: UpdateWhere, DeleteWhere and Upsert write at
 // once and keep the identity map true.
 
-var writeEntities = append([]any{&item{}}, uowEntities...)
+// meter holds a float and a string, for values a database may not store.
+type meter struct {
+	ID int64
+	V  float64
+	S  string
+}
+
+var writeEntities = append([]any{&item{}, &meter{}}, uowEntities...)
 
 // seedItems stores items 1..n with Qty i and Title "t<i>".
 func seedItems(t *testing.T, e *env, n int) []*item {
@@ -367,5 +375,38 @@ func testUpsertMany(t *testing.T, open suite) {
 	}
 	if out, err := orm.Repo[item](s).UpsertMany(e.ctx, nil); err != nil || len(out) != 0 {
 		t.Errorf("UpsertMany(nil) = %v, %v", out, err)
+	}
+}
+
+// testUpdateWhereValues: a value UpdateWhere sets round-trips exactly, or
+// is refused before anything is sent, as a flush's would be.
+func testUpdateWhereValues(t *testing.T, open suite) {
+	e := setup(t, open, writeEntities)
+	s := e.db.Session()
+	g := &meter{ID: 1, V: 1, S: "s"}
+	s.Persist(g)
+	e.flush(s)
+	for _, c := range []struct {
+		name  string
+		set   orm.Assignment
+		check func(*meter) bool
+	}{
+		{"NaN", orm.Set("V", math.NaN()), func(g *meter) bool { return math.IsNaN(g.V) }},
+		{"+Inf", orm.Set("V", math.Inf(1)), func(g *meter) bool { return math.IsInf(g.V, 1) }},
+		{"NUL", orm.Set("S", "a\x00b"), func(g *meter) bool { return g.S == "a\x00b" }},
+		{"invalid UTF-8", orm.Set("S", "a\xffb"), func(g *meter) bool { return g.S == "a\xffb" }},
+	} {
+		e.rec.Reset()
+		_, err := orm.Repo[meter](s).UpdateWhere(e.ctx, orm.Eq("ID", 1), c.set)
+		if err != nil {
+			if got := e.rec.Statements(); len(got) != 0 {
+				t.Errorf("%s: refused (%v) after sending %q", c.name, err, got)
+			}
+			continue
+		}
+		got, err := orm.Repo[meter](e.db.Session()).Get(e.ctx, int64(1))
+		if err != nil || !c.check(got) || !c.check(g) {
+			t.Errorf("%s: UpdateWhere succeeded, then the row holds %v %q and the managed meter %v %q (%v); want the value set, exactly", c.name, got.V, got.S, g.V, g.S, err)
+		}
 	}
 }

@@ -14,6 +14,9 @@ import (
 // where the dialect has row locks, writes those rows only, and reads them
 // again after an update.
 func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (int64, error) {
+	if err := backend.CheckWrite(w, b.refuses()); err != nil {
+		return 0, err
+	}
 	del := len(w.Set) == 0
 	var n int64
 	if w.Rows == nil || b.d.Has(Returning) && (del || b.d.Has(UpdateReturning)) {

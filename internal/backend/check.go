@@ -32,3 +32,24 @@ func CheckPlan(p *Plan, r meta.Refuse) error {
 	}
 	return nil
 }
+
+// CheckWrite refuses the values of w's assignments that the database
+// cannot store as given, as CheckPlan does for a flush's.
+func CheckWrite(w *Write, r meta.Refuse) error {
+	if len(w.Set) == 0 {
+		return nil
+	}
+	p := w.Entity.New()
+	for _, a := range w.Set {
+		if a.Value == nil {
+			continue
+		}
+		if err := a.Field.Store(p, a.Value); err != nil {
+			return fmt.Errorf("orm: update %s: field %s: %w", w.Entity.Name, a.Field.Name, err)
+		}
+		if err := a.Field.Check(p, r); err != nil {
+			return fmt.Errorf("orm: update %s: field %s: %w", w.Entity.Name, a.Field.Name, err)
+		}
+	}
+	return nil
+}
