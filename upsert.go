@@ -154,6 +154,7 @@ func (s *Session) manageUpserted(ctx context.Context, m *meta.Entity, rows, read
 			es = s.track(ts, p, stNew, log)
 			es.key = k
 			s.attach(m, p, true, log)
+			s.reconcile(ts, es, log) // joins its targets' loaded collections, as Persist does
 		}
 		if err := s.overwrite(ctx, ts, es, row, log); err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -151,6 +152,9 @@ func assign(m *meta.Entity, a Assignment) (backend.Assign, error) {
 	case a.add && !numeric(f):
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: Add(%q): %s is not a numeric field", m.Name, a.field, f.Name)
 	}
+	if f.Kind == meta.KindRef && unsaved(f.Rel.Target, a.value) {
+		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: Set(%q): the %s has no row yet: flush it first", m.Name, a.field, f.Rel.Target.Name)
+	}
 	v, err := f.Bind(a.value)
 	if err != nil {
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: %w", m.Name, err)
@@ -159,6 +163,17 @@ func assign(m *meta.Entity, a Assignment) (backend.Assign, error) {
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: %s cannot be set to NULL", m.Name, f.Name)
 	}
 	return backend.Assign{Field: f, Value: v, Add: a.add}, nil
+}
+
+// unsaved reports whether v is an entity of t without its key, which
+// would bind as key zero.
+func unsaved(t *meta.Entity, v any) bool {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.Type().Elem() != t.Type || rv.IsNil() {
+		return false
+	}
+	p := rv.UnsafePointer()
+	return !t.HasKey(p) || t.Auto != nil && t.Auto.IsZero(p)
 }
 
 // numeric reports whether f holds a number the database can add to.

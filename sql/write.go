@@ -54,7 +54,11 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 		if err != nil {
 			return err
 		}
-		for _, part := range b.keyParts(s.Env, w, keys) {
+		base, err := writeStmt(b.d, w, nil, false)
+		if err != nil {
+			return err
+		}
+		for _, part := range b.keyParts(s.Env, len(base.args), w.Entity, keys) {
 			st, err := writeStmt(b.d, w, part, false)
 			if err != nil {
 				return err
@@ -98,9 +102,10 @@ func writeFailed(w *backend.Write, err error) error {
 }
 
 // keyParts cuts the rows of a write by keys into parts whose statements
-// stay under the bind-parameter limit.
-func (b *engine) keyParts(env *backend.Env, w *backend.Write, keys []backend.Row) [][]backend.Row {
-	size := max((b.d.MaxParams()-len(w.Set)-countArgs(w.Where))/len(w.Entity.PK), 1)
+// stay under the bind-parameter limit, beside the args arguments of the
+// write's assignments and filter.
+func (b *engine) keyParts(env *backend.Env, args int, m *meta.Entity, keys []backend.Row) [][]backend.Row {
+	size := max((b.d.MaxParams()-args)/len(m.PK), 1)
 	if env != nil && env.BatchSize > 0 {
 		size = min(size, env.BatchSize)
 	}
@@ -109,18 +114,6 @@ func (b *engine) keyParts(env *backend.Env, w *backend.Write, keys []backend.Row
 		parts = append(parts, keys[start:min(start+size, len(keys))])
 	}
 	return parts
-}
-
-// countArgs is an upper bound of the bind parameters condition c takes.
-func countArgs(c *backend.Cond) int {
-	if c == nil {
-		return 0
-	}
-	n := 1 + len(c.Values)
-	for _, sub := range c.Conds {
-		n += countArgs(sub)
-	}
-	return n
 }
 
 // selectKeysStmt compiles the read of every column of the rows whose keys
