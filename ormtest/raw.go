@@ -3,6 +3,7 @@ package ormtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -235,5 +236,48 @@ func testRawErrors(t *testing.T, open suite) {
 	armed = false
 	if len(during) != 2 || !errors.Is(during[0], orm.ErrConcurrentUse) || !errors.Is(during[1], orm.ErrConcurrentUse) {
 		t.Errorf("Exec and Select while a Flush runs: %v; want ErrConcurrentUse", during)
+	}
+}
+
+// Inner is embedded by pointer in a row of sql.Select.
+type Inner struct{ Qty int }
+
+// inner is Inner, unexported.
+type inner struct{ Qty int }
+
+// testRawSelectEmbeddedPointer: sql.Select scans into the fields of a
+// struct embedded by pointer, allocating it; one it cannot set (an
+// unexported embedded pointer) is an error naming it, never a panic.
+func testRawSelectEmbeddedPointer(t *testing.T, open suite) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	s.Persist(&item{Title: "a", Qty: 1})
+	e.flush(s)
+	type exported struct {
+		*Inner
+		Title string
+	}
+	rows, err := sql.Select[exported](e.ctx, s, `SELECT title, qty FROM item`)
+	if err != nil || len(rows) != 1 || rows[0].Inner == nil || rows[0].Qty != 1 {
+		t.Errorf("embedded *Inner: %+v, %v; want one row, Qty 1", rows, err)
+	}
+	type unexported struct {
+		*inner
+		Title string
+	}
+	var got []unexported
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		got, err = sql.Select[unexported](e.ctx, s, `SELECT title, qty FROM item`)
+	}()
+	if err == nil && (len(got) != 1 || got[0].inner == nil || got[0].Qty != 1) {
+		t.Errorf("embedded *inner: %+v; want one row, Qty 1, or an error", got)
+	}
+	if err != nil && (strings.HasPrefix(err.Error(), "panic") || !strings.Contains(err.Error(), "inner")) {
+		t.Errorf("embedded *inner: %v; want an error naming the field inner, not a panic", err)
 	}
 }
