@@ -199,8 +199,27 @@ func scanPlanOf(t reflect.Type, cols []string) (*scanPlan, error) {
 		if len(p) == 0 {
 			return nil, fmt.Errorf("orm: sql.Select[%s]: column %q has no field in %s (tag one db:%q, or rename the column with AS)", t, cols[i], t, cols[i])
 		}
+		if f, ok := unsettable(t, p); ok {
+			return nil, fmt.Errorf("orm: sql.Select[%s]: column %q is in a struct embedded by the unexported pointer %s, which cannot be allocated (export it, or embed the struct by value)", t, cols[i], f)
+		}
 	}
 	return &scanPlan{paths: paths, dest: make([]any, len(cols))}, nil
+}
+
+// unsettable returns the name of the unexported embedded pointer the
+// index path p of t goes through, if any: reflection cannot allocate it.
+func unsettable(t reflect.Type, p []int) (string, bool) {
+	for _, i := range p[:len(p)-1] {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Pointer && !f.IsExported() {
+			return f.Name, true
+		}
+		t = f.Type
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+	}
+	return "", false
 }
 
 // scan scans the current row into v, a T.
