@@ -111,6 +111,8 @@ var tests = []struct {
 	{"UpsertJoinsLoadedCollections", testUpsertJoinsLoadedCollections},
 	{"UpsertTimeConflict", testUpsertTimeConflict},
 	{"UpdateWhereHugeIn", testUpdateWhereHugeIn},
+	{"UpsertNullConflict", testUpsertNullConflict},
+	{"UpsertPaddedKey", testUpsertPaddedKey},
 	{"RemoveByKey", testRemoveByKey},
 	{"Hooks", testHooks},
 	{"Transaction", testTransaction},

@@ -166,3 +166,53 @@ func testUpdateWhereHugeIn(t *testing.T, open suite) {
 		t.Errorf("DeleteWhere In(70,000 keys) of 5 rows sent %d DELETEs; want 1", got)
 	}
 }
+
+// nick has a nullable unique field.
+type nick struct {
+	ID   int64
+	Nick *string `orm:"unique"`
+	Note string
+}
+
+// testUpsertNullConflict: a NULL conflict value identifies no row (SQL
+// compares NULLs as distinct): an Upsert with one never overwrites a row
+// whose value is NULL too, and, if it fails, writes nothing.
+func testUpsertNullConflict(t *testing.T, open suite) {
+	e := setup(t, open, []any{&nick{}})
+	s := e.db.Session()
+	s.Persist(&nick{Note: "existing"})
+	e.flush(s)
+	_, err := orm.Repo[nick](e.db.Session()).Upsert(e.ctx, &nick{Note: "new"}, orm.OnConflict("Nick"))
+	rows, ferr := orm.Repo[nick](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("ID"))
+	if ferr != nil {
+		t.Fatal(ferr)
+	}
+	var notes []string
+	for _, r := range rows {
+		notes = append(notes, r.Note)
+	}
+	switch got := strings.Join(notes, ","); {
+	case !strings.HasPrefix(got, "existing"):
+		t.Errorf("Upsert OnConflict(Nick) with Nick NULL = %v; rows %q: it overwrote the row whose Nick is NULL", err, got)
+	case err != nil && got != "existing":
+		t.Errorf("Upsert OnConflict(Nick) with Nick NULL = %v, yet it wrote: rows %q", err, got)
+	}
+}
+
+// testUpsertPaddedKey: a string key the database compares as equal to
+// another (MariaDB's PAD SPACE collations: "a " = "a") either is its own
+// row or fails having written nothing.
+func testUpsertPaddedKey(t *testing.T, open suite) {
+	e := setup(t, open, uowEntities)
+	s := e.db.Session()
+	s.Persist(&tag{Code: "a", Label: "one"})
+	e.flush(s)
+	_, err := orm.Repo[tag](e.db.Session()).Upsert(e.ctx, &tag{Code: "a ", Label: "two"})
+	if err == nil {
+		return
+	}
+	got, gerr := orm.Repo[tag](e.db.Session()).Get(e.ctx, "a")
+	if gerr != nil || got.Label != "one" {
+		t.Errorf("the failed Upsert of key %q (%v) changed the row of key \"a\": %+v, %v", "a ", err, got, gerr)
+	}
+}
