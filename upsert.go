@@ -45,7 +45,7 @@ func UpdateOnly(fields ...string) UpsertOption {
 //
 // e's Refs must point at rows that exist (an Upsert does not cascade), and
 // its collections are not written: once managed, they are unloaded. The
-// conflict values must be set: a zero generated key identifies no row (use
+// conflict values must be set: a zero generated key or a NULL identifies no row (use
 // Persist for new rows, or OnConflict with a unique field). Inside
 // [Session.Transaction] it runs in the Session's transaction. Like every
 // write without loading, it refuses while the Session has unflushed
@@ -251,7 +251,7 @@ func contains(fs []*meta.Field, f *meta.Field) bool {
 }
 
 // checkUpsertRows refuses rows an upsert cannot write: nil, another
-// Session's, without their conflict values, sharing them with another row,
+// Session's, without their conflict values (a zero generated key, NULL), sharing them with another row,
 // or pointing at an entity that has no row.
 func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 	m := u.Entity
@@ -267,8 +267,12 @@ func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 			if f.Auto && f.IsZero(p) {
 				return fmt.Errorf("orm: Upsert %s: the entity at position %d has no %s: a zero generated key identifies no row (Persist new rows, or upsert OnConflict a unique field)", m.Name, i, f.Name)
 			}
-			if _, err := f.Value(p); err != nil {
+			v, err := f.Value(p)
+			if err != nil {
 				return fmt.Errorf("orm: Upsert %s: %s: %w", m.Name, f.Name, err)
+			}
+			if v == nil {
+				return fmt.Errorf("orm: Upsert %s: the entity at position %d has %s NULL, which identifies no row (Persist it, or upsert OnConflict a field it sets)", m.Name, i, f.Name)
 			}
 		}
 		sig := u.Signature(p)
