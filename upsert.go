@@ -45,8 +45,8 @@ func UpdateOnly(fields ...string) UpsertOption {
 //
 // e's Refs must point at rows that exist (an Upsert does not cascade), and
 // its collections are not written: once managed, they are unloaded. The
-// conflict values must be set: a zero generated key or a NULL identifies no row (use
-// Persist for new rows, or OnConflict with a unique field). Inside
+// conflict values must be set: a zero generated key or a NULL identifies
+// no row (use Persist for new rows, or OnConflict with a unique field). Inside
 // [Session.Transaction] it runs in the Session's transaction. Like every
 // write without loading, it refuses while the Session has unflushed
 // changes to entities of the type.
