@@ -60,7 +60,9 @@ func (r *Repository[T]) Upsert(ctx context.Context, e *T, opts ...UpsertOption) 
 
 // UpsertMany is Upsert of many entities at once, in as few statements as
 // the database's bind-parameter limit allows (all of them in one
-// transaction), returning the managed entities in the order of es. Two
+// transaction, where the database has transactions: on a MongoDB
+// deployment without, a failure part-way leaves the commands before it
+// written), returning the managed entities in the order of es. Two
 // entities with the same conflict values are an error.
 func (r *Repository[T]) UpsertMany(ctx context.Context, es []*T, opts ...UpsertOption) ([]*T, error) {
 	if r.err != nil {

@@ -31,7 +31,10 @@ func Set(field string, v any) Assignment { return Assignment{field: field, value
 
 // Add adds delta to a numeric field, in the database: Add("Stock", -1)
 // sends stock = stock + ?, so concurrent updates lose nothing. A NULL
-// stays NULL.
+// stays NULL. An unsigned field takes a negative delta too; a result
+// below zero (or past the field's range) is refused by the database where
+// its column says so (MySQL's UNSIGNED), else fails when the row is read
+// back into the field.
 func Add(field string, delta any) Assignment {
 	return Assignment{field: field, value: delta, add: true}
 }
@@ -155,6 +158,9 @@ func assign(m *meta.Entity, a Assignment) (backend.Assign, error) {
 	if f.Kind == meta.KindRef && unsaved(f.Rel.Target, a.value) {
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: Set(%q): the %s has no row yet: flush it first", m.Name, a.field, f.Rel.Target.Name)
 	}
+	if d, ok := negative(a.value); ok && a.add && f.Kind == meta.KindUint {
+		return backend.Assign{Field: f, Value: d, Add: true}, nil // Add("Stock", -1) on a uint
+	}
 	v, err := f.Bind(a.value)
 	if err != nil {
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: %w", m.Name, err)
@@ -163,6 +169,17 @@ func assign(m *meta.Entity, a Assignment) (backend.Assign, error) {
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: %s cannot be set to NULL", m.Name, f.Name)
 	}
 	return backend.Assign{Field: f, Value: v, Add: a.add}, nil
+}
+
+// negative returns v as an int64 when it is a negative signed integer: a
+// delta an unsigned field takes, which it cannot hold itself.
+func negative(v any) (int64, bool) {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), rv.Int() < 0
+	}
+	return 0, false
 }
 
 // unsaved reports whether v is an entity of t without its key, which

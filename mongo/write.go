@@ -175,7 +175,7 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 		filters[i] = filter
 		models[i] = mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(update).SetUpsert(true)
 	}
-	match := u.Index()
+	match := u.Matcher()
 	err = b.atomically(ctx, s, true, func(ctx context.Context, s backend.Scope) error {
 		_, _, err := b.bulk(ctx, s, c, models, func(n int) string {
 			return fmt.Sprintf("INSERT INTO %q bulkWrite updateOne upsert (%d documents)", m.Table, n)
@@ -185,12 +185,24 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 		}
 		for part := range slices.Chunk(filters, inMax) {
 			err := b.findEntities(ctx, s, m, bson.D{{Key: "$or", Value: part}}, options.Find(), func(p unsafe.Pointer, _ bson.Raw) error {
-				i, err := match(p)
-				if err != nil {
-					return err
+				if i, ok := match.Match(p); ok {
+					return u.Each(i, p)
 				}
+				return nil // read again by its filter, below
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for _, i := range match.Unmatched() {
+			found := false
+			err := b.findEntities(ctx, s, m, filters[i].(bson.D), options.Find().SetLimit(1), func(p unsafe.Pointer, _ bson.Raw) error {
+				found = true
 				return u.Each(i, p)
 			})
+			if err == nil && !found {
+				err = fmt.Errorf("orm: upsert %s: the document written for the entity at position %d was not found by its conflict values", m.Name, i)
+			}
 			if err != nil {
 				return err
 			}

@@ -102,6 +102,7 @@ var tests = []struct {
 	{"UpdateWhereVersionAndPaths", testUpdateWhereVersionAndPaths},
 	{"UpdateWhereRolledBack", testUpdateWhereRolledBack},
 	{"UpdateWhereValues", testUpdateWhereValues},
+	{"AddUnsigned", testAddUnsigned},
 	{"DeleteWhere", testDeleteWhere},
 	{"Counter", testCounter},
 	{"Upsert", testUpsert},

@@ -20,6 +20,7 @@ type meter struct {
 	ID int64
 	V  float64
 	S  string
+	U  uint32
 }
 
 var writeEntities = append([]any{&item{}, &meter{}}, uowEntities...)
@@ -408,5 +409,20 @@ func testUpdateWhereValues(t *testing.T, open suite) {
 		if err != nil || !c.check(got) || !c.check(g) {
 			t.Errorf("%s: UpdateWhere succeeded, then the row holds %v %q and the managed meter %v %q (%v); want the value set, exactly", c.name, got.V, got.S, g.V, g.S, err)
 		}
+	}
+}
+
+// testAddUnsigned: Add takes a negative delta for an unsigned field.
+func testAddUnsigned(t *testing.T, open suite) {
+	e := setup(t, open, writeEntities)
+	s := e.db.Session()
+	m := &meter{ID: 1, U: 5}
+	s.Persist(m)
+	e.flush(s)
+	if n, err := orm.Repo[meter](s).UpdateWhere(e.ctx, orm.Eq("ID", 1), orm.Add("U", -2)); err != nil || n != 1 || m.U != 3 {
+		t.Fatalf("UpdateWhere Add(U, -2) = %d, %v, U %d; want 1 row, U 3", n, err, m.U)
+	}
+	if _, err := orm.Repo[meter](s).UpdateWhere(e.ctx, nil, orm.Add("U", "one")); err == nil {
+		t.Error("Add of a string succeeded")
 	}
 }

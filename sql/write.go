@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"fmt"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -167,7 +168,7 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 	}
 	chunks, needTx := b.chunks(s.Env, plan)
 	returning := b.d.Has(Returning)
-	match := u.Index()
+	match := u.Matcher()
 	err := b.atomic(ctx, s, needTx || !returning, func(c conn) error {
 		for _, ch := range chunks {
 			if err := b.upsertChunk(ctx, s, c, u, ch, returning, match); err != nil {
@@ -179,25 +180,48 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 				}
 			}
 		}
+		for _, i := range match.Unmatched() {
+			if err := b.upsertReread(ctx, s, c, u, i); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	return failed("upsert", m, err)
 }
 
+// upsertReread reads the row written for u.Rows[i] by its conflict values,
+// compared the database's way, when no row read back had them exactly.
+func (b *engine) upsertReread(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, i int) error {
+	sel, err := selectStmt(b.d, &backend.Query{Entity: u.Entity, Where: conflictCond(u, []backend.Row{{Ptr: u.Rows[i]}})})
+	if err != nil {
+		return err
+	}
+	found := false
+	err = b.rows(ctx, s, c, u.Entity, sel, func(p unsafe.Pointer) error {
+		found = true
+		return u.Each(i, p)
+	})
+	if err == nil && !found {
+		err = fmt.Errorf("the row written for the entity at position %d was not found by its conflict values", i)
+	}
+	return err
+}
+
 // upsertChunk sends the statement of one chunk of an upsert and hands
-// every row it wrote, as the database holds it, to u.Each.
-func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, ch chunk, returning bool, match func(p unsafe.Pointer) (int, error)) error {
+// every row it wrote, as the database holds it, to u.Each, where its
+// conflict values are those given.
+func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, ch chunk, returning bool, match *backend.Matcher) error {
 	m := u.Entity
 	st, err := upsertStmt(b.d, u, ch.batch.Fields, ch.rows, returning)
 	if err != nil {
 		return err
 	}
 	each := func(p unsafe.Pointer) error {
-		i, err := match(p)
-		if err != nil {
-			return err
+		if i, ok := match.Match(p); ok {
+			return u.Each(i, p)
 		}
-		return u.Each(i, p)
+		return nil // read again by its values given (upsertReread)
 	}
 	if returning {
 		return b.rows(ctx, s, c, m, st, each)

@@ -414,17 +414,49 @@ func (u *Upsert) Signature(p unsafe.Pointer) string {
 	return sb.String()
 }
 
-// Index returns what finds the row of u.Rows a row read back was written
-// from: the one with the same conflict values.
-func (u *Upsert) Index() func(p unsafe.Pointer) (int, error) {
+// Matcher pairs the rows an upsert reads back with the rows of u.Rows
+// they were written from, by their conflict values. A database may have
+// stored those values otherwise than given (a time at its own precision,
+// a string under a collation that ignores case or trailing spaces): the
+// rows it pairs with none are read again one by one, by the values given,
+// which the database then compares its own way.
+type Matcher struct {
+	u       *Upsert
+	index   map[string]int
+	matched []bool
+}
+
+// Matcher returns a Matcher of u's rows.
+func (u *Upsert) Matcher() *Matcher {
 	index := make(map[string]int, len(u.Rows))
 	for i, p := range u.Rows {
 		index[u.Signature(p)] = i
 	}
-	return func(p unsafe.Pointer) (int, error) {
-		if i, ok := index[u.Signature(p)]; ok {
-			return i, nil
-		}
-		return 0, fmt.Errorf("orm: upsert %s: the database returned the row with key %v, whose conflict values match no row written (a collation or precision that changes them?)", u.Entity.Name, u.Entity.KeyValue(p))
-	}
+	return &Matcher{u: u, index: index, matched: make([]bool, len(u.Rows))}
 }
+
+// Match returns the index in u.Rows of the row whose conflict values the
+// row read back at p has exactly, when there is one not matched yet.
+func (m *Matcher) Match(p unsafe.Pointer) (int, bool) {
+	i, ok := m.index[m.u.Signature(p)]
+	if !ok || m.matched[i] {
+		return 0, false
+	}
+	m.matched[i] = true
+	return i, true
+}
+
+// Unmatched returns the indexes of the rows of u.Rows no row read back has
+// matched.
+func (m *Matcher) Unmatched() []int {
+	var out []int
+	for i, ok := range m.matched {
+		if !ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Matched records that the row at index i of u.Rows was read back.
+func (m *Matcher) Matched(i int) { m.matched[i] = true }

@@ -41,8 +41,8 @@ func CheckWrite(w *Write, r meta.Refuse) error {
 	}
 	p := w.Entity.New()
 	for _, a := range w.Set {
-		if a.Value == nil {
-			continue
+		if a.Value == nil || a.Add && a.Field.Kind != meta.KindFloat {
+			continue // an integer delta is checked by the database
 		}
 		if err := a.Field.Store(p, a.Value); err != nil {
 			return fmt.Errorf("orm: update %s: field %s: %w", w.Entity.Name, a.Field.Name, err)
