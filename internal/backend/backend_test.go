@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"fmt"
 	"testing"
 	"unsafe"
 
@@ -56,5 +57,14 @@ func TestQueryParts(t *testing.T) {
 				t.Errorf("Parts changed the query")
 			}
 		})
+	}
+}
+
+func TestAppendSignature(t *testing.T) {
+	for _, v := range []any{int64(0), int64(-42), int64(1) << 62, "", "a:b\x00c", 3.5, true, []byte("k"), nil} {
+		want := fmt.Sprintf("%T:%v\x00", v, v)
+		if got := string(appendSignature(nil, v)); got != want {
+			t.Errorf("appendSignature(%#v) = %q; want %q", v, got, want)
+		}
 	}
 }
