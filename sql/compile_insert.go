@@ -84,12 +84,21 @@ func insertStatements(d Dialect, bt *backend.Batch, n int) int {
 // advanceKeyStmt compiles the statement moving the generator of the key
 // of bt's entity past the largest explicit key bt inserts, for a dialect
 // whose generator does not (a keyAdvancer), and returns that key.
-func advanceKeyStmt(d keyAdvancer, bt *backend.Batch) (string, []any, int64) {
+func advanceKeyStmt(d Dialect, bt *backend.Batch) (stmt, int64) {
+	sb := &builder{d: d}
+	top := advanceKey(sb, bt)
+	return sb.stmt(), top
+}
+
+// advanceKey appends the SELECT moving the generator of the key of bt's
+// entity past the largest explicit key of bt's rows, and returns that key.
+func advanceKey(sb *builder, bt *backend.Batch) int64 {
 	m := bt.Entity
 	top := m.Auto.Int(bt.Rows[0].Ptr)
 	for _, r := range bt.Rows[1:] {
 		top = max(top, m.Auto.Int(r.Ptr))
 	}
-	stmt, args := d.AdvanceKey(m.Table, m.Auto.Column, top)
-	return stmt, args, top
+	text, args := sb.d.(keyAdvancer).AdvanceKey(m.Table, m.Auto.Column, top)
+	sb.raw(text, args)
+	return top
 }

@@ -58,7 +58,12 @@ func writeStmt(d Dialect, w *backend.Write, keys []backend.Row, returning bool) 
 // RETURNING every column when returning is set. With nothing to update,
 // the first conflict column is written as it is, so that the existing row
 // is still returned.
-func upsertStmt(d Dialect, u *backend.Upsert, fields []*meta.Field, rows []backend.Row, returning bool) (stmt, error) {
+//
+// With advance set (explicit keys into a table whose key generator does
+// not move past them, keyAdvancer), the RETURNING clause ends with the
+// generator's move as a scalar subquery: one statement, which the
+// database evaluates once.
+func upsertStmt(d Dialect, u *backend.Upsert, fields []*meta.Field, rows []backend.Row, returning, advance bool) (stmt, error) {
 	m := u.Entity
 	st, err := insertStmt(d, &backend.Batch{Kind: backend.Insert, Entity: m, Fields: fields}, rows)
 	if err != nil {
@@ -98,6 +103,11 @@ func upsertStmt(d Dialect, u *backend.Upsert, fields []*meta.Field, rows []backe
 	}
 	if returning {
 		sb.sql(" RETURNING ").columns(m.Fields)
+		if advance {
+			sb.sql(", (")
+			advanceKey(sb, &backend.Batch{Entity: m, Rows: rows})
+			sb.sql(")")
+		}
 	}
 	return sb.stmt(), nil
 }

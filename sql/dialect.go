@@ -191,8 +191,10 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //     store exactly, which a flush refuses before it sends anything; none
 //     when absent.
 //   - interface{ AdvanceKey(table, column string, key int64) (string, []any) }:
-//     the statement, and its arguments, that moves the generator of
-//     table's key column past key unless it is past it already. The engine
+//     the SELECT, with ? placeholders, and its arguments, that moves the
+//     generator of table's key column past key unless it is past it
+//     already. An upsert that returns its rows runs it as a scalar
+//     subquery of its RETURNING clause, in the same statement; the engine
 //     sends it in the flush's transaction after an INSERT of explicit keys
 //     into a table whose key the database generates (key is the largest
 //     of them), so later generated keys never collide with them. Without

@@ -249,8 +249,8 @@ func (b *engine) insertReturning(ctx context.Context, s backend.Scope, c conn, s
 // advanceKey moves the generator of the key of bt's entity past the
 // largest explicit key bt inserted.
 func (b *engine) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *backend.Batch) error {
-	stmt, args, top := advanceKeyStmt(b.d.(keyAdvancer), bt)
-	if _, err := b.exec(ctx, s, c, stmt, args); err != nil {
+	st, top := advanceKeyStmt(b.d, bt)
+	if _, err := b.exec(ctx, s, c, st.text, st.args); err != nil {
 		return fmt.Errorf("orm: insert %s: advancing the key generator past %d: %w", bt.Entity.Name, top, err)
 	}
 	return nil

@@ -31,7 +31,7 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 				n, err = b.exec(ctx, s, c, st.text, st.args)
 				return err
 			}
-			return b.rows(ctx, s, c, w.Entity, st, func(p unsafe.Pointer) error {
+			return b.rows(ctx, s, c, w.Entity, st, 0, func(p unsafe.Pointer) error {
 				n++
 				return w.Rows(p)
 			})
@@ -48,7 +48,7 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 			return err
 		}
 		var keys []backend.Row
-		err = b.rows(ctx, s, c, w.Entity, sel, func(p unsafe.Pointer) error {
+		err = b.rows(ctx, s, c, w.Entity, sel, 0, func(p unsafe.Pointer) error {
 			keys = append(keys, backend.Row{Ptr: p, Key: p})
 			return nil
 		})
@@ -81,7 +81,7 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 			if err != nil {
 				return err
 			}
-			if err := b.rows(ctx, s, c, w.Entity, sel, w.Rows); err != nil {
+			if err := b.rows(ctx, s, c, w.Entity, sel, 0, w.Rows); err != nil {
 				return err
 			}
 		}
@@ -128,10 +128,13 @@ func selectKeysStmt(d Dialect, m *meta.Entity, rows []backend.Row) (stmt, error)
 	return sb.stmt(), nil
 }
 
-// rows runs st, which returns every column of m, and calls each with every
-// row hydrated into a new entity.
-func (b *engine) rows(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, st stmt, each func(p unsafe.Pointer) error) error {
+// rows runs st, which returns every column of m and then extra columns
+// it ignores, and calls each with every row hydrated into a new entity.
+func (b *engine) rows(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, st stmt, extra int, each func(p unsafe.Pointer) error) error {
 	h := newHydrator(&backend.Query{Entity: m})
+	for range extra { // the hydrator keeps pointing its dest at each new entity
+		h.dest = append(h.dest, new(any))
+	}
 	return b.query(ctx, s, c, st.text, st.args, h.dest, func() error {
 		p, _, err := h.row()
 		if err != nil {
@@ -166,18 +169,24 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 	if err := backend.CheckPlan(plan, b.refuses()); err != nil {
 		return err
 	}
-	chunks, needTx := b.chunks(s.Env, plan)
+	chunks, _ := b.chunks(s.Env, plan)
 	returning := b.d.Has(Returning)
+	// Moving a key generator past explicit keys (PostgreSQL's setval) is
+	// not transactional, and a gap it leaves is harmless: it needs no
+	// transaction around the upsert. An upsert that returns its rows moves
+	// it in its own statement (upsertStmt); else it goes first.
+	for _, ch := range chunks {
+		if ch.advance && !returning {
+			if err := b.advanceKey(ctx, s, b.conn(s), ch.batch); err != nil {
+				return failed("upsert", m, err)
+			}
+		}
+	}
 	match := u.Matcher()
-	err := b.atomic(ctx, s, needTx || !returning, func(c conn) error {
+	err := b.atomic(ctx, s, len(chunks) > 1 || !returning, func(c conn) error {
 		for _, ch := range chunks {
 			if err := b.upsertChunk(ctx, s, c, u, ch, returning, match); err != nil {
 				return err
-			}
-			if ch.advance {
-				if err := b.advanceKey(ctx, s, c, ch.batch); err != nil {
-					return err
-				}
 			}
 		}
 		for _, i := range match.Unmatched() {
@@ -198,7 +207,7 @@ func (b *engine) upsertReread(ctx context.Context, s backend.Scope, c conn, u *b
 		return err
 	}
 	found := false
-	err = b.rows(ctx, s, c, u.Entity, sel, func(p unsafe.Pointer) error {
+	err = b.rows(ctx, s, c, u.Entity, sel, 0, func(p unsafe.Pointer) error {
 		found = true
 		return u.Each(i, p)
 	})
@@ -213,7 +222,7 @@ func (b *engine) upsertReread(ctx context.Context, s backend.Scope, c conn, u *b
 // conflict values are those given.
 func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, ch chunk, returning bool, match *backend.Matcher) error {
 	m := u.Entity
-	st, err := upsertStmt(b.d, u, ch.batch.Fields, ch.rows, returning)
+	st, err := upsertStmt(b.d, u, ch.batch.Fields, ch.rows, returning, ch.advance)
 	if err != nil {
 		return err
 	}
@@ -224,7 +233,11 @@ func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *ba
 		return nil // read again by its values given (upsertReread)
 	}
 	if returning {
-		return b.rows(ctx, s, c, m, st, each)
+		extra := 0
+		if ch.advance {
+			extra = 1 // the generator's move
+		}
+		return b.rows(ctx, s, c, m, st, extra, each)
 	}
 	if _, err := b.exec(ctx, s, c, st.text, st.args); err != nil {
 		return err
@@ -233,7 +246,7 @@ func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *ba
 	if err != nil {
 		return err
 	}
-	return b.rows(ctx, s, c, m, sel, each)
+	return b.rows(ctx, s, c, m, sel, 0, each)
 }
 
 // fieldsOf returns the columns an insert of m writes: every one, or every

@@ -124,7 +124,7 @@ func (d Dialect) AutoKey(c sql.Column) string {
 // AdvanceKey moves the identity (or serial) sequence of table's key column
 // to key when the sequence's next value would not be above it:
 //
-//	SELECT setval(pg_get_serial_sequence($1, $2), $3) WHERE $3 >= nextval(pg_get_serial_sequence($1, $2))
+//	SELECT setval(pg_get_serial_sequence(?, ?), ?) WHERE ? >= nextval(pg_get_serial_sequence(?, ?))
 //
 // The check and the move are one statement, and the sequence moves only
 // forward from the value nextval took (one key is skipped when the sequence
@@ -136,8 +136,9 @@ func (d Dialect) AutoKey(c sql.Column) string {
 // generated inserts however the sequence is moved, short of locking the
 // table. A column with no sequence makes it a no-op.
 func (d Dialect) AdvanceKey(table, column string, key int64) (string, []any) {
-	return "SELECT setval(pg_get_serial_sequence($1, $2), $3) WHERE $3 >= nextval(pg_get_serial_sequence($1, $2))",
-		[]any{string(d.AppendIdent(nil, table)), column, key}
+	t := string(d.AppendIdent(nil, table))
+	return "SELECT setval(pg_get_serial_sequence(?, ?), ?) WHERE ? >= nextval(pg_get_serial_sequence(?, ?))",
+		[]any{t, column, key, key, t, column}
 }
 
 // Paging returns LIMIT … OFFSET ….
