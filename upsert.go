@@ -253,8 +253,8 @@ func contains(fs []*meta.Field, f *meta.Field) bool {
 }
 
 // checkUpsertRows refuses rows an upsert cannot write: nil, another
-// Session's, without their conflict values (a zero generated key, NULL), sharing them with another row,
-// or pointing at an entity that has no row.
+// Session's, without their conflict values (a zero generated key, NULL),
+// sharing them with another row, or pointing at an entity that has no row.
 func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 	m := u.Entity
 	seen := make(map[string]int, len(u.Rows))
