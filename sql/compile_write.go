@@ -51,6 +51,21 @@ func writeStmt(d Dialect, w *backend.Write, keys []backend.Row, returning bool) 
 	return sb.stmt(), nil
 }
 
+// keysStmt compiles the read of the primary keys of the rows q matches,
+// with q's lock.
+func keysStmt(d Dialect, q *backend.Query) (stmt, error) {
+	m := q.Entity
+	sb := &builder{d: d}
+	sb.sql("SELECT ").columns(m.PK).sql(" FROM ").ident(m.Table)
+	if err := where(sb, q.Where); err != nil {
+		return stmt{}, err
+	}
+	if err := lockClause(sb, q, false); err != nil {
+		return stmt{}, err
+	}
+	return sb.stmt(), nil
+}
+
 // upsertStmt compiles the insert-or-update of rows of u, which all have
 // the columns fields: INSERT … ON CONFLICT (…) DO UPDATE SET c = excluded.c
 // or, where ON CONFLICT is not understood, INSERT … ON DUPLICATE KEY UPDATE

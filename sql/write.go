@@ -39,19 +39,7 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 		return n, writeFailed(w, err)
 	}
 	err := b.atomic(ctx, s, true, func(c conn) error {
-		q := &backend.Query{Entity: w.Entity, Where: w.Where}
-		if _, ok := b.d.(locker); ok { // the rows stay as read until written
-			q.Lock.Mode = backend.LockUpdate
-		}
-		sel, err := selectStmt(b.d, q)
-		if err != nil {
-			return err
-		}
-		var keys []backend.Row
-		err = b.rows(ctx, s, c, w.Entity, sel, 0, func(p unsafe.Pointer) error {
-			keys = append(keys, backend.Row{Ptr: p, Key: p})
-			return nil
-		})
+		keys, err := b.lockedKeys(ctx, s, c, w)
 		if err != nil {
 			return err
 		}
@@ -88,6 +76,38 @@ func (b *engine) Write(ctx context.Context, s backend.Scope, w *backend.Write) (
 		return nil
 	})
 	return n, writeFailed(w, err)
+}
+
+// lockedKeys reads the keys of the rows w.Where matches, locking the rows
+// where the dialect has row locks, so that they stay as read until
+// written: each as a new entity holding its key alone.
+func (b *engine) lockedKeys(ctx context.Context, s backend.Scope, c conn, w *backend.Write) ([]backend.Row, error) {
+	m := w.Entity
+	q := &backend.Query{Entity: m, Where: w.Where}
+	if _, ok := b.d.(locker); ok {
+		q.Lock.Mode = backend.LockUpdate
+	}
+	st, err := keysStmt(b.d, q)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]any, len(m.PK))
+	dest := make([]any, len(m.PK))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	var keys []backend.Row
+	err = b.query(ctx, s, c, st.text, st.args, dest, func() error {
+		p := m.New()
+		for i, f := range m.PK {
+			if err := f.Store(p, vals[i]); err != nil {
+				return fmt.Errorf("orm: reading %s.%s (column %s): %w", m.Name, f.Name, f.Column, err)
+			}
+		}
+		keys = append(keys, backend.Row{Ptr: p, Key: p})
+		return nil
+	})
+	return keys, err
 }
 
 // writeFailed names the write an error came from.

@@ -88,7 +88,7 @@ func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, ea
 		rows, f.Results = f.Results[0], f.Results[1:]
 	}
 	for _, row := range rows {
-		for i, v := range row {
+		for i, v := range row[:min(len(row), len(dest))] { // a read of the key alone takes a row's first values
 			assign(dest[i], v)
 		}
 		if err := each(); err != nil {
