@@ -257,7 +257,6 @@ func contains(fs []*meta.Field, f *meta.Field) bool {
 // sharing them with another row, or pointing at an entity that has no row.
 func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 	m := u.Entity
-	seen := make(map[string]int, len(u.Rows))
 	for i, p := range u.Rows {
 		if p == nil {
 			return fmt.Errorf("orm: Upsert: nil *%s at position %d", m.Name, i)
@@ -277,11 +276,6 @@ func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 				return fmt.Errorf("orm: Upsert %s: the entity at position %d has %s NULL, which identifies no row (Persist it, or upsert OnConflict a field it sets)", m.Name, i, f.Name)
 			}
 		}
-		sig := u.Signature(p)
-		if j, ok := seen[sig]; ok {
-			return fmt.Errorf("orm: Upsert %s: the entities at positions %d and %d have the same conflict values", m.Name, j, i)
-		}
-		seen[sig] = i
 		for _, rel := range m.Relations {
 			if rel.Kind != meta.RelRef {
 				continue
@@ -291,6 +285,9 @@ func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 				return fmt.Errorf("orm: Upsert %s: %s points at a %s that has no row yet: flush it first", m.Name, rel.Name, rel.Target.Name)
 			}
 		}
+	}
+	if i, j, dup := u.Matcher().Duplicate(); dup {
+		return fmt.Errorf("orm: Upsert %s: the entities at positions %d and %d have the same conflict values", m.Name, i, j)
 	}
 	return nil
 }

@@ -323,6 +323,10 @@ func testUpsert(t *testing.T, open suite) {
 			_, err := tags.UpsertMany(e.ctx, []*tag{{Code: "a"}, {Code: "a"}})
 			return err
 		},
+		"duplicate integer keys": func() error {
+			_, err := orm.Repo[item](s).UpsertMany(e.ctx, []*item{{ID: 7, Title: "a"}, {ID: 8}, {ID: 7, Title: "b"}})
+			return err
+		},
 		"nil": func() error { _, err := tags.Upsert(e.ctx, nil); return err },
 		"an unknown field": func() error {
 			_, err := tags.Upsert(e.ctx, &tag{Code: "b"}, orm.UpdateOnly("Nope"))

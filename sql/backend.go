@@ -33,6 +33,7 @@ type engine struct {
 	pool    sqlconn.Pool // where statements go
 	d       Dialect
 	closers []func()
+	texts   texts // of its INSERT and upsert statements
 }
 
 func newBackend(e *engine) *Backend { return &Backend{handle: backend.NewHandle(e), e: e} }

@@ -11,6 +11,10 @@ type builder struct {
 	buf  []byte
 	args []any
 	qual string // when set, column references are qualified with it
+
+	// argsOnly builders collect the arguments and write no text: the
+	// text is known already (see texts).
+	argsOnly bool
 }
 
 // col appends a column reference, qualified when the builder says so.
@@ -27,19 +31,25 @@ func (b *builder) qcol(table, column string) *builder {
 }
 
 func (b *builder) sql(s string) *builder {
-	b.buf = append(b.buf, s...)
+	if !b.argsOnly {
+		b.buf = append(b.buf, s...)
+	}
 	return b
 }
 
 func (b *builder) ident(name string) *builder {
-	b.buf = b.d.AppendIdent(b.buf, name)
+	if !b.argsOnly {
+		b.buf = b.d.AppendIdent(b.buf, name)
+	}
 	return b
 }
 
 // arg appends a placeholder for v, a value of field f (or nil).
 func (b *builder) arg(v any, f *meta.Field) *builder {
 	b.args = append(b.args, v)
-	b.buf = b.d.AppendPlaceholder(b.buf, len(b.args), column(f))
+	if !b.argsOnly {
+		b.buf = b.d.AppendPlaceholder(b.buf, len(b.args), column(f))
+	}
 	return b
 }
 
@@ -64,7 +74,9 @@ func (b *builder) raw(text string, args []any) *builder {
 			next++
 			continue
 		}
-		b.buf = append(b.buf, text[i])
+		if !b.argsOnly {
+			b.buf = append(b.buf, text[i])
+		}
 	}
 	return b
 }

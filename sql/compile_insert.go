@@ -10,9 +10,30 @@ import (
 // insertStmt compiles the multi-row INSERT of rows, a chunk of the Insert
 // batch bt, RETURNING the generated keys where the dialect can. A foreign
 // key a row marks Null is written as NULL, for a Fixup to set.
-func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
-	m := bt.Entity
-	sb := &builder{d: d, args: make([]any, 0, len(rows)*len(bt.Fields))}
+// Its text comes from t when t has seen the shape (t may be nil).
+func insertStmt(d Dialect, t *texts, bt *backend.Batch, rows []backend.Row) (stmt, error) {
+	k := insertShape(d, bt, len(rows))
+	return t.compile(d, k, len(rows)*len(bt.Fields), func(sb *builder) error {
+		return insertInto(sb, bt, rows)
+	})
+}
+
+// insertShape is the shape of the INSERT of n rows of bt.
+func insertShape(d Dialect, bt *backend.Batch, n int) shape {
+	fields, ok := fieldSet(bt.Fields)
+	if !ok {
+		return shape{}
+	}
+	k := shape{m: bt.Entity, fields: fields, rows: n}
+	if bt.Generated && d.Has(Returning) {
+		k.flags |= shapeReturning
+	}
+	return k
+}
+
+// insertInto writes the INSERT of insertStmt into sb.
+func insertInto(sb *builder, bt *backend.Batch, rows []backend.Row) error {
+	m, d := bt.Entity, sb.d
 	sb.sql("INSERT INTO ").ident(m.Table)
 	if len(bt.Fields) == 0 {
 		defaultRows(sb, m, len(rows))
@@ -35,7 +56,7 @@ func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) 
 			if r.Null == nil || !r.Null.Has(f.Pos) {
 				var err error
 				if v, err = f.Value(r.Ptr); err != nil {
-					return stmt{}, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+					return fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
 				}
 			}
 			sb.arg(v, f)
@@ -45,7 +66,7 @@ func insertStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) 
 	if bt.Generated && d.Has(Returning) {
 		sb.sql(" RETURNING ").ident(m.Auto.Column)
 	}
-	return sb.stmt(), nil
+	return nil
 }
 
 // defaultRows appends the VALUES of n rows of nothing but the generated

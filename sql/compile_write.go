@@ -78,13 +78,41 @@ func keysStmt(d Dialect, q *backend.Query) (stmt, error) {
 // not move past them, keyAdvancer), the RETURNING clause ends with the
 // generator's move as a scalar subquery: one statement, which the
 // database evaluates once.
-func upsertStmt(d Dialect, u *backend.Upsert, fields []*meta.Field, rows []backend.Row, returning, advance bool) (stmt, error) {
-	m := u.Entity
-	st, err := insertStmt(d, &backend.Batch{Kind: backend.Insert, Entity: m, Fields: fields}, rows)
-	if err != nil {
-		return stmt{}, err
+func upsertStmt(d Dialect, t *texts, u *backend.Upsert, fields []*meta.Field, rows []backend.Row, returning, advance bool) (stmt, error) {
+	bt := &backend.Batch{Kind: backend.Insert, Entity: u.Entity, Fields: fields}
+	k := upsertShape(d, bt, u, len(rows), returning, advance)
+	return t.compile(d, k, len(rows)*len(fields)+6, func(sb *builder) error {
+		if err := insertInto(sb, bt, rows); err != nil {
+			return err
+		}
+		upsertClauses(sb, u, rows, returning, advance)
+		return nil
+	})
+}
+
+// upsertShape is the shape of an upsert of n rows of u, bt the insert it
+// starts with.
+func upsertShape(d Dialect, bt *backend.Batch, u *backend.Upsert, n int, returning, advance bool) shape {
+	k := insertShape(d, bt, n)
+	conflict, ok := fieldSet(u.Conflict)
+	update, ok2 := fieldSet(u.Update)
+	if k.m == nil || !ok || !ok2 {
+		return shape{}
 	}
-	sb := &builder{d: d, buf: []byte(st.text), args: st.args}
+	k.conflict, k.update, k.flags = conflict, update, k.flags|shapeUpsert
+	if returning {
+		k.flags |= shapeReturning
+	}
+	if advance {
+		k.flags |= shapeAdvance
+	}
+	return k
+}
+
+// upsertClauses writes what follows the INSERT of an upsert: the update on
+// conflict, and what it returns.
+func upsertClauses(sb *builder, u *backend.Upsert, rows []backend.Row, returning, advance bool) {
+	m, d := u.Entity, sb.d
 	update := u.Update
 	if len(update) == 0 && m.Version == nil {
 		update = u.Conflict[:1]
@@ -124,5 +152,4 @@ func upsertStmt(d Dialect, u *backend.Upsert, fields []*meta.Field, rows []backe
 			sb.sql(")")
 		}
 	}
-	return sb.stmt(), nil
 }

@@ -190,7 +190,7 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 		}
 		return nil
 	}
-	sb, err := insertStmt(b.d, bt, ch.rows)
+	sb, err := insertStmt(b.d, &b.texts, bt, ch.rows)
 	if err != nil {
 		return err
 	}

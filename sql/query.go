@@ -73,6 +73,27 @@ type hydrator struct {
 	dest   []any          // what each column is scanned into
 	direct []int          // fields scanned straight into the entity, decided once
 	via    bool           // the last column is the owner key of a read through a pivot
+
+	// The entities of a result are allocated in blocks (see next).
+	block      unsafe.Pointer
+	used, size int
+}
+
+// maxBlock is the most entities a hydrator allocates at once.
+const maxBlock = 32
+
+// next returns a zero entity for the next row, from the current block or
+// a new one twice its size (1, 2, 4 … maxBlock entities): a read of many
+// rows makes a few allocations, not one a row, and a read of one row
+// wastes at most one entity.
+func (h *hydrator) next() unsafe.Pointer {
+	if h.used == h.size {
+		h.size = min(max(2*h.size, 1), maxBlock)
+		h.block, h.used = h.m.Block(h.size), 0
+	}
+	p := unsafe.Add(h.block, uintptr(h.used)*h.m.Type.Size())
+	h.used++
+	return p
 }
 
 func newHydrator(q *backend.Query) *hydrator {
@@ -82,7 +103,8 @@ func newHydrator(q *backend.Query) *hydrator {
 		n++
 	}
 	buf := make([]any, 2*n)
-	h := &hydrator{m: m, p: m.New(), vals: buf[:n:n], dest: buf[n:], direct: make([]int, 0, n), via: q.Via != nil}
+	h := &hydrator{m: m, vals: buf[:n:n], dest: buf[n:], direct: make([]int, 0, n), via: q.Via != nil}
+	h.p = h.next()
 	for i := range h.dest {
 		h.dest[i] = &h.vals[i]
 	}
@@ -113,7 +135,7 @@ func (h *hydrator) row() (unsafe.Pointer, any, error) {
 		link = h.vals[len(h.vals)-1]
 	}
 	row := h.p
-	h.p = m.New()
+	h.p = h.next()
 	for _, i := range h.direct {
 		h.dest[i] = m.Fields[i].DirectDest(h.p)
 	}

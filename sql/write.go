@@ -242,7 +242,7 @@ func (b *engine) upsertReread(ctx context.Context, s backend.Scope, c conn, u *b
 // conflict values are those given.
 func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, ch chunk, returning bool, match *backend.Matcher) error {
 	m := u.Entity
-	st, err := upsertStmt(b.d, u, ch.batch.Fields, ch.rows, returning, ch.advance)
+	st, err := upsertStmt(b.d, &b.texts, u, ch.batch.Fields, ch.rows, returning, ch.advance)
 	if err != nil {
 		return err
 	}

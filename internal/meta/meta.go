@@ -73,6 +73,13 @@ func (e *Entity) Field(name string) *Field { return e.byName[name] }
 // New allocates a zero entity and returns its address.
 func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer() }
 
+// Block allocates n zero entities in one array and returns the address of
+// the first; the i-th is at i*Type.Size() from it. The array stays in
+// memory as long as any of them does.
+func (e *Entity) Block(n int) unsafe.Pointer {
+	return reflect.New(reflect.ArrayOf(n, e.Type)).UnsafePointer()
+}
+
 // Interface returns the entity at p as a *T boxed in an interface.
 func (e *Entity) Interface(p unsafe.Pointer) any { return reflect.NewAt(e.Type, p).Interface() }
 

@@ -188,6 +188,15 @@ func cloneBytes(b []byte) []byte {
 // entity at src into the entity at dst, leaving dst's other fields as they
 // are.
 func (f *Field) CopyValue(dst, src unsafe.Pointer) {
+	d, s := f.Addr(dst), f.Addr(src)
+	switch {
+	case !f.Ptr && !f.pointers: // plain bytes: numbers, bools, arrays of them
+		copy(unsafe.Slice((*byte)(d), f.size), unsafe.Slice((*byte)(s), f.size))
+		return
+	case !f.Ptr && f.Elem.Kind() == reflect.String:
+		*(*string)(d) = *(*string)(s)
+		return
+	}
 	reflect.NewAt(f.Type, f.Addr(dst)).Elem().Set(reflect.NewAt(f.Type, f.Addr(src)).Elem())
 	if f.deep() {
 		f.clone(f.Addr(dst), f.Addr(src))
