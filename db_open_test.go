@@ -92,7 +92,26 @@ type (
 		ID int64
 		F  func()
 	}
+	NoValues    string
+	PanicValues string
+	SlashValues string
+	EmptyEnum   struct {
+		ID int64
+		V  NoValues
+	}
+	PanickingEnum struct {
+		ID int64
+		V  PanicValues
+	}
+	SlashEnum struct {
+		ID int64
+		V  SlashValues
+	}
 )
+
+func (NoValues) Values() []NoValues       { return nil }
+func (PanicValues) Values() []PanicValues { panic("no list") }
+func (SlashValues) Values() []SlashValues { return []SlashValues{`a\b`} }
 
 func (EmptyTable) TableName() string { return "" }
 func (SameTable) TableName() string  { return "no_key_table" }
@@ -119,6 +138,9 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"no primary key", []any{&NoKey{}}, "NoKey", "", "primary key"},
 		{"channel field", []any{&ChanField{}}, "ChanField", "C", "unsupported type"},
 		{"func field", []any{&FuncField{}}, "FuncField", "F", "unsupported type"},
+		{"enum without values", []any{&EmptyEnum{}}, "EmptyEnum", "V", "no value"},
+		{"enum whose Values panics", []any{&PanickingEnum{}}, "PanickingEnum", "V", "panicked"},
+		{"enum value with a backslash", []any{&SlashEnum{}}, "SlashEnum", "V", "backslash"},
 		{"map without json", []any{&MapField{}}, "MapField", "Attrs", "json"},
 		{"duplicate column", []any{&DupColumn{}}, "DupColumn", "Alt", "column"},
 		{"unknown tag option", []any{&UnknownOpt{}}, "UnknownOpt", "Name", "uniq"},

@@ -37,6 +37,22 @@
 // Value methods. Embedded structs are flattened. Unexported fields are
 // skipped. Time values are written in UTC.
 //
+// An enum is a named string or integer type with a method Values() []T, on
+// the value, listing the values it allows:
+//
+//	type Status string
+//
+//	func (Status) Values() []Status { return []Status{"draft", "published"} }
+//
+// A field of that type (or a pointer to it: nil is NULL) holding any other
+// value is refused by Flush, Upsert and UpdateWhere before anything is sent,
+// naming entity, field and value; CreateSchema gives its column a CHECK
+// constraint named <table>_<column>_check (on MongoDB, which has none, the
+// flush's check alone holds). Values is called once, by Open: an empty
+// list, a panic or a string value with a NUL byte or a backslash is an error
+// there. Rows read back are not checked, so a value since dropped from the
+// list still loads.
+//
 // # Values
 //
 // Every value reads back as it was written, and a flush right after a load

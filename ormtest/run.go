@@ -170,4 +170,5 @@ var tests = []struct {
 	{"LockDirtyIsError", testLockDirty},
 	{"LockSkipLocked", testLockSkipLocked},
 	{"LockQueue", testLockQueue},
+	{"Enums", testEnums},
 }

@@ -2,6 +2,8 @@ package sql
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/unitofwork/orm/internal/meta"
 )
@@ -105,11 +107,37 @@ func tableDDL(d Dialect, m *meta.Entity) string {
 	if m.Auto == nil {
 		sb.sql(", PRIMARY KEY (").columns(m.PK).sql(")")
 	}
+	for _, f := range m.Fields {
+		if f.Enum != nil {
+			enumCheck(sb, m, f)
+		}
+	}
 	sb.sql(")")
 	if d, ok := d.(interface{ TableOptions() string }); ok {
 		sb.sql(" ").sql(d.TableOptions())
 	}
 	return sb.String()
+}
+
+// enumCheck appends the CHECK constraint allowing the enum field f only
+// the values its type lists, named as PostgreSQL names a column's own
+// (<table>_<column>_check), as a table constraint, the form every SQL
+// dialect takes: CONSTRAINT "t_c_check" CHECK ("c" IN (…)).
+func enumCheck(sb *builder, m *meta.Entity, f *meta.Field) {
+	sb.sql(", CONSTRAINT ").ident(m.Table + "_" + f.Column + "_check").sql(" CHECK (").ident(f.Column).sql(" IN (")
+	for i, s := range f.Enum.Strings {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.sql("'").sql(strings.ReplaceAll(s, "'", "''")).sql("'")
+	}
+	for i, n := range f.Enum.Ints {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.sql(strconv.FormatInt(n, 10))
+	}
+	sb.sql("))")
 }
 
 // pivotDDL creates the pivot table of a many-to-many relation: both keys,

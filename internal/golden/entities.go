@@ -53,7 +53,23 @@ type Node struct {
 	Parent orm.Ref[Node]
 }
 
-var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{})
+// Color and Coat are enums: CreateSchema gives their columns CHECK
+// constraints (one value needs its quote doubled).
+type Color string
+
+func (Color) Values() []Color { return []Color{"red", "o'range"} }
+
+type Coat int8
+
+func (Coat) Values() []Coat { return []Coat{1, 2, 3} }
+
+type Paint struct {
+	ID    int64
+	Color Color
+	Coat  *Coat
+}
+
+var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{})
 
 // Rows of the fake's results, in column order.
 func ownerRow(id int64, name string, age int64) []any { return []any{id, name, age, nil} }

@@ -51,6 +51,7 @@ type Field struct {
 	Unique     bool
 	UniqueName string    // composite unique index name, from unique:name
 	IndexName  string    // index name, from index or index:name
+	Enum       *Enum     // the values an enum type allows, if it is one
 	Rel        *Relation // KindRef: the relation
 	Pos        int       // position in Entity.Fields
 	Index      []int     // reflect index path
@@ -101,6 +102,13 @@ func (f *Field) setType(json bool, bad func(string, ...any) error) error {
 		if f.Kind == kindNone {
 			return bad(`unsupported type %s (map it with orm:"json", give it Scan/Value methods, or skip it with orm:"-")`, f.Type)
 		}
+	}
+	if !json {
+		e, err := enumOf(f.Elem, f.Kind)
+		if err != nil {
+			return bad("%v", err)
+		}
+		f.Enum = e
 	}
 	f.Storage = storage(f.Kind, f.Elem)
 	f.size = f.Elem.Size()

@@ -23,10 +23,13 @@ const (
 )
 
 // Check reports, naming the value, why the field in the entity at p holds a
-// value the database cannot store: one in r, or one no column holds (a
-// uint64 above math.MaxInt64). Fields whose values are always storable cost
+// value the database cannot store: one in r, one no column holds (a uint64
+// above math.MaxInt64), or one its enum type does not list. Fields whose values are always storable cost
 // nothing.
 func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
+	if f.Enum != nil {
+		return f.checkEnum(p)
+	}
 	switch f.Storage {
 	case KindFloat, KindString, KindUint:
 	default:
