@@ -107,6 +107,29 @@ type (
 		ID int64
 		V  SlashValues
 	}
+	SizedInt struct {
+		ID int64
+		N  int `orm:"size:4"`
+	}
+	SizedTyped struct {
+		ID   int64
+		Name string `orm:"size:4,type:text"`
+	}
+	ZeroSize struct {
+		ID   int64
+		Name string `orm:"size:0"`
+	}
+	TypedKey struct {
+		ID int64 `orm:"type:numeric(20)"`
+	}
+	BadType struct {
+		ID   int64
+		Name string `orm:"type:text; DROP TABLE x"`
+	}
+	TypedRef struct {
+		ID     int64
+		Parent orm.Ref[Child] `orm:"type:bigint"`
+	}
 )
 
 func (NoValues) Values() []NoValues       { return nil }
@@ -141,6 +164,12 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"enum without values", []any{&EmptyEnum{}}, "EmptyEnum", "V", "no value"},
 		{"enum whose Values panics", []any{&PanickingEnum{}}, "PanickingEnum", "V", "panicked"},
 		{"enum value with a backslash", []any{&SlashEnum{}}, "SlashEnum", "V", "backslash"},
+		{"size on an integer", []any{&SizedInt{}}, "SizedInt", "N", "text fields"},
+		{"size and type", []any{&SizedTyped{}}, "SizedTyped", "Name", "together"},
+		{"size 0", []any{&ZeroSize{}}, "ZeroSize", "Name", "size takes"},
+		{"type on a generated key", []any{&TypedKey{}}, "TypedKey", "ID", "generated key"},
+		{"type with a semicolon", []any{&BadType{}}, "BadType", "Name", "without"},
+		{"type on a Ref", []any{&TypedRef{}, &Child{}, &BadMappedBy{}}, "TypedRef", "Parent", "Ref"},
 		{"map without json", []any{&MapField{}}, "MapField", "Attrs", "json"},
 		{"duplicate column", []any{&DupColumn{}}, "DupColumn", "Alt", "column"},
 		{"unknown tag option", []any{&UnknownOpt{}}, "UnknownOpt", "Name", "uniq"},

@@ -30,7 +30,18 @@
 //	version         an integer optimistic-lock version, checked on UPDATE and DELETE
 //	json            stored as JSON text (maps, slices, structs)
 //	null            the column is nullable (pointer fields and sql.Null* are already)
+//	type:numeric(20,2)  the column's SQL type, as CreateSchema writes it
+//	size:80         the most characters a text field holds: VARCHAR(80) where the dialect has it
 //	-               not mapped
+//
+// A type: is written into CREATE TABLE as it is, and PostgreSQL casts
+// parameters for the column to it without its modifiers ($1::numeric, not
+// ::numeric(20,2), so a comparison sees the value given, not one rounded or
+// cut); MongoDB has no column types and ignores it. A generated key and a
+// Ref take their own types. Text longer than its size: is refused by the
+// flush on every backend alike (SQLite, which would keep it, included),
+// naming entity, field and value. A comma inside parentheses or quotes does
+// not end an option.
 //
 // Fields may be any integer, float, bool, string, []byte, time.Time, a
 // pointer to one of those (nil is NULL), sql.Null*, or any type with Scan and

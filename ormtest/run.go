@@ -171,4 +171,5 @@ var tests = []struct {
 	{"LockSkipLocked", testLockSkipLocked},
 	{"LockQueue", testLockQueue},
 	{"Enums", testEnums},
+	{"DeclaredColumns", testDeclaredColumns},
 }

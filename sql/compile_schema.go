@@ -92,7 +92,7 @@ func tableDDL(d Dialect, m *meta.Entity) string {
 			sb.sql(d.AutoKey(column(f)))
 			continue
 		}
-		sb.sql(d.ColumnType(column(f)))
+		sb.sql(columnType(d, column(f)))
 		if !f.Nullable {
 			sb.sql(" NOT NULL")
 		}
@@ -117,6 +117,15 @@ func tableDDL(d Dialect, m *meta.Entity) string {
 		sb.sql(" ").sql(d.TableOptions())
 	}
 	return sb.String()
+}
+
+// columnType is the SQL type of c: the one its field declares, else the
+// dialect's.
+func columnType(d Dialect, c Column) string {
+	if c.Declared != "" {
+		return c.Declared
+	}
+	return d.ColumnType(c)
 }
 
 // enumCheck appends the CHECK constraint allowing the enum field f only
@@ -146,8 +155,8 @@ func pivotDDL(d Dialect, rel *meta.Relation) []string {
 	o, t := rel.Owner, rel.Target
 	sb := &builder{d: d}
 	sb.sql("CREATE TABLE IF NOT EXISTS ").ident(rel.Pivot).sql(" (").
-		ident(rel.JoinColumn).sql(" ").sql(d.ColumnType(column(o.PK[0]))).sql(" NOT NULL, ").
-		ident(rel.InverseJoinColumn).sql(" ").sql(d.ColumnType(column(t.PK[0]))).sql(" NOT NULL, PRIMARY KEY (").
+		ident(rel.JoinColumn).sql(" ").sql(columnType(d, column(o.PK[0]))).sql(" NOT NULL, ").
+		ident(rel.InverseJoinColumn).sql(" ").sql(columnType(d, column(t.PK[0]))).sql(" NOT NULL, PRIMARY KEY (").
 		ident(rel.JoinColumn).sql(", ").ident(rel.InverseJoinColumn).sql("), FOREIGN KEY (").
 		ident(rel.JoinColumn).sql(") REFERENCES ").ident(o.Table).sql(" (").ident(o.PK[0].Column).
 		sql(") ON DELETE CASCADE, FOREIGN KEY (").ident(rel.InverseJoinColumn).sql(") REFERENCES ").

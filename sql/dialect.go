@@ -119,6 +119,12 @@ type Column struct {
 	// Indexed is set for a column of a key, a unique constraint or an
 	// index: text there needs a bounded type on some databases.
 	Indexed bool
+	// Length is the most characters a text column holds (orm:"size:n"),
+	// 0 for no limit.
+	Length int
+	// Declared is the SQL type the field names (orm:"type:…"), which
+	// CreateSchema writes as it is; empty for the dialect's choice.
+	Declared string
 }
 
 // Type is the kind of value a column holds.
@@ -146,7 +152,8 @@ func column(f *meta.Field) Column {
 	if f.Kind == meta.KindRef {
 		f = f.Rel.Target.PK[0]
 	}
-	c := Column{Type: columnTypes[f.StorageKind()], Size: int(f.Elem.Size()), Indexed: f.PK || f.Unique || f.IndexName != ""}
+	c := Column{Type: columnTypes[f.StorageKind()], Size: int(f.Elem.Size()), Indexed: f.PK || f.Unique || f.IndexName != "",
+		Length: f.Length, Declared: f.SQLType}
 	if f.Kind == meta.KindScanner {
 		c.Size = 8
 	}

@@ -184,7 +184,10 @@ func (Dialect) ColumnType(c sql.Column) string {
 	case sql.JSON:
 		return "JSON"
 	}
-	if c.Indexed {
+	switch {
+	case c.Length > 0:
+		return "VARCHAR(" + strconv.Itoa(c.Length) + ")"
+	case c.Indexed:
 		return "VARCHAR(255)"
 	}
 	return "LONGTEXT"

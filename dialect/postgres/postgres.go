@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -62,11 +63,34 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 func (Dialect) AppendPlaceholder(b []byte, n int, c sql.Column) []byte {
 	b = append(b, '$')
 	b = strconv.AppendInt(b, int64(n), 10)
-	if c.Type != sql.Unknown {
+	switch {
+	case c.Declared != "":
+		b = append(b, "::"...)
+		b = append(b, withoutTypmod(c.Declared)...)
+	case c.Type != sql.Unknown:
 		b = append(b, "::"...)
 		b = append(b, pgType(c)...)
 	}
 	return b
+}
+
+// withoutTypmod drops the parenthesized modifiers of an SQL type
+// (numeric(20,2) → numeric): a parameter cast to numeric(20,2) or
+// varchar(5) would be rounded or cut before a comparison saw it.
+func withoutTypmod(t string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range t {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // Has reports PostgreSQL's capabilities.
@@ -79,7 +103,12 @@ func (Dialect) Has(c sql.Capability) bool {
 func (Dialect) MaxParams() int { return 65535 }
 
 // ColumnType maps a column to a PostgreSQL type.
-func (Dialect) ColumnType(c sql.Column) string { return pgType(c) }
+func (Dialect) ColumnType(c sql.Column) string {
+	if c.Type == sql.String && c.Length > 0 {
+		return "varchar(" + strconv.Itoa(c.Length) + ")"
+	}
+	return pgType(c)
+}
 
 func pgType(c sql.Column) string {
 	switch c.Type {

@@ -53,20 +53,26 @@ type Node struct {
 	Parent orm.Ref[Node]
 }
 
-// Color and Coat are enums: CreateSchema gives their columns CHECK
-// constraints (one value needs its quote doubled).
+// Color is an enum of text: CreateSchema gives its column a CHECK
+// constraint, one of whose values needs its quote doubled.
 type Color string
 
+// Values lists the colors.
 func (Color) Values() []Color { return []Color{"red", "o'range"} }
 
+// Coat is an enum of integers.
 type Coat int8
 
+// Values lists the coats.
 func (Coat) Values() []Coat { return []Coat{1, 2, 3} }
 
+// Paint has enums, a sized text and a declared column type.
 type Paint struct {
 	ID    int64
 	Color Color
 	Coat  *Coat
+	Label string `orm:"size:20"`
+	Total int64  `orm:"type:decimal(20,0)"`
 }
 
 var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{})

@@ -52,6 +52,8 @@ type Field struct {
 	UniqueName string    // composite unique index name, from unique:name
 	IndexName  string    // index name, from index or index:name
 	Enum       *Enum     // the values an enum type allows, if it is one
+	SQLType    string    // the column's SQL type, from type:…; empty for the dialect's
+	Length     int       // the most characters a text column holds, from size:…; 0 for no limit
 	Rel        *Relation // KindRef: the relation
 	Pos        int       // position in Entity.Fields
 	Index      []int     // reflect index path
@@ -79,10 +81,19 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		return nil, nil, err
 	}
 	if rel != nil {
+		if f.SQLType != "" || f.Length > 0 {
+			return nil, nil, bad("a Ref's column takes the type of its target's key: drop type and size")
+		}
 		return refField(f, rel, t.column, bad)
 	}
 	if err := f.setType(t.json, bad); err != nil {
 		return nil, nil, err
+	}
+	switch {
+	case f.Length > 0 && f.Storage != KindString:
+		return nil, nil, bad("size applies to text fields, not to %s (name the column's type with orm:\"type:…\")", f.Type)
+	case f.Length > 0 && f.SQLType != "":
+		return nil, nil, bad("size and type together: write the length into the type, as in orm:\"type:varchar(80)\"")
 	}
 	return f, nil, nil
 }

@@ -255,6 +255,9 @@ func (e *Entity) checkKeys() error {
 		e.IntKey = true
 		e.Auto = e.PK[0]
 		e.Auto.Auto = true
+		if e.Auto.SQLType != "" {
+			return &Error{Entity: e.Name, Field: e.Auto.Name, Reason: `a generated key takes the database's own type: drop its orm:"type:…"`}
+		}
 	}
 	if v := e.Version; v != nil && (v.Ptr || (v.Kind != KindInt && v.Kind != KindUint)) {
 		return &Error{Entity: e.Name, Field: v.Name, Reason: "a version field must be a non-pointer integer, not " + v.Type.String()}

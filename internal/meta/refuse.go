@@ -24,11 +24,17 @@ const (
 
 // Check reports, naming the value, why the field in the entity at p holds a
 // value the database cannot store: one in r, one no column holds (a uint64
-// above math.MaxInt64), or one its enum type does not list. Fields whose values are always storable cost
+// above math.MaxInt64), one its enum type does not list, or text longer
+// than its size. Fields whose values are always storable cost
 // nothing.
 func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
 	if f.Enum != nil {
 		return f.checkEnum(p)
+	}
+	if f.Length > 0 {
+		if err := f.checkLength(p); err != nil {
+			return err
+		}
 	}
 	switch f.Storage {
 	case KindFloat, KindString, KindUint:
@@ -83,6 +89,28 @@ func checkString(s string, r Refuse) error {
 		return fmt.Errorf("value %.80q: the database's text cannot hold NUL bytes (store it as []byte)", s)
 	case r&RefuseInvalidUTF8 != 0 && !utf8.ValidString(s):
 		return fmt.Errorf("value %.80q: the database's text must be valid UTF-8 (store it as []byte)", s)
+	}
+	return nil
+}
+
+// checkLength reports text in the field f of the entity at p longer than
+// f.Length characters, which a database would refuse or cut (or, SQLite,
+// keep): refused alike everywhere.
+func (f *Field) checkLength(p unsafe.Pointer) error {
+	var s string
+	if f.Ptr || f.Kind != KindString {
+		v, err := f.Value(p)
+		if err != nil {
+			return err
+		}
+		if s, _ = v.(string); v == nil {
+			return nil
+		}
+	} else {
+		s = *(*string)(f.Addr(p))
+	}
+	if n := utf8.RuneCountInString(s); n > f.Length {
+		return fmt.Errorf("value %.80q has %d characters, more than its size, %d", s, n, f.Length)
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package meta
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // tagOptions are the options of an orm tag that say how to map the field,
 // not what to set on it.
@@ -11,7 +14,7 @@ type tagOptions struct {
 
 // valued are the tag options that take a value.
 var valued = map[string]bool{"column": true, "unique": true, "index": true, "mappedBy": true,
-	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true}
+	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true, "type": true, "size": true}
 
 // relationOptions are the tag options of Ref and Collection fields.
 var relationOptions = map[string]bool{"mappedBy": true, "pivot": true, "joinColumn": true,
@@ -24,7 +27,7 @@ func parseTag(f *Field, rel *Relation, tag string, bad func(string, ...any) erro
 	if tag == "" {
 		return t, nil
 	}
-	for opt := range strings.SplitSeq(tag, ",") {
+	for _, opt := range splitTag(tag) {
 		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), ":")
 		var err error
 		switch {
@@ -68,12 +71,54 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 		t.json = true
 	case "null":
 		f.Nullable = true
+	case "type":
+		if val == "" || strings.ContainsAny(val, ";\x00") {
+			return bad(`malformed tag %q: type needs an SQL type without ";", as in orm:"type:numeric(20,2)"`, tag)
+		}
+		f.SQLType = val
+	case "size":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 || n > maxSize {
+			return bad(`malformed tag %q: size takes a length from 1 to %d characters, as in orm:"size:80"`, tag, maxSize)
+		}
+		f.Length = n
 	case "":
 		return bad("malformed tag %q: empty option", tag)
 	default:
 		return bad("malformed tag %q: unknown option %q", tag, key)
 	}
 	return nil
+}
+
+// maxSize is the longest size tag: MySQL's VARCHAR holds at most 16,383
+// four-byte characters.
+const maxSize = 16383
+
+// splitTag splits an orm tag into its options at the commas that are
+// outside parentheses and quotes, so that orm:"type:numeric(20,2)" is one
+// option.
+func splitTag(tag string) []string {
+	var out []string
+	depth, quote, start := 0, byte(0), 0
+	for i := 0; i < len(tag); i++ {
+		c := tag[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth = max(depth-1, 0)
+		case c == ',' && depth == 0:
+			out = append(out, tag[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, tag[start:])
 }
 
 // relationOption applies the relation tag option key, with its value val,
