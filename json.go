@@ -127,9 +127,11 @@ func (c Collection[T]) MarshalJSON() ([]byte, error) {
 func (c Collection[T]) IsZero() bool { return c.d.Unloaded }
 
 // UnmarshalJSON decodes a JSON array into the collection's members, as
-// [Collection.Set] does: each element a new entity, a JSON object decoded
-// into it, or a key (as [Ref.UnmarshalJSON] takes one) that becomes the
-// entity's key field, a reference to that row. null changes nothing, as
+// [Collection.Set] does: each element a JSON object, decoded into a new
+// entity, or a key (as [Ref.UnmarshalJSON] takes one), which names the
+// member with that key, else the entity with that key the collection's
+// live Session manages, else a new entity holding the key, a reference to
+// that row. null changes nothing, as
 // encoding/json does for other types: a new entity's collection stays
 // loaded and empty, an unloaded one unloaded. Decoding an array into an
 // unloaded collection is an error, since the members it would replace are
@@ -153,7 +155,7 @@ func (c *Collection[T]) UnmarshalJSON(data []byte) error {
 	items := make([]*T, len(raw))
 	for i, m := range raw {
 		var err error
-		if items[i], err = decodeItem[T](m, fmt.Sprintf("Collection[%s]: item %d", name, i)); err != nil {
+		if items[i], err = c.decodeItem(m, fmt.Sprintf("Collection[%s]: item %d", name, i)); err != nil {
 			return err
 		}
 	}
@@ -161,16 +163,10 @@ func (c *Collection[T]) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// keysOnly makes a collection in an entity's copy write its members' keys.
-func (c *Collection[T]) keysOnly() error {
-	c.d.KeysOnly = true
-	return nil
-}
-
-// decodeItem decodes one element of a collection's JSON array: an object
-// into a new entity, null is an error, anything else a key. where names
-// the element in errors.
-func decodeItem[T any](m json.RawMessage, where string) (*T, error) {
+// decodeItem decodes one element of a loaded collection's JSON array: an
+// object into a new entity, a key into the entity it names (see
+// UnmarshalJSON); null is an error. where names the element in errors.
+func (c *Collection[T]) decodeItem(m json.RawMessage, where string) (*T, error) {
 	switch jsonStart(m) {
 	case 'n':
 		return nil, fmt.Errorf("orm: %s: null is neither an entity nor a key", where)
@@ -181,7 +177,31 @@ func decodeItem[T any](m json.RawMessage, where string) (*T, error) {
 		}
 		return p, nil
 	}
-	return keyEntity[T](m, where)
+	p, err := keyEntity[T](m, where)
+	if err != nil {
+		return nil, err
+	}
+	id := keyValue[T](unsafe.Pointer(p))
+	if !reflect.TypeOf(id).Comparable() {
+		return p, nil
+	}
+	for _, q := range c.Items() {
+		if k, _ := keyOf[T](unsafe.Pointer(q), where); k == id {
+			return q, nil
+		}
+	}
+	if s := sessionOf(c.d.S); s != nil {
+		if q := Repo[T](s).Ref(id).Get(); q != nil {
+			return q, nil
+		}
+	}
+	return p, nil
+}
+
+// keysOnly makes a collection in an entity's copy write its members' keys.
+func (c *Collection[T]) keysOnly() error {
+	c.d.KeysOnly = true
+	return nil
 }
 
 // marshalEntity encodes the entity at p one level deep: a shallow copy of

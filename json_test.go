@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -305,5 +306,23 @@ func TestUnmarshalJSONManaged(t *testing.T) {
 	}
 	if got.Poet.ID() != int64(2) {
 		t.Errorf("stored poet = %v; want 2", got.Poet.ID())
+	}
+
+	// Keys name the members, or the managed entities, with those keys:
+	// decoding [2, 1] into Bo's poems (1, which moved, and 2, still Ann's)
+	// keeps poem 1 and moves poem 2 to Bo.
+	b := ann.Poems.Items()[0]
+	if err := json.Unmarshal([]byte(`{"poems":[2,1]}`), bo); err != nil {
+		t.Fatal(err)
+	}
+	if got := bo.Poems.Items(); !slices.Equal([]*Poem{a, b}, got) || b.Poet.Get() != bo || ann.Poems.Len() != 0 {
+		t.Errorf("Bo's poems %p, poem 2's poet %p, Ann's poems %d; want %p, Bo %p, none", got, b.Poet.Get(), ann.Poems.Len(), []*Poem{a, b}, bo)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := orm.Repo[Poem](db.Session()).Count(ctx, orm.Eq("Poet.ID", int64(2)))
+	if err != nil || n != 2 {
+		t.Errorf("poems of Bo stored: %d, %v; want 2", n, err)
 	}
 }
