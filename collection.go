@@ -33,6 +33,9 @@ import (
 // many-to-many collection one INSERT and one DELETE of pivot rows carry all
 // adds and removes. Changes to the inverse side of a many-to-many relation
 // are not written: change the owning side.
+//
+// In JSON a loaded collection is an array of its members, an unloaded one
+// null ([Collection.MarshalJSON]).
 type Collection[T any] struct {
 	d meta.CollData
 }

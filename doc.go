@@ -231,6 +231,37 @@
 // [Collection.Load] load lazily through the Session. Filters and ordering
 // follow relation paths: orm.Eq("Author.Name", "Ann").
 //
+// # JSON
+//
+// Entities encode with encoding/json as they are, and [Ref] and
+// [Collection] encode as what they hold, one level deep:
+//
+//   - a loaded Ref (Get is not nil) is its entity, an unloaded one its key,
+//     a NULL one null;
+//   - a loaded Collection is an array of its members (an empty one []), an
+//     unloaded one null, which json:",omitzero" leaves out
+//     ([Collection.IsZero]);
+//   - inside the entities a Ref or Collection writes, a Ref is its key and
+//     a loaded Collection an array of keys, so a book's author's books,
+//     which hold the book, end the encoding. Other fields aside,
+//     json.Marshal(book) gives {"ID":1,"Author":{"ID":7,"Books":[1,2]}}
+//     and json.Marshal(author) gives
+//     {"ID":7,"Books":[{"ID":1,"Author":7},{"ID":2,"Author":7}]}. For a
+//     deeper shape, encode the nested entity itself or write a MarshalJSON.
+//
+// A target without a key yet (new, not flushed) is null where its key
+// would be. Encoding keeps its state in copies of the entities it writes,
+// not in the Session, so concurrent json.Marshal calls of the same
+// entities are safe while nothing changes them.
+//
+// Decoding is the reverse: a key decodes into a Ref by key, into the type
+// of the target's key field (found from the type alone, by the rules of
+// [Open], so an int64 key stays an int64 beyond 2^53), an object into a
+// new entity, null into a NULL Ref; an array decodes into a collection's
+// members, each a new entity decoded from an object or holding a key (a
+// reference to that row), and null leaves a collection as it is. A
+// decoded request body is then ready for [Repository.Merge].
+//
 // # Transactions
 //
 // [Session.Transaction] runs a function in a transaction; flushes inside it

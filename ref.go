@@ -16,6 +16,7 @@ import (
 //
 // A Ref holds the key and, once known, the entity itself. Refs hydrated or
 // persisted by a Session belong to it, so [Ref.Load] needs no Session.
+// In JSON a Ref is its loaded entity, else its key ([Ref.MarshalJSON]).
 type Ref[T any] struct {
 	d meta.RefData
 }

@@ -133,6 +133,7 @@ var tests = []struct {
 	{"OrphanRemoval", testOrphanRemoval},
 	{"ManyToMany", testManyToMany},
 	{"RefLoad", testRefLoad},
+	{"JSON", testJSON},
 	{"RelationFilters", testRelationFilters},
 	{"DeleteEarlyUnique", testDeleteEarlyUnique},
 	{"RawSelect", testRawSelect},

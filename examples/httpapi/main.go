@@ -9,6 +9,13 @@
 //	POST   /authors                     {"name": "Ann", "books": [{"title": "…", "year": 2024, "tags": ["go"]}]}
 //	PATCH  /authors/{id}                {"name": "Ann B.", "version": 1}
 //	DELETE /authors/{id}                removes the author and their books
+//
+// Reads answer with the entities themselves, as encoding/json writes them:
+// an orm.Ref or orm.Collection holds its entities one level deep, so an
+// author comes with their books in full, and each book with its author
+// and tags as keys (a tag's key is its name):
+//
+//	{"id": 1, "name": "Ann", "version": 1, "books": [{"id": 1, "title": "…", "year": 2024, "author": 1, "tags": ["go"]}]}
 package main
 
 import (
@@ -29,25 +36,25 @@ import (
 
 // Author writes books; Version guards concurrent edits.
 type Author struct {
-	ID      int64
-	Name    string
-	Version int64                `orm:"version"`
-	Books   orm.Collection[Book] `orm:"mappedBy:Author,cascade:remove"`
+	ID      int64                `json:"id"`
+	Name    string               `json:"name"`
+	Version int64                `orm:"version" json:"version"`
+	Books   orm.Collection[Book] `orm:"mappedBy:Author,cascade:remove" json:"books,omitzero"`
 }
 
 // Book has one author and many tags.
 type Book struct {
-	ID     int64
-	Title  string
-	Year   int
-	Author orm.Ref[Author]     `orm:"required"`
-	Tags   orm.Collection[Tag] `orm:"m2m"`
+	ID     int64               `json:"id"`
+	Title  string              `json:"title"`
+	Year   int                 `json:"year"`
+	Author orm.Ref[Author]     `orm:"required" json:"author"`
+	Tags   orm.Collection[Tag] `orm:"m2m" json:"tags,omitzero"`
 }
 
-// Tag is shared by books.
+// Tag is shared by books; its name is its key, so a book's tags encode as
+// their names.
 type Tag struct {
-	ID   int64
-	Name string `orm:"unique"`
+	Name string `orm:"pk" json:"name"`
 }
 
 func main() {
@@ -123,32 +130,14 @@ func handle(fn func(r *http.Request, s *orm.Session) (int, any, error)) http.Han
 	}
 }
 
-type bookJSON struct {
-	ID    int64    `json:"id,omitempty"`
-	Title string   `json:"title"`
-	Year  int      `json:"year"`
-	Tags  []string `json:"tags"`
-}
-
-type authorJSON struct {
-	ID      int64      `json:"id,omitempty"`
-	Name    string     `json:"name"`
-	Version int64      `json:"version"`
-	Books   []bookJSON `json:"books"`
-}
-
-func toJSON(a *Author) authorJSON {
-	out := authorJSON{ID: a.ID, Name: a.Name, Version: a.Version, Books: []bookJSON{}}
-	for _, b := range a.Books.Items() {
-		bj := bookJSON{ID: b.ID, Title: b.Title, Year: b.Year, Tags: []string{}}
-		if b.Tags.Loaded() {
-			for _, t := range b.Tags.Items() {
-				bj.Tags = append(bj.Tags, t.Name)
-			}
-		}
-		out.Books = append(out.Books, bj)
-	}
-	return out
+// newAuthorJSON is the body of POST /authors: what a client may set.
+type newAuthorJSON struct {
+	Name  string `json:"name"`
+	Books []struct {
+		Title string   `json:"title"`
+		Year  int      `json:"year"`
+		Tags  []string `json:"tags"`
+	} `json:"books"`
 }
 
 func pathID(r *http.Request) (int64, error) {
@@ -201,11 +190,10 @@ func listAuthors(r *http.Request, s *orm.Session) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	items := []authorJSON{}
-	for _, a := range authors {
-		items = append(items, toJSON(a))
+	if authors == nil {
+		authors = []*Author{} // [], not null
 	}
-	return http.StatusOK, map[string]any{"items": items, "total": total}, nil
+	return http.StatusOK, map[string]any{"items": authors, "total": total}, nil
 }
 
 func getAuthor(r *http.Request, s *orm.Session) (int, any, error) {
@@ -217,11 +205,11 @@ func getAuthor(r *http.Request, s *orm.Session) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toJSON(a), nil
+	return http.StatusOK, a, nil
 }
 
 func createAuthor(r *http.Request, s *orm.Session) (int, any, error) {
-	var in authorJSON
+	var in newAuthorJSON
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
 	}
@@ -229,7 +217,7 @@ func createAuthor(r *http.Request, s *orm.Session) (int, any, error) {
 		return 0, nil, &httpError{http.StatusBadRequest, "name is required"}
 	}
 	// Two requests may create the same new tag at once: the slower one's
-	// flush then fails on the tag's unique name, and it tries again, finding
+	// flush then fails on the tag's key, its name, and it tries again, finding
 	// the tag the other created.
 	for attempt := 1; ; attempt++ {
 		a, err := newAuthor(r.Context(), s, in)
@@ -241,12 +229,12 @@ func createAuthor(r *http.Request, s *orm.Session) (int, any, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		return http.StatusCreated, toJSON(a), nil
+		return http.StatusCreated, a, nil
 	}
 }
 
 // newAuthor persists an author with books, reusing tags that exist.
-func newAuthor(ctx context.Context, s *orm.Session, in authorJSON) (*Author, error) {
+func newAuthor(ctx context.Context, s *orm.Session, in newAuthorJSON) (*Author, error) {
 	a := &Author{Name: in.Name}
 	tags := map[string]*Tag{}
 	for _, bj := range in.Books {
@@ -255,7 +243,7 @@ func newAuthor(ctx context.Context, s *orm.Session, in authorJSON) (*Author, err
 			t := tags[name]
 			if t == nil {
 				var err error
-				if t, err = orm.Repo[Tag](s).FindOne(ctx, orm.Eq("Name", name)); errors.Is(err, orm.ErrNotFound) {
+				if t, err = orm.Repo[Tag](s).Get(ctx, name); errors.Is(err, orm.ErrNotFound) {
 					t = &Tag{Name: name}
 				} else if err != nil {
 					return nil, err
@@ -301,7 +289,7 @@ func updateAuthor(r *http.Request, s *orm.Session) (int, any, error) {
 	if a, err = orm.Repo[Author](s).Get(ctx, a.ID, orm.Populate("Books.Tags")); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toJSON(a), nil
+	return http.StatusOK, a, nil
 }
 
 func deleteAuthor(r *http.Request, s *orm.Session) (int, any, error) {

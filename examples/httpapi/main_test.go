@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -44,22 +46,40 @@ func call(t *testing.T, srv *httptest.Server, method, path, body string, out any
 	return resp.StatusCode
 }
 
+// get sends a GET and returns the status and the body, without its
+// trailing newline.
+func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, strings.TrimSuffix(string(b), "\n")
+}
+
 func TestAPI(t *testing.T) {
 	srv := startServer(t)
-	var ann authorJSON
+	var ann Author
 	if st := call(t, srv, "POST", "/authors", `{"name": "Ann", "books": [{"title": "Go", "year": 2015, "tags": ["go", "prog"]}, {"title": "DB", "year": 2020, "tags": ["prog"]}]}`, &ann); st != http.StatusCreated {
 		t.Fatalf("POST = %d", st)
 	}
-	if ann.ID == 0 || len(ann.Books) != 2 || ann.Version != 1 {
+	if ann.ID == 0 || ann.Books.Len() != 2 || ann.Version != 1 {
 		t.Fatalf("created %+v", ann)
 	}
-	var got authorJSON
-	if st := call(t, srv, "GET", fmt.Sprintf("/authors/%d", ann.ID), "", &got); st != http.StatusOK || len(got.Books[0].Tags) != 2 {
-		t.Fatalf("GET = %d, %+v", st, got)
+	want := fmt.Sprintf(`{"id":%d,"name":"Ann","version":1,"books":[`+
+		`{"id":1,"title":"Go","year":2015,"author":%[1]d,"tags":["go","prog"]},`+
+		`{"id":2,"title":"DB","year":2020,"author":%[1]d,"tags":["prog"]}]}`, ann.ID)
+	if st, body := get(t, srv, fmt.Sprintf("/authors/%d", ann.ID)); st != http.StatusOK || body != want {
+		t.Fatalf("GET = %d, %s; want 200, %s", st, body, want)
 	}
 	var list struct {
-		Items []authorJSON `json:"items"`
-		Total int          `json:"total"`
+		Items []Author `json:"items"`
+		Total int      `json:"total"`
 	}
 	call(t, srv, "POST", "/authors", `{"name": "Bob"}`, nil)
 	if st := call(t, srv, "GET", "/authors?limit=1&offset=1", "", &list); st != http.StatusOK || list.Total != 2 || len(list.Items) != 1 || list.Items[0].Name != "Bob" {
@@ -76,7 +96,7 @@ func TestAPI(t *testing.T) {
 	if st := call(t, srv, "GET", "/authors?limit=0", "", &list); st != http.StatusOK || list.Total != 2 || len(list.Items) != 0 {
 		t.Errorf("limit=0 = %d, %+v; want 200, no items and the total", st, list)
 	}
-	var patched authorJSON
+	var patched Author
 	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "Ann B.", "version": 1}`, &patched); st != http.StatusOK || patched.Name != "Ann B." || patched.Version != 2 {
 		t.Fatalf("PATCH = %d, %+v", st, patched)
 	}
@@ -119,7 +139,7 @@ func TestConcurrentRequests(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var a authorJSON
+			var a Author
 			body := fmt.Sprintf(`{"name": "author %02d", "books": [{"title": "book %d", "year": %d, "tags": ["t%d"]}]}`, i, i, 2000+i, i%5)
 			req, _ := http.NewRequest("POST", srv.URL+"/authors", bytes.NewBufferString(body))
 			resp, err := srv.Client().Do(req)
@@ -132,7 +152,7 @@ func TestConcurrentRequests(t *testing.T) {
 				errs <- fmt.Errorf("POST %d: status %d", i, resp.StatusCode)
 				return
 			}
-			if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || a.Name != fmt.Sprintf("author %02d", i) || len(a.Books) != 1 {
+			if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || a.Name != fmt.Sprintf("author %02d", i) || a.Books.Len() != 1 {
 				errs <- fmt.Errorf("POST %d: %+v, %v", i, a, err)
 			}
 		}()
@@ -143,15 +163,15 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Error(err)
 	}
 	var list struct {
-		Items []authorJSON `json:"items"`
-		Total int          `json:"total"`
+		Items []Author `json:"items"`
+		Total int      `json:"total"`
 	}
 	call(t, srv, "GET", "/authors?limit=50", "", &list)
 	if list.Total != 50 || len(list.Items) != 50 {
 		t.Fatalf("total %d, %d items; want 50", list.Total, len(list.Items))
 	}
 	for i, a := range list.Items {
-		if a.Name != fmt.Sprintf("author %02d", i) || len(a.Books) != 1 || a.Books[0].Tags[0] != fmt.Sprintf("t%d", i%5) {
+		if a.Name != fmt.Sprintf("author %02d", i) || a.Books.Len() != 1 || a.Books.Items()[0].Tags.Items()[0].Name != fmt.Sprintf("t%d", i%5) {
 			t.Errorf("item %d = %+v", i, a)
 		}
 	}

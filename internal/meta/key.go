@@ -3,6 +3,8 @@ package meta
 import (
 	"encoding/binary"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -220,6 +222,66 @@ func (e *Entity) KeyValue(p unsafe.Pointer) any {
 func (e *Entity) HasKey(p unsafe.Pointer) bool {
 	for _, f := range e.PK {
 		if !f.IsZero(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// KeyFields returns the key fields of the struct type t by the rules Build
+// applies — the fields tagged pk, else a field named ID (or Id), looked for
+// in embedded structs too — without building its metadata: what a Ref or
+// Collection that no Session attached can know of its target. Each field's
+// Offset is from the start of t. It returns nil when t has no key.
+func KeyFields(t reflect.Type) []reflect.StructField {
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var tagged []reflect.StructField
+	named := map[string]reflect.StructField{}
+	keyFields(t, 0, &tagged, named)
+	if len(tagged) > 0 {
+		return tagged
+	}
+	for _, n := range []string{"ID", "Id"} {
+		if sf, ok := named[n]; ok {
+			return []reflect.StructField{sf}
+		}
+	}
+	return nil
+}
+
+// keyFields collects the fields of t (at offset in the entity) that are
+// tagged pk, and those named ID or Id, walking embedded structs as
+// addFields does.
+func keyFields(t reflect.Type, offset uintptr, tagged *[]reflect.StructField, named map[string]reflect.StructField) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		tag, isTagged := sf.Tag.Lookup("orm")
+		if tag == "-" {
+			continue
+		}
+		if sf.Anonymous && !isTagged && sf.Type.Kind() == reflect.Struct && classify(sf.Type) == kindNone {
+			keyFields(sf.Type, offset+sf.Offset, tagged, named)
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		sf.Offset += offset
+		if hasOption(tag, "pk") {
+			*tagged = append(*tagged, sf)
+		}
+		if _, seen := named[sf.Name]; !seen && (sf.Name == "ID" || sf.Name == "Id") {
+			named[sf.Name] = sf
+		}
+	}
+}
+
+// hasOption reports whether the orm tag holds the option opt.
+func hasOption(tag, opt string) bool {
+	for o := range strings.SplitSeq(tag, ",") {
+		if k, _, _ := strings.Cut(strings.TrimSpace(o), ":"); k == opt {
 			return true
 		}
 	}

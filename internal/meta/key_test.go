@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -255,5 +256,52 @@ func checkKey(t *testing.T, got Key, err error, want Key, wantErr string) {
 		t.Fatalf("got error %q; want one with %q", err, wantErr)
 	case got != want:
 		t.Errorf("got key (%d, %q); want (%d, %q)", got.Int(), got.Str(), want.Int(), want.Str())
+	}
+}
+
+type (
+	keyBase    struct{ ID int64 }
+	embedKeyed struct {
+		Name string
+		keyBase
+	}
+	lowerKeyed  struct{ Id string }
+	taggedOther struct {
+		ID   int64
+		Code string `orm:"column:c, pk"`
+	}
+)
+
+// TestKeyFieldsAgreeWithBuild: KeyFields finds, from the type alone, the
+// key fields Build settles, at the same offsets.
+func TestKeyFieldsAgreeWithBuild(t *testing.T) {
+	types := []any{&intKeyed{}, &strKeyed{}, &timeKeyed{}, &compKeyed{}, &refHolder{},
+		&embedKeyed{}, &lowerKeyed{}, &taggedOther{}}
+	probe := func(rt reflect.Type) (RelKind, reflect.Type) {
+		if rt == reflect.TypeFor[intRef]() {
+			return RelRef, reflect.TypeFor[intKeyed]()
+		}
+		return RelNone, nil
+	}
+	reg, err := Build(types, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range reg.List {
+		t.Run(e.Name, func(t *testing.T) {
+			var want, got []string
+			for _, f := range e.PK {
+				want = append(want, fmt.Sprint(f.Name, "@", f.Offset))
+			}
+			for _, sf := range KeyFields(e.Type) {
+				got = append(got, fmt.Sprint(sf.Name, "@", sf.Offset))
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("KeyFields = %v; want %v", got, want)
+			}
+		})
+	}
+	if got := KeyFields(reflect.TypeFor[struct{ Name string }]()); got != nil {
+		t.Errorf("KeyFields of a struct without a key = %v; want nil", got)
 	}
 }

@@ -74,6 +74,9 @@ func (d *RefData) null() bool { return d.Ptr == nil && d.ID == nil }
 type CollData struct {
 	Items    []unsafe.Pointer // the members, when loaded
 	Unloaded bool             // hydrated but not loaded: Items says nothing
+	// KeysOnly marks a copy being encoded as JSON inside an entity a Ref
+	// or Collection encodes: the members are written as their keys.
+	KeysOnly bool
 	Owner    unsafe.Pointer   // the owning entity, once attached
 	Rel      *Relation        // once attached
 	S        unsafe.Pointer   // the mark of the Session it is attached to (orm's sessionCell)
