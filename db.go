@@ -85,6 +85,13 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 	}
 	reg, err := meta.Build(db.pending, probe)
 	db.pending = nil
+	if c, ok := db.backend.(backend.EntityChecker); ok && err == nil {
+		for _, m := range reg.List {
+			if err = c.CheckEntity(m); err != nil {
+				break
+			}
+		}
+	}
 	if err != nil {
 		var me *meta.Error
 		if errors.As(err, &me) {

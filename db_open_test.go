@@ -130,6 +130,17 @@ type (
 		ID     int64
 		Parent orm.Ref[Child] `orm:"type:bigint"`
 	}
+	DefaultKey struct {
+		ID string `orm:"default:'x'"`
+	}
+	DefaultVersion struct {
+		ID int64
+		V  int64 `orm:"version,default:1"`
+	}
+	EmptyDefault struct {
+		ID   int64
+		Name string `orm:"default:"`
+	}
 )
 
 func (NoValues) Values() []NoValues       { return nil }
@@ -170,6 +181,9 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"type on a generated key", []any{&TypedKey{}}, "TypedKey", "ID", "generated key"},
 		{"type with a semicolon", []any{&BadType{}}, "BadType", "Name", "without"},
 		{"type on a Ref", []any{&TypedRef{}, &Child{}, &BadMappedBy{}}, "TypedRef", "Parent", "Ref"},
+		{"default on the key", []any{&DefaultKey{}}, "DefaultKey", "ID", "no default"},
+		{"default on the version", []any{&DefaultVersion{}}, "DefaultVersion", "V", "no default"},
+		{"empty default", []any{&EmptyDefault{}}, "EmptyDefault", "Name", "default needs"},
 		{"map without json", []any{&MapField{}}, "MapField", "Attrs", "json"},
 		{"duplicate column", []any{&DupColumn{}}, "DupColumn", "Alt", "column"},
 		{"unknown tag option", []any{&UnknownOpt{}}, "UnknownOpt", "Name", "uniq"},

@@ -32,6 +32,7 @@
 //	null            the column is nullable (pointer fields and sql.Null* are already)
 //	type:numeric(20,2)  the column's SQL type, as CreateSchema writes it
 //	size:80         the most characters a text field holds: VARCHAR(80) where the dialect has it
+//	default:expr    the column's SQL default, filled in when an insert leaves the field zero
 //	-               not mapped
 //
 // A type: is written into CREATE TABLE as it is, and PostgreSQL casts
@@ -42,6 +43,19 @@
 // flush on every backend alike (SQLite, which would keep it, included),
 // naming entity, field and value. A comma inside parentheses or quotes does
 // not end an option.
+//
+// A default: is an SQL expression, written as DEFAULT (expr) by
+// CreateSchema: default:'open', default:0, default:CURRENT_TIMESTAMP. A
+// Flush leaves a field that has one out of the INSERT while the field is
+// zero (nil, 0, "", the zero time), so the database fills it in, and stores
+// the value the database gave into the entity, with its snapshot: every
+// column RETURNING where the database has it, else the rows read back by
+// key in the flush's transaction (MySQL). Rows that leave different
+// fields to their defaults go in separate INSERTs. A zero the program
+// means to store needs a field without a default (or a pointer, whose nil
+// is then the default and a pointer to zero the zero). Upsert writes every
+// column as given; a failed flush sets the fields back to zero. MongoDB has
+// no defaults: Open refuses the tag there.
 //
 // Fields may be any integer, float, bool, string, []byte, time.Time, a
 // pointer to one of those (nil is NULL), sql.Null*, or any type with Scan and

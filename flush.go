@@ -40,6 +40,7 @@ type flushed struct {
 	versioned bool         // an insert whose zero version was set to 1
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
+	defaulted uint64       // an insert's zero fields with defaults, by index in Entity.Defaults
 }
 
 // Flush writes every change the Session tracks, batched into one statement

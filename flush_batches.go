@@ -1,6 +1,8 @@
 package orm
 
 import (
+	"slices"
+
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
@@ -125,31 +127,49 @@ func deleteBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
 }
 
 // insertBatches inserts new entities of type m: one batch for those with
-// explicit keys, one for those whose key the database generates.
+// explicit keys, one for those whose key the database generates, and
+// apart for each set of defaulted fields the rows leave to the database.
 func insertBatches(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
-	var gen, explicit *backend.Batch
+	type group struct {
+		defaulted uint64
+		b         *backend.Batch
+	}
+	var groups []group // a few at most: searched, not hashed
 	for _, f := range fs {
-		b := &explicit
-		if f.generated {
-			b = &gen
+		i := slices.IndexFunc(groups, func(g group) bool { return g.b.Generated == f.generated && g.defaulted == f.defaulted })
+		if i < 0 {
+			i = len(groups)
+			groups = append(groups, group{f.defaulted, &backend.Batch{Kind: backend.Insert, Entity: m, Generated: f.generated}})
 		}
-		if *b == nil {
-			*b = &backend.Batch{Kind: backend.Insert, Entity: m, Generated: f.generated}
-		}
-		(*b).Rows = append((*b).Rows, backend.Row{Ptr: f.es.ptr, Null: f.deferred})
+		groups[i].b.Rows = append(groups[i].b.Rows, backend.Row{Ptr: f.es.ptr, Null: f.deferred})
 	}
 	// Explicit keys first: a generated key is then never one of them.
-	for _, b := range []*backend.Batch{explicit, gen} {
-		if b == nil {
-			continue
+	slices.SortStableFunc(groups, func(a, b group) int { return cmpBool(a.b.Generated, b.b.Generated) })
+	for _, g := range groups {
+		b := g.b
+		for i, d := range m.Defaults {
+			if g.defaulted&(1<<i) != 0 {
+				b.Defaults = append(b.Defaults, d)
+			}
 		}
 		for _, f := range m.Fields {
-			if !(b.Generated && f.Auto) {
+			if !(b.Generated && f.Auto) && !slices.Contains(b.Defaults, f) {
 				b.Fields = append(b.Fields, f)
 			}
 		}
 		plan.Add(b)
 	}
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // fixupBatch fills in the foreign keys inserts left NULL; the rows are new,

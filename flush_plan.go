@@ -65,8 +65,8 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 
 // insertRow is the insert of the new entity es: a zero generated key is
 // left to the database, an empty key is filled in by a backend that
-// generates keys ([backend.KeyGenerator]) or is an error, and a zero version
-// becomes 1.
+// generates keys ([backend.KeyGenerator]) or is an error, a zero version
+// becomes 1, and a zero field with a default is left to the database.
 func (s *Session) insertRow(ts *typeState, es *entityState) (*flushed, error) {
 	m := ts.m
 	f := &flushed{ts: ts, es: es}
@@ -81,6 +81,11 @@ func (s *Session) insertRow(ts *typeState, es *entityState) (*flushed, error) {
 	if v := m.Version; v != nil && v.Int(es.ptr) == 0 {
 		v.SetInt(es.ptr, 1)
 		f.versioned = true
+	}
+	for i, d := range m.Defaults {
+		if d.IsZero(es.ptr) {
+			f.defaulted |= 1 << i // the database fills it in
+		}
 	}
 	return f, nil
 }

@@ -131,8 +131,8 @@ func (s *Session) logInt(p unsafe.Pointer, f *meta.Field) {
 	s.journal = append(s.journal, undo{kind: undoInt, p: p, f: f, old: f.Int(p)})
 }
 
-// undoInserts sets the keys and versions a flush gave new entities back to
-// zero.
+// undoInserts sets the keys, versions and defaults a flush gave new
+// entities back to zero.
 func (w *flushWork) undoInserts() {
 	for _, f := range w.inserted {
 		m := f.ts.m
@@ -146,6 +146,11 @@ func (w *flushWork) undoInserts() {
 		}
 		if f.versioned {
 			m.Version.SetInt(f.es.ptr, 0)
+		}
+		for i, d := range m.Defaults {
+			if f.defaulted&(1<<i) != 0 {
+				d.SetZero(f.es.ptr) // it was zero; the database had filled it in
+			}
 		}
 	}
 }

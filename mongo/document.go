@@ -86,6 +86,16 @@ func toBSON(f *meta.Field, v any) any {
 	return v
 }
 
+// CheckEntity refuses fields with a database default (orm:"default:…"):
+// MongoDB has no column defaults to fill them in.
+func (b *engine) CheckEntity(m *meta.Entity) error {
+	if len(m.Defaults) > 0 {
+		f := m.Defaults[0]
+		return &meta.Error{Entity: m.Name, Field: f.Name, Reason: `MongoDB has no column defaults: drop orm:"default:…" and set the value in the program (a BeforeCreate hook)`}
+	}
+	return nil
+}
+
 // GenerateKey gives a new entity whose key is an empty bson.ObjectID a new
 // ObjectID, made on the client.
 func (b *engine) GenerateKey(m *meta.Entity, p unsafe.Pointer) bool {

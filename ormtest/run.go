@@ -173,4 +173,5 @@ var tests = []struct {
 	{"LockQueue", testLockQueue},
 	{"Enums", testEnums},
 	{"DeclaredColumns", testDeclaredColumns},
+	{"Defaults", testDefaults},
 }

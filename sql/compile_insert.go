@@ -28,6 +28,9 @@ func insertShape(d Dialect, bt *backend.Batch, n int) shape {
 	if bt.Generated && d.Has(Returning) {
 		k.flags |= shapeReturning
 	}
+	if len(bt.Defaults) > 0 {
+		k.flags |= shapeDefaults
+	}
 	return k
 }
 
@@ -63,7 +66,10 @@ func insertInto(sb *builder, bt *backend.Batch, rows []backend.Row) error {
 		}
 		sb.sql(")")
 	}
-	if bt.Generated && d.Has(Returning) {
+	switch {
+	case len(bt.Defaults) > 0 && d.Has(Returning):
+		sb.sql(" RETURNING ").columns(m.Fields) // the defaults, and the key
+	case bt.Generated && d.Has(Returning):
 		sb.sql(" RETURNING ").ident(m.Auto.Column)
 	}
 	return nil

@@ -93,6 +93,9 @@ func tableDDL(d Dialect, m *meta.Entity) string {
 			continue
 		}
 		sb.sql(columnType(d, column(f)))
+		if f.Default != "" {
+			sb.sql(" DEFAULT (").sql(f.Default).sql(")")
+		}
 		if !f.Nullable {
 			sb.sql(" NOT NULL")
 		}

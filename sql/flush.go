@@ -1,10 +1,12 @@
 package sql
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"unsafe"
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/internal/backend"
@@ -72,6 +74,9 @@ func (b *engine) chunks(env *backend.Env, p *backend.Plan) ([]chunk, bool) {
 			chunks = append(chunks, chunk{batch: bt, rows: rows})
 			if bt.Kind == backend.Insert {
 				n += insertStatements(b.d, bt, len(rows))
+				if len(bt.Defaults) > 0 && !b.d.Has(Returning) {
+					n++ // the rows read back
+				}
 				continue
 			}
 			n++
@@ -195,6 +200,8 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 		return err
 	}
 	switch {
+	case len(bt.Defaults) > 0:
+		return b.insertDefaults(ctx, s, c, sb, ch)
 	case !bt.Generated:
 		if _, err := b.exec(ctx, s, c, sb.text, sb.args); err != nil {
 			return failed("insert", m, err)
@@ -206,6 +213,14 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 	case b.d.Has(Returning):
 		return b.insertReturning(ctx, s, c, sb, ch)
 	}
+	return b.insertLastID(ctx, s, c, sb, ch)
+}
+
+// insertLastID runs the INSERT of a chunk of new rows whose keys the
+// database generates, on a dialect without RETURNING, and stores the keys
+// from the first one it reports.
+func (b *engine) insertLastID(ctx context.Context, s backend.Scope, c conn, sb stmt, ch chunk) error {
+	m := ch.batch.Entity
 	res, err := b.execResult(ctx, s, c, sb.text, sb.args)
 	if err != nil {
 		return failed("insert", m, err)
@@ -218,6 +233,84 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 	}
 	for i, r := range ch.rows {
 		m.Auto.SetInt(r.Ptr, res.LastInsertID+int64(i)*step)
+	}
+	return nil
+}
+
+// insertDefaults runs the INSERT of a chunk whose rows leave fields to
+// their database defaults and stores into the entities the values the
+// database gave them, and their keys: every column RETURNING where the
+// dialect has it, else the rows read back by key after the INSERT, in its
+// transaction.
+func (b *engine) insertDefaults(ctx context.Context, s backend.Scope, c conn, sb stmt, ch chunk) error {
+	bt, m := ch.batch, ch.batch.Entity
+	var read []unsafe.Pointer
+	collect := func(p unsafe.Pointer) error {
+		read = append(read, p)
+		return nil
+	}
+	if b.d.Has(Returning) {
+		if err := b.rows(ctx, s, c, m, sb, 0, collect); err != nil {
+			return failed("insert", m, err)
+		}
+	} else {
+		var err error
+		if bt.Generated {
+			err = b.insertLastID(ctx, s, c, sb, ch)
+		} else if _, err = b.exec(ctx, s, c, sb.text, sb.args); err != nil {
+			err = failed("insert", m, err)
+		}
+		if err != nil {
+			return err
+		}
+		keyed := make([]backend.Row, len(ch.rows))
+		for i, r := range ch.rows {
+			keyed[i] = backend.Row{Ptr: r.Ptr, Key: r.Ptr} // new rows: the key is in the entity
+		}
+		sel, err := selectKeysStmt(b.d, m, keyed)
+		if err == nil {
+			err = b.rows(ctx, s, c, m, sel, 0, collect)
+		}
+		if err != nil {
+			return fmt.Errorf("orm: insert %s: reading back the defaults: %w", m.Name, err)
+		}
+	}
+	if err := storeDefaults(bt, ch.rows, read); err != nil {
+		return err
+	}
+	if ch.advance {
+		return b.advanceKey(ctx, s, c, bt)
+	}
+	return nil
+}
+
+// storeDefaults copies into each row's entity the defaulted fields (and a
+// generated key) of its row read back: a generated key's rows in key order,
+// which is the order a multi-row INSERT assigns them in; others by key.
+func storeDefaults(bt *backend.Batch, rows []backend.Row, read []unsafe.Pointer) error {
+	m := bt.Entity
+	if len(read) != len(rows) {
+		return fmt.Errorf("orm: insert %s: %d rows inserted, %d read back", m.Name, len(rows), len(read))
+	}
+	fields := bt.Defaults
+	if bt.Generated && m.Auto.IsZero(rows[0].Ptr) {
+		slices.SortFunc(read, func(a, b unsafe.Pointer) int { return cmp.Compare(m.Auto.Int(a), m.Auto.Int(b)) })
+		fields = append([]*meta.Field{m.Auto}, fields...)
+	} else {
+		byKey := make(map[meta.Key]unsafe.Pointer, len(read))
+		for _, p := range read {
+			byKey[m.Key(p)] = p
+		}
+		for i, r := range rows {
+			if read[i] = byKey[m.Key(r.Ptr)]; read[i] == nil {
+				return fmt.Errorf("orm: insert %s: the row of key %v was not read back", m.Name, m.KeyValue(r.Ptr))
+			}
+		}
+	}
+	for i, r := range rows {
+		for _, f := range fields {
+			f.CopyValue(r.Ptr, read[i])
+		}
 	}
 	return nil
 }

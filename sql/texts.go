@@ -39,6 +39,7 @@ const (
 	shapeUpsert uint8 = 1 << iota
 	shapeReturning
 	shapeAdvance
+	shapeDefaults
 )
 
 // fieldSet returns fs as a bit set of positions, and false when a bit set

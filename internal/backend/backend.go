@@ -88,6 +88,13 @@ type Upsert struct {
 	matcher *Matcher // built once: see Matcher
 }
 
+// EntityChecker is implemented by backends that cannot store every entity
+// the metadata allows: CheckEntity returns a *meta.Error saying why m
+// cannot be stored there, which Open reports.
+type EntityChecker interface {
+	CheckEntity(m *meta.Entity) error
+}
+
 // KeyGenerator is implemented by backends that make keys on the client,
 // such as MongoDB's ObjectIDs: GenerateKey sets the empty key of a new
 // entity and reports whether it did.
@@ -333,6 +340,10 @@ type Batch struct {
 	// Generated is set on an Insert whose keys the database generates: the
 	// backend stores each row's new key into Entity.Auto.
 	Generated bool
+	// Defaults are the fields with a database default that an Insert
+	// leaves out of its columns, every row holding them zero: the backend
+	// stores the values the database gave them into the entities.
+	Defaults []*meta.Field
 	// Fixup marks an Update that writes only foreign keys, reading each
 	// row's key from the entity itself (Row.Key = Row.Ptr): those an Insert
 	// of the same flush left NULL to break a cycle, or that of an unmanaged

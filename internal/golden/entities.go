@@ -66,13 +66,14 @@ type Coat int8
 // Values lists the coats.
 func (Coat) Values() []Coat { return []Coat{1, 2, 3} }
 
-// Paint has enums, a sized text and a declared column type.
+// Paint has enums, a sized text, a declared column type and a default.
 type Paint struct {
 	ID    int64
 	Color Color
 	Coat  *Coat
 	Label string `orm:"size:20"`
 	Total int64  `orm:"type:decimal(20,0)"`
+	Stamp string `orm:"default:'new'"`
 }
 
 var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{})

@@ -111,6 +111,12 @@ func insertCases() []test {
 		{name: "insert_explicit_key", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			return flush(ctx, db, &Owner{ID: 10, Name: "Ten"}, &Owner{ID: 12, Name: "Twelve"})
 		}},
+		{name: "insert_defaults", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
+			// The rows the database returns (or gives when read back):
+			// its defaults filled in.
+			f.Results = append(f.Results, [][]any{{int64(1000), "red", nil, "a", int64(0), "new"}}, [][]any{{int64(1000), "red", nil, "a", int64(0), "new"}})
+			return flush(ctx, db, &Paint{Color: "red", Label: "a"}, &Paint{Color: "red", Label: "b", Stamp: "old"})
+		}},
 		{name: "insert_key_only", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			return flush(ctx, db, &Counter{}, &Counter{}, &Counter{})
 		}},

@@ -54,6 +54,7 @@ type Field struct {
 	Enum       *Enum     // the values an enum type allows, if it is one
 	SQLType    string    // the column's SQL type, from type:…; empty for the dialect's
 	Length     int       // the most characters a text column holds, from size:…; 0 for no limit
+	Default    string    // the column's SQL default, from default:…, filled in when an insert leaves the field zero
 	Rel        *Relation // KindRef: the relation
 	Pos        int       // position in Entity.Fields
 	Index      []int     // reflect index path
@@ -81,8 +82,8 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		return nil, nil, err
 	}
 	if rel != nil {
-		if f.SQLType != "" || f.Length > 0 {
-			return nil, nil, bad("a Ref's column takes the type of its target's key: drop type and size")
+		if f.SQLType != "" || f.Length > 0 || f.Default != "" {
+			return nil, nil, bad("a Ref's column takes the type of its target's key and has no default: drop type, size and default")
 		}
 		return refField(f, rel, t.column, bad)
 	}

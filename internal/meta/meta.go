@@ -49,6 +49,9 @@ type Entity struct {
 	PK      []*Field // primary key columns, in key order
 	Auto    *Field   // the database-generated key, if any
 	Version *Field   // the optimistic-lock column, if any
+	// Defaults are the fields with a database default (orm:"default:…"),
+	// which an insert leaves to the database while they are zero.
+	Defaults []*Field
 	// IntKey is set when the key is one integer field: the entity's Keys
 	// are integer keys, every other entity's string keys.
 	IntKey bool
@@ -219,6 +222,15 @@ func (e *Entity) index() error {
 			}
 			e.Version = f
 		}
+		if f.Default != "" {
+			if f.Version {
+				return &Error{Entity: e.Name, Field: f.Name, Reason: "the version takes no default: the Session sets it"}
+			}
+			if len(e.Defaults) == 64 {
+				return &Error{Entity: e.Name, Field: f.Name, Reason: "more than 64 fields with defaults"}
+			}
+			e.Defaults = append(e.Defaults, f)
+		}
 		if f.deep() {
 			e.deep = append(e.deep, f)
 		}
@@ -249,6 +261,8 @@ func (e *Entity) checkKeys() error {
 			return &Error{Entity: e.Name, Field: f.Name, Reason: "unsupported primary key type " + f.Type.String()}
 		case f.Version:
 			return &Error{Entity: e.Name, Field: f.Name, Reason: "a primary key cannot be the version"}
+		case f.Default != "":
+			return &Error{Entity: e.Name, Field: f.Name, Reason: `a primary key takes no default (a zero integer key is generated; set others before flushing)`}
 		}
 	}
 	if len(e.PK) == 1 && (e.PK[0].Kind == KindInt || e.PK[0].Kind == KindUint) {

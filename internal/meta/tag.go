@@ -14,7 +14,7 @@ type tagOptions struct {
 
 // valued are the tag options that take a value.
 var valued = map[string]bool{"column": true, "unique": true, "index": true, "mappedBy": true,
-	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true, "type": true, "size": true}
+	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true, "type": true, "size": true, "default": true}
 
 // relationOptions are the tag options of Ref and Collection fields.
 var relationOptions = map[string]bool{"mappedBy": true, "pivot": true, "joinColumn": true,
@@ -76,6 +76,11 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 			return bad(`malformed tag %q: type needs an SQL type without ";", as in orm:"type:numeric(20,2)"`, tag)
 		}
 		f.SQLType = val
+	case "default":
+		if val == "" || strings.ContainsAny(val, ";\x00") {
+			return bad(`malformed tag %q: default needs an SQL expression without ";", as in orm:"default:CURRENT_TIMESTAMP"`, tag)
+		}
+		f.Default = val
 	case "size":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 1 || n > maxSize {

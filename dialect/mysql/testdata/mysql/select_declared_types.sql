@@ -1,2 +1,2 @@
-SELECT `id`, `color`, `coat`, `label`, `total` FROM `paint` WHERE (`total` > ? AND `label` = ?)
+SELECT `id`, `color`, `coat`, `label`, `total`, `stamp` FROM `paint` WHERE (`total` > ? AND `label` = ?)
   -- args: 5 "x"
