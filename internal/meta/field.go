@@ -48,6 +48,7 @@ type Field struct {
 	PK         bool
 	Auto       bool // a database-generated key
 	Version    bool
+	Stamp      Stamp // orm:"createdAt" or orm:"updatedAt": the Session sets it
 	Unique     bool
 	UniqueName string    // composite unique index name, from unique:name
 	IndexName  string    // index name, from index or index:name
@@ -78,10 +79,23 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		return nil, nil, err
 	}
 	if rel != nil {
+		if f.Stamp != NoStamp {
+			return nil, nil, bad("option %q applies only to time.Time and *time.Time fields, not to a relation", f.Stamp)
+		}
 		return refField(f, rel, t.column, bad)
 	}
 	if err := f.setType(t.json, bad); err != nil {
 		return nil, nil, err
+	}
+	if f.Stamp != NoStamp && (f.Kind != KindTime || f.Version) {
+		what := "a " + f.Type.String() + " field"
+		switch {
+		case f.Version:
+			what = "the version"
+		case f.Kind == KindJSON:
+			what = "a JSON field"
+		}
+		return nil, nil, bad("option %q applies only to time.Time and *time.Time fields, not to %s", f.Stamp, what)
 	}
 	return f, nil, nil
 }
