@@ -125,12 +125,14 @@
 // (nil) and keeps those it set, so imported rows keep their times. An
 // update sets updatedAt when, and only when, another column of the entity
 // changed — an unchanged entity still sends nothing — unless the program
-// changed updatedAt itself; createdAt is never touched again. A failed
-// flush puts the stamps back as they were. [Repository.UpdateWhere] sets
-// updatedAt too, unless told a value, and [Repository.Upsert] stamps as an
-// insert does (an existing row keeps its createdAt). An entity may have one
-// field of each; on the key, the version, or a field of another type they
-// are an error from [Open].
+// changed updatedAt itself; createdAt is never touched again. Stamps are
+// set after the Before hooks have run, and a failed flush puts them back as
+// they were. [Repository.UpdateWhere] sets updatedAt too, unless told a
+// value; [Repository.Upsert] stamps as an insert does (an existing row
+// keeps its createdAt); [Repository.Merge] keeps the row's stamps where the
+// merged entity has none. An entity may have one field of each; on the
+// key, the version, or a field of another type they are an error from
+// [Open].
 //
 // # Refresh, Detach and Merge
 //
