@@ -31,6 +31,10 @@ type DB struct {
 	logger  *slog.Logger
 	hooks   []func(context.Context, QueryEvent)
 	pending []any // entities given to Open, until the registry is built
+	// clock is what createdAt and updatedAt stamps read, and precision
+	// the backend's for times, which the stamps are truncated to.
+	clock     func() time.Time
+	precision time.Duration
 }
 
 // QueryEvent describes one statement sent to the database, BEGIN, COMMIT and
@@ -72,6 +76,11 @@ func WithQueryHook(fn func(ctx context.Context, e QueryEvent)) Option {
 // bind-parameter limit.
 func WithBatchSize(n int) Option { return func(db *DB) { db.env.BatchSize = n } }
 
+// WithClock sets the clock that createdAt and updatedAt stamps read, for
+// tests that need known times; the default is time.Now. The time it
+// returns is stamped in UTC, truncated to the database's precision.
+func WithClock(now func() time.Time) Option { return func(db *DB) { db.clock = now } }
+
 // Open returns a DB on backend b. It builds and validates the metadata of
 // every registered entity and returns a *MetadataError naming the type and
 // field of the first bad definition.
@@ -103,6 +112,13 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("orm: WithBatchSize(%d): the size must be positive", db.env.BatchSize)
 	}
 	db.reg = reg
+	if db.clock == nil {
+		db.clock = time.Now
+	}
+	db.precision = time.Microsecond
+	if tp, ok := db.backend.(backend.TimePrecision); ok {
+		db.precision = tp.TimePrecision()
+	}
 	if len(db.hooks) > 0 || db.logger != nil {
 		db.env.Observe = db.observe
 	}
@@ -126,6 +142,11 @@ func (db *DB) observe(ctx context.Context, stmt string, args []any, rows int64, 
 		}
 	}
 }
+
+// now is the time createdAt and updatedAt fields are stamped with: the
+// clock's, in UTC, truncated to the precision the backend keeps times at,
+// so that a stamp reads back as it was set.
+func (db *DB) now() time.Time { return db.clock().UTC().Truncate(db.precision) }
 
 // Session returns a new, empty Session. It is cheap.
 func (db *DB) Session() *Session {

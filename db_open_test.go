@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/dialect/sqlite"
@@ -141,6 +142,44 @@ type (
 		ID   int64
 		Name string `orm:"default:"`
 	}
+	TextStamp struct {
+		ID      int64
+		Created string `orm:"createdAt"`
+	}
+	TwoCreated struct {
+		ID      int64
+		Created time.Time  `orm:"createdAt"`
+		Made    *time.Time `orm:"createdAt"`
+	}
+	TwoUpdated struct {
+		ID      int64
+		Updated time.Time `orm:"updatedAt"`
+		Changed time.Time `orm:"updatedAt"`
+	}
+	BothStamps struct {
+		ID   int64
+		When time.Time `orm:"createdAt,updatedAt"`
+	}
+	StampKey struct {
+		At   time.Time `orm:"pk,createdAt"`
+		Name string
+	}
+	StampVersion struct {
+		ID int64
+		V  int64 `orm:"version,updatedAt"`
+	}
+	JSONStamp struct {
+		ID      int64
+		Updated time.Time `orm:"json,updatedAt"`
+	}
+	StampRef struct {
+		ID     int64
+		Parent orm.Ref[Child] `orm:"createdAt"`
+	}
+	StampValued struct {
+		ID      int64
+		Created time.Time `orm:"createdAt:now"`
+	}
 )
 
 func (NoValues) Values() []NoValues       { return nil }
@@ -205,6 +244,15 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"collection without kind", []any{&BareCollection{}, &Child{}}, "BareCollection", "Items", "mappedBy"},
 		{"relation option on a scalar", []any{&TaggedScalar{}}, "TaggedScalar", "Name", "Ref and Collection"},
 		{"collection option on a Ref", []any{&RefOption{}, &Child{}, &BadMappedBy{}}, "RefOption", "Parent", "Collection"},
+		{"createdAt on a string", []any{&TextStamp{}}, "TextStamp", "Created", "createdAt"},
+		{"two createdAt fields", []any{&TwoCreated{}}, "TwoCreated", "Made", "second createdAt"},
+		{"two updatedAt fields", []any{&TwoUpdated{}}, "TwoUpdated", "Changed", "second updatedAt"},
+		{"createdAt and updatedAt on one field", []any{&BothStamps{}}, "BothStamps", "When", "not both"},
+		{"stamp on the key", []any{&StampKey{}}, "StampKey", "At", "primary key"},
+		{"stamp on the version", []any{&StampVersion{}}, "StampVersion", "V", "version"},
+		{"stamp on a JSON field", []any{&JSONStamp{}}, "JSONStamp", "Updated", "updatedAt"},
+		{"stamp on a Ref", []any{&StampRef{}, &Child{}, &BadMappedBy{}}, "StampRef", "Parent", "relation"},
+		{"stamp with a value", []any{&StampValued{}}, "StampValued", "Created", "takes no value"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

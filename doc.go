@@ -28,6 +28,8 @@
 //	unique          a unique column; unique:name groups a composite unique index
 //	index           an index on the column; index:name groups a composite index
 //	version         an integer optimistic-lock version, checked on UPDATE and DELETE
+//	createdAt       a time.Time or *time.Time the flush sets when it inserts the row
+//	updatedAt       a time.Time or *time.Time the flush sets at the insert and every update
 //	json            stored as JSON text (maps, slices, structs)
 //	null            the column is nullable (pointer fields and sql.Null* are already)
 //	type:numeric(20,2)  the column's SQL type, as CreateSchema writes it
@@ -156,6 +158,22 @@
 // version it was loaded with, and increments it. If another writer got there
 // first, the whole flush fails with an [*OptimisticLockError] naming the
 // entity and key, and nothing of it is written.
+//
+// Fields tagged createdAt and updatedAt are time stamps the flush sets, all
+// to one time per flush: the clock's ([WithClock]; time.Now by default) in
+// UTC, truncated to the database's precision, so that the entity holds what
+// a later read returns. An insert sets the stamps the program left zero
+// (nil) and keeps those it set, so imported rows keep their times. An
+// update sets updatedAt when, and only when, another column of the entity
+// changed — an unchanged entity still sends nothing — unless the program
+// changed updatedAt itself; createdAt is never touched again. Stamps are
+// set after the Before hooks have run, and a failed flush puts them back as
+// they were. [Repository.UpdateWhere] sets updatedAt too, unless told a
+// value; [Repository.Upsert] stamps as an insert does (an existing row
+// keeps its createdAt); [Repository.Merge] keeps the row's stamps where the
+// merged entity has none. An entity may have one field of each; on the
+// key, the version, or a field of another type they are an error from
+// [Open].
 //
 // # Refresh, Detach and Merge
 //

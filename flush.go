@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -29,15 +30,18 @@ type flushWork struct {
 	colls    []*meta.CollData // collections whose pending adds and removes were written
 	links    []link           // unmanaged members of one-to-many collections
 	plan     backend.Plan     // the batches, built in the flush's own allocation
+	now      time.Time        // the time stamps are set to, read once: see stampTime
 }
 
 // flushed is one entity a flush writes, with what planning decided for it.
 type flushed struct {
 	ts        *typeState
 	es        *entityState
-	generated bool         // an insert whose key the database generates
-	assigned  bool         // an insert whose empty key the backend filled in
-	versioned bool         // an insert whose zero version was set to 1
+	generated bool    // an insert whose key the database generates
+	assigned  bool    // an insert whose empty key the backend filled in
+	versioned bool    // an insert whose zero version was set to 1
+	stamps    stamped // the createdAt and updatedAt fields planning set
+	stampWas  meta.TimeSlot
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 	defaulted uint64       // an insert's zero fields with defaults, by index in Entity.Defaults

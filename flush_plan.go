@@ -10,11 +10,12 @@ import (
 // plan computes the change sets of a flush and builds its batches, in the
 // order batches gives them. It sends nothing: the cascade, which reads, has
 // run before it (cascadeAndHooks). What it changes in entities (generated
-// keys, first versions) and in the tracker is journaled.
+// keys, first versions, time stamps) and in the tracker is journaled.
 func (s *Session) plan(w *flushWork) (*backend.Plan, error) {
-	// One record puts back the keys and versions set on new entities below
-	// and by the backend: zero, as they were.
-	s.journal = append(s.journal, undo{kind: undoInserts, w: w})
+	// One record puts back the keys, versions and stamps set below and by
+	// the backend: zero on new entities, as they were; an update's
+	// updatedAt as it was.
+	s.journal = append(s.journal, undo{kind: undoPlanned, w: w})
 	removed, err := s.changeSets(w)
 	if err != nil {
 		return nil, err
@@ -43,6 +44,7 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 				if err != nil {
 					return nil, err
 				}
+				w.stampInsert(s.db, f)
 				w.inserted = append(w.inserted, f)
 			case stManaged:
 				if ts.m.Unchanged(es.ptr, es.snap) {
@@ -53,7 +55,9 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 					return nil, err
 				}
 				if changed != nil { // nil: no change, or a hook put it back
-					w.updated = append(w.updated, &flushed{ts: ts, es: es, changed: changed})
+					f := &flushed{ts: ts, es: es, changed: changed}
+					w.stampUpdate(s.db, f)
+					w.updated = append(w.updated, f)
 				}
 			case stRemoved:
 				removed = append(removed, &flushed{ts: ts, es: es})

@@ -33,7 +33,8 @@ const (
 	undoSlot                    // a Collection's backend slot, replaced by a flush
 	undoValue                   // every field of an entity (Retry)
 	undoTypes                   // the Session's whole tracker (Clear)
-	undoInserts                 // the keys and versions a flush set on new entities
+	undoPlanned                 // the keys, versions and stamps a flush set on entities it writes
+	undoZero                    // a field set on an entity that left it zero (an upsert's version or stamp)
 )
 
 // undo is one journal record.
@@ -53,7 +54,7 @@ type undo struct {
 	m      *meta.Entity   // undoValue: p's type, and its copy in saved value
 	value  unsafe.Pointer
 	types  []*typeState // undoTypes, with the cell in p
-	w      *flushWork   // undoInserts
+	w      *flushWork   // undoPlanned
 }
 
 // mark returns the journal's position, for undoTo.
@@ -69,6 +70,8 @@ func (s *Session) undoTo(mark int) {
 			u.ts.reset(u.es, u.was)
 		case undoInt:
 			u.f.SetInt(u.p, u.old)
+		case undoZero:
+			u.f.SetZero(u.p)
 		case undoRef:
 			*u.ref = u.refWas
 		case undoAttach:
@@ -85,8 +88,8 @@ func (s *Session) undoTo(mark int) {
 		case undoTypes:
 			s.byType = u.types
 			s.setCell((*sessionCell)(u.p))
-		case undoInserts:
-			u.w.undoInserts()
+		case undoPlanned:
+			u.w.undoPlanned()
 		}
 		*u = undo{}
 	}
@@ -131,9 +134,15 @@ func (s *Session) logInt(p unsafe.Pointer, f *meta.Field) {
 	s.journal = append(s.journal, undo{kind: undoInt, p: p, f: f, old: f.Int(p)})
 }
 
-// undoInserts sets the keys, versions and defaults a flush gave new
-// entities back to zero.
-func (w *flushWork) undoInserts() {
+// undoPlanned sets the keys, versions, stamps and defaults a flush gave
+// new entities back to zero, and the updatedAt stamps it gave updated ones
+// back to what they were.
+func (w *flushWork) undoPlanned() {
+	for _, f := range w.updated {
+		if f.stamps != 0 {
+			f.unstamp(f.ts.m, false)
+		}
+	}
 	for _, f := range w.inserted {
 		m := f.ts.m
 		if f.generated {
@@ -151,6 +160,9 @@ func (w *flushWork) undoInserts() {
 			if f.defaulted&(1<<i) != 0 {
 				d.SetZero(f.es.ptr) // it was zero; the database had filled it in
 			}
+		}
+		if f.stamps != 0 {
+			f.unstamp(m, true)
 		}
 	}
 }

@@ -204,6 +204,8 @@ func (s *Session) Detach(e any) {
 // read now (one query); e's mapped fields and the keys of its Refs are
 // copied onto it, so the next Flush writes only what differs from the
 // database. e itself is not tracked, and its collections are not merged.
+// A createdAt or updatedAt field that e leaves zero (nil) is not copied:
+// the row's is kept, and the flush stamps updatedAt if anything changed.
 //
 // Merging an entity whose key is zero is [Session.Persist]: e is returned,
 // to be inserted. Merging an entity the Session tracks returns it as it is.
@@ -274,7 +276,9 @@ func (s *Session) mergeInto(ts *typeState, es *entityState, src unsafe.Pointer) 
 		case f.Kind == meta.KindRef:
 			s.mergeRef(f, f.Ref(p), &refs[i])
 			i++
-		case !f.PK && !f.Version:
+		case f.PK || f.Version:
+		case f.Stamp != meta.NoStamp && f.IsZero(src): // not given: the row's stays
+		default:
 			f.CopyValue(p, src)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -29,9 +30,11 @@ func OnConflict(fields ...string) UpsertOption {
 }
 
 // UpdateOnly names the fields an existing row takes from the upserted
-// entity; the default is every field but the key and the conflict fields.
-// UpdateOnly() with no field leaves existing rows as they are (their
-// version is still incremented, where the entity has one).
+// entity; the default is every field but the key, the conflict fields and
+// the createdAt stamp. The updatedAt stamp, where the entity has one, is
+// updated with the fields named. UpdateOnly() with no field leaves
+// existing rows as they are, stamps included (their version is still
+// incremented, where the entity has one).
 func UpdateOnly(fields ...string) UpsertOption {
 	return func(o *upsertOptions) { o.update, o.only = append(o.update, fields...), true }
 }
@@ -42,6 +45,13 @@ func UpdateOnly(fields ...string) UpsertOption {
 // now has it, key and version included: the instance the Session already
 // managed for that row, updated, or else e itself, now managed. An update
 // increments the version, if the entity has one, without checking it.
+//
+// Time stamps: where e leaves its createdAt or updatedAt field zero (nil),
+// Upsert sets it to the time now before it writes, as a Flush does for an
+// insert; one e sets is written as given. A new row takes both; an
+// existing row keeps its createdAt and takes updatedAt (see
+// [UpdateOnly]). Leave UpdatedAt zero to stamp an update with the time
+// now.
 //
 // e's Refs must point at rows that exist (an Upsert does not cascade), and
 // its collections are not written: once managed, they are unloaded. The
@@ -109,30 +119,58 @@ func (s *Session) upsert(ctx context.Context, m *meta.Entity, rows []unsafe.Poin
 	if len(rows) == 0 {
 		return []unsafe.Pointer{}, nil
 	}
-	var versioned []unsafe.Pointer
-	if v := m.Version; v != nil {
-		for _, p := range rows {
-			if v.Int(p) == 0 {
-				if s.tx != nil { // a rollback puts it back too
-					s.logInt(p, v)
-				}
-				v.SetInt(p, 1) // an inserted row's first version
-				versioned = append(versioned, p)
-			}
-		}
-	}
+	set := s.upsertDefaults(m, rows)
 	read := make([]unsafe.Pointer, len(rows))
 	u.Each = func(i int, p unsafe.Pointer) error {
 		read[i] = p
 		return nil
 	}
 	if err := s.db.backend.Upsert(ctx, s.scope(), u); err != nil {
-		for _, p := range versioned {
-			m.Version.SetInt(p, 0)
+		for _, z := range set {
+			z.f.SetZero(z.p)
 		}
 		return nil, repanic(err)
 	}
 	return s.manageUpserted(ctx, m, rows, read)
+}
+
+// zeroed is a field an upsert set on a row that left it zero.
+type zeroed struct {
+	p unsafe.Pointer
+	f *meta.Field
+}
+
+// upsertDefaults gives the rows of an upsert what they leave zero: the
+// first version, 1, and the createdAt and updatedAt stamps, the time now.
+// It returns the fields it set, which a failed upsert puts back to zero;
+// inside a transaction they are journaled, for a rollback to do the same.
+func (s *Session) upsertDefaults(m *meta.Entity, rows []unsafe.Pointer) []zeroed {
+	if m.Version == nil && m.CreatedAt == nil && m.UpdatedAt == nil {
+		return nil
+	}
+	var set []zeroed
+	var now time.Time
+	for _, p := range rows {
+		if v := m.Version; v != nil && v.Int(p) == 0 {
+			v.SetInt(p, 1)
+			set = append(set, zeroed{p, v})
+		}
+		for _, f := range [2]*meta.Field{m.CreatedAt, m.UpdatedAt} {
+			if f != nil && f.IsZero(p) {
+				if now.IsZero() {
+					now = s.db.now()
+				}
+				f.SetTime(p, now)
+				set = append(set, zeroed{p, f})
+			}
+		}
+	}
+	if s.tx != nil {
+		for _, z := range set {
+			s.journal = append(s.journal, undo{kind: undoZero, p: z.p, f: z.f})
+		}
+	}
+	return set
 }
 
 // manageUpserted makes each row written managed, holding what the database
@@ -217,13 +255,14 @@ func sameFields(a, b []*meta.Field) bool {
 	return true
 }
 
-// updateFields resolves the fields an existing row takes: UpdateOnly's, or
-// every field but the key, the conflict fields and the version.
+// updateFields resolves the fields an existing row takes: UpdateOnly's,
+// with the updatedAt stamp when they name any field, or every field but
+// the key, the conflict fields, the version and the createdAt stamp.
 func updateFields(m *meta.Entity, conflict []*meta.Field, o upsertOptions) ([]*meta.Field, error) {
 	if !o.only {
 		var out []*meta.Field
 		for _, f := range m.Fields {
-			if !f.PK && !f.Version && !contains(conflict, f) {
+			if !f.PK && !f.Version && f.Stamp != meta.StampCreated && !contains(conflict, f) {
 				out = append(out, f)
 			}
 		}
@@ -239,6 +278,9 @@ func updateFields(m *meta.Entity, conflict []*meta.Field, o upsertOptions) ([]*m
 			return nil, fmt.Errorf("orm: Upsert %s: UpdateOnly(%s): the key and the version cannot be updated", m.Name, f.Name)
 		}
 		out[i] = f
+	}
+	if u := m.UpdatedAt; u != nil && len(out) > 0 && !contains(out, u) && !contains(conflict, u) {
+		out = append(out, u)
 	}
 	return out, nil
 }

@@ -42,8 +42,9 @@ func Add(field string, delta any) Assignment {
 // UpdateWhere updates the rows f matches (every row when f is nil) with the
 // assignments, in one statement, and returns the number of rows it
 // updated. f is a filter as for Find, relation paths included; the version
-// field, if T has one, is incremented. Inside [Session.Transaction] it
-// runs in the Session's transaction.
+// field, if T has one, is incremented, and the updatedAt stamp, if T has
+// one, set to the time now, unless an assignment sets it. Inside
+// [Session.Transaction] it runs in the Session's transaction.
 //
 // The entities of T the Session manages whose rows it updated are brought
 // up to date, fields and snapshots, so the next Flush sends nothing for
@@ -76,6 +77,9 @@ func (r *Repository[T]) UpdateWhere(ctx context.Context, f Filter, set ...Assign
 	}
 	if v := r.m.Version; v != nil {
 		w.Set = append(w.Set, backend.Assign{Field: v, Value: int64(1), Add: true})
+	}
+	if u := r.m.UpdatedAt; u != nil && !assigns(w.Set, u) {
+		w.Set = append(w.Set, backend.Assign{Field: u, Value: r.s.db.now()})
 	}
 	return r.s.runWrite(ctx, w, false)
 }
@@ -169,6 +173,16 @@ func assign(m *meta.Entity, a Assignment) (backend.Assign, error) {
 		return backend.Assign{}, fmt.Errorf("orm: UpdateWhere %s: %s cannot be set to NULL", m.Name, f.Name)
 	}
 	return backend.Assign{Field: f, Value: v, Add: a.add}, nil
+}
+
+// assigns reports whether one of the assignments writes f.
+func assigns(set []backend.Assign, f *meta.Field) bool {
+	for _, a := range set {
+		if a.Field == f {
+			return true
+		}
+	}
+	return false
 }
 
 // negative returns v as an int64 when it is a negative signed integer: a

@@ -106,6 +106,9 @@ func (b *engine) GenerateKey(m *meta.Entity, p unsafe.Pointer) bool {
 	return true
 }
 
+// TimePrecision says MongoDB keeps times to the millisecond: BSON dates.
+func (b *engine) TimePrecision() time.Duration { return time.Millisecond }
+
 // fromBSON converts a BSON value into the driver value Field.Store takes.
 func fromBSON(rv bson.RawValue) any {
 	switch rv.Type {

@@ -27,7 +27,10 @@ type Backend struct {
 // handle makes a Backend an orm.Backend without exporting the contract.
 type handle = backend.Handle
 
-var _ orm.Backend = (*Backend)(nil)
+var (
+	_ orm.Backend           = (*Backend)(nil)
+	_ backend.TimePrecision = (*engine)(nil)
+)
 
 // engine implements the backend contract on a MongoDB database.
 type engine struct {

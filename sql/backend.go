@@ -23,8 +23,9 @@ type Backend struct {
 type handle = backend.Handle
 
 var (
-	_ orm.Backend     = (*Backend)(nil)
-	_ backend.Backend = (*engine)(nil) // what a Backend's handle carries
+	_ orm.Backend           = (*Backend)(nil)
+	_ backend.Backend       = (*engine)(nil) // what a Backend's handle carries
+	_ backend.TimePrecision = (*engine)(nil)
 )
 
 // engine implements the backend contract on a SQL database.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/unitofwork/orm/internal/meta"
@@ -197,6 +198,9 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //   - interface{ Refuses() Refusal }: the values the database cannot
 //     store exactly, which a flush refuses before it sends anything; none
 //     when absent.
+//   - interface{ TimePrecision() time.Duration }: the precision the
+//     database keeps times at, to which the core truncates the createdAt
+//     and updatedAt stamps it sets; a microsecond when absent.
 //   - interface{ AdvanceKey(table, column string, key int64) (string, []any) }:
 //     the SELECT, with ? placeholders, and its arguments, that moves the
 //     generator of table's key column past key unless it is past it
@@ -279,6 +283,15 @@ func (b *engine) refuses() meta.Refuse {
 		return meta.Refuse(d.Refuses())
 	}
 	return 0
+}
+
+// TimePrecision is the precision the dialect says its database keeps
+// times at, else a microsecond: what the core truncates its stamps to.
+func (b *engine) TimePrecision() time.Duration {
+	if d, ok := b.d.(interface{ TimePrecision() time.Duration }); ok {
+		return d.TimePrecision()
+	}
+	return time.Microsecond
 }
 
 // JSONList returns values as one JSON array, for dialects that read a list

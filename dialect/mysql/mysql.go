@@ -372,6 +372,10 @@ func (d Dialect) AppendLock(b []byte, l sql.Lock, of string) ([]byte, error) {
 // utf8mb4 text must be valid UTF-8.
 func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN | sql.RefuseInf | sql.RefuseInvalidUTF8 }
 
+// TimePrecision says MySQL and MariaDB keep times to the microsecond, in
+// DATETIME(6) columns.
+func (Dialect) TimePrecision() time.Duration { return time.Microsecond }
+
 // ListArg returns integers, floats, text and booleans as one JSON array,
 // read back with JSON_TABLE (MySQL 8.0.4, MariaDB 10.6).
 func (Dialect) ListArg(c sql.Column, values []any) (any, bool) {

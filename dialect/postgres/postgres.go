@@ -280,6 +280,9 @@ func (d Dialect) AppendLock(b []byte, l sql.Lock, of string) ([]byte, error) {
 // Refuses says PostgreSQL's text cannot hold NUL bytes or invalid UTF-8.
 func (Dialect) Refuses() sql.Refusal { return sql.RefuseNUL | sql.RefuseInvalidUTF8 }
 
+// TimePrecision says PostgreSQL keeps times to the microsecond.
+func (Dialect) TimePrecision() time.Duration { return time.Microsecond }
+
 // ListArg returns values as one typed array.
 func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) {
 	switch values[0].(type) {

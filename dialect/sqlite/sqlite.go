@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -219,6 +220,10 @@ func (Dialect) Classify(err error) error {
 
 // Refuses says SQLite cannot store NaN: it would store NULL.
 func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN }
+
+// TimePrecision says SQLite keeps times to the nanosecond: they are stored
+// as text with every digit of the fraction.
+func (Dialect) TimePrecision() time.Duration { return time.Nanosecond }
 
 // ListArg returns integers, floats, text and booleans as one JSON array,
 // read back with json_each.

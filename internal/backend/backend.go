@@ -102,6 +102,14 @@ type KeyGenerator interface {
 	GenerateKey(m *meta.Entity, p unsafe.Pointer) bool
 }
 
+// TimePrecision is implemented by backends that say the precision their
+// database keeps times at: the core truncates the times it sets itself
+// (createdAt and updatedAt stamps) to it, so that they read back as they
+// were set. Without it, the core takes a microsecond.
+type TimePrecision interface {
+	TimePrecision() time.Duration
+}
+
 // Scope is the context of one backend call: the DB's settings and the
 // transaction the Session is in, if any.
 type Scope struct {

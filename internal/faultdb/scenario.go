@@ -7,17 +7,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/unitofwork/orm"
 )
 
 // Author is one of the loop's entities (with Tag and Book): a Ref, a
-// many-to-many pivot and a version column between them.
+// many-to-many pivot, a version column and time stamps between them.
 type Author struct {
 	ID      int64
 	Name    string `orm:"unique"`
 	Age     int
-	Version int64 `orm:"version"`
+	Version int64     `orm:"version"`
+	Updated time.Time `orm:"updatedAt"`
 }
 
 // TableName names the authors' table.
@@ -34,10 +36,11 @@ func (Tag) TableName() string { return "f_tag" }
 
 // Book has an author and tags.
 type Book struct {
-	ID     int64
-	Title  string
-	Author orm.Ref[Author]
-	Tags   orm.Collection[Tag] `orm:"m2m"`
+	ID      int64
+	Title   string
+	Author  orm.Ref[Author]
+	Tags    orm.Collection[Tag] `orm:"m2m"`
+	Created *time.Time          `orm:"createdAt"`
 }
 
 // TableName names the books' table.
@@ -286,13 +289,13 @@ func (sc *scenario) state() string {
 	for _, e := range sc.entities {
 		switch e := e.(type) {
 		case *Author:
-			fmt.Fprintf(&b, "author %d %s %d v%d", e.ID, e.Name, e.Age, e.Version)
+			fmt.Fprintf(&b, "author %d %s %d v%d updated %s", e.ID, e.Name, e.Age, e.Version, e.Updated.Format(time.RFC3339Nano))
 			managed(e.ID, e, func() any { return orm.Repo[Author](sc.s).Ref(e.ID).Get() })
 		case *Tag:
 			fmt.Fprintf(&b, "tag %d %s", e.ID, e.Name)
 			managed(e.ID, e, func() any { return orm.Repo[Tag](sc.s).Ref(e.ID).Get() })
 		case *Book:
-			fmt.Fprintf(&b, "book %d %s author %s", e.ID, e.Title, refString(e.Author, func(a *Author) string { return a.Name }))
+			fmt.Fprintf(&b, "book %d %s author %s created %v", e.ID, e.Title, refString(e.Author, func(a *Author) string { return a.Name }), e.Created)
 			managed(e.ID, e, func() any { return orm.Repo[Book](sc.s).Ref(e.ID).Get() })
 			b.WriteString(" tags")
 			for _, tg := range e.Tags.Items() {

@@ -48,6 +48,7 @@ type Field struct {
 	PK         bool
 	Auto       bool // a database-generated key
 	Version    bool
+	Stamp      Stamp // orm:"createdAt" or orm:"updatedAt": the Session sets it
 	Unique     bool
 	UniqueName string    // composite unique index name, from unique:name
 	IndexName  string    // index name, from index or index:name
@@ -85,6 +86,9 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		if f.SQLType != "" || f.Length > 0 || f.Default != "" {
 			return nil, nil, bad("a Ref's column takes the type of its target's key and has no default: drop type, size and default")
 		}
+		if f.Stamp != NoStamp {
+			return nil, nil, bad("option %q applies only to time.Time and *time.Time fields, not to a relation", f.Stamp)
+		}
 		return refField(f, rel, t.column, bad)
 	}
 	if err := f.setType(t.json, bad); err != nil {
@@ -95,6 +99,16 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		return nil, nil, bad("size applies to text fields, not to %s (name the column's type with orm:\"type:…\")", f.Type)
 	case f.Length > 0 && f.SQLType != "":
 		return nil, nil, bad("size and type together: write the length into the type, as in orm:\"type:varchar(80)\"")
+	}
+	if f.Stamp != NoStamp && (f.Kind != KindTime || f.Version) {
+		what := "a " + f.Type.String() + " field"
+		switch {
+		case f.Version:
+			what = "the version"
+		case f.Kind == KindJSON:
+			what = "a JSON field"
+		}
+		return nil, nil, bad("option %q applies only to time.Time and *time.Time fields, not to %s", f.Stamp, what)
 	}
 	return f, nil, nil
 }

@@ -52,6 +52,10 @@ type Entity struct {
 	// Defaults are the fields with a database default (orm:"default:…"),
 	// which an insert leaves to the database while they are zero.
 	Defaults []*Field
+	// CreatedAt and UpdatedAt are the fields tagged orm:"createdAt" and
+	// orm:"updatedAt", if any: the Session stamps them at Flush.
+	CreatedAt *Field
+	UpdatedAt *Field
 	// IntKey is set when the key is one integer field: the entity's Keys
 	// are integer keys, every other entity's string keys.
 	IntKey bool
@@ -231,10 +235,32 @@ func (e *Entity) index() error {
 			}
 			e.Defaults = append(e.Defaults, f)
 		}
+		if err := e.indexStamp(f); err != nil {
+			return err
+		}
 		if f.deep() {
 			e.deep = append(e.deep, f)
 		}
 	}
+	return nil
+}
+
+// indexStamp records f as the entity's createdAt or updatedAt field, if it
+// is one, refusing a second.
+func (e *Entity) indexStamp(f *Field) error {
+	var at **Field
+	switch f.Stamp {
+	case StampCreated:
+		at = &e.CreatedAt
+	case StampUpdated:
+		at = &e.UpdatedAt
+	default:
+		return nil
+	}
+	if *at != nil {
+		return &Error{Entity: e.Name, Field: f.Name, Reason: fmt.Sprintf("second %s field; %s is already the %s field", f.Stamp, (*at).Name, f.Stamp)}
+	}
+	*at = f
 	return nil
 }
 
@@ -263,6 +289,9 @@ func (e *Entity) checkKeys() error {
 			return &Error{Entity: e.Name, Field: f.Name, Reason: "a primary key cannot be the version"}
 		case f.Default != "":
 			return &Error{Entity: e.Name, Field: f.Name, Reason: `a primary key takes no default (a zero integer key is generated; set others before flushing)`}
+
+		case f.Stamp != NoStamp:
+			return &Error{Entity: e.Name, Field: f.Name, Reason: fmt.Sprintf("a primary key cannot be the %s stamp, which the Session sets", f.Stamp)}
 		}
 	}
 	if len(e.PK) == 1 && (e.PK[0].Kind == KindInt || e.PK[0].Kind == KindUint) {

@@ -67,6 +67,15 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 		}
 	case "version":
 		f.Version = true
+	case "createdAt", "updatedAt":
+		st := StampCreated
+		if key == "updatedAt" {
+			st = StampUpdated
+		}
+		if f.Stamp != NoStamp && f.Stamp != st {
+			return bad("malformed tag %q: a field is createdAt or updatedAt, not both", tag)
+		}
+		f.Stamp = st
 	case "json":
 		t.json = true
 	case "null":

@@ -1,0 +1,2 @@
+INSERT INTO "memo" ("id", "text", "created", "updated") VALUES ($1::bigint, $2::text, $3::timestamptz, $4::timestamptz) ON CONFLICT ("id") DO UPDATE SET "text" = excluded."text", "updated" = excluded."updated" RETURNING "id", "text", "created", "updated", (SELECT setval(pg_get_serial_sequence($5, $6), $7) WHERE $8 >= nextval(pg_get_serial_sequence($9, $10)))
+  -- args: 3 "u" 2024-05-06T07:08:09.123456Z 2024-05-06T07:08:09.123456Z "\"memo\"" "id" 3 3 "\"memo\"" "id"
