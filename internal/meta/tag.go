@@ -1,6 +1,8 @@
 package meta
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,13 +14,26 @@ type tagOptions struct {
 	column bool // orm:"column:name": the column is named, not derived
 }
 
-// valued are the tag options that take a value.
-var valued = map[string]bool{"column": true, "unique": true, "index": true, "mappedBy": true,
-	"pivot": true, "joinColumn": true, "inverseJoinColumn": true, "cascade": true, "type": true, "size": true, "default": true}
+// option is how an orm tag option is written.
+type option struct {
+	valued   bool // it takes a value after a colon (optional for unique and index)
+	relation bool // it applies to Ref and Collection fields only
+}
 
-// relationOptions are the tag options of Ref and Collection fields.
-var relationOptions = map[string]bool{"mappedBy": true, "pivot": true, "joinColumn": true,
-	"inverseJoinColumn": true, "m2m": true, "cascade": true, "orphanRemoval": true, "required": true}
+// options are every orm tag option there is; the tag reference in the
+// package documentation lists them all (a test holds the two together).
+var options = map[string]option{
+	"pk": {}, "column": {valued: true}, "unique": {valued: true}, "index": {valued: true},
+	"version": {}, "createdAt": {}, "updatedAt": {}, "json": {}, "null": {},
+	"type": {valued: true}, "size": {valued: true}, "default": {valued: true},
+	"mappedBy": {valued: true, relation: true}, "pivot": {valued: true, relation: true},
+	"joinColumn": {valued: true, relation: true}, "inverseJoinColumn": {valued: true, relation: true},
+	"m2m": {relation: true}, "cascade": {valued: true, relation: true},
+	"orphanRemoval": {relation: true}, "required": {relation: true},
+}
+
+// TagOptions returns the name of every orm tag option, sorted.
+func TagOptions() []string { return slices.Sorted(maps.Keys(options)) }
 
 // parseTag applies the options of the orm tag to the field f and, for a Ref
 // or Collection field, to its relation rel (nil for any other field).
@@ -29,9 +44,14 @@ func parseTag(f *Field, rel *Relation, tag string, bad func(string, ...any) erro
 	}
 	for _, opt := range splitTag(tag) {
 		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), ":")
+		o, known := options[key]
 		var err error
 		switch {
-		case !relationOptions[key]:
+		case key == "":
+			err = bad("malformed tag %q: empty option", tag)
+		case !known:
+			err = bad("malformed tag %q: unknown option %q", tag, key)
+		case !o.relation:
 			err = fieldOption(f, &t, key, val, tag, bad)
 		case rel == nil:
 			err = bad("option %q applies only to Ref and Collection fields", key)
@@ -41,7 +61,7 @@ func parseTag(f *Field, rel *Relation, tag string, bad func(string, ...any) erro
 		if err != nil {
 			return t, err
 		}
-		if hasVal && !valued[key] {
+		if hasVal && !o.valued {
 			return t, bad("malformed tag %q: option %q takes no value", tag, key)
 		}
 	}
@@ -96,10 +116,6 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 			return bad(`malformed tag %q: size takes a length from 1 to %d characters, as in orm:"size:80"`, tag, maxSize)
 		}
 		f.Length = n
-	case "":
-		return bad("malformed tag %q: empty option", tag)
-	default:
-		return bad("malformed tag %q: unknown option %q", tag, key)
 	}
 	return nil
 }
