@@ -58,6 +58,16 @@
 // naming entity, field and value. A comma inside parentheses or quotes does
 // not end an option.
 //
+// A decimal is a type with Scan and Value methods whose driver value is its
+// text (github.com/shopspring/decimal.Decimal, for one) on a field tagged
+// with a numeric type: orm:"type:numeric(20,2)". It is stored as NUMERIC or
+// DECIMAL and filters compare it as a number, beyond 2^63 and to the last
+// digit, on PostgreSQL and MySQL/MariaDB; on MongoDB it is a Decimal128
+// (FerretDB has none: Open refuses a decimal there). SQLite has no decimal
+// type and keeps one as a REAL: a flush refuses a decimal of more than 15
+// significant digits there, which would read back rounded, and sums are
+// those of floats. See the decimal example.
+//
 // A default: is an SQL expression, written as DEFAULT (expr) by
 // CreateSchema: default:'open', default:0, default:CURRENT_TIMESTAMP. A
 // Flush leaves a field that has one out of the INSERT while the field is

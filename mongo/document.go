@@ -78,20 +78,33 @@ func isObjectID(f *meta.Field) bool {
 	return f.Elem == objectIDType
 }
 
-// toBSON turns the bytes of an ObjectID field back into a bson.ObjectID.
+// toBSON turns the bytes of an ObjectID field back into a bson.ObjectID,
+// and the text of a decimal (a Scanner tagged with a numeric type) into a
+// Decimal128, which compares as a number.
 func toBSON(f *meta.Field, v any) any {
 	if b, ok := v.([]byte); ok && len(b) == 12 && isObjectID(f) {
 		return bson.ObjectID(b)
+	}
+	if s, ok := v.(string); ok && f.Decimal {
+		if d, err := bson.ParseDecimal128(s); err == nil {
+			return d
+		}
 	}
 	return v
 }
 
 // CheckEntity refuses fields with a database default (orm:"default:…"):
-// MongoDB has no column defaults to fill them in.
+// MongoDB has no column defaults to fill them in; and on FerretDB, which
+// has no Decimal128, decimals.
 func (b *engine) CheckEntity(m *meta.Entity) error {
 	if len(m.Defaults) > 0 {
 		f := m.Defaults[0]
 		return &meta.Error{Entity: m.Name, Field: f.Name, Reason: `MongoDB has no column defaults: drop orm:"default:…" and set the value in the program (a BeforeCreate hook)`}
+	}
+	for _, f := range m.Fields {
+		if f.Decimal && b.noDecimals {
+			return &meta.Error{Entity: m.Name, Field: f.Name, Reason: "FerretDB has no Decimal128, which a decimal is stored as: drop the numeric type: to store its text (compared as text)"}
+		}
 	}
 	return nil
 }

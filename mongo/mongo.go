@@ -45,7 +45,10 @@ type engine struct {
 	// refuses is what a flush refuses before sending anything: invalid
 	// UTF-8 (BSON strings), and on FerretDB NaN and infinities.
 	refuses meta.Refuse
-	checked sync.Map
+	// noDecimals is set on FerretDB, which has no Decimal128 (seen with
+	// 1.24: it drops the connection on one).
+	noDecimals bool
+	checked    sync.Map
 }
 
 // Open connects to the MongoDB deployment at uri and uses database. Close
@@ -77,8 +80,10 @@ func New(ctx context.Context, client *mongo.Client, database string) (*Backend, 
 	if err := client.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
 		if _, ferret := info["ferretdbVersion"]; ferret {
 			e.maxUpdates = 99
-			// FerretDB refuses infinities and drops the connection on NaN.
+			// FerretDB refuses infinities and drops the connection on NaN,
+			// and on a Decimal128.
 			e.refuses |= meta.RefuseNaN | meta.RefuseInf
+			e.noDecimals = true
 		}
 	}
 	return &Backend{handle: backend.NewHandle(e), e: e}, nil

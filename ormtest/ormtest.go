@@ -93,6 +93,12 @@ const (
 	// locks the whole database instead: a second writing transaction waits
 	// at BEGIN for the first to end.
 	RowLocks Capability = "row-locks"
+	// ExactDecimals: a decimal (a Scanner tagged with a numeric type) of
+	// any number of digits is stored and compared exactly; SQLite keeps
+	// one as a REAL and refuses more than 15 significant digits.
+	ExactDecimals Capability = "exact-decimals"
+	// Decimals: decimals are stored at all; FerretDB has no Decimal128.
+	Decimals Capability = "decimals"
 )
 
 // Option declares what a backend lacks or how it differs.

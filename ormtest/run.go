@@ -61,6 +61,7 @@ var needs = map[string]Capability{
 	"LockDirtyIsError":                   Locks,
 	"LockSkipLocked":                     RowLocks,
 	"LockQueue":                          Locks,
+	"Decimals":                           Decimals,
 }
 
 // tests is the suite, in the order it runs.
@@ -179,4 +180,5 @@ var tests = []struct {
 	{"Enums", testEnums},
 	{"DeclaredColumns", testDeclaredColumns},
 	{"Defaults", testDefaults},
+	{"Decimals", testDecimals},
 }

@@ -126,6 +126,9 @@ type Column struct {
 	// Declared is the SQL type the field names (orm:"type:…"), which
 	// CreateSchema writes as it is; empty for the dialect's choice.
 	Declared string
+	// Decimal is set for a decimal: a Scanner and Valuer, its driver value
+	// text, with a numeric Declared type.
+	Decimal bool
 }
 
 // Type is the kind of value a column holds.
@@ -154,7 +157,7 @@ func column(f *meta.Field) Column {
 		f = f.Rel.Target.PK[0]
 	}
 	c := Column{Type: columnTypes[f.StorageKind()], Size: int(f.Elem.Size()), Indexed: f.PK || f.Unique || f.IndexName != "",
-		Length: f.Length, Declared: f.SQLType}
+		Length: f.Length, Declared: f.SQLType, Decimal: f.Decimal}
 	if f.Kind == meta.KindScanner {
 		c.Size = 8
 	}
@@ -178,11 +181,13 @@ const (
 	RefuseInf                             // ±Inf
 	RefuseNUL                             // a NUL byte in text
 	RefuseInvalidUTF8                     // text that is not valid UTF-8
+	RefuseLongDecimal                     // a decimal of more than 15 significant digits (SQLite's REAL)
 )
 
 // The engine hands a Refusal to the metadata's checks as it is.
 var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.RefuseInf)|
-	RefuseNUL^Refusal(meta.RefuseNUL)|RefuseInvalidUTF8^Refusal(meta.RefuseInvalidUTF8)]
+	RefuseNUL^Refusal(meta.RefuseNUL)|RefuseInvalidUTF8^Refusal(meta.RefuseInvalidUTF8)|
+	RefuseLongDecimal^Refusal(meta.RefuseLongDecimal)]
 
 // Optional dialect interfaces, checked by type assertion:
 //

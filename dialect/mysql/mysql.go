@@ -139,8 +139,15 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 	return sql.AppendQuoted(b, name, '`')
 }
 
-// AppendPlaceholder appends "?".
-func (Dialect) AppendPlaceholder(b []byte, _ int, _ sql.Column) []byte { return append(b, '?') }
+// AppendPlaceholder appends "?", for a decimal cast to DECIMAL(65,30).
+func (Dialect) AppendPlaceholder(b []byte, _ int, c sql.Column) []byte {
+	if c.Decimal {
+		// A decimal's text, compared with a DECIMAL column, is read as a
+		// double on MySQL, and so compared inexactly beyond 2^53.
+		return append(b, "CAST(? AS DECIMAL(65,30))"...)
+	}
+	return append(b, '?')
+}
 
 // Has reports the server's capabilities.
 func (d Dialect) Has(c sql.Capability) bool {

@@ -57,28 +57,38 @@ func (r columnRows) Columns() []string { return r.cols }
 
 // rawJSON hands JSON and JSONB columns scanned into an *any over as their
 // text, as database/sql's pgx driver does, rather than as pgx's decoding,
-// which reads every number as a float64 (losing integers beyond 2^53).
+// which reads every number as a float64 (losing integers beyond 2^53); and
+// NUMERIC columns as their text too, which a decimal type's Scan takes,
+// rather than as a pgtype.Numeric, which none does.
 func rawJSON(rows pgx.Rows, dest []any) sqlconn.Rows {
-	var raw []int
+	var raw, nums []int
 	for i, fd := range rows.FieldDescriptions() {
-		if fd.DataTypeOID != pgtype.JSONOID && fd.DataTypeOID != pgtype.JSONBOID || i >= len(dest) {
+		if i >= len(dest) {
+			break
+		}
+		if _, ok := dest[i].(*any); !ok {
 			continue
 		}
-		if _, ok := dest[i].(*any); ok {
+		switch fd.DataTypeOID {
+		case pgtype.JSONOID, pgtype.JSONBOID:
 			raw = append(raw, i)
+		case pgtype.NumericOID:
+			nums = append(nums, i)
 		}
 	}
-	if raw == nil {
+	if raw == nil && nums == nil {
 		return rows
 	}
-	return &jsonRows{Rows: rows, raw: raw, bufs: make([][]byte, len(raw))}
+	return &jsonRows{Rows: rows, raw: raw, bufs: make([][]byte, len(raw)), nums: nums, texts: make([]pgtype.Text, len(nums))}
 }
 
 type jsonRows struct {
 	pgx.Rows
-	raw  []int // the JSON columns scanned as text
-	bufs [][]byte
-	sub  []any
+	raw   []int // the JSON columns scanned as text
+	bufs  [][]byte
+	nums  []int // the NUMERIC columns scanned as text
+	texts []pgtype.Text
+	sub   []any
 }
 
 func (r *jsonRows) Scan(dest ...any) error {
@@ -87,12 +97,22 @@ func (r *jsonRows) Scan(dest ...any) error {
 		r.bufs[j] = nil
 		r.sub[i] = &r.bufs[j]
 	}
+	for j, i := range r.nums {
+		r.sub[i] = &r.texts[j]
+	}
 	if err := r.Rows.Scan(r.sub...); err != nil {
 		return err
 	}
 	for j, i := range r.raw {
 		if b := r.bufs[j]; b != nil {
 			*dest[i].(*any) = b
+		} else {
+			*dest[i].(*any) = nil
+		}
+	}
+	for j, i := range r.nums {
+		if t := r.texts[j]; t.Valid {
+			*dest[i].(*any) = t.String
 		} else {
 			*dest[i].(*any) = nil
 		}

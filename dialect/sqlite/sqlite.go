@@ -218,8 +218,9 @@ func (Dialect) Classify(err error) error {
 	return ce
 }
 
-// Refuses says SQLite cannot store NaN: it would store NULL.
-func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN }
+// Refuses says SQLite cannot store NaN (it would store NULL), nor a decimal
+// of more than 15 significant digits: a NUMERIC column keeps it as a REAL.
+func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN | sql.RefuseLongDecimal }
 
 // TimePrecision says SQLite keeps times to the nanosecond: they are stored
 // as text with every digit of the fraction.

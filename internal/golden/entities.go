@@ -1,6 +1,10 @@
 package golden
 
-import "github.com/unitofwork/orm"
+import (
+	"database/sql/driver"
+
+	"github.com/unitofwork/orm"
+)
 
 // Owner has a generated key, a nullable unique column and cars.
 type Owner struct {
@@ -66,7 +70,8 @@ type Coat int8
 // Values lists the coats.
 func (Coat) Values() []Coat { return []Coat{1, 2, 3} }
 
-// Paint has enums, a sized text, a declared column type and a default.
+// Paint has enums, a sized text, a declared column type, a default and a
+// decimal.
 type Paint struct {
 	ID    int64
 	Color Color
@@ -74,6 +79,19 @@ type Paint struct {
 	Label string `orm:"size:20"`
 	Total int64  `orm:"type:decimal(20,0)"`
 	Stamp string `orm:"default:'new'"`
+	Price Money  `orm:"type:numeric(12,2)"`
+}
+
+// Money is a decimal: its driver value is its text.
+type Money struct{ S string }
+
+// Value is the decimal's text.
+func (m Money) Value() (driver.Value, error) { return m.S, nil }
+
+// Scan reads the decimal's text.
+func (m *Money) Scan(v any) error {
+	m.S, _ = v.(string)
+	return nil
 }
 
 var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{})

@@ -114,7 +114,7 @@ func insertCases() []test {
 		{name: "insert_defaults", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			// The rows the database returns (or gives when read back):
 			// its defaults filled in.
-			f.Results = append(f.Results, [][]any{{int64(1000), "red", nil, "a", int64(0), "new"}}, [][]any{{int64(1000), "red", nil, "a", int64(0), "new"}})
+			f.Results = append(f.Results, [][]any{{int64(1000), "red", nil, "a", int64(0), "new", "0"}}, [][]any{{int64(1000), "red", nil, "a", int64(0), "new", "0"}})
 			return flush(ctx, db, &Paint{Color: "red", Label: "a"}, &Paint{Color: "red", Label: "b", Stamp: "old"})
 		}},
 		{name: "insert_key_only", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
@@ -331,7 +331,7 @@ func selectCases() []test {
 		{name: "select_all", run: find[Owner](nil)},
 		{name: "select_compare", run: find[Owner](orm.And(orm.Eq("Name", "Ann"), orm.Ne("Age", 1), orm.Gt("Age", 2), orm.Gte("Age", 3), orm.Lt("Age", 4), orm.Lte("Age", 5)))},
 		{name: "select_in", run: find[Owner](orm.In("Age", 1, 2, 3))},
-		{name: "select_declared_types", run: find[Paint](orm.And(orm.Gt("Total", 5), orm.Eq("Label", "x")))},
+		{name: "select_declared_types", run: find[Paint](orm.And(orm.Gt("Total", 5), orm.Eq("Label", "x"), orm.Gte("Price", Money{"9.99"})))},
 		{name: "select_in_long", run: find[Owner](orm.In("Age", long...))},
 		{name: "select_not_in", run: find[Owner](orm.NotIn("Name", "a", "b"))},
 		{name: "select_not_in_long", run: find[Owner](orm.NotIn("Age", long...))},

@@ -56,6 +56,7 @@ type Field struct {
 	SQLType    string    // the column's SQL type, from type:…; empty for the dialect's
 	Length     int       // the most characters a text column holds, from size:…; 0 for no limit
 	Default    string    // the column's SQL default, from default:…, filled in when an insert leaves the field zero
+	Decimal    bool      // a Scanner and Valuer with a numeric SQL type: a decimal, compared as a number
 	Rel        *Relation // KindRef: the relation
 	Pos        int       // position in Entity.Fields
 	Index      []int     // reflect index path
@@ -94,6 +95,7 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 	if err := f.setType(t.json, bad); err != nil {
 		return nil, nil, err
 	}
+	f.Decimal = f.Kind == KindScanner && numericType(f.SQLType)
 	switch {
 	case f.Length > 0 && f.Storage != KindString:
 		return nil, nil, bad("size applies to text fields, not to %s (name the column's type with orm:\"type:…\")", f.Type)
@@ -364,3 +366,14 @@ var (
 
 // SetZero sets the field to its type's zero value in the entity at p.
 func (f *Field) SetZero(p unsafe.Pointer) { reflect.NewAt(f.Type, f.Addr(p)).Elem().SetZero() }
+
+// numericType reports whether the SQL type t is a decimal one: NUMERIC,
+// DECIMAL or NUMBER, with or without precision and scale.
+func numericType(t string) bool {
+	base, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(t)), "(")
+	switch strings.TrimSpace(base) {
+	case "numeric", "decimal", "dec", "number":
+		return true
+	}
+	return false
+}

@@ -20,6 +20,7 @@ const (
 	RefuseInf                            // ±Inf (MySQL has none)
 	RefuseNUL                            // a NUL byte in text (PostgreSQL)
 	RefuseInvalidUTF8                    // text that is not valid UTF-8 (PostgreSQL, MySQL utf8mb4, BSON)
+	RefuseLongDecimal                    // a decimal of more than 15 significant digits (SQLite, which keeps it as a REAL)
 )
 
 // Check reports, naming the value, why the field in the entity at p holds a
@@ -35,6 +36,9 @@ func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
 		if err := f.checkLength(p); err != nil {
 			return err
 		}
+	}
+	if f.Decimal && r&RefuseLongDecimal != 0 {
+		return f.checkDecimal(p)
 	}
 	switch f.Storage {
 	case KindFloat, KindString, KindUint:
@@ -111,6 +115,28 @@ func (f *Field) checkLength(p unsafe.Pointer) error {
 	}
 	if n := utf8.RuneCountInString(s); n > f.Length {
 		return fmt.Errorf("value %.80q has %d characters, more than its size, %d", s, n, f.Length)
+	}
+	return nil
+}
+
+// checkDecimal reports a decimal in the field f of the entity at p with
+// more significant digits than a REAL keeps (15): stored, it would read back
+// rounded.
+func (f *Field) checkDecimal(p unsafe.Pointer) error {
+	v, err := f.Value(p)
+	if err != nil {
+		return err
+	}
+	s, _ := v.(string)
+	mantissa, _, _ := strings.Cut(strings.ToLower(s), "e")
+	digits := strings.Map(func(r rune) rune {
+		if r < '0' || r > '9' {
+			return -1
+		}
+		return r
+	}, mantissa)
+	if digits = strings.TrimRight(strings.TrimLeft(digits, "0"), "0"); len(digits) > 15 {
+		return fmt.Errorf("value %s has %d significant digits: the database keeps a decimal as a REAL, exact to 15", s, len(digits))
 	}
 	return nil
 }

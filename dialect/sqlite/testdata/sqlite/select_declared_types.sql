@@ -1,2 +1,2 @@
-SELECT "id", "color", "coat", "label", "total", "stamp" FROM "paint" WHERE ("total" > ? AND "label" = ?)
-  -- args: 5 "x"
+SELECT "id", "color", "coat", "label", "total", "stamp", "price" FROM "paint" WHERE ("total" > ? AND "label" = ? AND "price" >= ?)
+  -- args: 5 "x" "9.99"
