@@ -131,6 +131,24 @@ type (
 		ID     int64
 		Parent orm.Ref[Child] `orm:"type:bigint"`
 	}
+	Street    struct{ Name string }
+	PtrInline struct {
+		ID   int64
+		Home *Street `orm:"embedded"`
+	}
+	IntInline struct {
+		ID int64
+		N  int `orm:"embedded"`
+	}
+	StrayPrefix struct {
+		ID   int64
+		Name string `orm:"prefix:x_"`
+	}
+	RefHolder struct{ Parent orm.Ref[Child] }
+	RefInline struct {
+		ID  int64
+		Box RefHolder `orm:"embedded"`
+	}
 	DefaultKey struct {
 		ID string `orm:"default:'x'"`
 	}
@@ -221,6 +239,10 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"type with a semicolon", []any{&BadType{}}, "BadType", "Name", "without"},
 		{"type on a Ref", []any{&TypedRef{}, &Child{}, &BadMappedBy{}}, "TypedRef", "Parent", "Ref"},
 		{"default on the key", []any{&DefaultKey{}}, "DefaultKey", "ID", "no default"},
+		{"pointer embeddable", []any{&PtrInline{}}, "PtrInline", "Home", "pointer embeddable"},
+		{"embedded integer", []any{&IntInline{}}, "IntInline", "N", "struct of fields"},
+		{"prefix without embedded", []any{&StrayPrefix{}}, "StrayPrefix", "Name", "embedded"},
+		{"relation in an embeddable", []any{&RefInline{}, &Child{}, &BadMappedBy{}}, "RefInline", "Box.Parent", "relations"},
 		{"default on the version", []any{&DefaultVersion{}}, "DefaultVersion", "V", "no default"},
 		{"empty default", []any{&EmptyDefault{}}, "EmptyDefault", "Name", "default needs"},
 		{"map without json", []any{&MapField{}}, "MapField", "Attrs", "json"},

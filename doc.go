@@ -36,6 +36,8 @@
 //	type               orm:"type:numeric(20,2)"          the column's SQL type, as CreateSchema writes it
 //	size               orm:"size:80"                     the most characters a text field holds: VARCHAR(80) where the dialect has it
 //	default            orm:"default:CURRENT_TIMESTAMP"   the column's SQL default, filled in when an insert leaves the field zero
+//	embedded           orm:"embedded"                    a struct field whose fields are columns (Address → address_city)
+//	prefix             orm:"embedded,prefix:home_"       the column prefix of an embeddable (default: its snake_case name _)
 //	-                  orm:"-"                           not mapped
 //
 // and on relation fields (see Relations):
@@ -57,6 +59,15 @@
 // flush on every backend alike (SQLite, which would keep it, included),
 // naming entity, field and value. A comma inside parentheses or quotes does
 // not end an option.
+//
+// An embeddable is a value object: a named struct field tagged
+// orm:"embedded", whose own fields (an embeddable's too) become columns of
+// the entity's table, prefixed: Address.City is the column address_city.
+// Filters, ordering and UpdateWhere name them by path, orm.Eq("Address.City",
+// "Oslo"); each column is dirty-checked on its own. It holds columns only,
+// not relations; a pointer embeddable (nullable as a whole) is not
+// supported yet. An anonymous embedded struct is flattened without a
+// prefix.
 //
 // A decimal is a type with Scan and Value methods whose driver value is its
 // text (github.com/shopspring/decimal.Decimal, for one) on a field tagged

@@ -175,7 +175,7 @@ func bind(m *meta.Entity, f *meta.Field, v any) (any, error) {
 // relation step is taken.
 func resolvePath(m *meta.Entity, name string, own, neg bool, build func(m *meta.Entity, f *meta.Field, neg bool) (*backend.Cond, error)) (*backend.Cond, error) {
 	head, rest, ok := strings.Cut(name, ".")
-	if !ok {
+	if f := m.Field(name); !ok || f != nil { // a field, one of an embeddable's ("Address.City") too
 		f, err := field(m, name)
 		if err != nil {
 			return nil, err

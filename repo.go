@@ -131,7 +131,7 @@ func orderPath(m *meta.Entity, name string) ([]*meta.Relation, *meta.Field, erro
 	var path []*meta.Relation
 	for {
 		head, rest, ok := strings.Cut(name, ".")
-		if !ok {
+		if f := m.Field(name); !ok || f != nil { // an embeddable's fields too
 			f, err := field(m, name)
 			return path, f, err
 		}

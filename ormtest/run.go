@@ -181,4 +181,5 @@ var tests = []struct {
 	{"DeclaredColumns", testDeclaredColumns},
 	{"Defaults", testDefaults},
 	{"Decimals", testDecimals},
+	{"Embedded", testEmbedded},
 }

@@ -82,6 +82,18 @@ type Paint struct {
 	Price Money  `orm:"type:numeric(12,2)"`
 }
 
+// Site has an embeddable.
+type Site struct {
+	ID   int64
+	Addr Addr `orm:"embedded"`
+}
+
+// Addr is a value object of Site.
+type Addr struct {
+	City string
+	Zip  *string
+}
+
 // Money is a decimal: its driver value is its text.
 type Money struct{ S string }
 
@@ -94,7 +106,7 @@ func (m *Money) Scan(v any) error {
 	return nil
 }
 
-var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{})
+var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{}, &Site{})
 
 // Rows of the fake's results, in column order.
 func ownerRow(id int64, name string, age int64) []any { return []any{id, name, age, nil} }

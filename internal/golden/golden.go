@@ -331,6 +331,7 @@ func selectCases() []test {
 		{name: "select_all", run: find[Owner](nil)},
 		{name: "select_compare", run: find[Owner](orm.And(orm.Eq("Name", "Ann"), orm.Ne("Age", 1), orm.Gt("Age", 2), orm.Gte("Age", 3), orm.Lt("Age", 4), orm.Lte("Age", 5)))},
 		{name: "select_in", run: find[Owner](orm.In("Age", 1, 2, 3))},
+		{name: "select_embedded", run: find[Site](orm.Eq("Addr.City", "Oslo"), orm.OrderBy("Addr.Zip"))},
 		{name: "select_declared_types", run: find[Paint](orm.And(orm.Gt("Total", 5), orm.Eq("Label", "x"), orm.Gte("Price", Money{"9.99"})))},
 		{name: "select_in_long", run: find[Owner](orm.In("Age", long...))},
 		{name: "select_not_in", run: find[Owner](orm.NotIn("Name", "a", "b"))},

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -163,7 +164,7 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 	if err := e.readMethods(); err != nil {
 		return nil, err
 	}
-	if err := e.addFields(t, nil, 0, probe); err != nil {
+	if err := e.addFields(t, nil, 0, embedding{}, probe); err != nil {
 		return nil, err
 	}
 	if len(e.Fields) == 0 {
@@ -308,7 +309,15 @@ func (e *Entity) checkKeys() error {
 	return nil
 }
 
-func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Probe) error {
+// embedding is where addFields is inside the entity: the names and columns
+// of the fields of an embeddable (orm:"embedded") it flattens take its
+// field name and column prefix.
+type embedding struct {
+	name   string // "Address." inside Address
+	column string // "address_" inside Address
+}
+
+func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, in embedding, probe Probe) error {
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		tag, tagged := sf.Tag.Lookup("orm")
@@ -322,7 +331,7 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Pr
 				return &Error{Entity: e.Name, Field: sf.Name, Reason: "embedded struct pointers are not supported; embed the struct by value"}
 			}
 			if ft.Kind() == reflect.Struct && classify(ft) == kindNone {
-				if err := e.addFields(ft, idx, offset+sf.Offset, probe); err != nil {
+				if err := e.addFields(ft, idx, offset+sf.Offset, in, probe); err != nil {
 					return err
 				}
 				continue
@@ -334,9 +343,24 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Pr
 			}
 			continue
 		}
+		if inner, ok, err := embeddable(e.Name, sf, tag, in); ok || err != nil {
+			if err == nil {
+				err = e.addFields(sf.Type, idx, offset+sf.Offset, inner, probe)
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		f, rel, err := newField(e.Name, sf, tag, probe)
 		if err != nil {
 			return err
+		}
+		if in.name != "" {
+			if rel != nil {
+				return &Error{Entity: e.Name, Field: in.name + sf.Name, Reason: "an embeddable holds columns, not relations: put the Ref or Collection on the entity"}
+			}
+			f.Name, f.Column = in.name+f.Name, in.column+f.Column
 		}
 		if rel != nil {
 			rel.Owner, rel.Index, rel.Offset = e, idx, offset+sf.Offset
@@ -351,6 +375,42 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, probe Pr
 		e.Fields = append(e.Fields, f)
 	}
 	return nil
+}
+
+// embeddable reports whether the field sf, tagged tag, is an embeddable
+// (orm:"embedded", optionally prefix:p), and returns where its fields go:
+// named Field.Inner, with columns prefixed by p (by default its snake_case
+// name and an underscore).
+func embeddable(entity string, sf reflect.StructField, tag string, in embedding) (embedding, bool, error) {
+	opts := splitTag(tag)
+	if !slices.ContainsFunc(opts, func(o string) bool { return strings.TrimSpace(o) == "embedded" }) {
+		for _, o := range opts {
+			if strings.HasPrefix(strings.TrimSpace(o), "prefix:") {
+				return in, false, &Error{Entity: entity, Field: in.name + sf.Name, Reason: `prefix applies to an embeddable: tag it orm:"embedded"`}
+			}
+		}
+		return in, false, nil
+	}
+	bad := func(reason string) (embedding, bool, error) {
+		return in, true, &Error{Entity: entity, Field: in.name + sf.Name, Reason: reason}
+	}
+	switch t := sf.Type; {
+	case t.Kind() == reflect.Pointer:
+		return bad("a pointer embeddable is not supported yet: embed the struct by value (its columns are then NOT NULL unless its fields are pointers)")
+	case t.Kind() != reflect.Struct || classify(t) != kindNone:
+		return bad(fmt.Sprintf("embedded applies to a struct of fields, not to %s", t))
+	}
+	prefix := SnakeCase(sf.Name) + "_"
+	for _, o := range opts {
+		switch key, val, _ := strings.Cut(strings.TrimSpace(o), ":"); key {
+		case "embedded":
+		case "prefix":
+			prefix = val
+		default:
+			return bad(fmt.Sprintf("an embeddable takes only prefix besides embedded, not %q", key))
+		}
+	}
+	return embedding{name: in.name + sf.Name + ".", column: in.column + prefix}, true, nil
 }
 
 // SnakeCase converts a Go name to snake_case: UserID → user_id,

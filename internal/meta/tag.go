@@ -30,6 +30,7 @@ var options = map[string]option{
 	"joinColumn": {valued: true, relation: true}, "inverseJoinColumn": {valued: true, relation: true},
 	"m2m": {relation: true}, "cascade": {valued: true, relation: true},
 	"orphanRemoval": {relation: true}, "required": {relation: true},
+	"embedded": {}, "prefix": {valued: true}, // read by addFields, not parseTag
 }
 
 // TagOptions returns the name of every orm tag option, sorted.

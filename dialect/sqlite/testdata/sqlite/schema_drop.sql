@@ -1,6 +1,7 @@
 BEGIN
 PRAGMA defer_foreign_keys = ON
 DROP TABLE IF EXISTS "car_tags"
+DROP TABLE IF EXISTS "site"
 DROP TABLE IF EXISTS "paint"
 DROP TABLE IF EXISTS "node"
 DROP TABLE IF EXISTS "counter"

@@ -1,0 +1,2 @@
+SELECT `id`, `addr_city`, `addr_zip` FROM `site` WHERE `addr_city` = ? ORDER BY `addr_zip`
+  -- args: "Oslo"
