@@ -270,6 +270,12 @@
 //		Tags   orm.Collection[Tag] `orm:"m2m"`
 //	}
 //
+// A one-to-one relation is a Ref tagged orm:"unique" (Profile.User, column
+// user_id UNIQUE): a second row pointing at the same target is a unique
+// ConstraintError, and Upsert takes the Ref as a conflict target. Its
+// inverse side, a Ref without a column on the other entity, is not there
+// yet: find the owning side by its Ref (orm.Eq("User", u.ID)).
+//
 // Persist cascades to new entities a persisted or managed one reaches;
 // inserts are ordered parents first, entity by entity (trees and cycles
 // through a nullable Ref included); deletes children first. An entity a

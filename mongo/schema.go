@@ -57,8 +57,8 @@ func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.E
 				add(f.UniqueName, true)
 			}
 			switch {
-			case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == ""):
-				add("", false)
+			case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == "" && !f.Unique):
+				add("", false) // a unique Ref has its unique index
 			case f.IndexName != "":
 				add(f.IndexName, false)
 			}

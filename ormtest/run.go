@@ -182,4 +182,5 @@ var tests = []struct {
 	{"Defaults", testDefaults},
 	{"Decimals", testDecimals},
 	{"Embedded", testEmbedded},
+	{"OneToOne", testOneToOne},
 }

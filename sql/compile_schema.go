@@ -196,8 +196,8 @@ func indexes(m *meta.Entity) []index {
 	}
 	for _, f := range m.Fields {
 		switch {
-		case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == ""):
-			add("idx_"+m.Table+"_"+f.Column, false, f)
+		case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == "" && !f.Unique):
+			add("idx_"+m.Table+"_"+f.Column, false, f) // a unique Ref has its unique index
 		case f.IndexName != "":
 			add(f.IndexName, false, f)
 		}

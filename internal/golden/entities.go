@@ -82,10 +82,11 @@ type Paint struct {
 	Price Money  `orm:"type:numeric(12,2)"`
 }
 
-// Site has an embeddable.
+// Site has an embeddable, and a one-to-one Ref to its owner.
 type Site struct {
-	ID   int64
-	Addr Addr `orm:"embedded"`
+	ID    int64
+	Addr  Addr           `orm:"embedded"`
+	Owner orm.Ref[Owner] `orm:"unique"`
 }
 
 // Addr is a value object of Site.

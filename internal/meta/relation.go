@@ -113,8 +113,8 @@ func refField(f *Field, rel *Relation, columnSet bool, bad func(string, ...any) 
 	if rel.MappedBy != "" || rel.Pivot != "" || rel.JoinColumn != "" || rel.InverseJoinColumn != "" || rel.OrphanRemoval {
 		return nil, nil, bad("mappedBy, m2m, pivot, joinColumn, inverseJoinColumn and orphanRemoval apply only to Collection fields")
 	}
-	if f.PK || f.Version || f.Unique && f.UniqueName == "" {
-		return nil, nil, bad("a Ref cannot be a primary key, a version or unique")
+	if f.PK || f.Version {
+		return nil, nil, bad("a Ref cannot be a primary key or a version")
 	}
 	if !columnSet {
 		f.Column += "_id"

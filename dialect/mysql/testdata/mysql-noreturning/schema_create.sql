@@ -6,9 +6,10 @@ CREATE TABLE IF NOT EXISTS `pair` (`left` BIGINT NOT NULL, `right` BIGINT NOT NU
 CREATE TABLE IF NOT EXISTS `counter` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 CREATE TABLE IF NOT EXISTS `node` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` LONGTEXT NOT NULL, `parent_id` BIGINT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 CREATE TABLE IF NOT EXISTS `paint` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `color` LONGTEXT NOT NULL, `coat` TINYINT, `label` VARCHAR(20) NOT NULL, `total` decimal(20,0) NOT NULL, `stamp` LONGTEXT DEFAULT ('new') NOT NULL, `price` numeric(12,2) NOT NULL, CONSTRAINT `paint_color_check` CHECK (`color` IN ('red', 'o''range')), CONSTRAINT `paint_coat_check` CHECK (`coat` IN (1, 2, 3))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
-CREATE TABLE IF NOT EXISTS `site` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `addr_city` LONGTEXT NOT NULL, `addr_zip` LONGTEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+CREATE TABLE IF NOT EXISTS `site` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `addr_city` LONGTEXT NOT NULL, `addr_zip` LONGTEXT, `owner_id` BIGINT UNIQUE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 ALTER TABLE `car` ADD CONSTRAINT `fk_car_owner_id` FOREIGN KEY (`owner_id`) REFERENCES `owner` (`id`)
 ALTER TABLE `node` ADD CONSTRAINT `fk_node_parent_id` FOREIGN KEY (`parent_id`) REFERENCES `node` (`id`)
+ALTER TABLE `site` ADD CONSTRAINT `fk_site_owner_id` FOREIGN KEY (`owner_id`) REFERENCES `owner` (`id`)
 CREATE TABLE IF NOT EXISTS `car_tags` (`car_id` BIGINT NOT NULL, `tag_id` BIGINT NOT NULL, PRIMARY KEY (`car_id`, `tag_id`), FOREIGN KEY (`car_id`) REFERENCES `car` (`id`) ON DELETE CASCADE, FOREIGN KEY (`tag_id`) REFERENCES `tag` (`id`) ON DELETE CASCADE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 CREATE INDEX `idx_car_tags_tag_id` ON `car_tags` (`tag_id`)
 CREATE INDEX `idx_car_owner_id` ON `car` (`owner_id`)
