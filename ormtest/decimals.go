@@ -88,6 +88,15 @@ func testDecimals(t *testing.T, open suite) {
 	if err != nil || len(got) != 1 || !sameNumber(got[0].Total.s, bigger) {
 		t.Errorf("Find(Total = %s) = %+v, %v; want it read back as that number", bigger, got, err)
 	}
+	loaded := e.db.Session()
+	if _, err := orm.Repo[invoice](loaded).Find(e.ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.rec.Reset()
+	e.flush(loaded)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("a clean flush after loading decimals sent %q", st)
+	}
 	if !e.has(SQL) {
 		return
 	}
