@@ -179,4 +179,5 @@ var tests = []struct {
 	{"Enums", testEnums},
 	{"DeclaredColumns", testDeclaredColumns},
 	{"Defaults", testDefaults},
+	{"UUIDKeys", testUUIDKeys},
 }

@@ -76,7 +76,7 @@ type Paint struct {
 	Stamp string `orm:"default:'new'"`
 }
 
-var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{})
+var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{}, &Maker{}, &Gizmo{})
 
 // Rows of the fake's results, in column order.
 func ownerRow(id int64, name string, age int64) []any { return []any{id, name, age, nil} }
