@@ -180,4 +180,5 @@ var tests = []struct {
 	{"DeclaredColumns", testDeclaredColumns},
 	{"Defaults", testDefaults},
 	{"UUIDKeys", testUUIDKeys},
+	{"BytesBatchUpdate", testBytesBatchUpdate},
 }

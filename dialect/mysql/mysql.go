@@ -149,12 +149,13 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 	return sql.AppendQuoted(b, name, '`')
 }
 
-// AppendPlaceholder appends "?", or CAST(? AS BINARY) for a UUID stored
-// as BINARY(16): the server takes a parameter's bytes for text in the
-// connection's character set, which a value standing alone (a column of a
-// joined SELECT) keeps, and 16 random bytes are seldom valid UTF-8.
+// AppendPlaceholder appends "?", or CAST(? AS BINARY) for bytes and for a
+// UUID stored as BINARY(16): the server takes a parameter's bytes for text
+// in the connection's character set, which a value standing alone (a
+// column of the SELECT an UPDATE joins) keeps, and bytes are seldom valid
+// UTF-8.
 func (d Dialect) AppendPlaceholder(b []byte, _ int, c sql.Column) []byte {
-	if c.Type == sql.UUID && !d.uuidType {
+	if c.Type == sql.Bytes || c.Type == sql.UUID && !d.uuidType {
 		return append(b, "CAST(? AS BINARY)"...)
 	}
 	return append(b, '?')
