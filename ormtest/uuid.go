@@ -2,6 +2,7 @@ package ormtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"errors"
 	"testing"
@@ -214,6 +215,23 @@ func testUUIDKeys(t *testing.T, open suite) {
 	checkV7(t, "retried device", x.ID)
 	if bytes.Compare(x.ID[:], ds[n-1].ID[:]) <= 0 || x.Vendor.Get().ID == v.ID {
 		t.Errorf("after the retried flush: device key %v (want after %v), vendor %v", x.ID, ds[n-1].ID, dup.ID)
+	}
+
+	// A rolled-back Transaction does too, for the flushes inside it.
+	if e.has(Transactions) {
+		var y *device
+		err := s4.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+			y = &device{N: -1}
+			s.Persist(y)
+			if err := s.Flush(ctx); err != nil {
+				return err
+			}
+			checkV7(t, "device flushed in a transaction", y.ID)
+			return errors.New("roll back")
+		})
+		if err == nil || y.ID != (uuidKey{}) {
+			t.Errorf("after a rolled-back Transaction: %v, device key %v; want an error and key zero", err, y.ID)
+		}
 	}
 
 	// Upsert: a zero UUID key is generated for a row a unique field identifies.
