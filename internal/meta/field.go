@@ -342,7 +342,9 @@ func storageKind(t reflect.Type) Kind {
 			if sf.Name == "Valid" {
 				continue
 			}
-			if k := classify(sf.Type); k != kindNone && k != KindScanner {
+			// An array is not a storage kind: sql.Null of a UUID is stored
+			// as its Value method gives it (*UUID is the nullable UUID).
+			if k := classify(sf.Type); k != kindNone && k != KindScanner && k != KindArray {
 				return k
 			}
 		}

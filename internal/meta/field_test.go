@@ -35,6 +35,7 @@ type (
 		SQLUUID scanUUID
 		PtrUUID *scanUUID
 		OID     [12]byte
+		NullU   sql.Null[scanUUID]
 		At      time.Time
 		PtrAt   *time.Time
 		NullI   sql.NullInt64
@@ -67,7 +68,7 @@ func TestStorage(t *testing.T) {
 	}{
 		{"ID", KindInt}, {"N", KindUint}, {"F", KindFloat}, {"B", KindBool}, {"S", KindString},
 		{"Bytes", KindBytes}, {"UUID", KindUUID},
-		{"SQLUUID", KindUUID}, {"PtrUUID", KindUUID}, {"OID", KindBytes}, {"At", KindTime}, {"PtrAt", KindTime},
+		{"SQLUUID", KindUUID}, {"PtrUUID", KindUUID}, {"OID", KindBytes}, {"NullU", KindString}, {"At", KindTime}, {"PtrAt", KindTime},
 		{"NullI", KindInt}, {"NullS", KindString}, {"Text", KindString}, {"JSON", KindJSON},
 		{"ToStr", KindString}, {"ToArray", KindBytes},
 	}
