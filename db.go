@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"reflect"
 	"time"
+	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
+	"github.com/unitofwork/orm/internal/uuid"
 )
 
 // Backend is a database backend, such as the *sql.Backend that
@@ -35,6 +37,9 @@ type DB struct {
 	// the backend's for times, which the stamps are truncated to.
 	clock     func() time.Time
 	precision time.Duration
+	// uuids makes the UUIDv7 keys of new entities whose UUID key is zero,
+	// increasing in the order they are made.
+	uuids uuid.Generator
 }
 
 // QueryEvent describes one statement sent to the database, BEGIN, COMMIT and
@@ -147,6 +152,10 @@ func (db *DB) observe(ctx context.Context, stmt string, args []any, rows int64, 
 // clock's, in UTC, truncated to the precision the backend keeps times at,
 // so that a stamp reads back as it was set.
 func (db *DB) now() time.Time { return db.clock().UTC().Truncate(db.precision) }
+
+// newUUID sets the UUID key f of the entity at p to a new UUIDv7, after
+// every key the DB made before.
+func (db *DB) newUUID(f *meta.Field, p unsafe.Pointer) { *(*[16]byte)(f.Addr(p)) = db.uuids.New() }
 
 // Session returns a new, empty Session. It is cheap.
 func (db *DB) Session() *Session {

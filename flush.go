@@ -38,7 +38,7 @@ type flushed struct {
 	ts        *typeState
 	es        *entityState
 	generated bool    // an insert whose key the database generates
-	assigned  bool    // an insert whose empty key the backend filled in
+	assigned  bool    // an insert whose empty key the Session (a UUID) or the backend filled in
 	versioned bool    // an insert whose zero version was set to 1
 	stamps    stamped // the createdAt and updatedAt fields planning set
 	stampWas  meta.TimeSlot

@@ -68,15 +68,20 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 }
 
 // insertRow is the insert of the new entity es: a zero generated key is
-// left to the database, an empty key is filled in by a backend that
-// generates keys ([backend.KeyGenerator]) or is an error, a zero version
-// becomes 1, and a zero field with a default is left to the database.
+// left to the database, a zero UUID key becomes a new UUIDv7, another
+// empty key is filled in by a backend that generates keys
+// ([backend.KeyGenerator]) or is an error, a zero version becomes 1, and a
+// zero field with a default is left to the database.
 func (s *Session) insertRow(ts *typeState, es *entityState) (*flushed, error) {
 	m := ts.m
 	f := &flushed{ts: ts, es: es}
-	if m.Auto != nil && m.Auto.IsZero(es.ptr) {
+	switch {
+	case m.Auto != nil && m.Auto.IsZero(es.ptr):
 		f.generated = true // the backend sets it
-	} else if !m.HasKey(es.ptr) {
+	case m.UUIDKey != nil && m.UUIDKey.IsZero(es.ptr):
+		s.db.newUUID(m.UUIDKey, es.ptr)
+		f.assigned = true
+	case !m.HasKey(es.ptr):
 		kg, ok := s.db.backend.(backend.KeyGenerator)
 		if f.assigned = ok && kg.GenerateKey(m, es.ptr); !f.assigned {
 			return nil, fmt.Errorf("orm: Flush: new %s has an empty primary key; set it before flushing", m.Name)

@@ -140,17 +140,22 @@ type zeroed struct {
 	f *meta.Field
 }
 
-// upsertDefaults gives the rows of an upsert what they leave zero: the
-// first version, 1, and the createdAt and updatedAt stamps, the time now.
-// It returns the fields it set, which a failed upsert puts back to zero;
-// inside a transaction they are journaled, for a rollback to do the same.
+// upsertDefaults gives the rows of an upsert what they leave zero: a UUID
+// key, a new UUIDv7; the first version, 1; and the createdAt and updatedAt
+// stamps, the time now. It returns the fields it set, which a failed
+// upsert puts back to zero; inside a transaction they are journaled, for a
+// rollback to do the same.
 func (s *Session) upsertDefaults(m *meta.Entity, rows []unsafe.Pointer) []zeroed {
-	if m.Version == nil && m.CreatedAt == nil && m.UpdatedAt == nil {
+	if m.Version == nil && m.CreatedAt == nil && m.UpdatedAt == nil && m.UUIDKey == nil {
 		return nil
 	}
 	var set []zeroed
 	var now time.Time
 	for _, p := range rows {
+		if k := m.UUIDKey; k != nil && k.IsZero(p) {
+			s.db.newUUID(k, p)
+			set = append(set, zeroed{p, k})
+		}
 		if v := m.Version; v != nil && v.Int(p) == 0 {
 			v.SetInt(p, 1)
 			set = append(set, zeroed{p, v})
@@ -307,7 +312,7 @@ func (s *Session) checkUpsertRows(u *backend.Upsert) error {
 			return fmt.Errorf("orm: Upsert: the %s %s belongs to another Session: merge it, or upsert a copy", m.Name, describe(m, p))
 		}
 		for _, f := range u.Conflict {
-			if f.Auto && f.IsZero(p) {
+			if (f.Auto || f == m.UUIDKey) && f.IsZero(p) {
 				return fmt.Errorf("orm: Upsert %s: the entity at position %d has no %s: a zero generated key identifies no row (Persist new rows, or upsert OnConflict a unique field)", m.Name, i, f.Name)
 			}
 			v, err := f.Value(p)

@@ -23,7 +23,9 @@
 // with them. A Ref holds the target's key;
 // a one-to-many collection is a query on that key; a many-to-many relation
 // is an array of target keys on the owning side, named like the field
-// (Tags → "tags"). Times are stored as BSON dates, in milliseconds, and read
+// (Tags → "tags"). A UUID (any [16]byte array type) is BSON binary data of
+// the UUID subtype, 4, and a zero UUID key is a UUIDv7 the Session makes
+// (a zero bson.ObjectID key, a new ObjectID). Times are stored as BSON dates, in milliseconds, and read
 // back in time.UTC. JSON fields are stored as their JSON text. Strings must
 // be valid UTF-8, and on FerretDB floats must be finite numbers (it refuses
 // infinities and drops the connection on NaN): a flush holding anything

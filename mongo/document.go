@@ -79,11 +79,18 @@ func isObjectID(f *meta.Field) bool {
 }
 
 // toBSON turns the bytes of an ObjectID field back into a bson.ObjectID,
-// and the text of a decimal (a Scanner tagged with a numeric type) into a
-// Decimal128, which compares as a number.
+// the text of a decimal (a Scanner tagged with a numeric type) into a
+// Decimal128, which compares as a number, and the bytes of a UUID field (a
+// [16]byte array, itself or as the key a Ref points at) into BSON binary
+// data of the UUID subtype, 4.
 func toBSON(f *meta.Field, v any) any {
-	if b, ok := v.([]byte); ok && len(b) == 12 && isObjectID(f) {
+	b, ok := v.([]byte)
+	switch {
+	case !ok:
+	case len(b) == 12 && isObjectID(f):
 		return bson.ObjectID(b)
+	case len(b) == 16 && f.Storage == meta.KindUUID:
+		return bson.Binary{Subtype: bson.TypeBinaryUUID, Data: b}
 	}
 	if s, ok := v.(string); ok && f.Decimal {
 		if d, err := bson.ParseDecimal128(s); err == nil {
@@ -91,6 +98,16 @@ func toBSON(f *meta.Field, v any) any {
 		}
 	}
 	return v
+}
+
+// bsonValues returns the driver values vs of field f as BSON values, as
+// toBSON makes them, for a query on f's documents.
+func bsonValues(f *meta.Field, vs []any) bson.A {
+	out := make(bson.A, len(vs))
+	for i, v := range vs {
+		out[i] = toBSON(f, v)
+	}
+	return out
 }
 
 // CheckEntity refuses fields with a database default (orm:"default:…"):

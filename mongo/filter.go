@@ -96,8 +96,8 @@ func (b *engine) pathFilter(ctx context.Context, s backend.Scope, m *meta.Entity
 		return nil, err
 	}
 	// collect gathers, from the matching documents of collection t, the
-	// values at k (arrays flattened).
-	collect := func(t *meta.Entity, k string) (bson.A, error) {
+	// values at k (arrays flattened), BSON values of field f.
+	collect := func(t *meta.Entity, k string, f *meta.Field) (bson.A, error) {
 		out := bson.A{}
 		proj := options.Find().SetProjection(bson.D{{Key: k, Value: 1}})
 		err := b.find(ctx, s, t, sub, proj, func(doc bson.Raw) error {
@@ -108,12 +108,12 @@ func (b *engine) pathFilter(ctx context.Context, s backend.Scope, m *meta.Entity
 			if arr, ok := rv.ArrayOK(); ok {
 				vals, _ := arr.Values()
 				for _, v := range vals {
-					out = append(out, fromBSON(v))
+					out = append(out, toBSON(f, fromBSON(v)))
 				}
 				return nil
 			}
 			if v := fromBSON(rv); v != nil {
-				out = append(out, v)
+				out = append(out, toBSON(f, v))
 			}
 			return nil
 		})
@@ -124,16 +124,16 @@ func (b *engine) pathFilter(ctx context.Context, s backend.Scope, m *meta.Entity
 	}
 	switch {
 	case rel.Kind == meta.RelRef:
-		ids, err := collect(rel.Target, "_id")
+		ids, err := collect(rel.Target, "_id", rel.Field)
 		return in(rel.Field.Column, ids), err
 	case rel.Kind == meta.RelHasMany:
-		fks, err := collect(rel.Target, rel.Inverse.Field.Column)
+		fks, err := collect(rel.Target, rel.Inverse.Field.Column, rel.Inverse.Field)
 		return in("_id", fks), err
 	case rel.Owning():
-		ids, err := collect(rel.Target, "_id")
+		ids, err := collect(rel.Target, "_id", rel.Target.PK[0])
 		return in(arrayKey(rel), ids), err
 	}
-	owners, err := collect(rel.Target, arrayKey(rel))
+	owners, err := collect(rel.Target, arrayKey(rel), m.PK[0])
 	return in("_id", owners), err
 }
 

@@ -64,7 +64,11 @@ func arrays(m *meta.Entity, p unsafe.Pointer, d bson.D) (bson.D, bool) {
 		if l == nil {
 			return d, false
 		}
-		d = append(d, bson.E{Key: arrayKey(rel), Value: bson.A(l.keys)})
+		keys := make(bson.A, len(l.keys))
+		for i, k := range l.keys {
+			keys[i] = toBSON(rel.Target.PK[0], k) // as the pivot writes them
+		}
+		d = append(d, bson.E{Key: arrayKey(rel), Value: keys})
 	}
 	return d, true
 }

@@ -22,7 +22,7 @@ func (b *engine) selectVia(ctx context.Context, s backend.Scope, q *backend.Quer
 	if err != nil || len(ls.keys) == 0 {
 		return err
 	}
-	return b.findEntities(ctx, s, t, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ls.keys}}}},
+	return b.findEntities(ctx, s, t, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bsonValues(t.PK[0], ls.keys)}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(p unsafe.Pointer, _ bson.Raw) error {
 			for _, owner := range ls.owners[t.Key(p)] {
 				if err := each(p, owner); err != nil {
@@ -74,7 +74,7 @@ func (b *engine) ownerLinks(ctx context.Context, s backend.Scope, via *backend.V
 		return ls, nil
 	}
 	arr := arrayKey(rel)
-	err := b.find(ctx, s, rel.Owner, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: via.Owners}}}},
+	err := b.find(ctx, s, rel.Owner, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bsonValues(rel.Owner.PK[0], via.Owners)}}}},
 		options.Find().SetProjection(bson.D{{Key: arr, Value: 1}}), func(doc bson.Raw) error {
 			owner := fromBSON(doc.Lookup("_id"))
 			vals, _ := doc.Lookup(arr).ArrayOK()
@@ -100,7 +100,7 @@ func (b *engine) selectInverse(ctx context.Context, s backend.Scope, q *backend.
 			owners[k] = true
 		}
 	}
-	return b.findEntities(ctx, s, t, bson.D{{Key: arr, Value: bson.D{{Key: "$in", Value: q.Via.Owners}}}},
+	return b.findEntities(ctx, s, t, bson.D{{Key: arr, Value: bson.D{{Key: "$in", Value: bsonValues(rel.Owner.PK[0], q.Via.Owners)}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(p unsafe.Pointer, doc bson.Raw) error {
 			vals, _ := doc.Lookup(arr).ArrayOK()
 			elems, _ := vals.Values()

@@ -183,4 +183,6 @@ var tests = []struct {
 	{"Decimals", testDecimals},
 	{"Embedded", testEmbedded},
 	{"OneToOne", testOneToOne},
+	{"UUIDKeys", testUUIDKeys},
+	{"BytesBatchUpdate", testBytesBatchUpdate},
 }

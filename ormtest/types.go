@@ -302,3 +302,31 @@ func testEdgeValues(t *testing.T, open suite) {
 		})
 	}
 }
+
+// testBytesBatchUpdate: bytes that are not valid UTF-8 survive an update
+// of more rows than a CASE takes (UPDATE … FROM or JOIN a list of values,
+// where a parameter stands alone, not beside a column of its type).
+func testBytesBatchUpdate(t *testing.T, open suite) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	var ss []*sink
+	for i := range 20 {
+		x := e.newSink(i)
+		ss = append(ss, x)
+		s.Persist(x)
+	}
+	e.flush(s)
+	for i, x := range ss {
+		x.Bytes = []byte{0xa2, 0x37, 0x27, 0x06, 0xff, byte(i)}
+	}
+	e.flush(s)
+	got, err := orm.Repo[sink](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("ID"))
+	if err != nil || len(got) != len(ss) {
+		t.Fatalf("Find = %d sinks, %v", len(got), err)
+	}
+	for i, g := range got {
+		if !bytes.Equal(g.Bytes, ss[i].Bytes) {
+			t.Errorf("sink %d: Bytes read back %x; want %x", i, g.Bytes, ss[i].Bytes)
+		}
+	}
+}

@@ -46,6 +46,9 @@ func (b *builder) ident(name string) *builder {
 
 // arg appends a placeholder for v, a value of field f (or nil).
 func (b *builder) arg(v any, f *meta.Field) *builder {
+	if f != nil && f.Storage == meta.KindUUID {
+		v = uuidArg(b.d, v)
+	}
 	b.args = append(b.args, v)
 	if !b.argsOnly {
 		b.buf = b.d.AppendPlaceholder(b.buf, len(b.args), column(f))

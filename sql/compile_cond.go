@@ -67,6 +67,13 @@ func cond(sb *builder, c *backend.Cond) error {
 func inList(sb *builder, f *meta.Field, values []any, not bool) {
 	if ld, ok := sb.d.(ListDialect); ok && len(values) > listMin {
 		c := column(f)
+		if f.Storage == meta.KindUUID {
+			vs := make([]any, len(values))
+			for i, v := range values {
+				vs[i] = uuidArg(sb.d, v)
+			}
+			values = vs
+		}
 		if arg, ok := ld.ListArg(c, values); ok {
 			sb.args = append(sb.args, arg)
 			sb.buf = ld.AppendInList(sb.buf, len(sb.args), c, not)

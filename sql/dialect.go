@@ -1,6 +1,7 @@
 package sql
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -145,6 +146,9 @@ const (
 	Bytes
 	Time
 	JSON
+	// UUID: 16 bytes, bound as the dialect's UUIDValue gives them (see
+	// the optional interfaces below).
+	UUID
 )
 
 // column describes field f to the dialect; a foreign key is described as
@@ -166,9 +170,29 @@ func column(f *meta.Field) Column {
 
 // columnTypes maps a field's storage kind to its column type; a storage
 // kind is never a Scanner, a Ref or an array (meta.Field.Storage).
-var columnTypes = [meta.KindArray + 1]Type{
+var columnTypes = [meta.KindUUID + 1]Type{
 	meta.KindInt: Int, meta.KindUint: Uint, meta.KindFloat: Float, meta.KindBool: Bool,
 	meta.KindString: String, meta.KindBytes: Bytes, meta.KindTime: Time, meta.KindJSON: JSON,
+	meta.KindUUID: UUID,
+}
+
+// uuidValuer is a dialect that binds UUIDs as something other than their
+// 16 bytes.
+type uuidValuer interface {
+	UUIDValue(u [16]byte) any
+}
+
+// uuidArg returns the driver value the dialect binds for v, the value of
+// a UUID column (the 16 bytes meta.Field.Value gives, or nil).
+func uuidArg(d Dialect, v any) any {
+	b, ok := v.([]byte)
+	if !ok || len(b) != 16 {
+		return v
+	}
+	if uv, ok := d.(uuidValuer); ok {
+		return uv.UUIDValue([16]byte(b))
+	}
+	return v
 }
 
 // Refusal is a set of values a database cannot store exactly, which a
@@ -191,6 +215,10 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 
 // Optional dialect interfaces, checked by type assertion:
 //
+//   - interface{ UUIDValue(u [16]byte) any }: the driver value bound for
+//     a UUID column (meta's [16]byte fields): the text form for a column
+//     of MariaDB's UUID type, the array itself for pgx. Without it, the 16
+//     bytes as a []byte (a BLOB, a BINARY(16)).
 //   - interface{ AutoIncrementStep() int64 }: for dialects without
 //     Returning, the distance between the keys one multi-row INSERT gets
 //     (the server's auto_increment_increment); 1 when absent.
@@ -297,6 +325,27 @@ func (b *engine) TimePrecision() time.Duration {
 		return d.TimePrecision()
 	}
 	return time.Microsecond
+}
+
+// HexList returns values, byte strings, as one JSON array of their
+// hexadecimal text, for dialects that read a list of UUIDs (as bytes) with
+// a JSON table function and unhex them; false when one is not a []byte.
+func HexList(values []any) (any, bool) {
+	b := make([]byte, 0, 35*len(values)+2)
+	b = append(b, '[')
+	for i, v := range values {
+		x, ok := v.([]byte)
+		if !ok {
+			return nil, false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = hex.AppendEncode(b, x)
+		b = append(b, '"')
+	}
+	return string(append(b, ']')), true
 }
 
 // JSONList returns values as one JSON array, for dialects that read a list

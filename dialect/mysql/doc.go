@@ -5,6 +5,9 @@
 // first key LastInsertId reports plus multiples of the server's
 // auto_increment_increment (read when the backend is opened), so clusters
 // that step keys by more than one (Galera) get the keys the server gave.
+// UUIDs are stored in MariaDB's UUID type from 10.7, else (or with
+// [WithBinaryUUID]) in BINARY(16). For a cluster, UUIDv7 keys, which the
+// Session makes, depend on no server state at all.
 //
 // # Opening
 //
@@ -30,6 +33,10 @@
 //	                                                    exact (utf8mb4_bin)
 //	[]byte                      LONGBLOB                nil is NULL, empty stays empty
 //	time.Time                   DATETIME(6)             microseconds, stored and read in UTC; years 1 to 9999
+//	[16]byte array (a UUID)     UUID, BINARY(16)        MariaDB 10.7 and later: UUID, bound as its text
+//	                                                    (see WithBinaryUUID); MySQL and older MariaDB:
+//	                                                    BINARY(16), bound as CAST(? AS BINARY); a zero
+//	                                                    key is a UUIDv7, made by the Session
 //	orm:"json"                  JSON
 //	Ref[T]                      T's key type            a foreign key to T
 //

@@ -15,6 +15,7 @@ import (
 	driver "github.com/go-sql-driver/mysql"
 
 	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/uuid"
 	"github.com/unitofwork/orm/sql"
 )
 
@@ -25,6 +26,11 @@ type Option func(*Dialect)
 // server that has INSERT … RETURNING: generated keys come from
 // LastInsertId and the server's auto_increment_increment.
 func WithoutReturning() Option { return func(d *Dialect) { d.returning = false } }
+
+// WithBinaryUUID stores UUIDs in BINARY(16) columns, as on MySQL, even on a
+// MariaDB server that has the UUID type (10.7 and later): for a schema
+// shared with MySQL or made on an older server.
+func WithBinaryUUID() Option { return func(d *Dialect) { d.uuidType = false } }
 
 // Open connects to the MySQL or MariaDB server at dsn (the driver's format,
 // user:password@tcp(host:3306)/db), with the settings the ORM relies on:
@@ -105,6 +111,7 @@ func newBackend(ctx context.Context, db *stdsql.DB, opts []Option) (*sql.Backend
 		fmt.Sscanf(version, "%d.%d", &major, &minor)
 		d.returning = major > 10 || (major == 10 && minor >= 5)
 		d.skipLocked = major > 10 || (major == 10 && minor >= 6)
+		d.uuidType = major > 10 || (major == 10 && minor >= 7)
 	}
 	for _, o := range opts {
 		o(&d)
@@ -118,7 +125,10 @@ type Dialect struct {
 	returning bool // MariaDB 10.5 and later, unless WithoutReturning
 	// skipLocked: a MariaDB server has SKIP LOCKED (10.6 and later).
 	skipLocked bool
-	step       int64 // auto_increment_increment when the backend was opened
+	// uuidType: UUIDs are stored in MariaDB's UUID type (10.7 and later,
+	// unless WithBinaryUUID), else in BINARY(16).
+	uuidType bool
+	step     int64 // auto_increment_increment when the backend was opened
 	// rollbackOnTimeout: innodb_rollback_on_timeout is on, so a lock wait
 	// timeout rolls back the whole transaction, not just the statement.
 	rollbackOnTimeout bool
@@ -139,12 +149,19 @@ func (Dialect) AppendIdent(b []byte, name string) []byte {
 	return sql.AppendQuoted(b, name, '`')
 }
 
-// AppendPlaceholder appends "?", for a decimal cast to DECIMAL(65,30).
-func (Dialect) AppendPlaceholder(b []byte, _ int, c sql.Column) []byte {
+// AppendPlaceholder appends "?"; for a decimal, CAST(? AS DECIMAL(65,30)),
+// as MySQL reads a decimal's text compared with a DECIMAL column as a
+// double, inexact beyond 2^53; and CAST(? AS BINARY) for bytes and for a
+// UUID stored as BINARY(16): the server takes a parameter's bytes for text
+// in the connection's character set, which a value standing alone (a
+// column of the SELECT an UPDATE joins) keeps, and bytes are seldom valid
+// UTF-8.
+func (d Dialect) AppendPlaceholder(b []byte, _ int, c sql.Column) []byte {
 	if c.Decimal {
-		// A decimal's text, compared with a DECIMAL column, is read as a
-		// double on MySQL, and so compared inexactly beyond 2^53.
 		return append(b, "CAST(? AS DECIMAL(65,30))"...)
+	}
+	if c.Type == sql.Bytes || c.Type == sql.UUID && !d.uuidType {
+		return append(b, "CAST(? AS BINARY)"...)
 	}
 	return append(b, '?')
 }
@@ -169,10 +186,16 @@ func (d Dialect) AutoIncrementStep() int64 { return max(d.step, 1) }
 func (Dialect) MaxParams() int { return 65535 }
 
 // ColumnType maps a field to a MySQL column type. Strings that are keys,
-// unique or indexed are VARCHAR(255); other strings LONGTEXT.
-func (Dialect) ColumnType(c sql.Column) string {
+// unique or indexed are VARCHAR(255); other strings LONGTEXT. UUIDs are
+// UUID on MariaDB 10.7 and later, else BINARY(16).
+func (d Dialect) ColumnType(c sql.Column) string {
 	ints := map[int]string{1: "TINYINT", 2: "SMALLINT", 4: "INT", 8: "BIGINT"}
 	switch c.Type {
+	case sql.UUID:
+		if d.uuidType {
+			return "UUID"
+		}
+		return "BINARY(16)"
 	case sql.Int:
 		return ints[c.Size]
 	case sql.Uint:
@@ -383,23 +406,49 @@ func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN | sql.RefuseInf | sq
 // DATETIME(6) columns.
 func (Dialect) TimePrecision() time.Duration { return time.Microsecond }
 
+// UUIDValue binds a UUID as its text form for MariaDB's UUID type, else
+// as its 16 bytes, for BINARY(16).
+func (d Dialect) UUIDValue(u [16]byte) any {
+	if d.uuidType {
+		return uuid.Format(u)
+	}
+	return u[:]
+}
+
 // ListArg returns integers, floats, text and booleans as one JSON array,
-// read back with JSON_TABLE (MySQL 8.0.4, MariaDB 10.6).
-func (Dialect) ListArg(c sql.Column, values []any) (any, bool) {
+// read back with JSON_TABLE (MySQL 8.0.4, MariaDB 10.6); UUIDs as one of
+// their text forms (UUID) or their hexadecimal text (BINARY(16)).
+func (d Dialect) ListArg(c sql.Column, values []any) (any, bool) {
 	switch c.Type {
 	case sql.Int, sql.Uint, sql.Float, sql.Bool, sql.String:
 		return sql.JSONList(values)
+	case sql.UUID:
+		if d.uuidType {
+			return sql.JSONList(values)
+		}
+		return sql.HexList(values)
 	}
 	return nil, false
 }
 
 // AppendInList appends IN (SELECT v FROM JSON_TABLE(?, …)), or NOT IN, the
-// JSON values read as the column's type.
+// JSON values read as the column's type: UUIDs as CHAR(36), which MariaDB
+// compares with its UUID type, or as CHAR(32) unhexed for BINARY(16)
+// (JSON_TABLE has neither type).
 func (d Dialect) AppendInList(b []byte, _ int, c sql.Column, not bool) []byte {
 	if not {
 		b = append(b, " NOT"...)
 	}
-	b = append(b, " IN (SELECT v FROM JSON_TABLE(?, '$[*]' COLUMNS (v "...)
-	b = append(b, d.ColumnType(c)...)
+	v, typ := "v", d.ColumnType(c)
+	switch {
+	case c.Type == sql.UUID && d.uuidType:
+		typ = "CHAR(36)"
+	case c.Type == sql.UUID:
+		v, typ = "UNHEX(v)", "CHAR(32)"
+	}
+	b = append(b, " IN (SELECT "...)
+	b = append(b, v...)
+	b = append(b, " FROM JSON_TABLE(?, '$[*]' COLUMNS (v "...)
+	b = append(b, typ...)
 	return append(b, " PATH '$')) AS orm_list)"...)
 }

@@ -71,5 +71,5 @@ func TestConformance(t *testing.T) {
 		b.Close()
 	}
 	t.Run(name, func(t *testing.T) { ormtest.Run(t, opener()) })
-	t.Run("mysql-mode", func(t *testing.T) { ormtest.Run(t, opener(mysql.WithoutReturning())) })
+	t.Run("mysql-mode", func(t *testing.T) { ormtest.Run(t, opener(mysql.WithoutReturning(), mysql.WithBinaryUUID())) })
 }

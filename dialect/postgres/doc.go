@@ -26,6 +26,8 @@
 //	                                              naming the field (store such text as []byte)
 //	[]byte                      bytea             nil is NULL, empty stays empty
 //	time.Time                   timestamptz       microseconds; read back in time.UTC, whatever time.Local is
+//	[16]byte array (a UUID)     uuid              any [16]byte type (github.com/google/uuid's too), bound as a
+//	                                              [16]byte; a zero key is a UUIDv7, made by the Session
 //	orm:"json"                  jsonb             compared by value, not by text; read as text, so numbers are exact
 //	Ref[T]                      T's key type      a foreign key to T
 //

@@ -141,9 +141,15 @@ func pgType(c sql.Column) string {
 		return "timestamptz"
 	case sql.JSON:
 		return "jsonb"
+	case sql.UUID:
+		return "uuid"
 	}
 	return "text"
 }
+
+// UUIDValue binds a UUID as its [16]byte array, which pgx encodes as a
+// uuid.
+func (Dialect) UUIDValue(u [16]byte) any { return u }
 
 // AutoKey makes the column an identity.
 func (d Dialect) AutoKey(c sql.Column) string {
@@ -298,6 +304,8 @@ func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) {
 		return typedList[time.Time](values)
 	case []byte:
 		return typedList[[]byte](values)
+	case [16]byte:
+		return typedList[[16]byte](values)
 	}
 	return nil, false
 }

@@ -10,9 +10,10 @@ import (
 	"github.com/unitofwork/orm/ormtest"
 )
 
-// TestDatabaseSQLPath runs the raw SQL and read-only tests on a backend
+// TestDatabaseSQLPath runs the raw SQL, read-only and UUID tests on a backend
 // over database/sql (postgres.New) rather than the native pgx pool: both
-// paths scan raw rows by column name and send BEGIN READ ONLY.
+// paths scan raw rows by column name, send BEGIN READ ONLY and bind UUIDs
+// as [16]byte (database/sql hands them back as text).
 func TestDatabaseSQLPath(t *testing.T) {
 	serverDSN(t)
 	open := func(t testing.TB) orm.Backend {
@@ -29,5 +30,5 @@ func TestDatabaseSQLPath(t *testing.T) {
 		return b
 	}
 	ormtest.Run(t, open, ormtest.Only("RawSelect", "RawInTransaction", "RawOutsideTransaction", "RawSelectScalar",
-		"RawSelectMissingField", "RawErrors", "ReadOnly", "ReadOnlyRawWrite", "ReadOnlyNested"))
+		"RawSelectMissingField", "RawErrors", "ReadOnly", "ReadOnlyRawWrite", "ReadOnlyNested", "UUIDKeys"))
 }

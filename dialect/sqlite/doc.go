@@ -11,7 +11,9 @@
 // # Types
 //
 // Integers are stored as INTEGER, floats as REAL, bools as BOOLEAN (0 or 1),
-// strings and JSON fields as TEXT, []byte as BLOB, and time.Time as DATETIME
+// strings and JSON fields as TEXT, []byte and UUIDs (any [16]byte array
+// type; a zero key is a UUIDv7 the Session makes) as BLOB, the UUID's 16
+// bytes, which sort as UUIDs do, and time.Time as DATETIME
 // text in UTC with nanoseconds ("2006-01-02 15:04:05.999999999+00:00"),
 // which sorts and compares in time order. A time read back is in time.UTC.
 // Integers are 64-bit signed (a uint64 above 2^63-1 is refused, as on every

@@ -101,7 +101,7 @@ func (Dialect) ColumnType(c sql.Column) string {
 		return "REAL"
 	case sql.Bool:
 		return "BOOLEAN"
-	case sql.Bytes:
+	case sql.Bytes, sql.UUID:
 		return "BLOB"
 	case sql.Time:
 		return "DATETIME"
@@ -227,15 +227,23 @@ func (Dialect) Refuses() sql.Refusal { return sql.RefuseNaN | sql.RefuseLongDeci
 func (Dialect) TimePrecision() time.Duration { return time.Nanosecond }
 
 // ListArg returns integers, floats, text and booleans as one JSON array,
-// read back with json_each.
-func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) {
+// read back with json_each; UUIDs as a JSON array of their hexadecimal
+// text.
+func (Dialect) ListArg(c sql.Column, values []any) (any, bool) {
+	if c.Type == sql.UUID {
+		return sql.HexList(values)
+	}
 	return sql.JSONList(values)
 }
 
-// AppendInList appends IN (SELECT value FROM json_each(?)), or NOT IN.
-func (Dialect) AppendInList(b []byte, _ int, _ sql.Column, not bool) []byte {
+// AppendInList appends IN (SELECT value FROM json_each(?)), or NOT IN;
+// for UUIDs, IN (SELECT unhex(value) FROM json_each(?)).
+func (Dialect) AppendInList(b []byte, _ int, c sql.Column, not bool) []byte {
 	if not {
 		b = append(b, " NOT"...)
+	}
+	if c.Type == sql.UUID {
+		return append(b, " IN (SELECT unhex(value) FROM json_each(?))"...)
 	}
 	return append(b, " IN (SELECT value FROM json_each(?))"...)
 }

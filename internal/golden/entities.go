@@ -107,7 +107,7 @@ func (m *Money) Scan(v any) error {
 	return nil
 }
 
-var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{}, &Site{})
+var entities = orm.Entities(&Owner{}, &Car{}, &Tag{}, &Account{}, &Pair{}, &Counter{}, &Node{}, &Paint{}, &Site{}, &Maker{}, &Gizmo{})
 
 // Rows of the fake's results, in column order.
 func ownerRow(id int64, name string, age int64) []any { return []any{id, name, age, nil} }

@@ -56,6 +56,14 @@ func formatArg(a any) string {
 		return fmt.Sprintf("%q", v)
 	case []byte:
 		return fmt.Sprintf("x'%x'", v)
+	case [16]byte:
+		return fmt.Sprintf("[16]byte(x'%x')", v[:])
+	case [][16]byte:
+		parts := make([]string, len(v))
+		for i, u := range v {
+			parts[i] = formatArg(u)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
 	case time.Time:
 		return v.UTC().Format(time.RFC3339Nano)
 	}

@@ -27,6 +27,7 @@ const (
 	KindJSON    // any type, stored as JSON text
 	KindRef     // orm.Ref[T]: the target's key
 	KindArray   // [N]byte, such as a UUID or a MongoDB ObjectID, stored as bytes
+	KindUUID    // the storage kind of a [16]byte array: a UUID column
 )
 
 var (
@@ -99,6 +100,8 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 	switch {
 	case f.Length > 0 && f.Storage != KindString:
 		return nil, nil, bad("size applies to text fields, not to %s (name the column's type with orm:\"type:…\")", f.Type)
+	case f.Storage == KindUUID && f.SQLType != "":
+		return nil, nil, bad("a UUID takes the database's UUID type (uuid, UUID, BINARY(16), BLOB): drop its orm:\"type:…\"")
 	case f.Length > 0 && f.SQLType != "":
 		return nil, nil, bad("size and type together: write the length into the type, as in orm:\"type:varchar(80)\"")
 	}
@@ -151,9 +154,16 @@ func (f *Field) setType(json bool, bad func(string, ...any) error) error {
 	return nil
 }
 
+// classify returns the kind of a field of type t, not a pointer, or
+// kindNone. A [16]byte array type is a UUID, mapped as an array even when
+// it has Scan and Value methods (github.com/google/uuid.UUID's Value gives
+// text): the ORM writes each database's UUID form itself.
 func classify(t reflect.Type) Kind {
 	if t == timeType {
 		return KindTime
+	}
+	if isUUID(t) {
+		return KindArray
 	}
 	if reflect.PointerTo(t).Implements(scannerType) && (t.Implements(valuerType) || reflect.PointerTo(t).Implements(valuerType)) {
 		return KindScanner
@@ -179,6 +189,11 @@ func classify(t reflect.Type) Kind {
 		}
 	}
 	return kindNone
+}
+
+// isUUID reports whether t is a 16-byte array type, which maps to a UUID.
+func isUUID(t reflect.Type) bool {
+	return t.Kind() == reflect.Array && t.Len() == 16 && t.Elem().Kind() == reflect.Uint8
 }
 
 func hasPointers(t reflect.Type) bool {
@@ -278,14 +293,17 @@ func writeInt(p unsafe.Pointer, size uintptr, n int64) {
 
 // StorageKind is the kind of value the field's column stores, computed once
 // when the field is built: the field's own kind, but for a Scanner the kind
-// its Value method produces, for a byte array KindBytes, and for a Ref the
-// storage kind of the target's key.
+// its Value method produces, for a 16-byte array KindUUID, for another
+// byte array KindBytes, and for a Ref the storage kind of the target's key.
 func (f *Field) StorageKind() Kind { return f.Storage }
 
 // storage is the storage kind of a field of kind k and element type t.
 func storage(k Kind, t reflect.Type) Kind {
 	switch k {
 	case KindArray:
+		if isUUID(t) {
+			return KindUUID
+		}
 		return KindBytes
 	case KindScanner:
 		return storageKind(t)
@@ -326,7 +344,9 @@ func storageKind(t reflect.Type) Kind {
 			if sf.Name == "Valid" {
 				continue
 			}
-			if k := classify(sf.Type); k != kindNone && k != KindScanner {
+			// An array is not a storage kind: sql.Null of a UUID is stored
+			// as its Value method gives it (*UUID is the nullable UUID).
+			if k := classify(sf.Type); k != kindNone && k != KindScanner && k != KindArray {
 				return k
 			}
 		}

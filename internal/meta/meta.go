@@ -43,13 +43,16 @@ type tableNamer interface{ TableName() string }
 // Entity is the metadata of one mapped struct type. It is built once, by
 // [Build], and read concurrently afterwards.
 type Entity struct {
-	Type    reflect.Type // the struct type
-	Name    string       // the Go type name, for messages
-	Table   string
-	Fields  []*Field // mapped columns, in declaration order
-	PK      []*Field // primary key columns, in key order
-	Auto    *Field   // the database-generated key, if any
-	Version *Field   // the optimistic-lock column, if any
+	Type   reflect.Type // the struct type
+	Name   string       // the Go type name, for messages
+	Table  string
+	Fields []*Field // mapped columns, in declaration order
+	PK     []*Field // primary key columns, in key order
+	Auto   *Field   // the database-generated key, if any
+	// UUIDKey is the key when it is one UUID field (a [16]byte array):
+	// the Session gives a new entity whose key is zero a UUIDv7.
+	UUIDKey *Field
+	Version *Field // the optimistic-lock column, if any
 	// Defaults are the fields with a database default (orm:"default:…"),
 	// which an insert leaves to the database while they are zero.
 	Defaults []*Field
@@ -302,6 +305,9 @@ func (e *Entity) checkKeys() error {
 		if e.Auto.SQLType != "" {
 			return &Error{Entity: e.Name, Field: e.Auto.Name, Reason: `a generated key takes the database's own type: drop its orm:"type:…"`}
 		}
+	}
+	if len(e.PK) == 1 && e.PK[0].Storage == KindUUID {
+		e.UUIDKey = e.PK[0]
 	}
 	if v := e.Version; v != nil && (v.Ptr || (v.Kind != KindInt && v.Kind != KindUint)) {
 		return &Error{Entity: e.Name, Field: v.Name, Reason: "a version field must be a non-pointer integer, not " + v.Type.String()}

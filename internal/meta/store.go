@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/unitofwork/orm/internal/uuid"
 )
 
 // errNull is returned when NULL is read into a field that cannot hold it.
@@ -88,11 +90,7 @@ func (f *Field) storeElem(a unsafe.Pointer, v any) error {
 	case KindScanner:
 		return f.storeScanner(a, v)
 	case KindArray:
-		s, err := asString(v)
-		if err != nil || uintptr(len(s)) != f.size {
-			return fmt.Errorf("cannot store %T of %d bytes in %s", v, len(s), f.Elem)
-		}
-		copy(unsafe.Slice((*byte)(a), f.size), s)
+		return f.storeArray(unsafe.Slice((*byte)(a), f.size), v)
 	case KindJSON:
 		return f.storeJSON(a, v)
 	}
@@ -149,6 +147,28 @@ func (f *Field) storeBytes(b *[]byte, v any) error {
 		return fmt.Errorf("cannot store %T in %s", v, f.Elem)
 	}
 	return nil
+}
+
+// storeArray sets the byte array dst from a driver's bytes or text of its
+// length; a UUID also from a [16]byte (pgx) or its text form (MariaDB's
+// UUID type, PostgreSQL's uuid through database/sql).
+func (f *Field) storeArray(dst []byte, v any) error {
+	if u, ok := v.([16]byte); ok && len(dst) == 16 {
+		copy(dst, u[:])
+		return nil
+	}
+	s, err := asString(v)
+	if err == nil && len(s) == len(dst) {
+		copy(dst, s)
+		return nil
+	}
+	if err == nil && f.Storage == KindUUID {
+		if u, ok := uuid.Parse(s); ok {
+			copy(dst, u[:])
+			return nil
+		}
+	}
+	return fmt.Errorf("cannot store %T of %d bytes in %s", v, len(s), f.Elem)
 }
 
 // storeScanner hands the driver value v to the Scan method of the value at a.

@@ -7,10 +7,17 @@ CREATE TABLE IF NOT EXISTS `counter` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMAR
 CREATE TABLE IF NOT EXISTS `node` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` LONGTEXT NOT NULL, `parent_id` BIGINT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 CREATE TABLE IF NOT EXISTS `paint` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `color` LONGTEXT NOT NULL, `coat` TINYINT, `label` VARCHAR(20) NOT NULL, `total` decimal(20,0) NOT NULL, `stamp` LONGTEXT DEFAULT ('new') NOT NULL, `price` numeric(12,2) NOT NULL, CONSTRAINT `paint_color_check` CHECK (`color` IN ('red', 'o''range')), CONSTRAINT `paint_coat_check` CHECK (`coat` IN (1, 2, 3))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 CREATE TABLE IF NOT EXISTS `site` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, `addr_city` LONGTEXT NOT NULL, `addr_zip` LONGTEXT, `owner_id` BIGINT UNIQUE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+CREATE TABLE IF NOT EXISTS `maker` (`id` BINARY(16) NOT NULL, `name` LONGTEXT NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+CREATE TABLE IF NOT EXISTS `gizmo` (`id` BINARY(16) NOT NULL, `serial` BINARY(16), `maker_id` BINARY(16), PRIMARY KEY (`id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 ALTER TABLE `car` ADD CONSTRAINT `fk_car_owner_id` FOREIGN KEY (`owner_id`) REFERENCES `owner` (`id`)
 ALTER TABLE `node` ADD CONSTRAINT `fk_node_parent_id` FOREIGN KEY (`parent_id`) REFERENCES `node` (`id`)
 ALTER TABLE `site` ADD CONSTRAINT `fk_site_owner_id` FOREIGN KEY (`owner_id`) REFERENCES `owner` (`id`)
+ALTER TABLE `gizmo` ADD CONSTRAINT `fk_gizmo_maker_id` FOREIGN KEY (`maker_id`) REFERENCES `maker` (`id`)
 CREATE TABLE IF NOT EXISTS `car_tags` (`car_id` BIGINT NOT NULL, `tag_id` BIGINT NOT NULL, PRIMARY KEY (`car_id`, `tag_id`), FOREIGN KEY (`car_id`) REFERENCES `car` (`id`) ON DELETE CASCADE, FOREIGN KEY (`tag_id`) REFERENCES `tag` (`id`) ON DELETE CASCADE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 CREATE INDEX `idx_car_tags_tag_id` ON `car_tags` (`tag_id`)
 CREATE INDEX `idx_car_owner_id` ON `car` (`owner_id`)
 CREATE INDEX `idx_node_parent_id` ON `node` (`parent_id`)
+CREATE TABLE IF NOT EXISTS `gizmo_resellers` (`gizmo_id` BINARY(16) NOT NULL, `maker_id` BINARY(16) NOT NULL, PRIMARY KEY (`gizmo_id`, `maker_id`), FOREIGN KEY (`gizmo_id`) REFERENCES `gizmo` (`id`) ON DELETE CASCADE, FOREIGN KEY (`maker_id`) REFERENCES `maker` (`id`) ON DELETE CASCADE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+CREATE INDEX `idx_gizmo_resellers_maker_id` ON `gizmo_resellers` (`maker_id`)
+CREATE INDEX `idx_gizmo_serial` ON `gizmo` (`serial`)
+CREATE INDEX `idx_gizmo_maker_id` ON `gizmo` (`maker_id`)

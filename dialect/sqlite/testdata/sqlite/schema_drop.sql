@@ -1,6 +1,9 @@
 BEGIN
 PRAGMA defer_foreign_keys = ON
 DROP TABLE IF EXISTS "car_tags"
+DROP TABLE IF EXISTS "gizmo_resellers"
+DROP TABLE IF EXISTS "gizmo"
+DROP TABLE IF EXISTS "maker"
 DROP TABLE IF EXISTS "site"
 DROP TABLE IF EXISTS "paint"
 DROP TABLE IF EXISTS "node"

@@ -1,0 +1,8 @@
+BEGIN
+INSERT INTO "maker" ("id", "name") VALUES ($1::uuid, $2::text), ($3::uuid, $4::text)
+  -- args: [16]byte(x'010000000000700080000000000003e8') "acme" [16]byte(x'010000000000700080000000000003e9') "shop"
+INSERT INTO "gizmo" ("id", "serial", "maker_id") VALUES ($1::uuid, $2::uuid, $3::uuid), ($4::uuid, $5::uuid, $6::uuid)
+  -- args: [16]byte(x'01000000000070008000000000000001') [16]byte(x'01000000000070008000000000000007') [16]byte(x'010000000000700080000000000003e8') [16]byte(x'01000000000070008000000000000002') NULL [16]byte(x'010000000000700080000000000003e8')
+INSERT INTO "gizmo_resellers" ("gizmo_id", "maker_id") VALUES ($1::uuid, $2::uuid) ON CONFLICT DO NOTHING
+  -- args: [16]byte(x'01000000000070008000000000000001') [16]byte(x'010000000000700080000000000003e9')
+COMMIT
