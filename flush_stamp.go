@@ -3,6 +3,7 @@ package orm
 import (
 	"time"
 
+	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
 
@@ -20,6 +21,7 @@ type stamped uint8
 const (
 	stampedCreated stamped = 1 << iota // an insert's zero createdAt
 	stampedUpdated                     // an insert's zero updatedAt, or an update's updatedAt (was in stampWas)
+	stampedDeleted                     // a soft delete's softDelete field (was nil)
 )
 
 // stampTime is the time every stamp of the flush takes, read from the
@@ -59,10 +61,29 @@ func (w *flushWork) stampUpdate(db *DB, f *flushed) {
 	f.changed.Set(u.Pos)
 }
 
+// softDelete is the update that soft-deletes the removed entity es: its
+// softDelete field set to the flush's time, unless it holds a time
+// already, is the one column it writes (and the version, checked and
+// incremented). Other changes to the entity are not written, as a delete
+// would not write them.
+func (w *flushWork) softDelete(db *DB, ts *typeState, es *entityState) *flushed {
+	m := ts.m
+	f := &flushed{ts: ts, es: es, soft: true, changed: backend.NewMask(len(m.Fields))}
+	f.changed.Set(m.SoftDelete.Pos)
+	if m.SoftDelete.IsZero(es.ptr) {
+		m.SoftDelete.SetTime(es.ptr, w.stampTime(db))
+		f.stamps |= stampedDeleted
+	}
+	return f
+}
+
 // unstamp puts back the stamps planning set on the entity of f: zero for
-// an insert, the time it had for an update.
+// an insert, the time it had for an update, nil for a soft delete.
 func (f *flushed) unstamp(m *meta.Entity, insert bool) {
 	p := f.es.ptr
+	if f.stamps&stampedDeleted != 0 {
+		m.SoftDelete.SetZero(p)
+	}
 	if f.stamps&stampedCreated != 0 {
 		m.CreatedAt.SetZero(p)
 	}

@@ -179,4 +179,6 @@ var tests = []struct {
 	{"Enums", testEnums},
 	{"DeclaredColumns", testDeclaredColumns},
 	{"Defaults", testDefaults},
+	{"SoftDelete", testSoftDelete},
+	{"NamedFilters", testNamedFilters},
 }

@@ -110,6 +110,9 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		}
 		return nil, nil, bad("option %q applies only to time.Time and *time.Time fields, not to %s", f.Stamp, what)
 	}
+	if f.Stamp == StampDeleted && (!f.Ptr || f.Default != "") {
+		return nil, nil, bad(`option "softDelete" applies to a *time.Time field without a default (nil: not deleted), not to %s`, describeSoft(f))
+	}
 	return f, nil, nil
 }
 
@@ -364,3 +367,11 @@ var (
 
 // SetZero sets the field to its type's zero value in the entity at p.
 func (f *Field) SetZero(p unsafe.Pointer) { reflect.NewAt(f.Type, f.Addr(p)).Elem().SetZero() }
+
+// describeSoft names what a softDelete field is that it should not be.
+func describeSoft(f *Field) string {
+	if f.Default != "" {
+		return "one with a default"
+	}
+	return "a " + f.Type.String() + " field"
+}

@@ -67,13 +67,10 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 		}
 	case "version":
 		f.Version = true
-	case "createdAt", "updatedAt":
-		st := StampCreated
-		if key == "updatedAt" {
-			st = StampUpdated
-		}
+	case "createdAt", "updatedAt", "softDelete":
+		st := map[string]Stamp{"createdAt": StampCreated, "updatedAt": StampUpdated, "softDelete": StampDeleted}[key]
 		if f.Stamp != NoStamp && f.Stamp != st {
-			return bad("malformed tag %q: a field is createdAt or updatedAt, not both", tag)
+			return bad("malformed tag %q: a field takes one of createdAt, updatedAt and softDelete, not both", tag)
 		}
 		f.Stamp = st
 	case "json":
