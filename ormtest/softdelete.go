@@ -17,8 +17,8 @@ import (
 type sdAuthor struct {
 	ID      int64
 	Name    string
-	Email   string `orm:"unique"`
-	Version int64  `orm:"version"`
+	Email   string                 `orm:"unique"`
+	Version int64                  `orm:"version"`
 	Deleted *time.Time             `orm:"softDelete"`
 	Books   orm.Collection[sdBook] `orm:"mappedBy:Author,cascade:remove"`
 }
@@ -27,10 +27,18 @@ type sdBook struct {
 	ID      int64
 	Title   string
 	Author  orm.Ref[sdAuthor]
+	Deleted *time.Time            `orm:"softDelete"`
+	Tags    orm.Collection[sdTag] `orm:"m2m"`
+}
+
+// sdTag is soft-deletable, linked to books through a pivot.
+type sdTag struct {
+	ID      int64
+	Name    string
 	Deleted *time.Time `orm:"softDelete"`
 }
 
-var softEntities = []any{&sdAuthor{}, &sdBook{}}
+var softEntities = []any{&sdAuthor{}, &sdBook{}, &sdTag{}}
 
 // sdNames returns the names of the authors, sorted.
 func sdNames(as []*sdAuthor) []string {
@@ -184,10 +192,43 @@ func softReads(e *env, ann *sdAuthor, b1 *sdBook) {
 }
 
 // softCollections soft-deletes b3: Bob's collection leaves it out, when
-// populated and when loaded, unless WithDeleted.
+// populated and when loaded, unless WithDeleted; and a soft-deleted tag
+// leaves the many-to-many collection of b2, its pivot row kept.
 func softCollections(e *env, bob *sdAuthor) {
 	t := e.t
 	s := e.db.Session()
+	b2, err := orm.Repo[sdBook](s).FindOne(e.ctx, orm.Eq("Title", "b2"), orm.Populate("Tags"))
+	if err != nil {
+		t.Fatalf("FindOne(b2): %v", err)
+	}
+	t1, t2 := &sdTag{Name: "t1"}, &sdTag{Name: "t2"}
+	b2.Tags.Add(t1, t2)
+	e.flush(s)
+	s.Remove(t2)
+	e.flush(s)
+	if b2.Tags.Contains(t2) {
+		t.Errorf("b2.Tags holds soft-deleted t2 after the flush; want it gone")
+	}
+	for _, tc := range []struct {
+		opts []orm.QueryOption
+		want []string
+	}{
+		{[]orm.QueryOption{orm.Populate("Tags")}, []string{"t1"}},
+		{[]orm.QueryOption{orm.Populate("Tags"), orm.WithDeleted()}, []string{"t1", "t2"}},
+	} {
+		b, err := orm.Repo[sdBook](e.db.Session()).Get(e.ctx, b2.ID, tc.opts...)
+		var got []string
+		if err == nil {
+			for _, tg := range b.Tags.Items() {
+				got = append(got, tg.Name)
+			}
+			slices.Sort(got)
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("b2.Tags read with %d options = %v, %v; want %v", len(tc.opts), got, err, tc.want)
+		}
+	}
+	s = e.db.Session()
 	b3, err := orm.Repo[sdBook](s).FindOne(e.ctx, orm.Eq("Title", "b3"))
 	if err != nil {
 		t.Fatalf("FindOne(b3): %v", err)
