@@ -76,7 +76,9 @@ type flushed struct {
 //
 // Removing an entity deletes its many-to-many pivot rows first, on either
 // side of the relation, and takes it out of the loaded collections that
-// list it.
+// list it. An entity of a type with a field tagged orm:"softDelete" is
+// soft-deleted instead, unless removed with [HardDelete]: an UPDATE sets
+// the field, its pivot rows stay, and it leaves the loaded collections.
 //
 // When Flush fails, the database is left unchanged and so is the Session:
 // every entity's state, snapshot, key, version, collections and Refs are as

@@ -12,8 +12,10 @@ import (
 // the backend's precision, so that it reads back as set). An insert sets
 // each stamp the program left zero (nil); an update sets updatedAt, unless
 // the program changed it itself, when and only when another column of the
-// entity changed, so an entity that did not change stays clean. The
-// fields planning sets are put back when the flush fails.
+// entity changed, so an entity that did not change stays clean. A soft
+// delete sets the softDelete field of a removed entity, to the same time
+// (softDelete). The fields planning sets are put back when the flush
+// fails.
 
 // stamped records which stamps planning set on one entity.
 type stamped uint8
