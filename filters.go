@@ -29,6 +29,7 @@ const SoftDeleteFilter = "softDelete"
 type namedFilter struct {
 	name string
 	cond *backend.Cond // shared by every query: never changed
+	neg  *backend.Cond // its complement: the rows it hides
 }
 
 // pendingFilter is a filter given to Open, until the registry is built.
@@ -115,7 +116,7 @@ func (db *DB) buildFilters(pending []pendingFilter) error {
 	db.filterNames = map[string]bool{}
 	for _, m := range db.reg.List {
 		if m.SoftDelete != nil {
-			db.filters[m.ID] = []namedFilter{{SoftDeleteFilter, isNull(m.SoftDelete)}}
+			db.filters[m.ID] = []namedFilter{{SoftDeleteFilter, isNull(m.SoftDelete), not(isNull(m.SoftDelete))}}
 			db.filterNames[SoftDeleteFilter] = true
 		}
 	}
@@ -138,7 +139,11 @@ func (db *DB) buildFilters(pending []pendingFilter) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		db.filters[m.ID] = append(db.filters[m.ID], namedFilter{p.name, c})
+		neg, err := p.f.resolve(m, true)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		db.filters[m.ID] = append(db.filters[m.ID], namedFilter{p.name, c, neg})
 		db.filterNames[p.name] = true
 	}
 	return nil
@@ -177,6 +182,20 @@ func (db *DB) active(m *meta.Entity, o filterOff) []*backend.Cond {
 		}
 	}
 	return out
+}
+
+// hidden is the condition matching the rows of m that one of its filters
+// hides; m has filters.
+func (db *DB) hidden(m *meta.Entity) *backend.Cond {
+	fs := db.filters[m.ID]
+	if len(fs) == 1 {
+		return fs[0].neg
+	}
+	c := &backend.Cond{Op: backend.OpOr}
+	for _, f := range fs {
+		c.Conds = append(c.Conds, f.neg)
+	}
+	return c
 }
 
 // filtered reports whether m has a filter o leaves on.

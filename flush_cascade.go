@@ -271,7 +271,7 @@ func (s *Session) cascadeRemove(ctx context.Context, level []tracked, work *[]tr
 // cascadeRel removes what removed owners reach through the cascade:remove
 // relation rel, loading it first where it is not loaded.
 func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, work *[]tracked, hard bool) error {
-	var unloaded []unsafe.Pointer
+	var unloaded, loaded []unsafe.Pointer
 	for _, p := range owners {
 		if rel.Kind == meta.RelRef {
 			if d := rel.Field.Ref(p); d.Ptr == nil && d.ID != nil {
@@ -281,6 +281,8 @@ func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []u
 		} else if c := rel.Coll(p); c.Unloaded {
 			s.logAttach(c)
 			unloaded = append(unloaded, p)
+		} else {
+			loaded = append(loaded, p)
 		}
 	}
 	if len(unloaded) > 0 {
@@ -289,6 +291,17 @@ func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []u
 		}
 	}
 	tts := s.types(rel.Target)
+	if hard && rel.Kind == meta.RelHasMany && len(loaded) > 0 && s.db.filtered(rel.Target, filterOff{}) {
+		hidden, err := s.hiddenMembers(ctx, rel, loaded)
+		if err != nil {
+			return fmt.Errorf("orm: Flush: cascading the removal of %s to %s: %w", rel.Owner.Name, rel.Name, err)
+		}
+		for _, item := range hidden {
+			if es := tts.lookup(item); es != nil {
+				s.removeTracked(tts, es, true, work, hard)
+			}
+		}
+	}
 	for _, p := range owners {
 		var items []unsafe.Pointer
 		if rel.Kind == meta.RelRef {
@@ -359,5 +372,28 @@ func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityS
 		out = append(out, es)
 		return nil
 	}))
+	return out, err
+}
+
+// hiddenMembers reads the members of the loaded one-to-many collections rel
+// of the owners that the target's filters hid when they were loaded (their
+// soft-deleted members, say): a hard removal deletes them too, so that no
+// row is left pointing at a deleted one.
+func (s *Session) hiddenMembers(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	keys := make([]any, len(owners))
+	for i, p := range owners {
+		v, err := rel.Owner.PK[0].Value(p)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = v
+	}
+	in := &backend.Cond{Op: backend.OpIn, Field: rel.Inverse.Field, Values: keys}
+	q := &backend.Query{Entity: rel.Target, Where: andConds(in, []*backend.Cond{s.db.hidden(rel.Target)}), Split: true}
+	var out []unsafe.Pointer
+	err := s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
+		out = append(out, p)
+		return nil
+	})
 	return out, err
 }

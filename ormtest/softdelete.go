@@ -308,14 +308,24 @@ func softCascade(e *env, bob *sdAuthor) {
 	}
 }
 
-// softHardDelete deletes Ann for real, with HardDelete, and her book by
-// the cascade.
+// softHardDelete deletes Ann for real, with HardDelete, and by the cascade
+// her book, soft-deleted before, which her loaded collection does not
+// list.
 func softHardDelete(e *env, ann *sdAuthor, b1 *sdBook) {
 	t := e.t
 	s := e.db.Session()
+	b, err := orm.Repo[sdBook](s).Get(e.ctx, b1.ID)
+	if err != nil {
+		t.Fatalf("Get(b1): %v", err)
+	}
+	s.Remove(b)
+	e.flush(s)
 	a, err := orm.Repo[sdAuthor](s).Get(e.ctx, ann.ID, orm.WithDeleted())
 	if err != nil {
 		t.Fatalf("Get(Ann, WithDeleted): %v", err)
+	}
+	if err := a.Books.Load(e.ctx); err != nil || a.Books.Len() != 0 {
+		t.Fatalf("Ann's Books = %d, %v; want none (b1 is soft-deleted)", a.Books.Len(), err)
 	}
 	e.rec.Reset()
 	if err := s.Remove(a, orm.HardDelete()); err != nil {
