@@ -55,6 +55,7 @@ var needs = map[string]Capability{
 	"RawErrors":                          SQL,
 	"ReadOnly":                           Transactions,
 	"StampsRolledBack":                   Transactions,
+	"SoftDeleteRolledBack":               Transactions,
 	"ReadOnlyRawWrite":                   SQL,
 	"ReadOnlyNested":                     Savepoints,
 	"LockReadsFresh":                     Locks,
@@ -180,5 +181,6 @@ var tests = []struct {
 	{"DeclaredColumns", testDeclaredColumns},
 	{"Defaults", testDefaults},
 	{"SoftDelete", testSoftDelete},
+	{"SoftDeleteRolledBack", testSoftDeleteRolledBack},
 	{"NamedFilters", testNamedFilters},
 }

@@ -1,6 +1,7 @@
 package ormtest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -441,5 +442,41 @@ func testNamedFilters(t *testing.T, open suite) {
 		if _, err := orm.Open(open.open(t), opts...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Open = %v; want an error naming %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// testSoftDeleteRolledBack soft-deletes an author inside a transaction that
+// rolls back: she is managed again, her field nil, her version as it was,
+// and the next flush soft-deletes her.
+func testSoftDeleteRolledBack(t *testing.T, open suite) {
+	e := setup(t, open, softEntities)
+	s := e.db.Session()
+	a := &sdAuthor{Name: "Ann", Email: "a@x"}
+	s.Persist(a)
+	e.flush(s)
+	failed := errors.New("roll back")
+	err := s.Transaction(e.ctx, func(ctx context.Context, s *orm.Session) error {
+		s.Remove(a)
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		if a.Deleted == nil {
+			t.Errorf("in the transaction the soft delete left Deleted nil")
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("Transaction = %v; want its function's error", err)
+	}
+	if a.Deleted != nil || a.Version != 1 {
+		t.Errorf("after the rollback Deleted = %v, Version %d; want nil, 1", a.Deleted, a.Version)
+	}
+	if got, err := orm.Repo[sdAuthor](s).Get(e.ctx, a.ID); err != nil || got != a {
+		t.Errorf("Get after the rollback = %p, %v; want the same instance %p, managed", got, err, a)
+	}
+	s.Remove(a)
+	e.flush(s)
+	if n, err := orm.Repo[sdAuthor](e.db.Session()).Count(e.ctx, nil); err != nil || n != 0 {
+		t.Errorf("Count after the soft delete = %d, %v; want 0", n, err)
 	}
 }
