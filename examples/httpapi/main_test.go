@@ -136,16 +136,25 @@ func TestAPI(t *testing.T) {
 	if st := call(t, srv, "GET", fmt.Sprintf("/authors/%d", ann.ID), "", nil); st != http.StatusNotFound {
 		t.Errorf("GET after DELETE = %d; want 404", st)
 	}
-	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", ann.ID), `{"name": "x", "version": 2}`, nil); st != http.StatusNotFound {
+	checkSoftDeleted(t, srv, db, ann.ID)
+}
+
+// checkSoftDeleted checks that the DELETE of author id soft-deleted them
+// and their books: the API no longer sees them, the rows are still there.
+func checkSoftDeleted(t *testing.T, srv *httptest.Server, db *orm.DB, id int64) {
+	t.Helper()
+	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", id), `{"name": "x", "version": 2}`, nil); st != http.StatusNotFound {
 		t.Errorf("PATCH after DELETE = %d; want 404", st)
+	}
+	var list struct {
+		Total int `json:"total"`
 	}
 	call(t, srv, "GET", "/authors", "", &list)
 	if list.Total != 1 {
 		t.Errorf("%d authors after the DELETE; want 1", list.Total)
 	}
-	// The DELETE soft-deleted Ann and her books: the rows are still there.
 	ctx := context.Background()
-	a, err := orm.Repo[Author](db.Session()).Get(ctx, ann.ID, orm.WithDeleted(), orm.Populate("Books"))
+	a, err := orm.Repo[Author](db.Session()).Get(ctx, id, orm.WithDeleted(), orm.Populate("Books"))
 	if err != nil || a.Deleted == nil || a.Books.Len() != 2 {
 		t.Fatalf("Ann with WithDeleted = %+v, %v; want her, deleted, with 2 books", a, err)
 	}
