@@ -251,7 +251,9 @@
 // setting the field to the flush's time (the clock of [WithClock], in UTC,
 // truncated to the database's precision, like the stamps), batched with
 // the other UPDATEs of the type, its version checked and incremented; the
-// other columns of a removed entity are not written. After the flush the
+// other columns of a removed entity are not written, updatedAt included. A
+// removal keeps a time the field holds already (an entity read
+// WithDeleted), and an entity removed by key is soft-deleted by key. After the flush the
 // entity leaves the Session as a deleted one does. The type gets a filter
 // named [SoftDeleteFilter] ("softDelete"), deleted IS NULL, so reads leave
 // soft-deleted rows out; [WithDeleted] takes them in. A plain time.Time
