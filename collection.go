@@ -112,7 +112,8 @@ func (c *Collection[T]) Set(es ...*T) {
 }
 
 // Load loads the collection's members through the Session its owner belongs
-// to, keeping adds and removes not yet flushed. A loaded collection is left
+// to, keeping adds and removes not yet flushed, and leaving out the rows the
+// member type's filters hide (soft-deleted ones). A loaded collection is left
 // as it is. It returns [ErrConcurrentUse] while another call on the Session
 // runs, and [ErrSessionEnded] when that Session was cleared or has ended.
 func (c *Collection[T]) Load(ctx context.Context) error {

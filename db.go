@@ -40,6 +40,11 @@ type DB struct {
 	// uuids makes the UUIDv7 keys of new entities whose UUID key is zero,
 	// increasing in the order they are made.
 	uuids uuid.Generator
+	// filters are the named filters of each entity type, by entity ID
+	// (filters.go); filterNames every name any type has.
+	filters        [][]namedFilter
+	filterNames    map[string]bool
+	pendingFilters []pendingFilter // given to Open, until the registry is built
 }
 
 // QueryEvent describes one statement sent to the database, BEGIN, COMMIT and
@@ -117,6 +122,11 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("orm: WithBatchSize(%d): the size must be positive", db.env.BatchSize)
 	}
 	db.reg = reg
+	pf := db.pendingFilters
+	db.pendingFilters = nil
+	if err := db.buildFilters(pf); err != nil {
+		return nil, err
+	}
 	if db.clock == nil {
 		db.clock = time.Now
 	}

@@ -178,6 +178,23 @@ type (
 		ID   int64
 		When time.Time `orm:"createdAt,updatedAt"`
 	}
+	PlainSoft struct {
+		ID      int64
+		Deleted time.Time `orm:"softDelete"`
+	}
+	TextSoft struct {
+		ID      int64
+		Deleted *string `orm:"softDelete"`
+	}
+	TwoSoft struct {
+		ID     int64
+		Gone   *time.Time `orm:"softDelete"`
+		Erased *time.Time `orm:"softDelete"`
+	}
+	SoftCreated struct {
+		ID int64
+		At *time.Time `orm:"createdAt,softDelete"`
+	}
 	StampKey struct {
 		At   time.Time `orm:"pk,createdAt"`
 		Name string
@@ -271,6 +288,10 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"two updatedAt fields", []any{&TwoUpdated{}}, "TwoUpdated", "Changed", "second updatedAt"},
 		{"createdAt and updatedAt on one field", []any{&BothStamps{}}, "BothStamps", "When", "not both"},
 		{"stamp on the key", []any{&StampKey{}}, "StampKey", "At", "primary key"},
+		{"softDelete on a time.Time", []any{&PlainSoft{}}, "PlainSoft", "Deleted", "*time.Time"},
+		{"softDelete on a string", []any{&TextSoft{}}, "TextSoft", "Deleted", "softDelete"},
+		{"two softDelete fields", []any{&TwoSoft{}}, "TwoSoft", "Erased", "second softDelete"},
+		{"softDelete and createdAt on one field", []any{&SoftCreated{}}, "SoftCreated", "At", "not both"},
 		{"stamp on the version", []any{&StampVersion{}}, "StampVersion", "V", "version"},
 		{"stamp on a JSON field", []any{&JSONStamp{}}, "JSONStamp", "Updated", "updatedAt"},
 		{"stamp on a Ref", []any{&StampRef{}, &Child{}, &BadMappedBy{}}, "StampRef", "Parent", "relation"},

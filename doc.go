@@ -32,6 +32,7 @@
 //	version            orm:"version"                     an integer optimistic-lock version, checked on UPDATE and DELETE
 //	createdAt          orm:"createdAt"                   a time.Time or *time.Time the flush sets when it inserts the row
 //	updatedAt          orm:"updatedAt"                   a time.Time or *time.Time the flush sets at the insert and every update
+//	softDelete         orm:"softDelete"                  a *time.Time a removal sets instead of deleting the row (see Soft delete and filters)
 //	json               orm:"json"                        stored as JSON text (maps, slices, structs)
 //	null               orm:"null"                        the column is nullable (pointer fields and sql.Null* are already)
 //	type               orm:"type:numeric(20,2)"          the column's SQL type, as CreateSchema writes it
@@ -282,6 +283,69 @@
 // rows go with their rows. On MySQL and MariaDB an upsert conflicts on any
 // unique index of the table, whatever OnConflict names. Inside a ReadOnly
 // transaction they fail with [ErrReadOnly] and send nothing.
+//
+// # Soft delete and filters
+//
+// A named filter is a condition registered at [Open] on an entity type,
+// which every read of the type matches too, like a global scope:
+//
+//	db, err := orm.Open(b, orm.Entities(&Item{}), orm.WithFilter[Item]("active", orm.Eq("Active", true)))
+//	items, err := orm.Repo[Item](s).Find(ctx, nil)                              // active items only
+//	all, err := orm.Repo[Item](s).Find(ctx, nil, orm.WithoutFilters("active")) // every item
+//
+// Filters apply to Get, Find, FindOne, FindAndCount, Count and Stream, to
+// [Populate] and [Ref.Load] and [Collection.Load] of relations to the
+// type (a Ref to a hidden row stays unloaded, with its key and no error; a
+// collection leaves hidden members out), to the target side of relation
+// paths in filters (Eq("Author.Name", "Ann") matches only authors the
+// filters of Author let through; "Author.ID", the foreign key itself, is
+// not filtered), and to [Repository.UpdateWhere] and
+// [Repository.DeleteWhere]: a set-based write touches only the rows a
+// read would return. [WithoutFilters] turns named filters off for one
+// query and everything it reads (no names: all of them); a name no type
+// has a filter of is an error, as are, from Open, a filter naming a field
+// its type lacks and two filters of one name on one type. An entity the
+// Session manages already is returned by Get and Ref without a query,
+// whatever the filters; [Session.Refresh] reads a row by key past them.
+//
+// A *time.Time field tagged orm:"softDelete" makes its type
+// soft-deletable: [Session.Remove] of such an entity flushes as an UPDATE
+// setting the field to the flush's time (the clock of [WithClock], in UTC,
+// truncated to the database's precision, like the stamps), batched with
+// the other UPDATEs of the type, its version checked and incremented; the
+// other columns of a removed entity are not written, updatedAt included. A
+// removal keeps a time the field holds already (an entity read
+// WithDeleted), and an entity removed by key is soft-deleted by key. After the flush the
+// entity leaves the Session as a deleted one does. The type gets a filter
+// named [SoftDeleteFilter] ("softDelete"), deleted IS NULL, so reads leave
+// soft-deleted rows out; [WithDeleted] takes them in. A plain time.Time
+// field is refused, since nil, NULL, is what "not deleted" is on every
+// backend (MongoDB: the field absent or null).
+//
+//	type Customer struct {
+//		ID      int64
+//		Name    string
+//		Deleted *time.Time `orm:"softDelete"`
+//	}
+//	s.Remove(c)                   // UPDATE "customer" SET "deleted" = ? WHERE "id" = ?
+//	s.Remove(c, orm.HardDelete()) // DELETE FROM "customer" WHERE "id" = ?
+//
+// [HardDelete] deletes for real. A removal cascades (cascade:remove,
+// orphanRemoval) as usual, each entity it reaches soft-deleted when its
+// type is soft-deletable and deleted otherwise; the cascade reads past
+// the named filters but not past softDelete, so rows deleted before keep
+// their time. A hard removal cascades hard and reads every row, deleted
+// ones included, so that none is left pointing at a deleted row. Pivot
+// rows of a soft-deleted entity stay, for the day it comes back; loaded
+// collections drop it at the flush. DeleteWhere of a soft-deletable type
+// soft-deletes the rows it matches that are not deleted yet, with one
+// UPDATE; with HardDelete it deletes them, soft-deleted ones included.
+// UpdateWhere never writes a row the filters hide: to bring a
+// soft-deleted entity back, load it with WithDeleted, set its field to nil
+// and Flush. [Repository.Upsert] writes the field as the entity holds it,
+// so upserting an entity whose field is nil brings a soft-deleted row with
+// its key back. A failed flush puts the field back to nil, with the rest
+// of the Session.
 //
 // # Relations
 //

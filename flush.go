@@ -33,6 +33,15 @@ type flushWork struct {
 	now      time.Time        // the time stamps are set to, read once: see stampTime
 }
 
+// key is where the key and expected version of the entity of f are read:
+// its snapshot, or the entity itself when it was removed by key.
+func (f *flushed) key() unsafe.Pointer {
+	if f.es.snap == nil {
+		return f.es.ptr
+	}
+	return f.es.snap
+}
+
 // flushed is one entity a flush writes, with what planning decided for it.
 type flushed struct {
 	ts        *typeState
@@ -40,8 +49,9 @@ type flushed struct {
 	generated bool    // an insert whose key the database generates
 	assigned  bool    // an insert whose empty key the Session (a UUID) or the backend filled in
 	versioned bool    // an insert whose zero version was set to 1
-	stamps    stamped // the createdAt and updatedAt fields planning set
+	stamps    stamped // the createdAt, updatedAt and softDelete fields planning set
 	stampWas  meta.TimeSlot
+	soft      bool         // an update that soft-deletes a removed entity
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 	defaulted uint64       // an insert's zero fields with defaults, by index in Entity.Defaults
@@ -66,7 +76,9 @@ type flushed struct {
 //
 // Removing an entity deletes its many-to-many pivot rows first, on either
 // side of the relation, and takes it out of the loaded collections that
-// list it.
+// list it. An entity of a type with a field tagged orm:"softDelete" is
+// soft-deleted instead, unless removed with [HardDelete]: an UPDATE sets
+// the field, its pivot rows stay, and it leaves the loaded collections.
 //
 // When Flush fails, the database is left unchanged and so is the Session:
 // every entity's state, snapshot, key, version, collections and Refs are as
@@ -231,8 +243,8 @@ func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (m
 }
 
 // commit records a successful flush: new entities become managed, updated
-// ones get new snapshots and versions, deleted ones are detached and leave
-// the loaded collections that list them, and collections forget the adds
+// ones get new snapshots and versions, deleted and soft-deleted ones are
+// detached and leave the loaded collections that list them, and collections forget the adds
 // and removes just written. Inside a transaction it journals what it
 // changes, for a rollback to undo; outside, the flush is final and its
 // journal is forgotten.
@@ -244,20 +256,25 @@ func (s *Session) commit(w *flushWork, mark int) {
 		}
 		f.ts.manage(f.es)
 	}
+	gone := w.deleted
 	for _, f := range w.updated {
 		if v := f.ts.m.Version; v != nil {
 			if log {
 				s.logInt(f.es.ptr, v)
 			}
-			v.SetInt(f.es.ptr, v.Int(f.es.snap)+1)
+			v.SetInt(f.es.ptr, v.Int(f.key())+1)
+		}
+		if f.soft { // soft-deleted: it leaves the Session as a deleted one
+			gone = append(gone[:len(gone):len(gone)], f)
+			continue
 		}
 		if log {
 			s.logState(f.ts, f.es)
 		}
 		f.ts.manage(f.es)
 	}
-	s.unlist(w.deleted, log)
-	for _, f := range w.deleted {
+	s.unlist(gone, log)
+	for _, f := range gone {
 		s.setStatus(f.ts, f.es, detached, log)
 	}
 	for _, c := range w.colls {

@@ -217,7 +217,7 @@ func updateBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
 func rowsBatch(m *meta.Entity, fs []*flushed, fixup bool) *backend.Batch {
 	b := &backend.Batch{Kind: backend.Update, Entity: m, Fixup: fixup}
 	for _, f := range fs {
-		r := backend.Row{Ptr: f.es.ptr, Key: f.es.snap, Changed: f.changed}
+		r := backend.Row{Ptr: f.es.ptr, Key: f.key(), Changed: f.changed}
 		if fixup {
 			r.Key, r.Changed = f.es.ptr, f.deferred
 		}

@@ -156,7 +156,7 @@ func (s *Session) removedMembers(rel *meta.Relation, c *meta.CollData, w *flushW
 		switch {
 		case ies != nil:
 			if rel.OrphanRemoval {
-				s.removeTracked(tts, ies, true, work)
+				s.removeTracked(tts, ies, true, work, false)
 			}
 		case !t.HasKey(item) || t.Auto != nil && t.Auto.IsZero(item):
 			// never stored: nothing to write
@@ -198,17 +198,26 @@ func (s *Session) cascadePersist(t *meta.Entity, p unsafe.Pointer, work *[]track
 }
 
 // removeTracked removes a tracked entity: a new one is forgotten, a managed
-// one marked removed and, when work is not nil, queued for the cascade.
-// With log set, the changes are journaled.
-func (s *Session) removeTracked(ts *typeState, es *entityState, log bool, work *[]tracked) {
+// one marked removed (hard: with HardDelete) and, when work is not nil,
+// queued for the cascade. A removed one asked to be removed hard becomes
+// so. With log set, the changes are journaled.
+func (s *Session) removeTracked(ts *typeState, es *entityState, log bool, work *[]tracked, hard bool) {
 	switch es.status {
 	case stNew:
 		s.unlink(ts.m, es.ptr, log)
 		s.setStatus(ts, es, detached, log)
 	case stManaged:
 		s.setStatus(ts, es, stRemoved, log)
+		es.hard = hard
 		if work != nil {
 			*work = append(*work, tracked{ts, es})
+		}
+	case stRemoved:
+		if hard && !es.hard {
+			if log {
+				s.logState(ts, es)
+			}
+			es.hard = true
 		}
 	}
 }
@@ -219,17 +228,28 @@ func (s *Session) removeTracked(ts *typeState, es *entityState, log bool, work *
 // so that they cascade like loaded ones, then unloaded collections and Ref
 // targets are loaded. The entities it removes are queued in work, for the
 // next level.
+//
+// A soft removal cascades as a removal (the entities reached are
+// soft-deleted where their type is soft-deletable, deleted otherwise) and
+// reads past every named filter but softDelete, leaving soft-deleted rows
+// as they are; a hard one cascades hard and reads every row, so that no
+// row is left pointing at a deleted one.
 func (s *Session) cascadeRemove(ctx context.Context, level []tracked, work *[]tracked) error {
-	byType := map[*typeState][]*entityState{}
-	var order []*typeState
-	for _, t := range level {
-		if byType[t.ts] == nil {
-			order = append(order, t.ts)
-		}
-		byType[t.ts] = append(byType[t.ts], t.es)
+	type group struct {
+		ts   *typeState
+		hard bool
 	}
-	for _, ts := range order {
-		ess, err := s.readRemoved(ctx, ts, byType[ts])
+	byType := map[group][]*entityState{}
+	var order []group
+	for _, t := range level {
+		g := group{t.ts, t.es.hard}
+		if byType[g] == nil {
+			order = append(order, g)
+		}
+		byType[g] = append(byType[g], t.es)
+	}
+	for _, g := range order {
+		ess, err := s.readRemoved(ctx, g.ts, byType[g], cascadeOff(g.hard))
 		if err != nil {
 			return err
 		}
@@ -237,9 +257,9 @@ func (s *Session) cascadeRemove(ctx context.Context, level []tracked, work *[]tr
 		for i, es := range ess {
 			owners[i] = es.ptr
 		}
-		for _, rel := range ts.m.Relations {
+		for _, rel := range g.ts.m.Relations {
 			if rel.CascadeRemove {
-				if err := s.cascadeRel(ctx, rel, owners, work); err != nil {
+				if err := s.cascadeRel(ctx, rel, owners, work, g.hard); err != nil {
 					return err
 				}
 			}
@@ -250,8 +270,8 @@ func (s *Session) cascadeRemove(ctx context.Context, level []tracked, work *[]tr
 
 // cascadeRel removes what removed owners reach through the cascade:remove
 // relation rel, loading it first where it is not loaded.
-func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, work *[]tracked) error {
-	var unloaded []unsafe.Pointer
+func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, work *[]tracked, hard bool) error {
+	var unloaded, loaded []unsafe.Pointer
 	for _, p := range owners {
 		if rel.Kind == meta.RelRef {
 			if d := rel.Field.Ref(p); d.Ptr == nil && d.ID != nil {
@@ -261,14 +281,27 @@ func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []u
 		} else if c := rel.Coll(p); c.Unloaded {
 			s.logAttach(c)
 			unloaded = append(unloaded, p)
+		} else {
+			loaded = append(loaded, p)
 		}
 	}
 	if len(unloaded) > 0 {
-		if _, err := s.populateLevel(ctx, rel, unloaded, false); err != nil {
+		if _, err := s.populateLevel(ctx, rel, unloaded, false, cascadeOff(hard)); err != nil {
 			return fmt.Errorf("orm: Flush: cascading the removal of %s to %s: %w", rel.Owner.Name, rel.Name, err)
 		}
 	}
 	tts := s.types(rel.Target)
+	if hard && rel.Kind == meta.RelHasMany && len(loaded) > 0 && s.db.filtered(rel.Target, filterOff{}) {
+		hidden, err := s.hiddenMembers(ctx, rel, loaded)
+		if err != nil {
+			return fmt.Errorf("orm: Flush: cascading the removal of %s to %s: %w", rel.Owner.Name, rel.Name, err)
+		}
+		for _, item := range hidden {
+			if es := tts.lookup(item); es != nil {
+				s.removeTracked(tts, es, true, work, hard)
+			}
+		}
+	}
 	for _, p := range owners {
 		var items []unsafe.Pointer
 		if rel.Kind == meta.RelRef {
@@ -281,7 +314,7 @@ func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []u
 				continue
 			}
 			if es := tts.lookup(item); es != nil {
-				s.removeTracked(tts, es, true, work)
+				s.removeTracked(tts, es, true, work, hard)
 			}
 		}
 	}
@@ -292,7 +325,7 @@ func (s *Session) cascadeRel(ctx context.Context, rel *meta.Relation, owners []u
 // were removed by key, into them, making them removed entities with
 // snapshots, as if they had been loaded. It returns the entities of ess
 // that have rows.
-func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityState) ([]*entityState, error) {
+func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityState, off filterOff) ([]*entityState, error) {
 	m := ts.m
 	byKey := map[meta.Key]*entityState{}
 	var conds []*backend.Cond
@@ -324,6 +357,7 @@ func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityS
 	case len(conds) > 1:
 		q.Where = &backend.Cond{Op: backend.OpOr, Conds: conds}
 	}
+	q.Where = s.db.scoped(m, q.Where, off)
 	err := repanic(s.db.backend.Select(ctx, s.scope(), q, func(row unsafe.Pointer, _ any) error {
 		es := byKey[m.Key(row)]
 		if es == nil {
@@ -338,5 +372,28 @@ func (s *Session) readRemoved(ctx context.Context, ts *typeState, ess []*entityS
 		out = append(out, es)
 		return nil
 	}))
+	return out, err
+}
+
+// hiddenMembers reads the members of the loaded one-to-many collections rel
+// of the owners that the target's filters hid when they were loaded (their
+// soft-deleted members, say): a hard removal deletes them too, so that no
+// row is left pointing at a deleted one.
+func (s *Session) hiddenMembers(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	keys := make([]any, len(owners))
+	for i, p := range owners {
+		v, err := rel.Owner.PK[0].Value(p)
+		if err != nil {
+			return nil, err
+		}
+		keys[i] = v
+	}
+	in := &backend.Cond{Op: backend.OpIn, Field: rel.Inverse.Field, Values: keys}
+	q := &backend.Query{Entity: rel.Target, Where: andConds(in, []*backend.Cond{s.db.hidden(rel.Target)}), Split: true}
+	var out []unsafe.Pointer
+	err := s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
+		out = append(out, p)
+		return nil
+	})
 	return out, err
 }

@@ -31,7 +31,9 @@ func (s *Session) plan(w *flushWork) (*backend.Plan, error) {
 
 // changeSets sorts the tracked entities into a flush's change sets: new
 // ones into w.inserted (by insertRow), managed ones that changed into
-// w.updated with their changed fields. It returns the removed ones.
+// w.updated with their changed fields, and removed ones of a
+// soft-deletable type, unless removed with HardDelete, into w.updated as
+// soft deletes. It returns the removed ones to delete.
 func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 	for _, ts := range s.byType {
 		if ts == nil || len(ts.list) == 0 {
@@ -60,6 +62,10 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 					w.updated = append(w.updated, f)
 				}
 			case stRemoved:
+				if ts.m.SoftDelete != nil && !es.hard {
+					w.updated = append(w.updated, w.softDelete(s.db, ts, es))
+					continue
+				}
 				removed = append(removed, &flushed{ts: ts, es: es})
 			}
 		}

@@ -3,6 +3,7 @@ package orm
 import (
 	"time"
 
+	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
 
@@ -11,8 +12,10 @@ import (
 // the backend's precision, so that it reads back as set). An insert sets
 // each stamp the program left zero (nil); an update sets updatedAt, unless
 // the program changed it itself, when and only when another column of the
-// entity changed, so an entity that did not change stays clean. The
-// fields planning sets are put back when the flush fails.
+// entity changed, so an entity that did not change stays clean. A soft
+// delete sets the softDelete field of a removed entity, to the same time
+// (softDelete). The fields planning sets are put back when the flush
+// fails.
 
 // stamped records which stamps planning set on one entity.
 type stamped uint8
@@ -20,6 +23,7 @@ type stamped uint8
 const (
 	stampedCreated stamped = 1 << iota // an insert's zero createdAt
 	stampedUpdated                     // an insert's zero updatedAt, or an update's updatedAt (was in stampWas)
+	stampedDeleted                     // a soft delete's softDelete field (was nil)
 )
 
 // stampTime is the time every stamp of the flush takes, read from the
@@ -59,10 +63,29 @@ func (w *flushWork) stampUpdate(db *DB, f *flushed) {
 	f.changed.Set(u.Pos)
 }
 
+// softDelete is the update that soft-deletes the removed entity es: its
+// softDelete field set to the flush's time, unless it holds a time
+// already, is the one column it writes (and the version, checked and
+// incremented). Other changes to the entity are not written, as a delete
+// would not write them.
+func (w *flushWork) softDelete(db *DB, ts *typeState, es *entityState) *flushed {
+	m := ts.m
+	f := &flushed{ts: ts, es: es, soft: true, changed: backend.NewMask(len(m.Fields))}
+	f.changed.Set(m.SoftDelete.Pos)
+	if m.SoftDelete.IsZero(es.ptr) {
+		m.SoftDelete.SetTime(es.ptr, w.stampTime(db))
+		f.stamps |= stampedDeleted
+	}
+	return f
+}
+
 // unstamp puts back the stamps planning set on the entity of f: zero for
-// an insert, the time it had for an update.
+// an insert, the time it had for an update, nil for a soft delete.
 func (f *flushed) unstamp(m *meta.Entity, insert bool) {
 	p := f.es.ptr
+	if f.stamps&stampedDeleted != 0 {
+		m.SoftDelete.SetZero(p)
+	}
 	if f.stamps&stampedCreated != 0 {
 		m.CreatedAt.SetZero(p)
 	}

@@ -24,8 +24,8 @@ func checkPopulate(m *meta.Entity, path string) error {
 }
 
 // populate loads the relations each path names for the entities of type m
-// at ptrs, one query per path step.
-func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Pointer, paths []string) error {
+// at ptrs, one query per path step, with the named filters off leaves on.
+func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Pointer, paths []string, off filterOff) error {
 	for _, path := range paths {
 		if err := checkPopulate(m, path); err != nil {
 			return err
@@ -34,7 +34,7 @@ func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Po
 		segs := strings.Split(path, ".")
 		for i, seg := range segs {
 			rel := cur.Relation(seg)
-			next, err := s.populateLevel(ctx, rel, level, i < len(segs)-1)
+			next, err := s.populateLevel(ctx, rel, level, i < len(segs)-1, off)
 			if err != nil {
 				return err
 			}
@@ -47,17 +47,19 @@ func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Po
 	return nil
 }
 
-// populateRel loads one relation of the given owners.
+// populateRel loads one relation of the given owners, every filter on.
 func (s *Session) populateRel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer) error {
-	_, err := s.populateLevel(ctx, rel, owners, false)
+	_, err := s.populateLevel(ctx, rel, owners, false, filterOff{})
 	return err
 }
 
 // populateLevel loads relation rel of the owners and, when more path steps
-// follow, returns the entities it leads to, each once.
-func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool) ([]unsafe.Pointer, error) {
+// follow, returns the entities it leads to, each once. The target's
+// filters that off leaves on hide rows: a Ref to one stays unloaded, a
+// collection leaves it out.
+func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool, off filterOff) ([]unsafe.Pointer, error) {
 	if rel.Kind == meta.RelRef {
-		return s.populateRefs(ctx, rel, owners, more)
+		return s.populateRefs(ctx, rel, owners, more, off)
 	}
 	ptrs, keys, byKey, err := s.unloadedOwners(rel, owners)
 	if err != nil {
@@ -70,7 +72,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 	if rel.Kind == meta.RelHasMany && len(ptrs) > 0 {
 		dirty, moved = s.movedMembers(rel)
 	}
-	hits, err := s.loadMembers(ctx, rel, ptrs, keys, byKey)
+	hits, err := s.loadMembers(ctx, rel, ptrs, keys, byKey, off)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +139,7 @@ type hit struct {
 // loadMembers loads the members of collection rel of the owners at ptrs,
 // whose keys are keys (byKey gives their index), with one query the
 // backend may split (Query.Split), and returns them in row order.
-func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int) ([]hit, error) {
+func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int, off filterOff) ([]hit, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -169,6 +171,7 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 			return nil
 		}
 	}
+	q.Where = s.db.scoped(rel.Target, q.Where, off)
 	if err := s.load(ctx, q, false, each); err != nil {
 		return nil, err
 	}
@@ -255,7 +258,7 @@ func (s *Session) inMemory(rel *meta.Relation, o unsafe.Pointer, loaded []unsafe
 
 // populateRefs points the owners' Refs at their targets, loading the
 // targets the Session does not manage with one query.
-func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool) ([]unsafe.Pointer, error) {
+func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool, off filterOff) ([]unsafe.Pointer, error) {
 	f, t := rel.Field, rel.Target
 	resolve := func() (missing []any, err error) {
 		seen := map[meta.Key]bool{}
@@ -289,6 +292,7 @@ func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners [
 	}
 	if len(missing) > 0 {
 		q := &backend.Query{Entity: t, Where: &backend.Cond{Op: backend.OpIn, Field: t.PK[0], Values: missing}, Split: true}
+		q.Where = s.db.scoped(t, q.Where, off)
 		if err := s.load(ctx, q, false, func(unsafe.Pointer, any) error { return nil }); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package orm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"unsafe"
@@ -64,7 +65,9 @@ func (r Ref[T]) ID() any {
 
 // Load returns the referenced entity, loading it through the Session the Ref
 // belongs to: from the identity map when it is managed there (no query),
-// else with one SELECT. A NULL Ref loads nil. It returns [ErrConcurrentUse]
+// else with one SELECT. A NULL Ref loads nil, and so does one whose target
+// row the target type's filters hide (a soft-deleted row): the Ref stays
+// unloaded, with its key, and there is no error. It returns [ErrConcurrentUse]
 // while another call on the Session runs, and [ErrSessionEnded] when that
 // Session was cleared or has ended.
 func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
@@ -91,6 +94,9 @@ func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 		return nil, err
 	}
 	p, err := s.get(ctx, m, r.d.ID, nil)
+	if errors.Is(err, ErrNotFound) && s.db.filtered(m, filterOff{}) {
+		return nil, nil // hidden, as Populate leaves it
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,9 @@ func Repo[T any](s *Session) *Repository[T] {
 }
 
 // QueryOption refines a query: [OrderBy], [Limit], [Offset], [Populate],
-// and the row locks [ForUpdate], [ForShare], [SkipLocked] and [NoWait].
+// the row locks [ForUpdate], [ForShare], [SkipLocked] and [NoWait], and
+// the filters ([WithoutFilters], [WithDeleted], and [HardDelete] for
+// removals).
 type QueryOption func(*queryOptions)
 
 type queryOptions struct {
@@ -41,6 +43,8 @@ type queryOptions struct {
 	offset   int
 	populate []string
 	lock     lockOptions
+	filters  filterOff // the named filters turned off
+	hard     bool      // HardDelete: an option of Remove and DeleteWhere only
 }
 
 // presize caps what a query reserves ahead of rows, so that memory follows
@@ -83,14 +87,20 @@ func (r *Repository[T]) query(f Filter, opts []QueryOption) (*backend.Query, que
 			opt(&o)
 		}
 	}
-	q, err := buildQuery(r.m, f, o, r.s.tx != nil)
+	q, err := buildQuery(r.s.db, r.m, f, o, r.s.tx != nil)
 	return q, o, err
 }
 
 // buildQuery resolves a filter and options against m; a bad name, or a
 // lock outside a transaction (inTx false), is an error before anything is
 // sent.
-func buildQuery(m *meta.Entity, f Filter, o queryOptions, inTx bool) (*backend.Query, error) {
+func buildQuery(db *DB, m *meta.Entity, f Filter, o queryOptions, inTx bool) (*backend.Query, error) {
+	if o.hard {
+		return nil, fmt.Errorf("orm: query of %s: HardDelete is an option of Session.Remove and DeleteWhere, not of a read (WithDeleted reads soft-deleted rows)", m.Name)
+	}
+	if err := db.checkOff(o.filters); err != nil {
+		return nil, err
+	}
 	if o.limit < 0 {
 		return nil, fmt.Errorf("orm: query of %s: Limit(%d) is negative", m.Name, o.limit)
 	}
@@ -109,6 +119,7 @@ func buildQuery(m *meta.Entity, f Filter, o queryOptions, inTx bool) (*backend.Q
 		}
 		q.Where = c
 	}
+	q.Where = db.scoped(m, q.Where, o.filters)
 	for _, name := range o.order {
 		desc := strings.HasPrefix(name, "-")
 		path, fd, err := orderPath(m, strings.TrimPrefix(name, "-"))
@@ -192,8 +203,10 @@ func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each f
 // Session manages it, else from the database. id is a value of the key
 // field's type or one convertible to it without loss (an int for an int64
 // key); a composite key is a []any with one value per key field, in field
-// order. Of the query options [Populate] and the locks ([ForUpdate] and
-// the like) apply to Get; another is an error. A locking Get always reads
+// order. Of the query options [Populate], the locks ([ForUpdate] and
+// the like), [WithoutFilters] and [WithDeleted] apply to Get; another is an
+// error. A row the type's filters hide, a soft-deleted one say, is not
+// found, unless the Session manages its entity already. A locking Get always reads
 // the row, even when the Session manages it. It returns an error matching
 // [ErrNotFound] when no row has that key or the entity was removed in this
 // Session.
@@ -222,7 +235,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 		}
 	}
 	if len(o.order) > 0 || o.limited || o.offset != 0 {
-		return nil, fmt.Errorf("orm: Get %s: OrderBy, Limit and Offset are options of Find; Get takes Populate and the locks", r.m.Name)
+		return nil, fmt.Errorf("orm: Get %s: OrderBy, Limit and Offset are options of Find; Get takes Populate, the locks, WithoutFilters and WithDeleted", r.m.Name)
 	}
 	p, err := r.s.get(ctx, r.m, id, &o)
 	return (*T)(p), err
@@ -233,12 +246,13 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 // whether or not the Session manages it.
 func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptions) (unsafe.Pointer, error) {
 	var lock backend.Lock
+	var off filterOff
 	if o != nil {
-		q, err := buildQuery(m, nil, *o, s.tx != nil)
+		q, err := buildQuery(s.db, m, nil, *o, s.tx != nil)
 		if err != nil {
 			return nil, err
 		}
-		lock = q.Lock
+		lock, off = q.Lock, o.filters
 	}
 	kp, err := m.KeyEntity(id) // the key for the map, the values for the query
 	if err != nil {
@@ -256,6 +270,7 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 			return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
 		}
 		q.Lock = lock
+		q.Where = s.db.scoped(m, q.Where, off)
 		err = s.load(ctx, q, lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 			found = p
 			return nil
@@ -268,7 +283,7 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 		}
 	}
 	if o != nil && len(o.populate) > 0 {
-		if err := s.populate(ctx, m, []unsafe.Pointer{found}, o.populate); err != nil {
+		if err := s.populate(ctx, m, []unsafe.Pointer{found}, o.populate, off); err != nil {
 			return nil, err
 		}
 	}
@@ -320,7 +335,7 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	}
 	if len(o.populate) > 0 && len(out) > 0 {
 		ptrs := *(*[]unsafe.Pointer)(unsafe.Pointer(&out))
-		if err := r.s.populate(ctx, r.m, ptrs, o.populate); err != nil {
+		if err := r.s.populate(ctx, r.m, ptrs, o.populate, o.filters); err != nil {
 			return nil, err
 		}
 	}
@@ -349,14 +364,19 @@ func (r *Repository[T]) FindOne(ctx context.Context, f Filter, opts ...QueryOpti
 }
 
 // Count returns the number of rows f matches (every row when f is nil).
-func (r *Repository[T]) Count(ctx context.Context, f Filter) (int64, error) {
+// Of the query options it takes [WithoutFilters] and [WithDeleted]; another
+// is an error.
+func (r *Repository[T]) Count(ctx context.Context, f Filter, opts ...QueryOption) (int64, error) {
 	if err := r.s.enter(); err != nil {
 		return 0, err
 	}
 	defer r.s.leave()
-	q, _, err := r.query(f, nil)
+	q, o, err := r.query(f, opts)
 	if err != nil {
 		return 0, err
+	}
+	if o.limited || o.offset != 0 || len(o.order) > 0 || len(o.populate) > 0 || o.lock != (lockOptions{}) {
+		return 0, fmt.Errorf("orm: Count %s: Count takes WithoutFilters and WithDeleted; OrderBy, Limit, Offset, Populate and the locks are options of Find", r.m.Name)
 	}
 	n, err := r.s.db.backend.Count(ctx, r.s.scope(), q)
 	return n, repanic(err)
@@ -369,7 +389,13 @@ func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...Quer
 	if err != nil {
 		return nil, 0, err
 	}
-	n, err := r.Count(ctx, f)
+	var o queryOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	n, err := r.Count(ctx, f, func(c *queryOptions) { c.filters = o.filters })
 	if err != nil {
 		return nil, 0, err
 	}

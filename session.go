@@ -135,6 +135,13 @@ func (s *Session) Persist(entities ...any) error {
 // orm:"cascade:remove", Flush reads its row first, so that the removal
 // cascades as for a loaded entity.
 //
+// An entity whose type has a field tagged orm:"softDelete" is soft-deleted:
+// Flush sets the field to the flush's time (keeping a time it holds
+// already) in an UPDATE, and the entity leaves the Session as a deleted
+// one does. [HardDelete] among the arguments, s.Remove(e, orm.HardDelete()),
+// deletes the rows of every entity of the call for real; another query
+// option is an error.
+//
 // Like Persist, Remove reports bad input at once and again at Flush.
 func (s *Session) Remove(entities ...any) error {
 	if !s.hooking.Load() {
@@ -144,14 +151,21 @@ func (s *Session) Remove(entities ...any) error {
 		defer s.leave()
 	}
 	log := s.tx != nil || s.hooking.Load() // a rollback, or the flush failing, undoes it
+	hard, err := removeOptions(entities)
+	if err != nil {
+		return s.fail(err)
+	}
 	for _, v := range entities {
+		if _, ok := v.(QueryOption); ok {
+			continue
+		}
 		m, p, err := s.entityOf("Remove", v)
 		if err != nil {
 			return s.fail(err)
 		}
 		ts := s.types(m)
 		if es := ts.lookup(p); es != nil {
-			s.removeTracked(ts, es, log, nil)
+			s.removeTracked(ts, es, log, nil, hard)
 			continue
 		}
 		if !m.HasKey(p) {
@@ -161,9 +175,27 @@ func (s *Session) Remove(entities ...any) error {
 		if other := ts.byKey.get(k); other != nil {
 			return s.fail(fmt.Errorf("orm: Remove: another %s with key %v is managed by this Session; remove that instance", m.Name, m.KeyValue(p)))
 		}
-		s.trackRemoved(ts, p, k, log)
+		s.trackRemoved(ts, p, k, log).hard = hard
 	}
 	return nil
+}
+
+// removeOptions returns whether the arguments of Remove hold [HardDelete],
+// the one query option Remove takes.
+func removeOptions(args []any) (hard bool, err error) {
+	for _, v := range args {
+		opt, ok := v.(QueryOption)
+		if !ok || opt == nil {
+			continue
+		}
+		var o queryOptions
+		opt(&o)
+		if !o.hard || len(o.order) > 0 || o.limited || o.offset != 0 || len(o.populate) > 0 || o.lock != (lockOptions{}) || o.filters.all || len(o.filters.names) > 0 {
+			return false, fmt.Errorf("orm: Remove: of the query options Remove takes HardDelete only")
+		}
+		hard = true
+	}
+	return hard, nil
 }
 
 // Clear detaches every entity: the Session forgets its identity map and all

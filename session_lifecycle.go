@@ -24,7 +24,9 @@ import (
 // collections mirroring a Ref that changed follow it. AfterLoad runs as for a
 // load.
 //
-// When the row is gone, Refresh returns an error matching [ErrNotFound] and
+// Refresh reads the row by its key whatever the named filters: a row
+// soft-deleted since it was loaded is read as such, its softDelete field
+// set. When the row is gone, Refresh returns an error matching [ErrNotFound] and
 // the Session stops tracking e, as if the row had been deleted in this
 // Session. A new entity (not yet flushed) or one the Session does not track
 // is an error. Inside [Session.Transaction], a rollback puts e and the
@@ -174,7 +176,7 @@ func (s *Session) Detach(e any) {
 			return
 		}
 		if es.status == stNew {
-			s.removeTracked(ts, es, log, nil) // takes it out of the collections its Refs put it in
+			s.removeTracked(ts, es, log, nil, false) // takes it out of the collections its Refs put it in
 		} else {
 			s.setStatus(ts, es, detached, log)
 		}

@@ -23,6 +23,7 @@ type entityState struct {
 	snap   unsafe.Pointer // copy of the entity as last read or written; nil while new
 	key    meta.Key       // identity-map key, valid while managed or removed
 	status status
+	hard   bool // removed with HardDelete: deleted even when soft-deletable
 }
 
 // typeState is the identity map and work list of one entity type.

@@ -41,7 +41,10 @@ func Add(field string, delta any) Assignment {
 
 // UpdateWhere updates the rows f matches (every row when f is nil) with the
 // assignments, in one statement, and returns the number of rows it
-// updated. f is a filter as for Find, relation paths included; the version
+// updated. f is a filter as for Find, relation paths included, and the
+// named filters of T (and of the targets of relation paths) apply as they
+// do to Find: a soft-deleted row is not updated. To write such a row, load
+// it with [WithDeleted] and Flush. The version
 // field, if T has one, is incremented, and the updatedAt stamp, if T has
 // one, set to the time now, unless an assignment sets it. Inside
 // [Session.Transaction] it runs in the Session's transaction.
@@ -61,7 +64,7 @@ func (r *Repository[T]) UpdateWhere(ctx context.Context, f Filter, set ...Assign
 		return 0, err
 	}
 	defer r.s.leave()
-	w, err := r.write("UpdateWhere", f)
+	w, err := r.write("UpdateWhere", f, queryOptions{})
 	if err != nil {
 		return 0, err
 	}
@@ -91,7 +94,14 @@ func (r *Repository[T]) UpdateWhere(ctx context.Context, f Filter, set ...Assign
 // entities of T the Session manages whose rows it deleted are detached
 // and leave the loaded collections that list them. Otherwise it behaves as
 // UpdateWhere.
-func (r *Repository[T]) DeleteWhere(ctx context.Context, f Filter) (int64, error) {
+//
+// When T has a field tagged orm:"softDelete", DeleteWhere soft-deletes:
+// it sets the field to the time now, in one UPDATE, on the rows f matches
+// that are not soft-deleted yet (and increments the version). With
+// [HardDelete] it deletes the rows f matches, soft-deleted ones included.
+// Of the query options it takes HardDelete, [WithoutFilters] and
+// [WithDeleted]; another is an error.
+func (r *Repository[T]) DeleteWhere(ctx context.Context, f Filter, opts ...QueryOption) (int64, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
@@ -99,17 +109,42 @@ func (r *Repository[T]) DeleteWhere(ctx context.Context, f Filter) (int64, error
 		return 0, err
 	}
 	defer r.s.leave()
-	w, err := r.write("DeleteWhere", f)
+	var o queryOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	if len(o.order) > 0 || o.limited || o.offset != 0 || len(o.populate) > 0 || o.lock != (lockOptions{}) {
+		return 0, fmt.Errorf("orm: DeleteWhere %s: of the query options DeleteWhere takes HardDelete, WithoutFilters and WithDeleted", r.m.Name)
+	}
+	soft := r.m.SoftDelete
+	if soft != nil && o.hard {
+		o.filters.names = append(o.filters.names[:len(o.filters.names):len(o.filters.names)], SoftDeleteFilter)
+	}
+	w, err := r.write("DeleteWhere", f, o)
 	if err != nil {
 		return 0, err
+	}
+	if soft != nil && !o.hard {
+		if o.filters.off(SoftDeleteFilter) { // a deletion time is kept, whatever the filters
+			w.Where = andConds(w.Where, []*backend.Cond{isNull(soft)})
+		}
+		w.Set = append(w.Set, backend.Assign{Field: soft, Value: r.s.db.now()})
+		if v := r.m.Version; v != nil {
+			w.Set = append(w.Set, backend.Assign{Field: v, Value: int64(1), Add: true})
+		}
 	}
 	return r.s.runWrite(ctx, w, true)
 }
 
-// write resolves f into the write of T, refusing while the Session has
-// unflushed changes to T.
-func (r *Repository[T]) write(op string, f Filter) (*backend.Write, error) {
+// write resolves f into the write of T, with the named filters o leaves
+// on, refusing while the Session has unflushed changes to T.
+func (r *Repository[T]) write(op string, f Filter, o queryOptions) (*backend.Write, error) {
 	if err := r.s.unflushed(op, r.m); err != nil {
+		return nil, err
+	}
+	if err := r.s.db.checkOff(o.filters); err != nil {
 		return nil, err
 	}
 	w := &backend.Write{Entity: r.m}
@@ -120,6 +155,7 @@ func (r *Repository[T]) write(op string, f Filter) (*backend.Write, error) {
 		}
 		w.Where = c
 	}
+	w.Where = r.s.db.scoped(r.m, w.Where, o.filters)
 	return w, nil
 }
 

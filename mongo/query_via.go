@@ -12,7 +12,7 @@ import (
 )
 
 // selectVia reads the targets of a many-to-many relation for the owners in
-// q.Via, calling each once per (target, owner) link.
+// q.Via that q.Where matches, calling each once per (target, owner) link.
 func (b *engine) selectVia(ctx context.Context, s backend.Scope, q *backend.Query, each func(p unsafe.Pointer, link any) error) error {
 	if !q.Via.Rel.Owning() {
 		return b.selectInverse(ctx, s, q, each)
@@ -22,7 +22,11 @@ func (b *engine) selectVia(ctx context.Context, s backend.Scope, q *backend.Quer
 	if err != nil || len(ls.keys) == 0 {
 		return err
 	}
-	return b.findEntities(ctx, s, t, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bsonValues(t.PK[0], ls.keys)}}}},
+	filter, err := b.viaFilter(ctx, s, q, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bsonValues(t.PK[0], ls.keys)}}}})
+	if err != nil {
+		return err
+	}
+	return b.findEntities(ctx, s, t, filter,
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(p unsafe.Pointer, _ bson.Raw) error {
 			for _, owner := range ls.owners[t.Key(p)] {
 				if err := each(p, owner); err != nil {
@@ -100,7 +104,11 @@ func (b *engine) selectInverse(ctx context.Context, s backend.Scope, q *backend.
 			owners[k] = true
 		}
 	}
-	return b.findEntities(ctx, s, t, bson.D{{Key: arr, Value: bson.D{{Key: "$in", Value: bsonValues(rel.Owner.PK[0], q.Via.Owners)}}}},
+	filter, err := b.viaFilter(ctx, s, q, bson.D{{Key: arr, Value: bson.D{{Key: "$in", Value: bsonValues(rel.Owner.PK[0], q.Via.Owners)}}}})
+	if err != nil {
+		return err
+	}
+	return b.findEntities(ctx, s, t, filter,
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}), func(p unsafe.Pointer, doc bson.Raw) error {
 			vals, _ := doc.Lookup(arr).ArrayOK()
 			elems, _ := vals.Values()
@@ -114,4 +122,18 @@ func (b *engine) selectInverse(ctx context.Context, s backend.Scope, q *backend.
 			}
 			return nil
 		})
+}
+
+// viaFilter is the filter of a many-to-many read: links, the documents
+// linked to the owners, and those q.Where matches (the target's filters,
+// such as its soft delete).
+func (b *engine) viaFilter(ctx context.Context, s backend.Scope, q *backend.Query, links bson.D) (bson.D, error) {
+	if q.Where == nil {
+		return links, nil
+	}
+	where, err := b.filter(ctx, s, q.Entity, q.Where)
+	if err != nil {
+		return nil, err
+	}
+	return bson.D{{Key: "$and", Value: bson.A{links, where}}}, nil
 }

@@ -55,6 +55,7 @@ var needs = map[string]Capability{
 	"RawErrors":                          SQL,
 	"ReadOnly":                           Transactions,
 	"StampsRolledBack":                   Transactions,
+	"SoftDeleteRolledBack":               Transactions,
 	"ReadOnlyRawWrite":                   SQL,
 	"ReadOnlyNested":                     Savepoints,
 	"LockReadsFresh":                     Locks,
@@ -185,4 +186,7 @@ var tests = []struct {
 	{"OneToOne", testOneToOne},
 	{"UUIDKeys", testUUIDKeys},
 	{"BytesBatchUpdate", testBytesBatchUpdate},
+	{"SoftDelete", testSoftDelete},
+	{"SoftDeleteRolledBack", testSoftDeleteRolledBack},
+	{"NamedFilters", testNamedFilters},
 }

@@ -8,7 +8,10 @@
 //	GET    /authors/{id}
 //	POST   /authors                     {"name": "Ann", "books": [{"title": "…", "year": 2024, "tags": ["go"]}]}
 //	PATCH  /authors/{id}                {"name": "Ann B.", "version": 1}
-//	DELETE /authors/{id}                removes the author and their books
+//	DELETE /authors/{id}                soft-deletes the author and their books
+//
+// Authors and books are soft-deletable (orm:"softDelete"): a DELETE sets
+// their deleted_at, the rows stay, and every read leaves them out.
 //
 // Reads answer with the entities themselves, as encoding/json writes them:
 // an orm.Ref or orm.Collection holds its entities one level deep, so an
@@ -29,26 +32,30 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/dialect/sqlite"
 )
 
-// Author writes books; Version guards concurrent edits.
+// Author writes books; Version guards concurrent edits. Removing an author
+// soft-deletes them, and their books through the cascade.
 type Author struct {
 	ID      int64                `json:"id"`
 	Name    string               `json:"name"`
 	Version int64                `orm:"version" json:"version"`
+	Deleted *time.Time           `orm:"softDelete" json:"-"`
 	Books   orm.Collection[Book] `orm:"mappedBy:Author,cascade:remove" json:"books,omitzero"`
 }
 
-// Book has one author and many tags.
+// Book has one author and many tags; it is soft-deletable too.
 type Book struct {
-	ID     int64               `json:"id"`
-	Title  string              `json:"title"`
-	Year   int                 `json:"year"`
-	Author orm.Ref[Author]     `orm:"required" json:"author"`
-	Tags   orm.Collection[Tag] `orm:"m2m" json:"tags,omitzero"`
+	ID      int64               `json:"id"`
+	Title   string              `json:"title"`
+	Year    int                 `json:"year"`
+	Author  orm.Ref[Author]     `orm:"required" json:"author"`
+	Tags    orm.Collection[Tag] `orm:"m2m" json:"tags,omitzero"`
+	Deleted *time.Time          `orm:"softDelete" json:"-"`
 }
 
 // Tag is shared by books; its name is its key, so a book's tags encode as
@@ -301,7 +308,7 @@ func deleteAuthor(r *http.Request, s *orm.Session) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	s.Remove(a)
+	s.Remove(a) // an UPDATE of deleted_at, for the author and their books
 	if err := s.Flush(r.Context()); err != nil {
 		return 0, nil, err
 	}

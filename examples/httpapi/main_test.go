@@ -12,9 +12,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/unitofwork/orm"
 )
 
 func startServer(t *testing.T) *httptest.Server {
+	srv, _ := startServerDB(t)
+	return srv
+}
+
+// startServerDB starts the server and returns its DB too.
+func startServerDB(t *testing.T) (*httptest.Server, *orm.DB) {
 	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "api.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +32,7 @@ func startServer(t *testing.T) *httptest.Server {
 		srv.Close()
 		db.Close()
 	})
-	return srv
+	return srv, db
 }
 
 func call(t *testing.T, srv *httptest.Server, method, path, body string, out any) int {
@@ -63,7 +71,7 @@ func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
 }
 
 func TestAPI(t *testing.T) {
-	srv := startServer(t)
+	srv, db := startServerDB(t)
 	var ann Author
 	if st := call(t, srv, "POST", "/authors", `{"name": "Ann", "books": [{"title": "Go", "year": 2015, "tags": ["go", "prog"]}, {"title": "DB", "year": 2020, "tags": ["prog"]}]}`, &ann); st != http.StatusCreated {
 		t.Fatalf("POST = %d", st)
@@ -127,6 +135,33 @@ func TestAPI(t *testing.T) {
 	}
 	if st := call(t, srv, "GET", fmt.Sprintf("/authors/%d", ann.ID), "", nil); st != http.StatusNotFound {
 		t.Errorf("GET after DELETE = %d; want 404", st)
+	}
+	checkSoftDeleted(t, srv, db, ann.ID)
+}
+
+// checkSoftDeleted checks that the DELETE of author id soft-deleted them
+// and their books: the API no longer sees them, the rows are still there.
+func checkSoftDeleted(t *testing.T, srv *httptest.Server, db *orm.DB, id int64) {
+	t.Helper()
+	if st := call(t, srv, "PATCH", fmt.Sprintf("/authors/%d", id), `{"name": "x", "version": 2}`, nil); st != http.StatusNotFound {
+		t.Errorf("PATCH after DELETE = %d; want 404", st)
+	}
+	var list struct {
+		Total int `json:"total"`
+	}
+	call(t, srv, "GET", "/authors", "", &list)
+	if list.Total != 1 {
+		t.Errorf("%d authors after the DELETE; want 1", list.Total)
+	}
+	ctx := context.Background()
+	a, err := orm.Repo[Author](db.Session()).Get(ctx, id, orm.WithDeleted(), orm.Populate("Books"))
+	if err != nil || a.Deleted == nil || a.Books.Len() != 2 {
+		t.Fatalf("Ann with WithDeleted = %+v, %v; want her, deleted, with 2 books", a, err)
+	}
+	for _, b := range a.Books.Items() {
+		if b.Deleted == nil {
+			t.Errorf("book %q is not soft-deleted", b.Title)
+		}
 	}
 }
 

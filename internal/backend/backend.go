@@ -155,7 +155,8 @@ type Query struct {
 	// to any of Via.Owners.
 	Via *Via
 	// Split lets the backend run the query in parts, each over a part of
-	// its one list (Where's OpIn values, or Via.Owners), when the whole
+	// its one list (Where's OpIn values, or those of the OpIn that is
+	// the first condition of an OpAnd Where, or Via.Owners), when the whole
 	// list is more than its database takes in one statement: the core sets
 	// it on its reads of entities by key (populate, cascades), which list
 	// every key at once and have no Limit or Offset. Rows then arrive part
@@ -202,11 +203,15 @@ func (q *Query) Parts(size int) []*Query {
 		return nil
 	}
 	var list []any
+	in := q.Where // the condition holding the list, when not Via
+	if in != nil && in.Op == OpAnd && len(in.Conds) > 0 {
+		in = in.Conds[0] // the list ANDed to the type's filters
+	}
 	switch {
 	case q.Via != nil:
 		list = q.Via.Owners
-	case q.Where != nil && q.Where.Op == OpIn:
-		list = q.Where.Values
+	case in != nil && in.Op == OpIn:
+		list = in.Values
 	}
 	if len(list) <= size {
 		return nil
@@ -224,9 +229,14 @@ func (q *Query) Parts(size int) []*Query {
 			}
 			part.Via = &v
 		} else {
-			w := *q.Where
+			w := *in
 			w.Values = w.Values[start:end]
 			part.Where = &w
+			if in != q.Where {
+				and := *q.Where
+				and.Conds = append([]*Cond{&w}, q.Where.Conds[1:]...)
+				part.Where = &and
+			}
 		}
 		parts = append(parts, &part)
 	}

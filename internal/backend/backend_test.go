@@ -14,6 +14,7 @@ func TestQueryParts(t *testing.T) {
 	for i := range ptrs {
 		ptrs[i] = unsafe.Pointer(&keys[i])
 	}
+	filter := &Cond{Op: OpIsNull}
 	in := func(split bool) *Query {
 		return &Query{Where: &Cond{Op: OpIn, Values: keys}, Split: split}
 	}
@@ -30,6 +31,7 @@ func TestQueryParts(t *testing.T) {
 		{"In by one", in(true), 1, [][]any{{1}, {2}, {3}, {4}, {5}}},
 		{"Via", &Query{Via: &Via{Owners: keys, Ptrs: ptrs}, Split: true}, 3, [][]any{{1, 2, 3}, {4, 5}}},
 		{"other condition", &Query{Where: &Cond{Op: OpAnd}, Split: true}, 1, nil},
+		{"In and filters", &Query{Where: &Cond{Op: OpAnd, Conds: []*Cond{{Op: OpIn, Values: keys}, filter}}, Split: true}, 2, [][]any{{1, 2}, {3, 4}, {5}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,10 +50,20 @@ func TestQueryParts(t *testing.T) {
 					}
 					continue
 				}
-				got = append(got, p.Where.Values)
+				w := p.Where
+				if w.Op == OpAnd { // the list, ANDed to the filters, which each part keeps
+					if len(w.Conds) != 2 || w.Conds[1] != filter {
+						t.Errorf("a part lost the filters: %+v", w.Conds)
+					}
+					w = w.Conds[0]
+				}
+				got = append(got, w.Values)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("parts (-want +got):\n%s", diff)
+			}
+			if w := tc.q.Where; w != nil && w.Op == OpAnd && len(w.Conds) > 0 && len(w.Conds[0].Values) != len(keys) {
+				t.Errorf("Parts changed the query's list")
 			}
 			if tc.q.Where != nil && tc.q.Where.Op == OpIn && len(tc.q.Where.Values) != len(keys) || tc.q.Via != nil && len(tc.q.Via.Owners) != len(keys) {
 				t.Errorf("Parts changed the query")

@@ -71,10 +71,10 @@ func compare(t *testing.T, path, got string) {
 
 // cases are every statement shape, in groups: schema, insert (pivot rows
 // included), update, versioned update, delete (pivot rows included),
-// select, populate, transactions, raw SQL with read-only transactions, locking reads, writes without loading, time stamps and UUIDs.
+// select, populate, transactions, raw SQL with read-only transactions, locking reads, writes without loading, time stamps, UUIDs, and soft delete with named filters.
 func cases() []test {
 	var all []test
-	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases(), rawCases(), lockCases(), writeCases(), stampCases(), uuidCases()} {
+	for _, group := range [][]test{schemaCases(), insertCases(), updateCases(), versionedCases(), deleteCases(), selectCases(), populateCases(), txCases(), rawCases(), lockCases(), writeCases(), stampCases(), uuidCases(), softCases()} {
 		all = append(all, group...)
 	}
 	return all

@@ -115,6 +115,9 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 		}
 		return nil, nil, bad("option %q applies only to time.Time and *time.Time fields, not to %s", f.Stamp, what)
 	}
+	if f.Stamp == StampDeleted && (!f.Ptr || f.Default != "") {
+		return nil, nil, bad(`option "softDelete" applies to a *time.Time field without a default (nil: not deleted), not to %s`, describeSoft(f))
+	}
 	return f, nil, nil
 }
 
@@ -396,4 +399,12 @@ func numericType(t string) bool {
 		return true
 	}
 	return false
+}
+
+// describeSoft names what a softDelete field is that it should not be.
+func describeSoft(f *Field) string {
+	if f.Default != "" {
+		return "one with a default"
+	}
+	return "a " + f.Type.String() + " field"
 }

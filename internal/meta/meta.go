@@ -60,6 +60,10 @@ type Entity struct {
 	// orm:"updatedAt", if any: the Session stamps them at Flush.
 	CreatedAt *Field
 	UpdatedAt *Field
+	// SoftDelete is the field tagged orm:"softDelete", if any: a removal
+	// sets it instead of deleting the row, and reads leave out the rows
+	// where it is not NULL.
+	SoftDelete *Field
 	// IntKey is set when the key is one integer field: the entity's Keys
 	// are integer keys, every other entity's string keys.
 	IntKey bool
@@ -249,7 +253,7 @@ func (e *Entity) index() error {
 	return nil
 }
 
-// indexStamp records f as the entity's createdAt or updatedAt field, if it
+// indexStamp records f as the entity's createdAt, updatedAt or softDelete field, if it
 // is one, refusing a second.
 func (e *Entity) indexStamp(f *Field) error {
 	var at **Field
@@ -258,6 +262,8 @@ func (e *Entity) indexStamp(f *Field) error {
 		at = &e.CreatedAt
 	case StampUpdated:
 		at = &e.UpdatedAt
+	case StampDeleted:
+		at = &e.SoftDelete
 	default:
 		return nil
 	}

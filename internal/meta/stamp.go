@@ -5,7 +5,7 @@ import (
 	"unsafe"
 )
 
-// Stamp is the time a createdAt or updatedAt field records.
+// Stamp is the time a createdAt, updatedAt or softDelete field records.
 type Stamp uint8
 
 // The stamps.
@@ -13,6 +13,7 @@ const (
 	NoStamp      Stamp = iota
 	StampCreated       // orm:"createdAt": when the row was inserted
 	StampUpdated       // orm:"updatedAt": when the row was last written
+	StampDeleted       // orm:"softDelete": when the row was removed; NULL while it is not
 )
 
 // String returns the tag option of the stamp.
@@ -22,6 +23,8 @@ func (st Stamp) String() string {
 		return "createdAt"
 	case StampUpdated:
 		return "updatedAt"
+	case StampDeleted:
+		return "softDelete"
 	}
 	return "no stamp"
 }

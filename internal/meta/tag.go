@@ -24,7 +24,7 @@ type option struct {
 // package documentation lists them all (a test holds the two together).
 var options = map[string]option{
 	"pk": {}, "column": {valued: true}, "unique": {valued: true}, "index": {valued: true},
-	"version": {}, "createdAt": {}, "updatedAt": {}, "json": {}, "null": {},
+	"version": {}, "createdAt": {}, "updatedAt": {}, "softDelete": {}, "json": {}, "null": {},
 	"type": {valued: true}, "size": {valued: true}, "default": {valued: true},
 	"mappedBy": {valued: true, relation: true}, "pivot": {valued: true, relation: true},
 	"joinColumn": {valued: true, relation: true}, "inverseJoinColumn": {valued: true, relation: true},
@@ -88,13 +88,10 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 		}
 	case "version":
 		f.Version = true
-	case "createdAt", "updatedAt":
-		st := StampCreated
-		if key == "updatedAt" {
-			st = StampUpdated
-		}
+	case "createdAt", "updatedAt", "softDelete":
+		st := map[string]Stamp{"createdAt": StampCreated, "updatedAt": StampUpdated, "softDelete": StampDeleted}[key]
 		if f.Stamp != NoStamp && f.Stamp != st {
-			return bad("malformed tag %q: a field is createdAt or updatedAt, not both", tag)
+			return bad("malformed tag %q: a field takes one of createdAt, updatedAt and softDelete, not both", tag)
 		}
 		f.Stamp = st
 	case "json":

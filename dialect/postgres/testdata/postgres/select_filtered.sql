@@ -1,0 +1,5 @@
+SELECT "id", "title", "version", "deleted" FROM "doc" WHERE ("title" = $1::text AND "deleted" IS NULL)
+  -- args: "a"
+SELECT COUNT(*) FROM "doc"
+SELECT "id", "num", "doc_id" FROM "page" WHERE ("doc_id" IN (SELECT "doc"."id" FROM "doc" WHERE ("doc"."title" = $1::text AND "doc"."deleted" IS NULL)) AND "num" > $2::bigint)
+  -- args: "a" 0
