@@ -3,11 +3,11 @@ package ormtest
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"testing"
 
 	"github.com/unitofwork/orm"
+	"github.com/unitofwork/orm/internal/uuid"
 )
 
 // uuidKey is a UUID type of the test's own: any [16]byte array type maps
@@ -15,19 +15,7 @@ import (
 type uuidKey [16]byte
 
 // String is the canonical text form, for messages.
-func (u uuidKey) String() string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
-}
+func (u uuidKey) String() string { return uuid.Format(u) }
 
 // vendor has a generated UUID key.
 type vendor struct {
