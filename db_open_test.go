@@ -149,6 +149,14 @@ type (
 		ID  int64
 		Box RefHolder `orm:"embedded"`
 	}
+	Husband struct {
+		ID   int64
+		Wife orm.Ref[Wife] `orm:"mappedBy:Man"`
+	}
+	Wife struct {
+		ID  int64
+		Man orm.Ref[Husband] // not unique: no one-to-one
+	}
 	DefaultKey struct {
 		ID string `orm:"default:'x'"`
 	}
@@ -256,6 +264,7 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"type with a semicolon", []any{&BadType{}}, "BadType", "Name", "without"},
 		{"type on a Ref", []any{&TypedRef{}, &Child{}, &BadMappedBy{}}, "TypedRef", "Parent", "Ref"},
 		{"default on the key", []any{&DefaultKey{}}, "DefaultKey", "ID", "no default"},
+		{"inverse Ref of a Ref that is not unique", []any{&Husband{}, &Wife{}}, "Husband", "Wife", "unique Ref[Husband]"},
 		{"pointer embeddable", []any{&PtrInline{}}, "PtrInline", "Home", "pointer embeddable"},
 		{"embedded integer", []any{&IntInline{}}, "IntInline", "N", "struct of fields"},
 		{"prefix without embedded", []any{&StrayPrefix{}}, "StrayPrefix", "Name", "embedded"},

@@ -44,7 +44,7 @@
 //
 // and on relation fields (see Relations):
 //
-//	mappedBy           orm:"mappedBy:Author"             a one-to-many Collection: the Ref on the other side that owns it
+//	mappedBy           orm:"mappedBy:Author"             a one-to-many Collection, or the inverse Ref of a one-to-one: the Ref on the other side that owns it
 //	m2m                orm:"m2m"                         a many-to-many Collection, through a pivot table
 //	pivot              orm:"pivot:book_tags"             the pivot table (default: owner table _ collection, book_tags)
 //	joinColumn         orm:"joinColumn:book_id"          the pivot's column holding the owner's key (default: owner table _id)
@@ -363,11 +363,19 @@
 //		Tags   orm.Collection[Tag] `orm:"m2m"`
 //	}
 //
-// A one-to-one relation is a Ref tagged orm:"unique" (Profile.User, column
-// user_id UNIQUE): a second row pointing at the same target is a unique
-// ConstraintError, and Upsert takes the Ref as a conflict target. Its
-// inverse side, a Ref without a column on the other entity, is not there
-// yet: find the owning side by its Ref (orm.Eq("User", u.ID)).
+// A one-to-one relation is owned by a Ref tagged orm:"unique" (Profile.User,
+// column user_id UNIQUE): a second row pointing at the same target is a
+// unique ConstraintError, and Upsert takes the Ref as a conflict target.
+// Its inverse side is a Ref with no column, tagged with the owning Ref's
+// name: User.Profile orm.Ref[Profile] `orm:"mappedBy:User"`. It has no key
+// of its own, so it is unloaded until Populate("Profile") or
+// Profile.Load asks for the profile whose user_id is the user's (Load then
+// answers nil, without a query, when there is none); Get is nil until then.
+// The Session keeps both sides in step: profile.User.Set(u) moves the
+// inverse Refs of the old and the new user, and u.Profile.Set(p) sets the
+// owning Refs of the old profile (NULL) and of p (a new p is Persisted by
+// the program; the inverse side does not cascade). Filters and ordering
+// follow the owning side only.
 //
 // Persist cascades to new entities a persisted or managed one reaches;
 // inserts are ordered parents first, entity by entity (trees and cycles

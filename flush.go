@@ -331,4 +331,5 @@ func (s *Session) unlist(deleted []*flushed, log bool) {
 			}
 		}
 	}
+	s.unlistHasOnes(deleted, log)
 }

@@ -16,6 +16,9 @@ func checkPopulate(m *meta.Entity, path string) error {
 	for seg := range strings.SplitSeq(path, ".") {
 		rel := m.Relation(seg)
 		if rel == nil {
+			rel = m.HasOneRel(seg)
+		}
+		if rel == nil {
 			return fmt.Errorf("orm: Populate(%q): %s has no Ref or Collection field %q", path, m.Name, seg)
 		}
 		m = rel.Target
@@ -34,6 +37,9 @@ func (s *Session) populate(ctx context.Context, m *meta.Entity, ptrs []unsafe.Po
 		segs := strings.Split(path, ".")
 		for i, seg := range segs {
 			rel := cur.Relation(seg)
+			if rel == nil {
+				rel = cur.HasOneRel(seg)
+			}
 			next, err := s.populateLevel(ctx, rel, level, i < len(segs)-1, off)
 			if err != nil {
 				return err
@@ -58,8 +64,11 @@ func (s *Session) populateRel(ctx context.Context, rel *meta.Relation, owners []
 // filters that off leaves on hide rows: a Ref to one stays unloaded, a
 // collection leaves it out.
 func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners []unsafe.Pointer, more bool, off filterOff) ([]unsafe.Pointer, error) {
-	if rel.Kind == meta.RelRef {
+	switch rel.Kind {
+	case meta.RelRef:
 		return s.populateRefs(ctx, rel, owners, more, off)
+	case meta.RelHasOne:
+		return s.populateHasOne(ctx, rel, owners, more, off)
 	}
 	ptrs, keys, byKey, err := s.unloadedOwners(rel, owners)
 	if err != nil {

@@ -39,6 +39,10 @@ func (r Ref[T]) Get() *T { return (*T)(r.d.Ptr) }
 // collection and into e's.
 func (r *Ref[T]) Set(e *T) {
 	if s := sessionOf(r.d.S); r.d.Rel != nil && s != nil {
+		if r.d.Rel.Kind == meta.RelHasOne {
+			s.setHasOne(&r.d, unsafe.Pointer(e))
+			return
+		}
 		s.moveRef(&r.d, unsafe.Pointer(e))
 		return
 	}
@@ -71,6 +75,9 @@ func (r Ref[T]) ID() any {
 // while another call on the Session runs, and [ErrSessionEnded] when that
 // Session was cleared or has ended.
 func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
+	if r.d.Rel != nil && r.d.Rel.Kind == meta.RelHasOne && r.d.Ptr == nil && !r.d.Loaded {
+		return r.loadHasOne(ctx)
+	}
 	if r.d.Ptr != nil || r.d.ID == nil {
 		return (*T)(r.d.Ptr), nil
 	}
@@ -120,4 +127,21 @@ func (r *Repository[T]) Ref(id any) Ref[T] {
 		}
 	}
 	return ref
+}
+
+// loadHasOne loads the inverse side of a one-to-one: the entity whose
+// owning Ref points at the Ref's owner, or nil when none does.
+func (r *Ref[T]) loadHasOne(ctx context.Context) (*T, error) {
+	s := sessionOf(r.d.S)
+	if s == nil {
+		return nil, ended(fmt.Sprintf("Ref[%s].Load", reflect.TypeFor[T]().Name()), r.d.Rel.Owner, r.d.Owner)
+	}
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if err := s.populateRel(ctx, r.d.Rel, []unsafe.Pointer{r.d.Owner}); err != nil {
+		return nil, err
+	}
+	return (*T)(r.d.Rel.InverseRef(r.d.Owner).Ptr), nil // r may be a copy
 }

@@ -187,7 +187,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each f
 		}
 		// Under Retry the load is journaled: a new attempt reads the row afresh.
 		ts.manageKey(s.track(ts, p, stManaged, s.retrying), k)
-		if len(m.Relations) > 0 {
+		if len(m.Relations) > 0 || len(m.HasOnes) > 0 {
 			s.attach(m, p, true, false)
 		}
 		if m.Hooks&meta.HookAfterLoad != 0 {

@@ -121,7 +121,7 @@ func (s *Session) Persist(entities ...any) error {
 			return s.fail(fmt.Errorf("orm: Persist: the %s %s belongs to another Session, which loaded or persisted it: change it in that Session, or load the row in this one", m.Name, describe(m, p)))
 		}
 		es := s.track(ts, p, stNew, log)
-		if len(m.Relations) > 0 {
+		if len(m.Relations) > 0 || len(m.HasOnes) > 0 {
 			s.attach(m, p, false, log)
 			s.reconcile(ts, es, log)
 		}

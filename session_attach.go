@@ -47,6 +47,9 @@ func (s *Session) attach(m *meta.Entity, p unsafe.Pointer, fromDB, log bool) {
 			c.Unloaded = fromDB
 		}
 	}
+	if len(m.HasOnes) > 0 {
+		s.attachHasOnes(m, p, sp, fromDB, log)
+	}
 }
 
 // foreign reports whether the entity at p carries the mark of another live
@@ -159,10 +162,16 @@ func (s *Session) relink(rel *meta.Relation, p, from, to unsafe.Pointer, log boo
 // reconciliation rather than touched.
 func (s *Session) moveRef(d *meta.RefData, to unsafe.Pointer) {
 	rel, owner := d.Rel, d.Owner
-	if len(rel.Mirrors) > 0 && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner {
+	if (len(rel.Mirrors) > 0 || rel.HasOne != nil) && unsafe.Add(unsafe.Pointer(d), -int(rel.Field.Offset)) == owner {
 		s.during(func(log bool) {
 			if es := s.types(rel.Owner).lookup(owner); es != nil && es.status != detached {
-				s.relink(rel, owner, s.refTarget(rel, d), to, log)
+				from := s.refTarget(rel, d)
+				if len(rel.Mirrors) > 0 {
+					s.relink(rel, owner, from, to, log)
+				}
+				if rel.HasOne != nil {
+					s.syncHasOne(rel, owner, from, to, log)
+				}
 			}
 		})
 	}

@@ -196,6 +196,14 @@ func (s *Session) Detach(e any) {
 				c.S = nil
 			}
 		}
+		for _, rel := range m.HasOnes {
+			if d := rel.InverseRef(p); d.S == sp && d.Owner == p {
+				if log {
+					s.logRef(d)
+				}
+				d.S = nil
+			}
+		}
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 type citizen struct {
 	ID   int64
 	Name string
+	Visa orm.Ref[visa] `orm:"mappedBy:Holder"` // the inverse side: no column
 }
 
 type visa struct {
@@ -63,4 +64,60 @@ func testOneToOne(t *testing.T, open suite) {
 	if st := e.rec.Statements(); len(st) != 0 {
 		t.Errorf("a clean flush sent %q", st)
 	}
+	testOneToOneInverse(t, e, ann.ID, bob.ID)
+}
+
+// testOneToOneInverse: the inverse side of a one-to-one (a Ref tagged
+// mappedBy) loads by Populate and by Load, is nil where no row points at
+// it, and moves with the owning side, which it moves in turn.
+func testOneToOneInverse(t *testing.T, e *env, annID, bobID int64) {
+	s := e.db.Session()
+	carl := &citizen{Name: "carl"}
+	s.Persist(carl)
+	e.flush(s)
+	cs, err := orm.Repo[citizen](e.db.Session()).Find(e.ctx, nil, orm.OrderBy("ID"), orm.Populate("Visa"))
+	if err != nil || len(cs) != 3 || cs[0].Visa.Get() == nil || cs[0].Visa.Get().Number != "A3" || cs[1].Visa.Get() == nil || cs[1].Visa.Get().Number != "B1" || cs[2].Visa.Get() != nil {
+		t.Fatalf("Find citizens with Populate(Visa) = %+v, %v; want ann's A3, bob's B1, none for carl", cs, err)
+	}
+	if cs[0].Visa.Get().Holder.Get() != cs[0] {
+		t.Error("ann's visa's holder is not the managed ann")
+	}
+	// Lazily, in a Session of its own.
+	s = e.db.Session()
+	repo := orm.Repo[citizen](s)
+	ann, _ := repo.Get(e.ctx, annID)
+	carl2, _ := repo.Get(e.ctx, carl.ID)
+	e.rec.Reset()
+	v, err := ann.Visa.Load(e.ctx)
+	if err != nil || v == nil || v.Number != "A3" || len(e.rec.Statements()) != 1 {
+		t.Fatalf("ann.Visa.Load = %+v, %v after %q; want A3 in one query", v, err, e.rec.Statements())
+	}
+	if none, err := carl2.Visa.Load(e.ctx); err != nil || none != nil {
+		t.Errorf("carl.Visa.Load = %+v, %v; want nil", none, err)
+	}
+	e.rec.Reset()
+	if again, _ := carl2.Visa.Load(e.ctx); again != nil || len(e.rec.Statements()) != 0 {
+		t.Errorf("a second Load of carl's visa sent %q", e.rec.Statements())
+	}
+	// The owning side moves the inverse sides.
+	v.Holder.Set(carl2)
+	if ann.Visa.Get() != nil || carl2.Visa.Get() != v {
+		t.Errorf("after visa.Holder.Set(carl) ann's visa is %p, carl's %p; want none and the visa", ann.Visa.Get(), carl2.Visa.Get())
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if n := e.writes("UPDATE"); n != 1 {
+		t.Errorf("moving the visa sent %d UPDATEs; want 1", n)
+	}
+	// The inverse side moves the owning side.
+	ann.Visa.Set(v)
+	if v.Holder.Get() != ann || carl2.Visa.Get() != nil {
+		t.Errorf("after ann.Visa.Set(visa) its holder is %p, carl's visa %p; want ann and none", v.Holder.Get(), carl2.Visa.Get())
+	}
+	e.flush(s)
+	got, err := orm.Repo[visa](e.db.Session()).Find(e.ctx, orm.Eq("Number", "A3"))
+	if err != nil || len(got) != 1 || got[0].Holder.ID() != annID {
+		t.Errorf("the visa reads back %+v, %v; want ann's", got, err)
+	}
+	_ = bobID
 }

@@ -13,6 +13,7 @@ type Owner struct {
 	Age   int32
 	Email *string             `orm:"unique"`
 	Cars  orm.Collection[Car] `orm:"mappedBy:Owner"`
+	Site  orm.Ref[Site]       `orm:"mappedBy:Owner"` // one-to-one, inverse side
 }
 
 // Car belongs to an Owner and has many-to-many tags.

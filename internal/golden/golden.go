@@ -370,6 +370,10 @@ func populateCases() []test {
 			f.Results = append(f.Results, owners(2), [][]any{carRow(1, "T", 1), carRow(2, "S", 2)})
 			return find[Owner](nil, orm.Populate("Cars"))(ctx, db, f)
 		}},
+		{name: "populate_has_one", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
+			f.Results = append(f.Results, owners(2), [][]any{{int64(3), "Oslo", nil, int64(1)}})
+			return find[Owner](nil, orm.Populate("Site"))(ctx, db, f)
+		}},
 		{name: "populate_m2m", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			f.Results = append(f.Results, [][]any{carRow(1, "T", 7), carRow(2, "S", 7)}, [][]any{{int64(5), "red", int64(1)}, {int64(5), "red", int64(2)}})
 			return find[Car](nil, orm.Populate("Tags"))(ctx, db, f)

@@ -71,6 +71,10 @@ type Entity struct {
 	// the Collection ones, which are not columns.
 	Relations   []*Relation
 	Collections []*Relation
+	// HasOnes are the inverse sides of one-to-one relations: Refs with no
+	// column, which only Populate, Load and the owning side's changes set.
+	// They are in neither list above.
+	HasOnes []*Relation
 	// Pivots are the owning many-to-many relations whose pivot table holds
 	// this entity's key, as the owner's or as the target's.
 	Pivots []*Relation
@@ -376,6 +380,10 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, in embed
 		}
 		if rel != nil {
 			rel.Owner, rel.Index, rel.Offset = e, idx, offset+sf.Offset
+			if rel.Kind == RelHasOne {
+				e.HasOnes = append(e.HasOnes, rel)
+				continue
+			}
 			e.Relations = append(e.Relations, rel)
 			if f == nil {
 				e.Collections = append(e.Collections, rel)

@@ -16,6 +16,7 @@ const (
 	RelCollection         // Collection[T] before its tags say which kind
 	RelHasMany            // Collection[T] mappedBy a Ref of T: one-to-many
 	RelManyToMany         // Collection[T] m2m: a pivot table
+	RelHasOne             // Ref[T] mappedBy a unique Ref of T: the inverse side of a one-to-one, no column
 )
 
 // Probe tells which relation kind a field type is (RelRef for Ref[T],
@@ -45,6 +46,9 @@ type Relation struct {
 	// Mirrors are, for a RelRef, the one-to-many collections of Target
 	// mapped by it: the inverse sides a Session keeps in step with it.
 	Mirrors []*Relation
+	// HasOne is, for a unique RelRef, the inverse Ref of Target mapped by
+	// it (one-to-one), which a Session keeps in step with it.
+	HasOne *Relation
 
 	targetType reflect.Type
 }
@@ -65,6 +69,9 @@ type RefData struct {
 	// owner's.
 	Rel   *Relation
 	Owner unsafe.Pointer
+	// Loaded is set on the inverse side of a one-to-one (RelHasOne), which
+	// has no key of its own, once it is known: then a nil Ptr means none.
+	Loaded bool
 }
 
 // null reports whether the Ref is NULL.
@@ -103,6 +110,13 @@ func refField(f *Field, rel *Relation, columnSet bool, bad func(string, ...any) 
 			return nil, nil, bad(`a Collection needs orm:"mappedBy:Field" (one-to-many) or orm:"m2m" (many-to-many)`)
 		}
 		rel.Kind = RelHasMany
+	}
+	if rel.Kind == RelRef && rel.MappedBy != "" {
+		if rel.Pivot != "" || rel.JoinColumn != "" || rel.InverseJoinColumn != "" || rel.OrphanRemoval || rel.Required || rel.CascadeRemove || columnSet || f.Unique || f.IndexName != "" {
+			return nil, nil, bad("the inverse side of a one-to-one (a Ref tagged mappedBy) has no column: it takes no other option")
+		}
+		rel.Kind = RelHasOne
+		return nil, rel, nil
 	}
 	if rel.Kind != RelRef {
 		if rel.Required {
@@ -195,6 +209,13 @@ func (r *Registry) resolve() error {
 			}
 		}
 	}
+	for _, e := range r.List {
+		for _, rel := range e.HasOnes {
+			if err := r.resolveHasOne(e, rel); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -207,8 +228,38 @@ func (e *Entity) relation(name string) *Relation {
 	return nil
 }
 
+// resolveHasOne links the inverse one-to-one Ref rel of e to the unique
+// Ref of its target that owns it.
+func (r *Registry) resolveHasOne(e *Entity, rel *Relation) error {
+	rel.Target = r.byType[rel.targetType]
+	if rel.Target == nil {
+		return &Error{Entity: e.Name, Field: rel.Name, Reason: fmt.Sprintf("relation target %s is not a registered entity (add it to orm.Entities)", rel.targetType)}
+	}
+	inv := rel.Target.relation(rel.MappedBy)
+	if inv == nil || inv.Kind != RelRef || inv.targetType != e.Type || !inv.Field.Unique || inv.Field.UniqueName != "" || inv.HasOne != nil {
+		return &Error{Entity: e.Name, Field: rel.Name, Reason: fmt.Sprintf("mappedBy:%s: %s has no unique Ref[%s] named %s (tag it orm:\"unique\") to be the owning side of this one-to-one", rel.MappedBy, rel.Target.Name, e.Name, rel.MappedBy)}
+	}
+	rel.Inverse, inv.HasOne = inv, rel
+	return nil
+}
+
 // Relation returns the relation field called name, or nil.
 func (e *Entity) Relation(name string) *Relation { return e.relation(name) }
+
+// HasOneRel returns the inverse one-to-one Ref called name, or nil.
+func (e *Entity) HasOneRel(name string) *Relation {
+	for _, rel := range e.HasOnes {
+		if rel.Name == name {
+			return rel
+		}
+	}
+	return nil
+}
+
+// InverseRef returns the inverse one-to-one Ref rel of the entity at p.
+func (rel *Relation) InverseRef(p unsafe.Pointer) *RefData {
+	return (*RefData)(unsafe.Add(p, rel.Offset))
+}
 
 func (f *Field) refValue(d *RefData) (any, error) {
 	pk := f.Rel.Target.PK[0]

@@ -66,7 +66,7 @@ func (e *Entity) layout() {
 	for _, f := range e.deep {
 		skip = append(skip, span{f.Offset, f.Offset + f.Type.Size()})
 	}
-	for _, rel := range e.Collections {
+	for _, rel := range append(slices.Clip(e.Collections), e.HasOnes...) {
 		skip = append(skip, span{rel.Offset, rel.Offset + e.Type.FieldByIndex(rel.Index).Type.Size()})
 	}
 	slices.SortFunc(skip, func(a, b span) int { return cmp.Compare(a.from, b.from) })
