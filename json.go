@@ -52,7 +52,13 @@ func (r Ref[T]) MarshalJSON() ([]byte, error) {
 // tagged orm:"pk", else the one named ID), so that an int64 key stays an
 // int64 and a string key a string. A Ref a live Session attached moves as
 // with [Ref.Set]: to the managed entity with that key when there is one.
+// The inverse side of a one-to-one that a live Session attached is an
+// error: decoding it would rewrite the owning side's foreign keys.
 func (r *Ref[T]) UnmarshalJSON(data []byte) error {
+	if rel := r.d.Rel; rel != nil && rel.Kind == meta.RelHasOne && sessionOf(r.d.S) != nil {
+		// Decoding would move the owning side, a write the body only implies.
+		return fmt.Errorf("orm: Ref[%s]: %s.%s is the inverse side of a one-to-one: decode into the owning side, %s.%s", reflect.TypeFor[T]().Name(), rel.Owner.Name, rel.Name, rel.Target.Name, rel.Inverse.Name)
+	}
 	switch jsonStart(data) {
 	case 'n':
 		r.Set(nil)

@@ -1,6 +1,7 @@
 package ormtest
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -118,6 +119,16 @@ func testOneToOneInverse(t *testing.T, e *env, annID, bobID int64) {
 	got, err := orm.Repo[visa](e.db.Session()).Find(e.ctx, orm.Eq("Number", "A3"))
 	if err != nil || len(got) != 1 || got[0].Holder.ID() != annID {
 		t.Errorf("the visa reads back %+v, %v; want ann's", got, err)
+	}
+	// Decoding into the managed inverse side would move the owning side:
+	// refused, nothing changed.
+	if err := json.Unmarshal([]byte(`{"Visa": null}`), ann); err == nil || ann.Visa.Get() != v {
+		t.Errorf("decoding into ann's inverse Visa = %v, visa now %p; want an error, the visa kept", err, ann.Visa.Get())
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if st := e.rec.Statements(); len(st) != 0 {
+		t.Errorf("the refused decode left %q to flush", st)
 	}
 	_ = bobID
 }
