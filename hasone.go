@@ -129,22 +129,13 @@ func (s *Session) setHasOne(d *meta.RefData, e unsafe.Pointer) {
 	own := rel.Inverse.Field
 	if old := d.Ptr; old != nil && old != e {
 		if r := own.Ref(old); s.refTarget(rel.Inverse, r) == owner {
-			s.setRef(r, nil)
+			setRef(r, nil)
 		}
 	}
 	if e != nil {
-		s.setRef(own.Ref(e), owner)
+		setRef(own.Ref(e), owner)
 	}
 	d.Ptr, d.Loaded = e, true
-}
-
-// setRef sets the owning Ref r to target, as Ref.Set does.
-func (s *Session) setRef(r *meta.RefData, target unsafe.Pointer) {
-	if r.Rel != nil && sessionOf(r.S) == s {
-		s.moveRef(r, target)
-		return
-	}
-	r.Ptr, r.ID = target, nil
 }
 
 // unlistHasOnes clears the inverse one-to-one Refs that point at deleted

@@ -37,16 +37,21 @@ func (r Ref[T]) Get() *T { return (*T)(r.d.Ptr) }
 // tracked by a Session and the Ref is mirrored by a one-to-many collection
 // (orm:"mappedBy"), the owner moves at once out of the old target's loaded
 // collection and into e's.
-func (r *Ref[T]) Set(e *T) {
-	if s := sessionOf(r.d.S); r.d.Rel != nil && s != nil {
-		if r.d.Rel.Kind == meta.RelHasOne {
-			s.setHasOne(&r.d, unsafe.Pointer(e))
+func (r *Ref[T]) Set(e *T) { setRef(&r.d, unsafe.Pointer(e)) }
+
+// setRef points the Ref d at the entity at e, as [Ref.Set] does: through
+// the Session that attached it, which keeps the other side in step, or
+// plainly when none did.
+func setRef(d *meta.RefData, e unsafe.Pointer) {
+	if s := sessionOf(d.S); d.Rel != nil && s != nil {
+		if d.Rel.Kind == meta.RelHasOne {
+			s.setHasOne(d, e)
 			return
 		}
-		s.moveRef(&r.d, unsafe.Pointer(e))
+		s.moveRef(d, e)
 		return
 	}
-	r.d.Ptr, r.d.ID = unsafe.Pointer(e), nil
+	d.Ptr, d.ID = e, nil
 }
 
 // IsNil reports whether the Ref is NULL.

@@ -26,7 +26,7 @@ func nativeQuery(ctx context.Context, query func(context.Context, string, ...any
 		return err
 	}
 	defer rows.Close()
-	return sqlconn.ScanRows(rawJSON(rows, dest), dest, each)
+	return sqlconn.ScanRows(textColumns(rows, dest), dest, each)
 }
 
 // nativeQueryColumns runs a raw query for sqlconn's QueryColumns.
@@ -55,12 +55,12 @@ type columnRows struct {
 
 func (r columnRows) Columns() []string { return r.cols }
 
-// rawJSON hands JSON and JSONB columns scanned into an *any over as their
+// textColumns hands JSON and JSONB columns scanned into an *any over as their
 // text, as database/sql's pgx driver does, rather than as pgx's decoding,
 // which reads every number as a float64 (losing integers beyond 2^53); and
 // NUMERIC columns as their text too, which a decimal type's Scan takes,
 // rather than as a pgtype.Numeric, which none does.
-func rawJSON(rows pgx.Rows, dest []any) sqlconn.Rows {
+func textColumns(rows pgx.Rows, dest []any) sqlconn.Rows {
 	var raw, nums []int
 	for i, fd := range rows.FieldDescriptions() {
 		if i >= len(dest) {
@@ -79,19 +79,19 @@ func rawJSON(rows pgx.Rows, dest []any) sqlconn.Rows {
 	if raw == nil && nums == nil {
 		return rows
 	}
-	return &jsonRows{Rows: rows, raw: raw, bufs: make([][]byte, len(raw)), nums: nums, texts: make([]pgtype.Text, len(nums))}
+	return &textRows{Rows: rows, raw: raw, bufs: make([][]byte, len(raw)), nums: nums, texts: make([]pgtype.Text, len(nums))}
 }
 
-type jsonRows struct {
+type textRows struct {
 	pgx.Rows
-	raw   []int // the JSON columns scanned as text
+	raw   []int // the JSON columns scanned as their bytes
 	bufs  [][]byte
 	nums  []int // the NUMERIC columns scanned as text
 	texts []pgtype.Text
 	sub   []any
 }
 
-func (r *jsonRows) Scan(dest ...any) error {
+func (r *textRows) Scan(dest ...any) error {
 	r.sub = append(r.sub[:0], dest...)
 	for j, i := range r.raw {
 		r.bufs[j] = nil
