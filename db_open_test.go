@@ -131,10 +131,33 @@ type (
 		ID     int64
 		Parent orm.Ref[Child] `orm:"type:bigint"`
 	}
-	Street    struct{ Name string }
-	PtrInline struct {
+	Street     struct{ Name string }
+	KeyedPlace struct {
+		ID int64 `orm:"pk"`
+	}
+	KeyInPtr struct {
+		Code string
+		Home *KeyedPlace `orm:"embedded"`
+	}
+	StampedPlace struct {
+		Seen time.Time `orm:"createdAt"`
+	}
+	StampInPtr struct {
 		ID   int64
-		Home *Street `orm:"embedded"`
+		Home *StampedPlace `orm:"embedded"`
+	}
+	DefaultPlace struct {
+		Country string `orm:"default:'NO'"`
+	}
+	DefaultInPtr struct {
+		ID   int64
+		Home struct {
+			Inner *DefaultPlace `orm:"embedded"`
+		} `orm:"embedded"`
+	}
+	ArrayInline struct {
+		ID   int64
+		Home *[2]Street `orm:"embedded"`
 	}
 	IntInline struct {
 		ID int64
@@ -265,7 +288,10 @@ func TestOpenRejectsBadDefinitions(t *testing.T) {
 		{"type on a Ref", []any{&TypedRef{}, &Child{}, &BadMappedBy{}}, "TypedRef", "Parent", "Ref"},
 		{"default on the key", []any{&DefaultKey{}}, "DefaultKey", "ID", "no default"},
 		{"inverse Ref of a Ref that is not unique", []any{&Husband{}, &Wife{}}, "Husband", "Wife", "unique Ref[Husband]"},
-		{"pointer embeddable", []any{&PtrInline{}}, "PtrInline", "Home", "pointer embeddable"},
+		{"key in a pointer embeddable", []any{&KeyInPtr{}}, "KeyInPtr", "Home.ID", "pointer embeddable"},
+		{"stamp in a pointer embeddable", []any{&StampInPtr{}}, "StampInPtr", "Home.Seen", "createdAt"},
+		{"default in a nested pointer embeddable", []any{&DefaultInPtr{}}, "DefaultInPtr", "Home.Inner.Country", "nil"},
+		{"embedded pointer to an array", []any{&ArrayInline{}}, "ArrayInline", "Home", "struct of fields"},
 		{"embedded integer", []any{&IntInline{}}, "IntInline", "N", "struct of fields"},
 		{"prefix without embedded", []any{&StrayPrefix{}}, "StrayPrefix", "Name", "embedded"},
 		{"relation in an embeddable", []any{&RefInline{}, &Child{}, &BadMappedBy{}}, "RefInline", "Box.Parent", "relations"},

@@ -38,7 +38,7 @@
 //	type               orm:"type:numeric(20,2)"          the column's SQL type, as CreateSchema writes it
 //	size               orm:"size:80"                     the most characters a text field holds: VARCHAR(80) where the dialect has it
 //	default            orm:"default:CURRENT_TIMESTAMP"   the column's SQL default, filled in when an insert leaves the field zero
-//	embedded           orm:"embedded"                    a struct field whose fields are columns (Address → address_city)
+//	embedded           orm:"embedded"                    a struct (or *struct: nullable) field whose fields are columns (Address → address_city)
 //	prefix             orm:"embedded,prefix:home_"       the column prefix of an embeddable (default: its snake_case name _)
 //	-                  orm:"-"                           not mapped
 //
@@ -67,9 +67,17 @@
 // the entity's table, prefixed: Address.City is the column address_city.
 // Filters, ordering and UpdateWhere name them by path, orm.Eq("Address.City",
 // "Oslo"); each column is dirty-checked on its own. It holds columns only,
-// not relations; a pointer embeddable (nullable as a whole) is not
-// supported yet. An anonymous embedded struct is flattened without a
+// not relations. An anonymous embedded struct is flattened without a
 // prefix.
+//
+// A pointer embeddable (Ship *Address `orm:"embedded"`) is nullable as a
+// whole: its columns are nullable, nil writes NULL into each, and a row
+// whose columns are all NULL reads back nil; any other row reads back a new
+// Address, a NULL column in it its field's zero value. So a non-nil
+// embeddable whose fields are all nil pointers reads back nil too. Setting
+// one, clearing one and editing one in place are all changes the flush
+// sees. It cannot hold the key, the version, a stamp or a default: those
+// the Session or the database set, which would make a nil one non-nil.
 //
 // A decimal is a type with Scan and Value methods whose driver value is its
 // text (github.com/shopspring/decimal.Decimal, for one) on a field tagged

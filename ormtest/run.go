@@ -183,6 +183,7 @@ var tests = []struct {
 	{"Defaults", testDefaults},
 	{"Decimals", testDecimals},
 	{"Embedded", testEmbedded},
+	{"EmbeddedPointer", testEmbeddedPointer},
 	{"OneToOne", testOneToOne},
 	{"UUIDKeys", testUUIDKeys},
 	{"BytesBatchUpdate", testBytesBatchUpdate},

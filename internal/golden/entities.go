@@ -83,10 +83,12 @@ type Paint struct {
 	Price Money  `orm:"type:numeric(12,2)"`
 }
 
-// Site has an embeddable, and a one-to-one Ref to its owner.
+// Site has an embeddable, a pointer one (nullable as a whole), and a
+// one-to-one Ref to its owner.
 type Site struct {
 	ID    int64
 	Addr  Addr           `orm:"embedded"`
+	Post  *Addr          `orm:"embedded,prefix:po_"`
 	Owner orm.Ref[Owner] `orm:"unique"`
 }
 

@@ -371,7 +371,7 @@ func populateCases() []test {
 			return find[Owner](nil, orm.Populate("Cars"))(ctx, db, f)
 		}},
 		{name: "populate_has_one", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
-			f.Results = append(f.Results, owners(2), [][]any{{int64(3), "Oslo", nil, int64(1)}})
+			f.Results = append(f.Results, owners(2), [][]any{{int64(3), "Oslo", nil, nil, nil, int64(1)}})
 			return find[Owner](nil, orm.Populate("Site"))(ctx, db, f)
 		}},
 		{name: "populate_m2m", run: func(ctx context.Context, db *orm.DB, f *Fake) error {

@@ -72,7 +72,10 @@ func callValues(t reflect.Type) (vs reflect.Value, err error) {
 // checkEnum reports a value of the enum field f in the entity at p that
 // its type does not list; a nil pointer (NULL) is not checked.
 func (f *Field) checkEnum(p unsafe.Pointer) error {
-	a := f.Addr(p)
+	a := f.peek(p)
+	if a == nil {
+		return nil
+	}
 	if f.Ptr {
 		if a = *(*unsafe.Pointer)(a); a == nil {
 			return nil

@@ -61,7 +61,8 @@ type Field struct {
 	Rel        *Relation // KindRef: the relation
 	Pos        int       // position in Entity.Fields
 	Index      []int     // reflect index path
-	Offset     uintptr
+	Offset     uintptr   // from the entity, or from the struct of In
+	In         *Holder   // the pointer embeddable the field sits in, if any
 
 	size     uintptr
 	pointers bool // the element type holds pointers
@@ -220,9 +221,6 @@ func (f *Field) deep() bool {
 	return f.Ptr || f.Kind == KindBytes || f.Kind == KindJSON || f.Kind == KindRef
 }
 
-// Addr returns the address of the field in the entity at p.
-func (f *Field) Addr(p unsafe.Pointer) unsafe.Pointer { return unsafe.Add(p, f.Offset) }
-
 // Get returns the field's Go value in the entity at p.
 func (f *Field) Get(p unsafe.Pointer) any { return f.value(p).Interface() }
 
@@ -231,8 +229,10 @@ func (f *Field) value(p unsafe.Pointer) reflect.Value { return reflect.NewAt(f.T
 
 // IsZero reports whether the field is its type's zero value in the entity at p.
 func (f *Field) IsZero(p unsafe.Pointer) bool {
-	a := f.Addr(p)
+	a := f.peek(p)
 	switch {
+	case a == nil:
+		return true
 	case f.Kind == KindRef:
 		d := (*RefData)(a)
 		return d.Ptr == nil && d.ID == nil
@@ -365,7 +365,7 @@ func storageKind(t reflect.Type) Kind {
 // Store: plain int64, string, bool and float64 fields. (Times go through
 // Store, which also parses the text some databases hand back.)
 func (f *Field) DirectDest(p unsafe.Pointer) any {
-	if f.Ptr {
+	if f.Ptr || f.In != nil {
 		return nil
 	}
 	a := f.Addr(p)

@@ -81,9 +81,10 @@ type Entity struct {
 	Hooks  uint8
 	ID     int // position in the registry
 
-	byName map[string]*Field
-	deep   []*Field // fields whose snapshot needs a deep copy
-	flat   []span   // byte ranges of the struct outside deep fields
+	byName  map[string]*Field
+	holders []*Holder // the pointer embeddables, outer ones first
+	deep    []*Field  // fields whose snapshot needs a deep copy
+	flat    []span    // byte ranges of the struct outside deep fields
 }
 
 // Field looks up a mapped field by its Go name.
@@ -250,7 +251,7 @@ func (e *Entity) index() error {
 		if err := e.indexStamp(f); err != nil {
 			return err
 		}
-		if f.deep() {
+		if f.deep() || f.In != nil { // the bytes of a pointer embeddable are elsewhere
 			e.deep = append(e.deep, f)
 		}
 	}
@@ -329,8 +330,9 @@ func (e *Entity) checkKeys() error {
 // of the fields of an embeddable (orm:"embedded") it flattens take its
 // field name and column prefix.
 type embedding struct {
-	name   string // "Address." inside Address
-	column string // "address_" inside Address
+	name   string  // "Address." inside Address
+	column string  // "address_" inside Address
+	holder *Holder // the pointer embeddable it is in, if any
 }
 
 func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, in embedding, probe Probe) error {
@@ -360,7 +362,11 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, in embed
 			continue
 		}
 		if inner, ok, err := embeddable(e.Name, sf, tag, in); ok || err != nil {
-			if err == nil {
+			if err == nil && inner.holder != in.holder {
+				inner.holder.Offset = offset + sf.Offset
+				e.holders = append(e.holders, inner.holder)
+				err = e.addFields(inner.holder.Type, idx, 0, inner, probe)
+			} else if err == nil {
 				err = e.addFields(sf.Type, idx, offset+sf.Offset, inner, probe)
 			}
 			if err != nil {
@@ -377,6 +383,12 @@ func (e *Entity) addFields(t reflect.Type, index []int, offset uintptr, in embed
 				return &Error{Entity: e.Name, Field: in.name + sf.Name, Reason: "an embeddable holds columns, not relations: put the Ref or Collection on the entity"}
 			}
 			f.Name, f.Column = in.name+f.Name, in.column+f.Column
+		}
+		if in.holder != nil {
+			if err := holderField(e.Name, f); err != nil {
+				return err
+			}
+			f.In, f.Nullable = in.holder, true
 		}
 		if rel != nil {
 			rel.Owner, rel.Index, rel.Offset = e, idx, offset+sf.Offset
@@ -414,11 +426,12 @@ func embeddable(entity string, sf reflect.StructField, tag string, in embedding)
 	bad := func(reason string) (embedding, bool, error) {
 		return in, true, &Error{Entity: entity, Field: in.name + sf.Name, Reason: reason}
 	}
-	switch t := sf.Type; {
-	case t.Kind() == reflect.Pointer:
-		return bad("a pointer embeddable is not supported yet: embed the struct by value (its columns are then NOT NULL unless its fields are pointers)")
-	case t.Kind() != reflect.Struct || classify(t) != kindNone:
-		return bad(fmt.Sprintf("embedded applies to a struct of fields, not to %s", t))
+	t := sf.Type
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || classify(t) != kindNone {
+		return bad(fmt.Sprintf("embedded applies to a struct of fields or a pointer to one, not to %s", sf.Type))
 	}
 	prefix := SnakeCase(sf.Name) + "_"
 	for _, o := range opts {
@@ -430,7 +443,11 @@ func embeddable(entity string, sf reflect.StructField, tag string, in embedding)
 			return bad(fmt.Sprintf("an embeddable takes only prefix besides embedded, not %q", key))
 		}
 	}
-	return embedding{name: in.name + sf.Name + ".", column: in.column + prefix}, true, nil
+	inner := embedding{name: in.name + sf.Name + ".", column: in.column + prefix, holder: in.holder}
+	if sf.Type.Kind() == reflect.Pointer {
+		inner.holder = &Holder{Name: in.name + sf.Name, Type: t, Outer: in.holder}
+	}
+	return inner, true, nil
 }
 
 // SnakeCase converts a Go name to snake_case: UserID → user_id,

@@ -52,7 +52,10 @@ func (f *Field) Check(p unsafe.Pointer, r Refuse) error {
 		}
 		return checkValue(v, r)
 	}
-	a := f.Addr(p)
+	a := f.peek(p)
+	if a == nil {
+		return nil
+	}
 	switch f.Kind {
 	case KindFloat:
 		if f.size == 4 {
@@ -102,7 +105,7 @@ func checkString(s string, r Refuse) error {
 // keep): refused alike everywhere.
 func (f *Field) checkLength(p unsafe.Pointer) error {
 	var s string
-	if f.Ptr || f.Kind != KindString {
+	if f.Ptr || f.In != nil || f.Kind != KindString {
 		v, err := f.Value(p)
 		if err != nil {
 			return err

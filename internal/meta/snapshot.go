@@ -39,9 +39,10 @@ func (e *Entity) Snapshot(p unsafe.Pointer) unsafe.Pointer {
 func (e *Entity) Clone(p unsafe.Pointer) unsafe.Pointer {
 	dst := e.New()
 	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, p).Elem())
+	e.copyHolders(dst)
 	for _, f := range e.deep {
-		if f.Kind != KindRef {
-			f.clone(f.Addr(dst), f.Addr(p))
+		if s := f.peek(p); s != nil && f.Kind != KindRef {
+			f.clone(f.peek(dst), s)
 		}
 	}
 	return dst
@@ -50,8 +51,11 @@ func (e *Entity) Clone(p unsafe.Pointer) unsafe.Pointer {
 // Copy deep-copies the mapped state of the entity at src into dst.
 func (e *Entity) Copy(dst, src unsafe.Pointer) {
 	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, src).Elem())
+	e.copyHolders(dst)
 	for _, f := range e.deep {
-		f.clone(f.Addr(dst), f.Addr(src))
+		if s := f.peek(src); s != nil {
+			f.clone(f.peek(dst), s)
+		}
 	}
 }
 
@@ -64,7 +68,14 @@ type span struct{ from, to uintptr }
 func (e *Entity) layout() {
 	var skip []span
 	for _, f := range e.deep {
-		skip = append(skip, span{f.Offset, f.Offset + f.Type.Size()})
+		if f.In == nil {
+			skip = append(skip, span{f.Offset, f.Offset + f.Type.Size()})
+		}
+	}
+	for _, h := range e.holders {
+		if h.Outer == nil {
+			skip = append(skip, span{h.Offset, h.Offset + h.Type.Size()})
+		}
 	}
 	for _, rel := range append(slices.Clip(e.Collections), e.HasOnes...) {
 		skip = append(skip, span{rel.Offset, rel.Offset + e.Type.FieldByIndex(rel.Index).Type.Size()})
@@ -92,8 +103,17 @@ func flatSpans(size uintptr, skip []span) []span {
 
 // Equal reports whether the field holds the same value in entities a and b.
 func (f *Field) Equal(a, b unsafe.Pointer) bool {
-	pa, pb := f.Addr(a), f.Addr(b)
-	if f.Kind == KindRef {
+	pa, pb := f.peek(a), f.peek(b)
+	switch {
+	case pa == nil && pb == nil:
+		return true
+	case pa == nil: // in a nil pointer embeddable: NULL
+		v, err := f.Value(b)
+		return err == nil && v == nil
+	case pb == nil:
+		v, err := f.Value(a)
+		return err == nil && v == nil
+	case f.Kind == KindRef:
 		return f.refEqual((*RefData)(pa), (*RefData)(pb))
 	}
 	if f.Ptr {
@@ -188,7 +208,12 @@ func cloneBytes(b []byte) []byte {
 // entity at src into the entity at dst, leaving dst's other fields as they
 // are.
 func (f *Field) CopyValue(dst, src unsafe.Pointer) {
-	d, s := f.Addr(dst), f.Addr(src)
+	s := f.peek(src)
+	if s == nil {
+		f.In.clear(dst, src)
+		return
+	}
+	d := f.Addr(dst)
 	switch {
 	case !f.Ptr && !f.pointers: // plain bytes: numbers, bools, arrays of them
 		copy(unsafe.Slice((*byte)(d), f.size), unsafe.Slice((*byte)(s), f.size))
@@ -197,8 +222,8 @@ func (f *Field) CopyValue(dst, src unsafe.Pointer) {
 		*(*string)(d) = *(*string)(s)
 		return
 	}
-	reflect.NewAt(f.Type, f.Addr(dst)).Elem().Set(reflect.NewAt(f.Type, f.Addr(src)).Elem())
+	reflect.NewAt(f.Type, d).Elem().Set(reflect.NewAt(f.Type, s).Elem())
 	if f.deep() {
-		f.clone(f.Addr(dst), f.Addr(src))
+		f.clone(d, s)
 	}
 }

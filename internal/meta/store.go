@@ -20,10 +20,13 @@ var errNull = errors.New("NULL in a non-nullable field (make it a pointer)")
 // Store sets the field in the entity at p from a driver value read from the
 // database, converting between the driver's representation and the Go type.
 func (f *Field) Store(p unsafe.Pointer, v any) error {
-	a := f.Addr(p)
 	if f.Kind == KindRef {
-		return f.refStore((*RefData)(a), v)
+		return f.refStore((*RefData)(f.Addr(p)), v)
 	}
+	if v == nil && f.In != nil && f.peek(p) == nil {
+		return nil // a NULL column of a nil pointer embeddable
+	}
+	a := f.Addr(p)
 	if v == nil {
 		switch {
 		case f.Ptr:

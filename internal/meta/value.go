@@ -13,8 +13,11 @@ import (
 // Value returns the field's value in the entity at p as a driver value:
 // int64, float64, bool, string, []byte, time.Time (in UTC) or nil.
 func (f *Field) Value(p unsafe.Pointer) (any, error) {
-	a := f.Addr(p)
-	if f.Kind == KindRef {
+	a := f.peek(p)
+	switch {
+	case a == nil:
+		return nil, nil
+	case f.Kind == KindRef:
 		return f.refValue((*RefData)(a))
 	}
 	if f.Ptr {

@@ -1,3 +1,3 @@
 SELECT "id", "name", "age", "email" FROM "owner"
-SELECT "id", "addr_city", "addr_zip", "owner_id" FROM "site" WHERE "owner_id" IN ($1::bigint, $2::bigint)
+SELECT "id", "addr_city", "addr_zip", "po_city", "po_zip", "owner_id" FROM "site" WHERE "owner_id" IN ($1::bigint, $2::bigint)
   -- args: 1 2

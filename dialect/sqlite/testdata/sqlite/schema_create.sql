@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS "pair" ("left" INTEGER NOT NULL, "right" INTEGER NOT 
 CREATE TABLE IF NOT EXISTS "counter" ("id" INTEGER PRIMARY KEY)
 CREATE TABLE IF NOT EXISTS "node" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL, "parent_id" INTEGER REFERENCES "node" ("id"))
 CREATE TABLE IF NOT EXISTS "paint" ("id" INTEGER PRIMARY KEY, "color" TEXT NOT NULL, "coat" INTEGER, "label" TEXT NOT NULL, "total" decimal(20,0) NOT NULL, "stamp" TEXT DEFAULT ('new') NOT NULL, "price" numeric(12,2) NOT NULL, CONSTRAINT "paint_color_check" CHECK ("color" IN ('red', 'o''range')), CONSTRAINT "paint_coat_check" CHECK ("coat" IN (1, 2, 3)))
-CREATE TABLE IF NOT EXISTS "site" ("id" INTEGER PRIMARY KEY, "addr_city" TEXT NOT NULL, "addr_zip" TEXT, "owner_id" INTEGER UNIQUE REFERENCES "owner" ("id"))
+CREATE TABLE IF NOT EXISTS "site" ("id" INTEGER PRIMARY KEY, "addr_city" TEXT NOT NULL, "addr_zip" TEXT, "po_city" TEXT, "po_zip" TEXT, "owner_id" INTEGER UNIQUE REFERENCES "owner" ("id"))
 CREATE TABLE IF NOT EXISTS "maker" ("id" BLOB NOT NULL, "name" TEXT NOT NULL, PRIMARY KEY ("id"))
 CREATE TABLE IF NOT EXISTS "gizmo" ("id" BLOB NOT NULL, "serial" BLOB, "maker_id" BLOB REFERENCES "maker" ("id"), PRIMARY KEY ("id"))
 CREATE TABLE IF NOT EXISTS "car_tags" ("car_id" INTEGER NOT NULL, "tag_id" INTEGER NOT NULL, PRIMARY KEY ("car_id", "tag_id"), FOREIGN KEY ("car_id") REFERENCES "car" ("id") ON DELETE CASCADE, FOREIGN KEY ("tag_id") REFERENCES "tag" ("id") ON DELETE CASCADE)
