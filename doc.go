@@ -38,6 +38,7 @@
 //	type               orm:"type:numeric(20,2)"          the column's SQL type, as CreateSchema writes it
 //	size               orm:"size:80"                     the most characters a text field holds: VARCHAR(80) where the dialect has it
 //	default            orm:"default:CURRENT_TIMESTAMP"   the column's SQL default, filled in when an insert leaves the field zero
+//	renamedFrom        orm:"renamedFrom:surname"         the column's old name: a migration (package migrate) renames it
 //	embedded           orm:"embedded"                    a struct (or *struct: nullable) field whose fields are columns (Address → address_city)
 //	prefix             orm:"embedded,prefix:home_"       the column prefix of an embeddable (default: its snake_case name _)
 //	-                  orm:"-"                           not mapped

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/unitofwork/orm/internal/backend"
+	"github.com/unitofwork/orm/internal/meta"
 )
 
 // init hands package sql the backend and transaction of a Session, for
@@ -18,5 +19,16 @@ func init() {
 			return nil, backend.Scope{}, nil, err
 		}
 		return s.db.backend, s.scope(), s.leave, nil
+	}
+}
+
+// init hands the migrate module the Backend and entities of a DB.
+func init() {
+	backend.DBParts = func(v any) (any, *meta.Registry, error) {
+		db, _ := v.(*DB)
+		if db == nil {
+			return nil, nil, errors.New("orm: nil *orm.DB")
+		}
+		return db.public, db.reg, nil
 	}
 }

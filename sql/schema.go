@@ -33,3 +33,14 @@ func (b *engine) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Ent
 		return nil
 	})
 }
+
+// init hands the migrate module the statements CreateSchema sends.
+func init() {
+	backend.SchemaDDL = func(v any, es []*meta.Entity) ([]string, error) {
+		b, ok := v.(*Backend)
+		if !ok {
+			return nil, fmt.Errorf("orm: %T is not a SQL backend", v)
+		}
+		return createStmts(b.e.d, es), nil
+	}
+}

@@ -38,31 +38,32 @@ var (
 
 // Field is one mapped column of an entity.
 type Field struct {
-	Name       string       // Go field name
-	Column     string       // column name
-	Type       reflect.Type // declared Go type
-	Elem       reflect.Type // Type without its pointer, for pointer fields
-	Kind       Kind
-	Storage    Kind // the kind of value the column stores: see StorageKind
-	Ptr        bool // a pointer field: nil is NULL
-	Nullable   bool // NULL is a valid value
-	PK         bool
-	Auto       bool // a database-generated key
-	Version    bool
-	Stamp      Stamp // orm:"createdAt" or orm:"updatedAt": the Session sets it
-	Unique     bool
-	UniqueName string    // composite unique index name, from unique:name
-	IndexName  string    // index name, from index or index:name
-	Enum       *Enum     // the values an enum type allows, if it is one
-	SQLType    string    // the column's SQL type, from type:…; empty for the dialect's
-	Length     int       // the most characters a text column holds, from size:…; 0 for no limit
-	Default    string    // the column's SQL default, from default:…, filled in when an insert leaves the field zero
-	Decimal    bool      // a Scanner and Valuer with a numeric SQL type: a decimal, compared as a number
-	Rel        *Relation // KindRef: the relation
-	Pos        int       // position in Entity.Fields
-	Index      []int     // reflect index path
-	Offset     uintptr   // from the entity, or from the struct of In
-	In         *Holder   // the pointer embeddable the field sits in, if any
+	Name        string       // Go field name
+	Column      string       // column name
+	Type        reflect.Type // declared Go type
+	Elem        reflect.Type // Type without its pointer, for pointer fields
+	Kind        Kind
+	Storage     Kind // the kind of value the column stores: see StorageKind
+	Ptr         bool // a pointer field: nil is NULL
+	Nullable    bool // NULL is a valid value
+	PK          bool
+	Auto        bool // a database-generated key
+	Version     bool
+	Stamp       Stamp // orm:"createdAt" or orm:"updatedAt": the Session sets it
+	Unique      bool
+	UniqueName  string    // composite unique index name, from unique:name
+	IndexName   string    // index name, from index or index:name
+	Enum        *Enum     // the values an enum type allows, if it is one
+	SQLType     string    // the column's SQL type, from type:…; empty for the dialect's
+	Length      int       // the most characters a text column holds, from size:…; 0 for no limit
+	Default     string    // the column's SQL default, from default:…, filled in when an insert leaves the field zero
+	Decimal     bool      // a Scanner and Valuer with a numeric SQL type: a decimal, compared as a number
+	RenamedFrom string    // the column's old name, from renamedFrom:…, which a migration renames
+	Rel         *Relation // KindRef: the relation
+	Pos         int       // position in Entity.Fields
+	Index       []int     // reflect index path
+	Offset      uintptr   // from the entity, or from the struct of In
+	In          *Holder   // the pointer embeddable the field sits in, if any
 
 	size     uintptr
 	pointers bool // the element type holds pointers

@@ -26,7 +26,8 @@ var options = map[string]option{
 	"pk": {}, "column": {valued: true}, "unique": {valued: true}, "index": {valued: true},
 	"version": {}, "createdAt": {}, "updatedAt": {}, "softDelete": {}, "json": {}, "null": {},
 	"type": {valued: true}, "size": {valued: true}, "default": {valued: true},
-	"mappedBy": {valued: true, relation: true}, "pivot": {valued: true, relation: true},
+	"renamedFrom": {valued: true}, // read by the migrate module
+	"mappedBy":    {valued: true, relation: true}, "pivot": {valued: true, relation: true},
 	"joinColumn": {valued: true, relation: true}, "inverseJoinColumn": {valued: true, relation: true},
 	"m2m": {relation: true}, "cascade": {valued: true, relation: true},
 	"orphanRemoval": {relation: true}, "required": {relation: true},
@@ -108,6 +109,11 @@ func fieldOption(f *Field, t *tagOptions, key, val, tag string, bad func(string,
 			return bad(`malformed tag %q: default needs an SQL expression without ";", as in orm:"default:CURRENT_TIMESTAMP"`, tag)
 		}
 		f.Default = val
+	case "renamedFrom":
+		if val == "" {
+			return bad(`malformed tag %q: renamedFrom needs the column's old name, as in orm:"renamedFrom:surname"`, tag)
+		}
+		f.RenamedFrom = val
 	case "size":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 1 || n > maxSize {
