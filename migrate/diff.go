@@ -112,11 +112,18 @@ func target(ctx context.Context, db *orm.DB) (*schemas, error) {
 // plan diffs the live schema against the wanted one and plans each change
 // forward and back.
 func (s *schemas) plan(ctx context.Context) (*Plan, error) {
+	indexes := map[string][]*schema.Index{} // the live ones, which Atlas's MySQL diff trims
+	for _, t := range s.live.Tables {
+		indexes[t.Name] = slices.Clone(t.Indexes)
+	}
 	changes, err := s.drv.SchemaDiff(s.live, s.want)
 	if err != nil {
 		return nil, fmt.Errorf("orm/migrate: %w", err)
 	}
 	changes = renames(s.m, changes, false)
+	if s.kind == "mysql" || s.kind == "mariadb" {
+		changes = fkIndexes(indexes, changes)
+	}
 	back, err := s.drv.SchemaDiff(s.want, s.live)
 	if err != nil {
 		return nil, fmt.Errorf("orm/migrate: %w", err)
@@ -202,7 +209,7 @@ func destructive(c schema.Change) bool {
 	case *schema.DropTable, *schema.DropColumn:
 		return true
 	case *schema.ModifyColumn:
-		return c.Change.Is(schema.ChangeType)
+		return c.Change.Is(schema.ChangeType) && !widens(c.From.Type.Type, c.To.Type.Type)
 	case *schema.ModifyTable:
 		return slices.ContainsFunc(c.Changes, destructive)
 	}
@@ -291,4 +298,96 @@ func Check(ctx context.Context, db *orm.DB) error {
 		errs[i] = errors.New(c.Comment)
 	}
 	return fmt.Errorf("orm/migrate: the database does not match the entities:\n%w", errors.Join(errs...))
+}
+
+// widens reports whether a column of type from certainly fits every value
+// in type to: a longer or unbounded text, a wider integer.
+func widens(from, to schema.Type) bool {
+	switch f := from.(type) {
+	case *schema.StringType:
+		t, ok := to.(*schema.StringType)
+		if !ok {
+			return false
+		}
+		if unbounded(t.T) {
+			return true
+		}
+		return !unbounded(f.T) && f.Size > 0 && t.Size >= f.Size
+	case *schema.IntegerType:
+		t, ok := to.(*schema.IntegerType)
+		return ok && f.Unsigned == t.Unsigned && intRank(t.T) >= intRank(f.T) && intRank(f.T) > 0
+	}
+	return false
+}
+
+// unbounded reports whether the string type t has no length limit worth
+// the name.
+func unbounded(t string) bool {
+	switch strings.ToLower(t) {
+	case "text", "mediumtext", "longtext":
+		return true
+	}
+	return false
+}
+
+// intRank orders integer types by width; 0 is one it does not know.
+func intRank(t string) int {
+	switch strings.ToLower(t) {
+	case "tinyint":
+		return 1
+	case "smallint", "int2":
+		return 2
+	case "mediumint":
+		return 3
+	case "int", "integer", "int4":
+		return 4
+	case "bigint", "int8":
+		return 5
+	}
+	return 0
+}
+
+// fkIndexes adds, on MySQL and MariaDB, the drop of the index a dropped
+// foreign key leaves behind: Atlas takes such an index for the one the
+// server makes for the key and leaves it out of the diff while the key is
+// there, so that after the key goes a second diff would find it.
+func fkIndexes(live map[string][]*schema.Index, changes []schema.Change) []schema.Change {
+	for _, c := range changes {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		for _, cc := range mt.Changes {
+			d, ok := cc.(*schema.DropForeignKey)
+			if !ok {
+				continue
+			}
+			for _, idx := range live[mt.T.Name] {
+				if _, kept := mt.T.Index(idx.Name); !kept && sameColumns(idx, d.F.Columns) && !dropsIndex(mt.Changes, idx.Name) {
+					mt.Changes = append(mt.Changes, &schema.DropIndex{I: idx})
+				}
+			}
+		}
+	}
+	return changes
+}
+
+// sameColumns reports whether the index is on exactly the columns cs.
+func sameColumns(idx *schema.Index, cs []*schema.Column) bool {
+	if len(idx.Parts) != len(cs) {
+		return false
+	}
+	for i, p := range idx.Parts {
+		if p.C == nil || p.C.Name != cs[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
+func dropsIndex(changes []schema.Change, name string) bool {
+	return slices.ContainsFunc(changes, func(c schema.Change) bool {
+		d, ok := c.(*schema.DropIndex)
+		return ok && d.I.Name == name
+	})
 }
