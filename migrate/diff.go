@@ -120,7 +120,7 @@ func (s *schemas) plan(ctx context.Context) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orm/migrate: %w", err)
 	}
-	changes = renames(s.m, changes, false)
+	changes = renames(s.m, sameShapes(changes), false)
 	if s.kind == "mysql" || s.kind == "mariadb" {
 		changes = fkIndexes(indexes, changes)
 	}
@@ -129,7 +129,7 @@ func (s *schemas) plan(ctx context.Context) (*Plan, error) {
 		return nil, fmt.Errorf("orm/migrate: %w", err)
 	}
 	undo := map[string]schema.Change{} // table → the change back, for changes Atlas has no reverse of
-	for _, c := range renames(s.m, back, true) {
+	for _, c := range renames(s.m, sameShapes(back), true) {
 		if mt, ok := c.(*schema.ModifyTable); ok {
 			undo[mt.T.Name] = c
 		}
@@ -390,4 +390,63 @@ func dropsIndex(changes []schema.Change, name string) bool {
 		d, ok := c.(*schema.DropIndex)
 		return ok && d.I.Name == name
 	})
+}
+
+// sameShapes drops the pairs of changes that drop an index or foreign key
+// and add one of the same shape under another name: a schema written by
+// hand names them its own way, and matches the entities all the same.
+func sameShapes(changes []schema.Change) []schema.Change {
+	return slices.DeleteFunc(changes, func(c schema.Change) bool {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			return false
+		}
+		gone := map[schema.Change]bool{}
+		for _, a := range mt.Changes {
+			for _, d := range mt.Changes {
+				if !gone[a] && !gone[d] && sameShape(d, a) {
+					gone[a], gone[d] = true, true
+				}
+			}
+		}
+		mt.Changes = slices.DeleteFunc(mt.Changes, func(cc schema.Change) bool { return gone[cc] })
+		return len(mt.Changes) == 0
+	})
+}
+
+// sameShape reports whether drop removes an index or foreign key that add
+// adds again, under another name.
+func sameShape(drop, add schema.Change) bool {
+	switch d := drop.(type) {
+	case *schema.DropIndex:
+		a, ok := add.(*schema.AddIndex)
+		return ok && d.I.Unique == a.I.Unique && partNames(d.I) == partNames(a.I)
+	case *schema.DropForeignKey:
+		a, ok := add.(*schema.AddForeignKey)
+		return ok && d.F.RefTable != nil && a.F.RefTable != nil && d.F.RefTable.Name == a.F.RefTable.Name &&
+			columnNames(d.F.Columns) == columnNames(a.F.Columns) && columnNames(d.F.RefColumns) == columnNames(a.F.RefColumns) &&
+			d.F.OnDelete == a.F.OnDelete && d.F.OnUpdate == a.F.OnUpdate
+	}
+	return false
+}
+
+func partNames(idx *schema.Index) string {
+	var b strings.Builder
+	for _, p := range idx.Parts {
+		if p.C == nil {
+			return "\x00expr" // an expression index: never the same shape
+		}
+		b.WriteString(p.C.Name)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+func columnNames(cs []*schema.Column) string {
+	var b strings.Builder
+	for _, c := range cs {
+		b.WriteString(c.Name)
+		b.WriteByte(0)
+	}
+	return b.String()
 }
