@@ -434,7 +434,7 @@ func partNames(idx *schema.Index) string {
 	var b strings.Builder
 	for _, p := range idx.Parts {
 		if p.C == nil {
-			return "\x00expr" // an expression index: never the same shape
+			return fmt.Sprintf("expr %p", idx) // an expression index: never the same shape as another
 		}
 		b.WriteString(p.C.Name)
 		b.WriteByte(0)
