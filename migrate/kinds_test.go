@@ -56,6 +56,15 @@ type (
 		ID    int64
 		Owner orm.Ref[keeper] `orm:"column:owner_id"`
 	}
+	mood   string
+	enumV2 struct {
+		ID   int64
+		Note mood `orm:"size:10"`
+	}
+	sizedNoteV1 struct {
+		ID   int64
+		Note string `orm:"size:10"`
+	}
 	label struct {
 		ID   int64
 		Name string `orm:"size:40,unique"`
@@ -67,17 +76,22 @@ type (
 	}
 )
 
-func (sizedV1) TableName() string   { return "thing" }
-func (sizedV2) TableName() string   { return "thing" }
-func (nullV1) TableName() string    { return "thing" }
-func (nullV2) TableName() string    { return "thing" }
-func (defaultV2) TableName() string { return "thing" }
-func (indexV1) TableName() string   { return "thing" }
-func (indexV2) TableName() string   { return "thing" }
-func (uniqueV2) TableName() string  { return "thing" }
-func (fkV1) TableName() string      { return "thing" }
-func (fkV2) TableName() string      { return "thing" }
-func (m2mV2) TableName() string     { return "thing" }
+func (sizedV1) TableName() string     { return "thing" }
+func (sizedV2) TableName() string     { return "thing" }
+func (nullV1) TableName() string      { return "thing" }
+func (nullV2) TableName() string      { return "thing" }
+func (defaultV2) TableName() string   { return "thing" }
+func (indexV1) TableName() string     { return "thing" }
+func (indexV2) TableName() string     { return "thing" }
+func (uniqueV2) TableName() string    { return "thing" }
+func (fkV1) TableName() string        { return "thing" }
+func (fkV2) TableName() string        { return "thing" }
+func (m2mV2) TableName() string       { return "thing" }
+func (enumV2) TableName() string      { return "thing" }
+func (sizedNoteV1) TableName() string { return "thing" }
+
+// Values makes mood an enum: a CHECK constraint.
+func (mood) Values() []mood { return []mood{"a", "b", "c"} }
 
 // kind is one kind of change: the entities before and after, two rows
 // written before, and how many rows of thing each version reads.
@@ -126,6 +140,9 @@ func kinds() []kind {
 		{name: "drop a foreign key", old: []any{&fkV2{}, &keeper{}}, new: []any{&fkV1{}, &keeper{}},
 			seed:     func(s *orm.Session) { s.Persist(&fkV2{}, &fkV2{}) },
 			countOld: counter[fkV2](), countNew: counter[fkV1]()},
+		{name: "add an enum check", old: []any{&sizedNoteV1{}}, new: []any{&enumV2{}},
+			seed:     func(s *orm.Session) { s.Persist(&sizedNoteV1{Note: "a"}, &sizedNoteV1{Note: "b"}) },
+			countOld: counter[sizedNoteV1](), countNew: counter[enumV2]()},
 		{name: "add a many-to-many relation", old: []any{&nullV1{}}, new: []any{&m2mV2{}, &label{}},
 			seed:     func(s *orm.Session) { s.Persist(&nullV1{Note: "a"}, &nullV1{Note: "b"}) },
 			countOld: counter[nullV1](), countNew: counter[m2mV2]()},
