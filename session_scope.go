@@ -24,11 +24,11 @@ func init() {
 
 // init hands the migrate module the Backend and entities of a DB.
 func init() {
-	backend.DBParts = func(v any) (any, *meta.Registry, error) {
+	backend.DBParts = func(v any) (any, backend.Backend, *meta.Registry, error) {
 		db, _ := v.(*DB)
 		if db == nil {
-			return nil, nil, errors.New("orm: nil *orm.DB")
+			return nil, nil, nil, errors.New("orm: nil *orm.DB")
 		}
-		return db.public, db.reg, nil
+		return db.public, db.backend, db.reg, nil
 	}
 }

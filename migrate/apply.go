@@ -49,7 +49,21 @@ type applied struct {
 // file edited since is an error, and nothing is applied. Processes calling
 // Up at once take turns: an advisory lock (pg_advisory_lock, GET_LOCK) or
 // SQLite's write lock, and the one that comes second finds nothing to do.
+//
+// On MongoDB Up applies no files: it creates the collections and indexes
+// the entities declare that the database lacks (db.CreateSchema, which is
+// idempotent) and returns them, as `index "idx_book_author_id" on
+// collection "book"`.
 func Up(ctx context.Context, db *orm.DB, migrations fs.FS) ([]string, error) {
+	if missing, ok, err := missingSchema(ctx, db); ok || err != nil {
+		if err == nil && len(missing) > 0 {
+			err = db.CreateSchema(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return missing, nil
+	}
 	list, err := files(migrations)
 	if err != nil {
 		return nil, err
@@ -104,15 +118,15 @@ func Down(ctx context.Context, db *orm.DB, migrations fs.FS, steps int) error {
 // Status returns every migration of fsys and every one the database has
 // applied, in version order.
 func Status(ctx context.Context, db *orm.DB, migrations fs.FS) ([]State, error) {
-	list, err := files(migrations)
-	if err != nil {
-		return nil, err
-	}
 	a, err := newApplier(ctx, db, migrations)
 	if err != nil {
 		return nil, err
 	}
 	defer a.c.Close()
+	list, err := files(migrations)
+	if err != nil {
+		return nil, err
+	}
 	var rows []applied
 	if exists, err := a.exists(ctx); err != nil {
 		return nil, err
@@ -163,13 +177,13 @@ type applier struct {
 }
 
 func newApplier(ctx context.Context, db *orm.DB, migrations fs.FS) (*applier, error) {
-	public, _, err := backend.DBParts(db)
+	public, _, _, err := backend.DBParts(db)
 	if err != nil {
 		return nil, err
 	}
 	b, ok := public.(*sql.Backend)
 	if !ok {
-		return nil, fmt.Errorf("orm/migrate: %T is not a SQL backend", public)
+		return nil, fmt.Errorf("orm/migrate: %T is not a SQL backend: MongoDB has no migration files (Up creates its collections and indexes)", public)
 	}
 	c, err := b.DB().Conn(ctx)
 	if err != nil {

@@ -67,13 +67,13 @@ func (s *schemas) close() {
 
 // target inspects the live database and the scratch one.
 func target(ctx context.Context, db *orm.DB) (*schemas, error) {
-	public, reg, err := backend.DBParts(db)
+	public, _, reg, err := backend.DBParts(db)
 	if err != nil {
 		return nil, err
 	}
 	b, ok := public.(*sql.Backend)
 	if !ok {
-		return nil, fmt.Errorf("orm/migrate: %T is not a SQL backend (MongoDB: use Up, which creates its collections and indexes)", public)
+		return nil, fmt.Errorf("orm/migrate: Diff: %T is not a SQL backend (on MongoDB, Up creates the collections and indexes, and Check lists those missing)", public)
 	}
 	ddl, err := backend.SchemaDDL(b, reg.List)
 	if err != nil {
@@ -286,18 +286,45 @@ func columnChange(k schema.ChangeKind) string {
 // on db: nil when it does, else an error listing each difference. Call it
 // from a test or at startup; orm.Open does not.
 func Check(ctx context.Context, db *orm.DB) error {
-	p, err := Diff(ctx, db)
-	if err != nil {
-		return err
+	var drift []string
+	if missing, ok, err := missingSchema(ctx, db); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		drift = missing
+	} else {
+		p, err := Diff(ctx, db)
+		if err != nil {
+			return err
+		}
+		for _, c := range p.Changes {
+			drift = append(drift, c.Comment)
+		}
 	}
-	if p.Empty() {
+	if len(drift) == 0 {
 		return nil
 	}
-	errs := make([]error, len(p.Changes))
-	for i, c := range p.Changes {
-		errs[i] = errors.New(c.Comment)
+	errs := make([]error, len(drift))
+	for i, d := range drift {
+		errs[i] = errors.New(d)
 	}
 	return fmt.Errorf("orm/migrate: the database does not match the entities:\n%w", errors.Join(errs...))
+}
+
+// missingSchema lists, on a backend with no schema to diff (MongoDB), the
+// collections and indexes the entities declare that the database lacks;
+// ok is false on a SQL backend.
+func missingSchema(ctx context.Context, db *orm.DB) (missing []string, ok bool, err error) {
+	_, b, reg, err := backend.DBParts(db)
+	if err != nil {
+		return nil, true, err
+	}
+	sc, ok := b.(backend.SchemaChecker)
+	if !ok {
+		return nil, false, nil
+	}
+	missing, err = sc.MissingSchema(ctx, backend.Scope{}, reg.List)
+	return missing, true, err
 }
 
 // widens reports whether a column of type from certainly fits every value

@@ -102,6 +102,9 @@ type file struct {
 
 // files reads the migrations in the root of fsys, in version order.
 func files(fsys fs.FS) ([]*file, error) {
+	if fsys == nil {
+		return nil, fmt.Errorf("orm/migrate: no migrations: the fs.FS is nil")
+	}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("orm/migrate: reading the migrations: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -31,45 +32,7 @@ func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.E
 		if err != nil {
 			return fmt.Errorf("orm: mongo: create collection %s: %w", m.Table, err)
 		}
-		var models []mongo.IndexModel
-		groups := map[string]int{}
-		for _, f := range m.Fields {
-			if f.PK {
-				continue
-			}
-			add := func(name string, unique bool) {
-				if i, ok := groups[name]; ok && name != "" {
-					models[i].Keys = append(models[i].Keys.(bson.D), bson.E{Key: f.Column, Value: 1})
-					return
-				}
-				o := options.Index().SetUnique(unique)
-				if name == "" {
-					name = "idx_" + m.Table + "_" + f.Column
-				}
-				o.SetName(name)
-				groups[name] = len(models)
-				models = append(models, mongo.IndexModel{Keys: bson.D{{Key: f.Column, Value: 1}}, Options: o})
-			}
-			switch {
-			case f.Unique && f.UniqueName == "":
-				add("uq_"+m.Table+"_"+f.Column, true)
-			case f.Unique:
-				add(f.UniqueName, true)
-			}
-			switch {
-			case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == "" && !f.Unique):
-				add("", false) // a unique Ref has its unique index
-			case f.IndexName != "":
-				add(f.IndexName, false)
-			}
-		}
-		for _, rel := range m.Collections {
-			if rel.Kind == meta.RelManyToMany && rel.Owning() {
-				k := arrayKey(rel)
-				models = append(models, mongo.IndexModel{Keys: bson.D{{Key: k, Value: 1}},
-					Options: options.Index().SetName("idx_" + m.Table + "_" + k)})
-			}
-		}
+		models, _ := indexModels(m)
 		if len(models) == 0 {
 			continue
 		}
@@ -97,4 +60,81 @@ func (b *engine) DropSchema(ctx context.Context, s backend.Scope, es []*meta.Ent
 	}
 	_, err := b.db.Collection(countersCollection).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: tables}}}})
 	return err
+}
+
+// indexModels returns the indexes of the entity's collection, and their
+// names: unique fields, indexed fields, foreign keys (Refs) and
+// many-to-many key arrays.
+func indexModels(m *meta.Entity) ([]mongo.IndexModel, []string) {
+	var models []mongo.IndexModel
+	var names []string
+	groups := map[string]int{}
+	for _, f := range m.Fields {
+		if f.PK {
+			continue
+		}
+		add := func(name string, unique bool) {
+			if i, ok := groups[name]; ok && name != "" {
+				models[i].Keys = append(models[i].Keys.(bson.D), bson.E{Key: f.Column, Value: 1})
+				return
+			}
+			if name == "" {
+				name = "idx_" + m.Table + "_" + f.Column
+			}
+			groups[name] = len(models)
+			names = append(names, name)
+			models = append(models, mongo.IndexModel{Keys: bson.D{{Key: f.Column, Value: 1}}, Options: options.Index().SetUnique(unique).SetName(name)})
+		}
+		switch {
+		case f.Unique && f.UniqueName == "":
+			add("uq_"+m.Table+"_"+f.Column, true)
+		case f.Unique:
+			add(f.UniqueName, true)
+		}
+		switch {
+		case f.IndexName == "-" || (f.Kind == meta.KindRef && f.IndexName == "" && !f.Unique):
+			add("", false) // a unique Ref has its unique index
+		case f.IndexName != "":
+			add(f.IndexName, false)
+		}
+	}
+	for _, rel := range m.Collections {
+		if rel.Kind == meta.RelManyToMany && rel.Owning() {
+			k := arrayKey(rel)
+			name := "idx_" + m.Table + "_" + k
+			names = append(names, name)
+			models = append(models, mongo.IndexModel{Keys: bson.D{{Key: k, Value: 1}}, Options: options.Index().SetName(name)})
+		}
+	}
+	return models, names
+}
+
+// MissingSchema lists the collections and indexes of the entities that
+// the database lacks: what CreateSchema would create.
+func (b *engine) MissingSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) ([]string, error) {
+	colls, err := b.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("orm: mongo: list collections: %w", err)
+	}
+	var missing []string
+	for _, m := range es {
+		_, want := indexModels(m)
+		if !slices.Contains(colls, m.Table) {
+			missing = append(missing, fmt.Sprintf("collection %q", m.Table))
+			for _, n := range want {
+				missing = append(missing, fmt.Sprintf("index %q on collection %q", n, m.Table))
+			}
+			continue
+		}
+		specs, err := b.db.Collection(m.Table).Indexes().ListSpecifications(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("orm: mongo: list indexes of %s: %w", m.Table, err)
+		}
+		for _, n := range want {
+			if !slices.ContainsFunc(specs, func(sp mongo.IndexSpecification) bool { return sp.Name == n }) {
+				missing = append(missing, fmt.Sprintf("index %q on collection %q", n, m.Table))
+			}
+		}
+	}
+	return missing, nil
 }
