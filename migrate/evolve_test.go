@@ -109,45 +109,53 @@ func TestEvolve(t *testing.T) {
 			t.Fatalf("Up again = %v, %v", got, err)
 		}
 
-		s2 = db2.Session()
-		b = &bookV2{Title: "Dunes"}
-		b.Author.Set(a[0])
-		s2.Persist(b)
-		if err := s2.Flush(ctx); err != nil {
-			t.Fatalf("writing a book: %v", err)
-		}
-
-		db3 := openWith(t, s, dsn, &authorV3{}, &bookV3{})
-		p, err := migrate.Diff(ctx, db3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Write(dir, "v3"); err == nil || !strings.Contains(err.Error(), "AllowDestructive") {
-			t.Errorf("Write of a plan dropping Age = %v; want a refusal naming AllowDestructive", err)
-		}
-		write(t, db3, dir, "v3", true)
-		if got, err := migrate.Up(ctx, db3, files); err != nil || len(got) != 1 {
-			t.Fatalf("Up v3 = %v, %v", got, err)
-		}
-		if err := migrate.Check(ctx, db3); err != nil {
-			t.Fatalf("Check after v3: %v", err)
-		}
-		if a, err := orm.Repo[authorV3](db3.Session()).Find(ctx, nil, orm.OrderBy("FullName")); err != nil || len(a) != 2 || a[0].FullName != "Ann" {
-			t.Errorf("the renamed column reads %+v, %v; want Ann kept", a, err)
-		}
-		if bs, err := orm.Repo[bookV3](db3.Session()).Find(ctx, orm.Eq("Author.FullName", "Ann")); err != nil || len(bs) != 1 {
-			t.Errorf("Ann's books after v3 = %v, %v; want Dunes", bs, err)
-		}
-		if err := migrate.Down(ctx, db3, files, 1); err != nil {
-			t.Fatalf("Down v3: %v", err)
-		}
-		if err := migrate.Check(ctx, db2); err != nil {
-			t.Errorf("Check of v2 after undoing v3: %v", err)
-		}
-		if a, err := orm.Repo[authorV2](db2.Session()).Find(ctx, nil, orm.OrderBy("Name")); err != nil || len(a) != 2 || a[1].Name != "Bo" {
-			t.Errorf("v2 after undoing v3 reads %+v, %v", a, err)
-		}
+		toV3(t, s, dsn, dir, db2, a[0])
 	})
+}
+
+// toV3 takes the v2 schema to v3, which renames a column and drops one,
+// and back.
+func toV3(t *testing.T, s server, dsn, dir string, db2 *orm.DB, ann *authorV2) {
+	ctx := context.Background()
+	files := os.DirFS(dir)
+	s2 := db2.Session()
+	b := &bookV2{Title: "Dunes"}
+	b.Author.Set(ann)
+	s2.Persist(b)
+	if err := s2.Flush(ctx); err != nil {
+		t.Fatalf("writing a book: %v", err)
+	}
+
+	db3 := openWith(t, s, dsn, &authorV3{}, &bookV3{})
+	p, err := migrate.Diff(ctx, db3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Write(dir, "v3"); err == nil || !strings.Contains(err.Error(), "AllowDestructive") {
+		t.Errorf("Write of a plan dropping Age = %v; want a refusal naming AllowDestructive", err)
+	}
+	write(t, db3, dir, "v3", true)
+	if got, err := migrate.Up(ctx, db3, files); err != nil || len(got) != 1 {
+		t.Fatalf("Up v3 = %v, %v", got, err)
+	}
+	if err := migrate.Check(ctx, db3); err != nil {
+		t.Fatalf("Check after v3: %v", err)
+	}
+	if a, err := orm.Repo[authorV3](db3.Session()).Find(ctx, nil, orm.OrderBy("FullName")); err != nil || len(a) != 2 || a[0].FullName != "Ann" {
+		t.Errorf("the renamed column reads %+v, %v; want Ann kept", a, err)
+	}
+	if bs, err := orm.Repo[bookV3](db3.Session()).Find(ctx, orm.Eq("Author.FullName", "Ann")); err != nil || len(bs) != 1 {
+		t.Errorf("Ann's books after v3 = %v, %v; want Dunes", bs, err)
+	}
+	if err := migrate.Down(ctx, db3, files, 1); err != nil {
+		t.Fatalf("Down v3: %v", err)
+	}
+	if err := migrate.Check(ctx, db2); err != nil {
+		t.Errorf("Check of v2 after undoing v3: %v", err)
+	}
+	if a, err := orm.Repo[authorV2](db2.Session()).Find(ctx, nil, orm.OrderBy("Name")); err != nil || len(a) != 2 || a[1].Name != "Bo" {
+		t.Errorf("v2 after undoing v3 reads %+v, %v", a, err)
+	}
 }
 
 // write diffs db and writes the plan as dir/<version>_name, making sure the

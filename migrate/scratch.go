@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/mysql"
@@ -101,24 +102,31 @@ func (p pgScratch) build(ctx context.Context, db *stdsql.DB, _ *schema.Schema, d
 		return nil, nil, err
 	}
 	done := func() { _, _ = db.ExecContext(context.WithoutCancel(ctx), "DROP SCHEMA "+name+" CASCADE") }
+	want, err := buildIn(ctx, db, p, name, "SET search_path TO "+name, "RESET search_path", ddl)
+	return want, done, err
+}
+
+// buildIn runs the statements on one connection of db, moved into the
+// scratch schema or database name by enter and back by leave, and inspects
+// what they made.
+func buildIn(ctx context.Context, db *stdsql.DB, s scratch, name, enter, leave string, ddl []string) (*schema.Schema, error) {
 	c, err := db.Conn(ctx)
 	if err != nil {
-		return nil, done, err
+		return nil, err
 	}
-	err = run(ctx, c, append([]string{"SET search_path TO " + name}, ddl...)...)
-	if rerr := run(context.WithoutCancel(ctx), c, "RESET search_path"); rerr != nil {
+	err = run(ctx, c, append([]string{enter}, ddl...)...)
+	if lerr := run(context.WithoutCancel(ctx), c, leave); lerr != nil {
 		_ = c.Raw(func(any) error { return driver.ErrBadConn }) // keep the connection out of the pool
 	}
 	_ = c.Close()
 	if err != nil {
-		return nil, done, err
+		return nil, err
 	}
-	drv, err := p.open(db)
+	drv, err := s.open(db)
 	if err != nil {
-		return nil, done, err
+		return nil, err
 	}
-	want, err := drv.InspectSchema(ctx, name, nil)
-	return want, done, err
+	return drv.InspectSchema(ctx, name, nil)
 }
 
 type mysqlScratch struct{}
@@ -144,22 +152,6 @@ func (m mysqlScratch) build(ctx context.Context, db *stdsql.DB, live *schema.Sch
 		return nil, nil, err
 	}
 	done := func() { _, _ = db.ExecContext(context.WithoutCancel(ctx), "DROP DATABASE "+name) }
-	c, err := db.Conn(ctx)
-	if err != nil {
-		return nil, done, err
-	}
-	err = run(ctx, c, append([]string{"USE " + name}, ddl...)...)
-	if rerr := run(context.WithoutCancel(ctx), c, "USE `"+live.Name+"`"); rerr != nil {
-		_ = c.Raw(func(any) error { return driver.ErrBadConn })
-	}
-	_ = c.Close()
-	if err != nil {
-		return nil, done, err
-	}
-	drv, err := m.open(db)
-	if err != nil {
-		return nil, done, err
-	}
-	want, err := drv.InspectSchema(ctx, name, nil)
+	want, err := buildIn(ctx, db, m, name, "USE "+name, "USE `"+strings.ReplaceAll(live.Name, "`", "``")+"`", ddl)
 	return want, done, err
 }
