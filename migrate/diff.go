@@ -10,6 +10,7 @@ import (
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlite"
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/internal/backend"
@@ -121,8 +122,11 @@ func (s *schemas) plan(ctx context.Context) (*Plan, error) {
 		return nil, fmt.Errorf("orm/migrate: %w", err)
 	}
 	changes = renames(s.m, sameShapes(changes), false)
-	if s.kind == "mysql" || s.kind == "mariadb" {
+	switch s.kind {
+	case "mysql", "mariadb":
 		changes = fkIndexes(indexes, changes)
+	case "sqlite":
+		rebuildForUnique(changes)
 	}
 	back, err := s.drv.SchemaDiff(s.want, s.live)
 	if err != nil {
@@ -226,7 +230,9 @@ func describe(c schema.Change) string {
 	case *schema.ModifyTable:
 		var parts []string
 		for _, cc := range c.Changes {
-			parts = append(parts, describe(cc))
+			if cc != rebuild {
+				parts = append(parts, describe(cc))
+			}
 		}
 		return fmt.Sprintf("table %q: %s", c.T.Name, strings.Join(parts, ", "))
 	case *schema.AddColumn:
@@ -476,4 +482,29 @@ func columnNames(cs []*schema.Column) string {
 		b.WriteByte(0)
 	}
 	return b.String()
+}
+
+// rebuild is a change of nothing that makes Atlas's SQLite planner rebuild
+// the table, as it does for any change ALTER TABLE cannot make.
+var rebuild = &schema.ModifyAttr{}
+
+// rebuildForUnique makes SQLite rebuild a table to drop an index its
+// UNIQUE column constraint made (an autoindex, which DROP INDEX refuses):
+// Atlas's planner would send DROP INDEX.
+func rebuildForUnique(changes []schema.Change) {
+	for _, c := range changes {
+		mt, ok := c.(*schema.ModifyTable)
+		if !ok {
+			continue
+		}
+		if slices.ContainsFunc(mt.Changes, func(cc schema.Change) bool {
+			d, ok := cc.(*schema.DropIndex)
+			return ok && slices.ContainsFunc(d.I.Attrs, func(a schema.Attr) bool {
+				o, ok := a.(*sqlite.IndexOrigin)
+				return ok && o.O == "u"
+			})
+		}) {
+			mt.Changes = append(mt.Changes, rebuild)
+		}
+	}
 }

@@ -102,7 +102,7 @@ type kind struct {
 	countOld    func(ctx context.Context, db *orm.DB) (int64, error)
 	countNew    func(ctx context.Context, db *orm.DB) (int64, error)
 	same        string // a backend on which the two versions are one schema
-	irrevocable bool
+	destructive bool   // the plan drops data: Write needs AllowDestructive
 }
 
 func counter[T any]() func(ctx context.Context, db *orm.DB) (int64, error) {
@@ -114,6 +114,9 @@ func kinds() []kind {
 		{name: "widen a text column", old: []any{&sizedV1{}}, new: []any{&sizedV2{}}, same: "sqlite",
 			seed:     func(s *orm.Session) { s.Persist(&sizedV1{Code: "a"}, &sizedV1{Code: "b"}) },
 			countOld: counter[sizedV1](), countNew: counter[sizedV2]()},
+		{name: "narrow a text column", old: []any{&sizedV2{}}, new: []any{&sizedV1{}}, same: "sqlite", destructive: true,
+			seed:     func(s *orm.Session) { s.Persist(&sizedV2{Code: "a"}, &sizedV2{Code: "b"}) },
+			countOld: counter[sizedV2](), countNew: counter[sizedV1]()},
 		{name: "make a column nullable", old: []any{&nullV1{}}, new: []any{&nullV2{}},
 			seed:     func(s *orm.Session) { s.Persist(&nullV1{Note: "a"}, &nullV1{Note: "b"}) },
 			countOld: counter[nullV1](), countNew: counter[nullV2]()},
@@ -126,6 +129,9 @@ func kinds() []kind {
 		{name: "make a column unique", old: []any{&indexV1{}}, new: []any{&uniqueV2{}},
 			seed:     func(s *orm.Session) { s.Persist(&indexV1{Tag: "a"}, &indexV1{Tag: "b"}) },
 			countOld: counter[indexV1](), countNew: counter[uniqueV2]()},
+		{name: "drop a unique constraint", old: []any{&uniqueV2{}}, new: []any{&indexV1{}},
+			seed:     func(s *orm.Session) { s.Persist(&uniqueV2{Tag: "a"}, &uniqueV2{Tag: "b"}) },
+			countOld: counter[uniqueV2](), countNew: counter[indexV1]()},
 		{name: "drop an index", old: []any{&indexV2{}}, new: []any{&indexV1{}},
 			seed:     func(s *orm.Session) { s.Persist(&indexV2{Tag: "a"}, &indexV2{Tag: "b"}) },
 			countOld: counter[indexV2](), countNew: counter[indexV1]()},
@@ -185,11 +191,21 @@ func evolveOnce(t *testing.T, s server, k kind) {
 		}
 		t.Fatal("Diff found nothing to change")
 	}
+	destructive := false
 	for _, c := range p.Changes {
 		t.Logf("%s (destructive %v)\n%s-- down\n%s", c.Comment, c.Destructive, c.Up, c.Down)
+		destructive = destructive || c.Destructive
 	}
-	if _, err := p.Write(dir, "change"); err != nil {
-		t.Fatal(err)
+	if destructive != k.destructive {
+		t.Errorf("the plan is destructive: %v; want %v", destructive, k.destructive)
+	}
+	if _, err := p.Write(dir, "change"); (err != nil) != k.destructive {
+		t.Fatalf("Write without AllowDestructive: %v", err)
+	}
+	if k.destructive {
+		if _, err := p.Write(dir, "change", migrate.AllowDestructive()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got, err := migrate.Up(ctx, db, files); err != nil || len(got) != 1 {
 		t.Fatalf("Up = %v, %v", got, err)
