@@ -31,7 +31,7 @@ import (
 // Author and Book are the program's entities.
 type Author struct {
 	ID    int64
-	Name  string `orm:"size:120"`
+	Name  string               `orm:"size:120"`
 	Books orm.Collection[Book] `orm:"mappedBy:Author"`
 }
 
