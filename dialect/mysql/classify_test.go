@@ -54,3 +54,30 @@ func TestClassifyReadOnly(t *testing.T) {
 		t.Errorf("Classify = %v; want ErrReadOnly wrapping the driver's error", err)
 	}
 }
+
+// TestErrorClasses holds the error-class table of the package docs to
+// Classify and TxRolledBack: each number matches its class, keeps the
+// driver's error, and those after which the server rolled the transaction
+// back say so.
+func TestErrorClasses(t *testing.T) {
+	for _, tc := range []struct {
+		number     uint16
+		is         error
+		rolledBack bool
+	}{
+		{1213, orm.ErrRetryable, true},
+		{8002, orm.ErrRetryable, true}, {8005, orm.ErrRetryable, true}, {9007, orm.ErrRetryable, true},
+		{1205, orm.ErrLocked, false}, {3572, orm.ErrRetryable, false},
+		{1792, orm.ErrReadOnly, false}, {1290, orm.ErrReadOnly, false},
+	} {
+		me := &driver.MySQLError{Number: tc.number, Message: "m"}
+		err := mysql.Dialect{}.Classify(me)
+		var kept *driver.MySQLError
+		if !errors.Is(err, tc.is) || !errors.As(err, &kept) {
+			t.Errorf("%d: Classify = %v; want it to match %v and keep the driver's error", tc.number, err, tc.is)
+		}
+		if got := (mysql.Dialect{}).TxRolledBack(me); got != tc.rolledBack {
+			t.Errorf("%d: TxRolledBack = %v; want %v", tc.number, got, tc.rolledBack)
+		}
+	}
+}

@@ -64,10 +64,25 @@
 //
 // # Errors
 //
+// What each error number becomes (Dialect.Classify; TestErrorClasses holds
+// the table to the code):
+//
+//	number            meaning                                   error
+//	1062, 1586        duplicate key                             *orm.ConstraintError (Unique)
+//	1451, 1452, …     foreign key fails                         *orm.ConstraintError (ForeignKey)
+//	1048, 1364        NULL or no default in a NOT NULL column   *orm.ConstraintError (NotNull)
+//	3819, 4025        CHECK constraint violated                 *orm.ConstraintError (Check)
+//	1213              deadlock (also a Galera certification)    orm.ErrRetryable
+//	1205, 3572        lock wait timeout, NOWAIT                 orm.ErrLocked, orm.ErrRetryable
+//	8002, 8005, 9007  TiDB write conflicts                      orm.ErrRetryable
+//	1792              write in a READ ONLY transaction          orm.ErrReadOnly
+//	1290              server running with --read-only           orm.ErrReadOnly
+//
 // Deadlocks (1213) and lock wait timeouts (1205) match orm.ErrRetryable;
 // lock wait timeouts and NOWAIT failures (3572) match orm.ErrLocked too. A
 // deadlock rolls the whole transaction back on the server (so does a lock
-// wait timeout with innodb_rollback_on_timeout): nothing more is sent in it,
+// wait timeout with innodb_rollback_on_timeout, and so do TiDB's write
+// conflicts): nothing more is sent in it,
 // not even ROLLBACK TO SAVEPOINT for a nested Transaction or a flush's
 // savepoint, and every later statement and the COMMIT fail with the
 // deadlock, so orm.Retry runs the whole transaction again. A

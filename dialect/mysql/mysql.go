@@ -301,8 +301,13 @@ func (d Dialect) TxRolledBack(err error) bool {
 	if !errors.As(err, &me) {
 		return false
 	}
-	return me.Number == 1213 || me.Number == 1205 && d.rollbackOnTimeout
+	return me.Number == 1213 || me.Number == 1205 && d.rollbackOnTimeout || tidbConflict(me.Number)
 }
+
+// tidbConflict reports whether n is one of TiDB's write conflicts, after
+// which it has rolled the transaction back: 8002 (a SELECT FOR UPDATE it
+// cannot retry), 8005 (a write conflict at COMMIT), 9007 (a write conflict).
+func tidbConflict(n uint16) bool { return n == 8002 || n == 8005 || n == 9007 }
 
 // The parts of the server's messages that name what a violation broke.
 var (
@@ -319,8 +324,9 @@ var (
 )
 
 // Classify maps MySQL error numbers: integrity violations to
-// *orm.ConstraintError, deadlocks to orm.ErrRetryable, a write inside a
-// read-only transaction (1792) to orm.ErrReadOnly, and a lock not had
+// *orm.ConstraintError, deadlocks and TiDB's write conflicts (8002, 8005,
+// 9007) to orm.ErrRetryable, a write inside a read-only transaction (1792)
+// or on a server running with --read-only (1290) to orm.ErrReadOnly, and a lock not had
 // to orm.ErrLocked (which matches orm.ErrRetryable too): MySQL's NOWAIT
 // failure (3572) and a lock wait timeout (1205), which is also what
 // MariaDB's NOWAIT reports. The server's message gives the error's Constraint (the
@@ -342,9 +348,9 @@ func (Dialect) Classify(err error) error {
 		kind = orm.NotNull
 	case 3819, 4025:
 		kind = orm.Check
-	case 1213:
+	case 1213, 8002, 8005, 9007:
 		return fmt.Errorf("%w: %w", orm.ErrRetryable, err)
-	case 1792:
+	case 1290, 1792:
 		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
 	case 1205, 3572:
 		return fmt.Errorf("%w: %w", orm.ErrLocked, err)

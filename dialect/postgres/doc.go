@@ -43,6 +43,22 @@
 // not available (55P03: NOWAIT, lock_timeout) match orm.ErrRetryable; the
 // last match orm.ErrLocked too.
 //
+// # Error classes
+//
+// What each SQLSTATE becomes (Dialect.Classify; TestErrorClasses holds the
+// table to the code):
+//
+//	SQLSTATE  meaning                                   error
+//	23505     unique_violation                          *orm.ConstraintError (Unique)
+//	23503     foreign_key_violation                     *orm.ConstraintError (ForeignKey)
+//	23502     not_null_violation                        *orm.ConstraintError (NotNull)
+//	23514     check_violation                           *orm.ConstraintError (Check)
+//	40001     serialization_failure                     orm.ErrRetryable
+//	40P01     deadlock_detected                         orm.ErrRetryable
+//	55P03     lock_not_available                        orm.ErrLocked, orm.ErrRetryable
+//	25006     read_only_sql_transaction (also a standby) orm.ErrReadOnly
+//	40003     statement_completion_unknown (CockroachDB) *orm.CommitUnknownError: never retried
+//
 // # Locks
 //
 // orm.ForUpdate is FOR UPDATE, orm.ForShare FOR SHARE, orm.SkipLocked

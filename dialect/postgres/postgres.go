@@ -231,7 +231,9 @@ func (d Dialect) ConnectionLost(err error) bool {
 // orm.ErrRetryable, a write inside a read-only transaction or on a
 // standby (25006, read_only_sql_transaction) to orm.ErrReadOnly, and a
 // lock not available (55P03: NOWAIT, lock_timeout) to orm.ErrLocked,
-// which matches orm.ErrRetryable too.
+// which matches orm.ErrRetryable too, and CockroachDB's ambiguous result
+// (40003, statement_completion_unknown) to *orm.CommitUnknownError: the
+// transaction may have committed, so it is never retried.
 func (Dialect) Classify(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
@@ -253,6 +255,8 @@ func (Dialect) Classify(err error) error {
 		return fmt.Errorf("%w: %w", orm.ErrReadOnly, err)
 	case "55P03":
 		return fmt.Errorf("%w: %w", orm.ErrLocked, err)
+	case "40003":
+		return &orm.CommitUnknownError{Err: err}
 	default:
 		return nil
 	}
