@@ -2,7 +2,6 @@ package migrate
 
 import (
 	"context"
-	stdsql "database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -55,7 +54,6 @@ type schemas struct {
 	live *schema.Schema
 	want *schema.Schema
 	m    []*meta.Entity
-	db   *stdsql.DB
 	kind string // sqlite, postgres, mysql or mariadb
 	done func()
 }
@@ -80,22 +78,23 @@ func target(ctx context.Context, db *orm.DB) (*schemas, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &schemas{m: reg.List, db: b.DB(), kind: b.Dialect().Name()}
+	sdb := b.DB()
+	s := &schemas{m: reg.List, kind: b.Dialect().Name()}
 	sp, err := scratchFor(s.kind)
 	if err != nil {
 		return nil, err
 	}
-	if s.drv, err = sp.open(s.db); err != nil {
+	if s.drv, err = sp.open(sdb); err != nil {
 		return nil, fmt.Errorf("orm/migrate: %w", err)
 	}
-	name, err := sp.current(ctx, s.db)
+	name, err := sp.current(ctx, sdb)
 	if err != nil {
 		return nil, fmt.Errorf("orm/migrate: reading the current schema: %w", err)
 	}
 	if s.live, err = s.drv.InspectSchema(ctx, name, nil); err != nil {
 		return nil, fmt.Errorf("orm/migrate: inspecting schema %q: %w", name, err)
 	}
-	want, done, err := sp.build(ctx, s.db, s.live, ddl)
+	want, done, err := sp.build(ctx, sdb, s.live, ddl)
 	s.done = done
 	if err != nil {
 		s.close()

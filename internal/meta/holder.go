@@ -10,7 +10,6 @@ import (
 // nil when every one of its columns is NULL. The fields inside it have
 // offsets from the start of its struct, and Field.In names it.
 type Holder struct {
-	Name   string       // the field's path, such as "Ship"
 	Offset uintptr      // of the pointer, from the entity or from Outer's struct
 	Type   reflect.Type // the struct it points to
 	Outer  *Holder      // the pointer embeddable it sits in, if any

@@ -445,7 +445,7 @@ func embeddable(entity string, sf reflect.StructField, tag string, in embedding)
 	}
 	inner := embedding{name: in.name + sf.Name + ".", column: in.column + prefix, holder: in.holder}
 	if sf.Type.Kind() == reflect.Pointer {
-		inner.holder = &Holder{Name: in.name + sf.Name, Type: t, Outer: in.holder}
+		inner.holder = &Holder{Type: t, Outer: in.holder}
 	}
 	return inner, true, nil
 }
