@@ -452,7 +452,9 @@
 // it stay managed, since a read writes nothing. Transaction inside Transaction is a
 // savepoint. With [Retry], a transaction that fails on a serialization
 // failure, a deadlock or a connection lost mid-transaction ([ErrRetryable])
-// runs again from the same state. With [ReadOnly], the database refuses
+// runs again from the same state; with [RetryConflicts] as well, so does
+// one whose versioned write lost to another writer ([*OptimisticLockError]),
+// its function reading the rows afresh. With [ReadOnly], the database refuses
 // writes in the transaction, and a Flush inside it that has anything to
 // write fails with [ErrReadOnly] before sending any write, on every
 // backend; a Transaction nested in a read-only one is read-only too, and

@@ -221,12 +221,14 @@ func (s *Session) Clear() error {
 	return nil
 }
 
-// TxOption configures a transaction: [Isolation], [Retry], [ReadOnly].
+// TxOption configures a transaction: [Isolation], [Retry],
+// [RetryConflicts], [ReadOnly].
 type TxOption func(*txOptions)
 
 type txOptions struct {
 	backend.TxOptions
-	attempts int
+	attempts  int
+	conflicts bool // RetryConflicts
 }
 
 // Isolation sets the transaction's isolation level.
@@ -256,7 +258,8 @@ func ReadOnly() TxOption {
 
 // Retry makes Transaction run its function again, up to attempts times in
 // all, when an attempt fails with an error matching [ErrRetryable]
-// (serialization failure, deadlock, busy database), waiting a little longer
+// (serialization failure, deadlock, busy database; with [RetryConflicts],
+// an [*OptimisticLockError] too), waiting a little longer
 // before each new attempt. Before each one the Session is put back as it was
 // when Transaction was called, and so are the fields of the entities it
 // managed then, so the function starts over from the same state: entities
@@ -266,6 +269,29 @@ func ReadOnly() TxOption {
 // reruns after a [*CommitUnknownError].
 func Retry(attempts int) TxOption {
 	return func(o *txOptions) { o.attempts = attempts }
+}
+
+// RetryConflicts makes [Retry] run the function again after an
+// [*OptimisticLockError] too: another writer changed a versioned entity
+// between the attempt's read and its write, so the next attempt, reading
+// the row afresh, may succeed. It helps only when the function loads what
+// it changes: entities loaded by an attempt are forgotten before the next,
+// but one the Session already managed when Transaction was called keeps
+// the version it was loaded with, and would conflict again (load it in the
+// function on a fresh Session, or [Session.Refresh] it there). Without
+// Retry it does nothing.
+func RetryConflicts() TxOption {
+	return func(o *txOptions) { o.conflicts = true }
+}
+
+// retries reports whether an attempt that failed with err is run again.
+func (o *txOptions) retries(err error) bool {
+	var unknown *CommitUnknownError
+	var conflict *OptimisticLockError
+	if err == nil || errors.As(err, &unknown) {
+		return false
+	}
+	return errors.Is(err, ErrRetryable) || o.conflicts && errors.As(err, &conflict)
 }
 
 // Transaction runs fn inside a database transaction and flushes the Session
@@ -330,8 +356,7 @@ func (s *Session) Transaction(ctx context.Context, fn func(ctx context.Context, 
 			case <-time.After(wait):
 			}
 		}
-		var unknown *CommitUnknownError
-		if err = s.transaction(ctx, fn, o.TxOptions); err == nil || !errors.Is(err, ErrRetryable) || errors.As(err, &unknown) {
+		if err = s.transaction(ctx, fn, o.TxOptions); !o.retries(err) {
 			break
 		}
 	}

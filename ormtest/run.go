@@ -63,6 +63,8 @@ var needs = map[string]Capability{
 	"LockSkipLocked":                     RowLocks,
 	"LockQueue":                          Locks,
 	"Decimals":                           Decimals,
+	"RetryConflicts":                     RowLocks,
+	"RetryConflictsTransfers":            Transactions,
 }
 
 // tests is the suite, in the order it runs.
@@ -126,6 +128,8 @@ var tests = []struct {
 	{"Transaction", testTransaction},
 	{"TransactionRollbackRestoresSession", testTransactionRollback},
 	{"NestedTransaction", testNestedTransaction},
+	{"RetryConflicts", testRetryConflicts},
+	{"RetryConflictsTransfers", testRetryConflictsTransfers},
 	{"ContextEndsMidFlush", testContextEndsMidFlush},
 	{"ConstraintErrors", testConstraintErrors},
 	{"KeyConversion", testKeyConversion},
