@@ -219,9 +219,11 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //     a UUID column (meta's [16]byte fields): the text form for a column
 //     of MariaDB's UUID type, the array itself for pgx. Without it, the 16
 //     bytes as a []byte (a BLOB, a BINARY(16)).
-//   - interface{ AutoIncrementStep() int64 }: for dialects without
-//     Returning, the distance between the keys one multi-row INSERT gets
-//     (the server's auto_increment_increment); 1 when absent.
+//   - interface{ AutoIncrementStep() string }: for dialects without
+//     Returning, the query (one row, one integer) reading the distance
+//     between the keys one multi-row INSERT gets (the connection's
+//     auto_increment_increment), run on the INSERT's connection and in its
+//     transaction before each multi-row INSERT; 1 when absent.
 //   - interface{ ForeignKey(table, name, column, refTable, refColumn string) string }:
 //     the statement adding a foreign key after the tables exist; without
 //     it, foreign keys are declared inline with REFERENCES.

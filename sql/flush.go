@@ -30,15 +30,21 @@ func (b *engine) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) er
 	if err := backend.CheckPlan(p, b.refuses()); err != nil {
 		return err
 	}
-	chunks, needTx := b.chunks(s.Env, p)
-	err := b.atomic(ctx, s, needTx, func(c conn) error {
+	chunks, needTx, pin := b.chunks(s.Env, p)
+	send := func(c conn) error {
 		for _, ch := range chunks {
 			if err := b.send(ctx, s, c, ch); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if pin && !needTx && s.Tx == nil {
+		err = b.pinned(ctx, s, send)
+	} else {
+		err = b.atomic(ctx, s, needTx, send)
+	}
 	var se *staleError
 	if errors.As(err, &se) {
 		// Rolled back: the rows now hold what the other writers left.
@@ -49,11 +55,11 @@ func (b *engine) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) er
 
 // chunks cuts the plan's batches into the chunks one statement each
 // carries, and reports whether they need a transaction to take effect all
-// or none: more than one statement, or one that can fail after it wrote
-// some rows (a versioned UPDATE or DELETE of several rows finding one
-// stale).
-func (b *engine) chunks(env *backend.Env, p *backend.Plan) ([]chunk, bool) {
-	var chunks []chunk
+// or none (more than one statement, or one that can fail after it wrote
+// some rows: a versioned UPDATE or DELETE of several rows finding one
+// stale), and whether a statement reads server state on its own
+// connection first (pin), which outside a transaction needs one connection.
+func (b *engine) chunks(env *backend.Env, p *backend.Plan) (chunks []chunk, needTx, pin bool) {
 	n, partial := 0, false
 	for _, bt := range p.Batches {
 		switch bt.Kind {
@@ -74,6 +80,9 @@ func (b *engine) chunks(env *backend.Env, p *backend.Plan) ([]chunk, bool) {
 			chunks = append(chunks, chunk{batch: bt, rows: rows})
 			if bt.Kind == backend.Insert {
 				n += insertStatements(b.d, bt, len(rows))
+				if bt.Generated && !b.d.Has(Returning) && b.stepQuery(len(rows)) != "" {
+					pin = true // the key step is read on the INSERT's connection
+				}
 				if len(bt.Defaults) > 0 && !b.d.Has(Returning) {
 					n++ // the rows read back
 				}
@@ -87,7 +96,7 @@ func (b *engine) chunks(env *backend.Env, p *backend.Plan) ([]chunk, bool) {
 			n++
 		}
 	}
-	return chunks, n > 1 || partial
+	return chunks, n > 1 || partial, pin
 }
 
 // send compiles and runs the statement of one chunk.
@@ -218,23 +227,39 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 
 // insertLastID runs the INSERT of a chunk of new rows whose keys the
 // database generates, on a dialect without RETURNING, and stores the keys
-// from the first one it reports.
+// from the first one it reports. A multi-row INSERT takes consecutive keys
+// from the first, a step apart that the server may change at any time (a
+// Galera node leaving the cluster changes auto_increment_increment on
+// every connection): so the step is read first, on the connection and in
+// the transaction of the INSERT.
 func (b *engine) insertLastID(ctx context.Context, s backend.Scope, c conn, sb stmt, ch chunk) error {
 	m := ch.batch.Entity
+	step := int64(1)
+	if q := b.stepQuery(len(ch.rows)); q != "" {
+		err := b.query(ctx, s, c, q, nil, []any{&step}, func() error { return nil })
+		if err != nil {
+			return fmt.Errorf("orm: insert %s: reading the key step: %w", m.Name, err)
+		}
+		step = max(step, 1)
+	}
 	res, err := b.execResult(ctx, s, c, sb.text, sb.args)
 	if err != nil {
 		return failed("insert", m, err)
-	}
-	// A multi-row INSERT takes consecutive keys from the first one, a
-	// step of auto_increment_increment apart.
-	step := int64(1)
-	if d, ok := b.d.(interface{ AutoIncrementStep() int64 }); ok {
-		step = d.AutoIncrementStep()
 	}
 	for i, r := range ch.rows {
 		m.Auto.SetInt(r.Ptr, res.LastInsertID+int64(i)*step)
 	}
 	return nil
+}
+
+// stepQuery is the dialect's query reading the distance between the keys
+// a multi-row INSERT of n rows gets, or "" when there is no need: one row,
+// or a dialect whose keys are always consecutive.
+func (b *engine) stepQuery(n int) string {
+	if d, ok := b.d.(interface{ AutoIncrementStep() string }); ok && n > 1 {
+		return d.AutoIncrementStep()
+	}
+	return ""
 }
 
 // insertDefaults runs the INSERT of a chunk whose rows leave fields to

@@ -170,6 +170,24 @@ func (b *engine) autocommitted(ctx context.Context, err error) error {
 	return backend.Committed(err)
 }
 
+// pinned runs fn, which sends one write, on one connection of the pool
+// outside a transaction; in a transaction where the pool cannot pin one.
+func (b *engine) pinned(ctx context.Context, s backend.Scope, fn func(c conn) error) error {
+	p, ok := b.pool.(sqlconn.Pinner)
+	if !ok {
+		return b.atomic(ctx, s, true, fn)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, release, err := p.Pin(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	return b.autocommitted(ctx, fn(c))
+}
+
 // atomic runs fn so that what it sends takes effect all or none: directly
 // when it sends one statement that cannot fail halfway (needTx false),
 // else inside a transaction, or a savepoint when the Session is already in

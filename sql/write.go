@@ -189,7 +189,7 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 	if err := backend.CheckPlan(plan, b.refuses()); err != nil {
 		return err
 	}
-	chunks, _ := b.chunks(s.Env, plan)
+	chunks, _, _ := b.chunks(s.Env, plan)
 	returning := b.d.Has(Returning)
 	// Moving a key generator past explicit keys (PostgreSQL's setval) is
 	// not transactional, and a gap it leaves is harmless: it needs no

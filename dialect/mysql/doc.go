@@ -2,9 +2,14 @@
 // go-sql-driver/mysql driver. One package serves both: [Open] reads the
 // server's version and uses INSERT … RETURNING on MariaDB 10.5 and later;
 // elsewhere, or with [WithoutReturning], a multi-row INSERT's keys are the
-// first key LastInsertId reports plus multiples of the server's
-// auto_increment_increment (read when the backend is opened), so clusters
-// that step keys by more than one (Galera) get the keys the server gave.
+// first key LastInsertId reports plus multiples of auto_increment_increment,
+// read on the INSERT's connection and in its transaction just before it
+// (one SELECT more per multi-row INSERT; none for a single row), so
+// clusters that step keys by more than one get the keys the server gave,
+// even after a Galera node leaves or joins and the step changes. The step
+// read and the INSERT are two statements: a membership change between
+// them, a window of one round trip, would still give wrong keys, which is
+// why client-side keys are the recommendation for a cluster (SCALING.md).
 // UUIDs are stored in MariaDB's UUID type from 10.7, else (or with
 // [WithBinaryUUID]) in BINARY(16). For a cluster, UUIDv7 keys, which the
 // Session makes, depend on no server state at all.

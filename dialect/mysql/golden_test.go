@@ -13,9 +13,9 @@ import (
 // -update rewrites the files.
 func TestGolden(t *testing.T) {
 	t.Run("returning", func(t *testing.T) {
-		golden.Run(t, Dialect{mariadb: true, returning: true, skipLocked: true, uuidType: true, step: 1}, "testdata/mysql")
+		golden.Run(t, Dialect{mariadb: true, returning: true, skipLocked: true, uuidType: true}, "testdata/mysql")
 	})
 	t.Run("noreturning", func(t *testing.T) {
-		golden.Run(t, Dialect{step: 1}, "testdata/mysql-noreturning")
+		golden.Run(t, Dialect{}, "testdata/mysql-noreturning")
 	})
 }

@@ -98,11 +98,10 @@ func New(ctx context.Context, db *stdsql.DB, opts ...Option) (*sql.Backend, erro
 
 func newBackend(ctx context.Context, db *stdsql.DB, opts []Option) (*sql.Backend, error) {
 	var version string
-	var step int64
-	if err := db.QueryRowContext(ctx, "SELECT VERSION(), @@auto_increment_increment").Scan(&version, &step); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
 		return nil, fmt.Errorf("orm: mysql: %w", err)
 	}
-	d := Dialect{step: step}
+	var d Dialect
 	// A server without the variable (not InnoDB) rolls back statements only.
 	_ = db.QueryRowContext(ctx, "SELECT @@innodb_rollback_on_timeout").Scan(&d.rollbackOnTimeout)
 	if strings.Contains(strings.ToLower(version), "mariadb") {
@@ -128,7 +127,6 @@ type Dialect struct {
 	// uuidType: UUIDs are stored in MariaDB's UUID type (10.7 and later,
 	// unless WithBinaryUUID), else in BINARY(16).
 	uuidType bool
-	step     int64 // auto_increment_increment when the backend was opened
 	// rollbackOnTimeout: innodb_rollback_on_timeout is on, so a lock wait
 	// timeout rolls back the whole transaction, not just the statement.
 	rollbackOnTimeout bool
@@ -178,9 +176,10 @@ func (d Dialect) Has(c sql.Capability) bool {
 	return c&caps == c
 }
 
-// AutoIncrementStep is the server's auto_increment_increment, read when the
-// backend was opened.
-func (d Dialect) AutoIncrementStep() int64 { return max(d.step, 1) }
+// AutoIncrementStep reads the connection's auto_increment_increment, which
+// the engine does before each multi-row INSERT on the LastInsertId path
+// (MySQL, or WithoutReturning): the server may change it at any time.
+func (Dialect) AutoIncrementStep() string { return "SELECT @@auto_increment_increment" }
 
 // MaxParams is the protocol's limit of 65,535 placeholders.
 func (Dialect) MaxParams() int { return 65535 }

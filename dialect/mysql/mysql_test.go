@@ -6,6 +6,7 @@ import (
 	stdsql "database/sql"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 
 	driver "github.com/go-sql-driver/mysql"
@@ -27,7 +28,12 @@ func serverDSN(t testing.TB) string {
 // database creates a database of its own on the server for one test, drops
 // it afterwards, and returns the DSN naming it.
 func database(t testing.TB) string {
-	dsn := serverDSN(t)
+	return databaseOn(t, serverDSN(t))
+}
+
+// databaseOn creates a database of its own on the server at dsn for one
+// test, drops it afterwards, and returns the DSN naming it.
+func databaseOn(t testing.TB, dsn string) string {
 	admin, err := stdsql.Open("mysql", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +42,7 @@ func database(t testing.TB) string {
 	rand.Read(buf[:])
 	name := "orm_test_" + hex.EncodeToString(buf[:])
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("creating a database on ORM_MYSQL_DSN: %v", err)
+		t.Fatalf("creating a database on %s: %v", dsn, err)
 	}
 	t.Cleanup(func() {
 		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
@@ -52,9 +58,12 @@ func database(t testing.TB) string {
 	return cfg.FormatDSN()
 }
 
-func opener(opts ...mysql.Option) ormtest.Opener {
+func opener(opts ...mysql.Option) ormtest.Opener { return openerAt(database, opts...) }
+
+// openerAt opens backends on the databases dsn makes.
+func openerAt(dsn func(testing.TB) string, opts ...mysql.Option) ormtest.Opener {
 	return func(t testing.TB) orm.Backend {
-		b, err := mysql.Open(context.Background(), database(t), opts...)
+		b, err := mysql.Open(context.Background(), dsn(t), opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,4 +81,13 @@ func TestConformance(t *testing.T) {
 	}
 	t.Run(name, func(t *testing.T) { ormtest.Run(t, opener()) })
 	t.Run("mysql-mode", func(t *testing.T) { ormtest.Run(t, opener(mysql.WithoutReturning(), mysql.WithBinaryUUID())) })
+	if dsns := os.Getenv("ORM_GALERA_DSNS"); dsns != "" {
+		// One node of the Galera cluster, whose auto_increment_increment
+		// is the cluster size, in MySQL mode: keys from LastInsertId.
+		node := strings.Split(dsns, ",")[0]
+		onNode := func(t testing.TB) string { return databaseOn(t, node) }
+		t.Run("galera-mysql-mode", func(t *testing.T) {
+			ormtest.Run(t, openerAt(onNode, mysql.WithoutReturning(), mysql.WithBinaryUUID()))
+		})
+	}
 }

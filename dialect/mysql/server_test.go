@@ -3,6 +3,7 @@ package mysql_test
 import (
 	"context"
 	stdsql "database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,6 +73,64 @@ func TestAutoIncrementStep(t *testing.T) {
 		}
 		if i > 0 && n.ID-notes[i-1].ID != 3 {
 			t.Errorf("keys %d and %d are not 3 apart", notes[i-1].ID, n.ID)
+		}
+	}
+}
+
+// TestAutoIncrementStepChanges: the step changes on the backend's only
+// connection between two flushes (as a Galera node leaving the cluster
+// changes it on every connection): the second flush's keys are the ones
+// the server gave, read on the INSERT's connection, not the step the
+// backend was opened with.
+func TestAutoIncrementStepChanges(t *testing.T) {
+	ctx := context.Background()
+	b, err := mysql.Open(ctx, database(t), mysql.WithoutReturning())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.DB().SetMaxOpenConns(1)
+	db, err := orm.Open(b, orm.Entities(&Note{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var notes []*Note
+	flush := func(step int64) {
+		t.Helper()
+		s := db.Session()
+		batch := make([]*Note, 10)
+		for i := range batch {
+			batch[i] = &Note{Text: fmt.Sprintf("step %d note %d", step, i)}
+			s.Persist(batch[i])
+		}
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < len(batch); i++ {
+			if d := batch[i].ID - batch[i-1].ID; d != step {
+				t.Errorf("step %d: keys %d and %d are %d apart", step, batch[i-1].ID, batch[i].ID, d)
+			}
+		}
+		notes = append(notes, batch...)
+	}
+	flush(1)
+	if _, err := sql.Exec(ctx, db.Session(), "SET SESSION auto_increment_increment = 3"); err != nil {
+		t.Fatal(err)
+	}
+	flush(3)
+	got, err := orm.Repo[Note](db.Session()).Find(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byText := map[string]int64{}
+	for _, n := range got {
+		byText[n.Text] = n.ID
+	}
+	for _, n := range notes {
+		if byText[n.Text] != n.ID {
+			t.Errorf("%q: entity key %d, the server stored it as %d", n.Text, n.ID, byText[n.Text])
 		}
 	}
 }

@@ -29,7 +29,13 @@ type Fake struct {
 	nextID   int64
 }
 
-var _ sqlconn.Pool = (*Fake)(nil)
+var (
+	_ sqlconn.Pool   = (*Fake)(nil)
+	_ sqlconn.Pinner = (*Fake)(nil)
+)
+
+// Pin hands out the fake itself: pinning a connection sends nothing.
+func (f *Fake) Pin(context.Context) (sqlconn.Runner, func(), error) { return f, func() {}, nil }
 
 // savepoint matches the generated savepoint names, which depend on the
 // order the tests ran in.
@@ -82,8 +88,8 @@ func (f *Fake) Exec(_ context.Context, query string, args []any) (sqlconn.Result
 }
 
 // Query records a statement and scans the rows set up for it: new keys for
-// an INSERT … RETURNING of the generated key alone, else the next of
-// Results.
+// an INSERT … RETURNING of the generated key alone, 1 for a server
+// variable (SELECT @@auto_increment_increment), else the next of Results.
 func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, each func() error) error {
 	f.record(query, args)
 	var rows [][]any
@@ -92,6 +98,8 @@ func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, ea
 			f.nextID++
 			rows = append(rows, []any{f.nextID})
 		}
+	} else if strings.HasPrefix(query, "SELECT @@") {
+		rows = [][]any{{int64(1)}}
 	} else if len(f.Results) > 0 {
 		rows, f.Results = f.Results[0], f.Results[1:]
 	}

@@ -42,6 +42,13 @@ type Pool interface {
 	Close() error
 }
 
+// Pinner is a Pool that can hand out one of its connections, for
+// statements that must run on the same connection outside a transaction.
+type Pinner interface {
+	// Pin takes a connection from the pool; release puts it back.
+	Pin(ctx context.Context) (c Runner, release func(), err error)
+}
+
 // Tx is an open transaction.
 type Tx interface {
 	Runner
@@ -160,6 +167,29 @@ func (p stdPool) Begin(ctx context.Context, isolation sql.IsolationLevel, readOn
 }
 
 func (p stdPool) Close() error { return p.db.Close() }
+
+func (p stdPool) Pin(ctx context.Context) (Runner, func(), error) {
+	c, err := p.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return stdConn{c}, func() { c.Close() }, nil
+}
+
+// stdConn is one connection of a stdPool.
+type stdConn struct{ c *sql.Conn }
+
+func (c stdConn) Exec(ctx context.Context, q string, args []any) (Result, error) {
+	return stdExec(ctx, c.c, q, args)
+}
+
+func (c stdConn) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+	return stdQuery(ctx, c.c, q, args, dest, each)
+}
+
+func (c stdConn) QueryColumns(ctx context.Context, q string, args []any, fn func(ColumnRows) error) error {
+	return stdQueryColumns(ctx, c.c, q, args, fn)
+}
 
 type stdTx struct{ tx *sql.Tx }
 

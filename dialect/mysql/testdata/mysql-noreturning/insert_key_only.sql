@@ -1,1 +1,2 @@
+SELECT @@auto_increment_increment
 INSERT INTO `counter` () VALUES (), (), ()
