@@ -15,7 +15,8 @@ import (
 )
 
 // CreateSchema creates each entity's collection and its indexes: unique
-// fields, indexed fields, foreign keys (Refs) and many-to-many key arrays.
+// fields, indexed fields, foreign keys (Refs) and many-to-many key arrays;
+// those that exist (by name) are left as they are, and not sent again.
 func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
 	for _, m := range es {
 		c, err := b.coll(m)
@@ -32,8 +33,18 @@ func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.E
 		if err != nil {
 			return fmt.Errorf("orm: mongo: create collection %s: %w", m.Table, err)
 		}
-		models, _ := indexModels(m)
-		if len(models) == 0 {
+		models, names := indexModels(m)
+		have, err := b.indexNames(ctx, m)
+		if err != nil {
+			return err
+		}
+		var create []mongo.IndexModel
+		for i, ix := range models {
+			if !slices.Contains(have, names[i]) {
+				create = append(create, ix)
+			}
+		}
+		if models = create; len(models) == 0 {
 			continue
 		}
 		start = now(s.Env)
@@ -126,15 +137,28 @@ func (b *engine) MissingSchema(ctx context.Context, s backend.Scope, es []*meta.
 			}
 			continue
 		}
-		specs, err := b.db.Collection(m.Table).Indexes().ListSpecifications(ctx)
+		have, err := b.indexNames(ctx, m)
 		if err != nil {
-			return nil, fmt.Errorf("orm: mongo: list indexes of %s: %w", m.Table, err)
+			return nil, err
 		}
 		for _, n := range want {
-			if !slices.ContainsFunc(specs, func(sp mongo.IndexSpecification) bool { return sp.Name == n }) {
+			if !slices.Contains(have, n) {
 				missing = append(missing, fmt.Sprintf("index %q on collection %q", n, m.Table))
 			}
 		}
 	}
 	return missing, nil
+}
+
+// indexNames lists the names of the indexes of m's collection.
+func (b *engine) indexNames(ctx context.Context, m *meta.Entity) ([]string, error) {
+	specs, err := b.db.Collection(m.Table).Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("orm: mongo: list indexes of %s: %w", m.Table, err)
+	}
+	names := make([]string, len(specs))
+	for i, sp := range specs {
+		names[i] = sp.Name
+	}
+	return names, nil
 }

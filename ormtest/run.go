@@ -129,6 +129,7 @@ var tests = []struct {
 	{"TransactionRollbackRestoresSession", testTransactionRollback},
 	{"NestedTransaction", testNestedTransaction},
 	{"RetryConflicts", testRetryConflicts},
+	{"CreateSchemaTwice", testCreateSchemaTwice},
 	{"RetryConflictsTransfers", testRetryConflictsTransfers},
 	{"ContextEndsMidFlush", testContextEndsMidFlush},
 	{"ConstraintErrors", testConstraintErrors},

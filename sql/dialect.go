@@ -227,6 +227,10 @@ var _ = [1]struct{}{}[RefuseNaN^Refusal(meta.RefuseNaN)|RefuseInf^Refusal(meta.R
 //   - interface{ ForeignKey(table, name, column, refTable, refColumn string) string }:
 //     the statement adding a foreign key after the tables exist; without
 //     it, foreign keys are declared inline with REFERENCES.
+//   - interface{ Exists(err error) bool }: whether err, from a schema
+//     statement of CreateSchema, says that what it creates exists
+//     already, for statements the database has no IF NOT EXISTS for
+//     (PostgreSQL's ADD CONSTRAINT); CreateSchema goes on after it.
 //   - interface{ DropSchemaAround() (before, after []string) }: statements
 //     run in the same transaction around DropSchema's DROP TABLEs.
 //   - interface{ TableOptions() string }: appended to CREATE TABLE.

@@ -9,10 +9,14 @@ import (
 )
 
 // CreateSchema creates each entity's table, then foreign keys the dialect
-// adds separately, then pivot tables and indexes, skipping what exists.
+// adds separately, then pivot tables and indexes, skipping what exists:
+// with IF NOT EXISTS where the database has it, else by taking the error
+// saying it exists for done.
 func (b *engine) CreateSchema(ctx context.Context, s backend.Scope, es []*meta.Entity) error {
+	exists, _ := b.d.(interface{ Exists(err error) bool })
 	for _, stmt := range createStmts(b.d, es) {
-		if _, err := b.exec(ctx, s, b.pool, stmt, nil); err != nil {
+		_, err := b.exec(ctx, s, b.pool, stmt, nil)
+		if err != nil && (exists == nil || !exists.Exists(err)) {
 			return fmt.Errorf("orm: create schema: %w", err)
 		}
 	}

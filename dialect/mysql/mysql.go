@@ -245,7 +245,9 @@ func (Dialect) TableOptions() string {
 	return "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
 }
 
-// ForeignKey adds a foreign key (unless it exists, on MariaDB).
+// ForeignKey adds a foreign key (unless it exists, on MariaDB; on MySQL,
+// which has no IF NOT EXISTS for it, the server's duplicate error is taken
+// for done: [Dialect.Exists]).
 func (d Dialect) ForeignKey(table, name, column, refTable, refColumn string) string {
 	q := func(s string) string { return string(d.AppendIdent(nil, s)) }
 	ifNot := ""
@@ -254,6 +256,14 @@ func (d Dialect) ForeignKey(table, name, column, refTable, refColumn string) str
 	}
 	return "ALTER TABLE " + q(table) + " ADD CONSTRAINT " + q(name) + " FOREIGN KEY " + ifNot + "(" + q(column) +
 		") REFERENCES " + q(refTable) + " (" + q(refColumn) + ")"
+}
+
+// Exists reports whether err says that what a schema statement creates
+// exists already: a foreign key (1826) or an index (1061) of that name, on
+// MySQL, which has no IF NOT EXISTS for them.
+func (Dialect) Exists(err error) bool {
+	var me *driver.MySQLError
+	return errors.As(err, &me) && (me.Number == 1826 || me.Number == 1061)
 }
 
 // DropSchemaAround turns foreign-key checks off while DropSchema drops.

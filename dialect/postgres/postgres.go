@@ -191,11 +191,22 @@ func (Dialect) Paging(limit, offset int) string {
 	return s
 }
 
-// ForeignKey adds a foreign key unless one of that name exists.
+// ForeignKey adds a foreign key: a plain ALTER TABLE … ADD CONSTRAINT,
+// which CockroachDB and YugabyteDB accept too (no procedural DO block).
+// When it exists already the server answers duplicate_object, which
+// CreateSchema takes for done ([Dialect.Exists]).
 func (d Dialect) ForeignKey(table, name, column, refTable, refColumn string) string {
 	q := func(s string) string { return string(d.AppendIdent(nil, s)) }
-	return "DO $orm$ BEGIN ALTER TABLE " + q(table) + " ADD CONSTRAINT " + q(name) + " FOREIGN KEY (" + q(column) +
-		") REFERENCES " + q(refTable) + " (" + q(refColumn) + "); EXCEPTION WHEN duplicate_object THEN NULL; END $orm$"
+	return "ALTER TABLE " + q(table) + " ADD CONSTRAINT " + q(name) + " FOREIGN KEY (" + q(column) +
+		") REFERENCES " + q(refTable) + " (" + q(refColumn) + ")"
+}
+
+// Exists reports whether err says that what a schema statement creates
+// exists already (SQLSTATE 42710, duplicate_object: a constraint of that
+// name).
+func (Dialect) Exists(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42710"
 }
 
 // ServerError reports whether err is PostgreSQL's answer to a statement,
