@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -45,6 +46,11 @@ type DB struct {
 	filters        [][]namedFilter
 	filterNames    map[string]bool
 	pendingFilters []pendingFilter // given to Open, until the registry is built
+	// replicas are the backends of WithReplicas (replicas.go), read from
+	// in turn from nextReplica.
+	replicas        []*replica
+	pendingReplicas []Backend
+	nextReplica     atomic.Uint64
 }
 
 // QueryEvent describes one statement sent to the database, BEGIN, COMMIT and
@@ -55,6 +61,10 @@ type QueryEvent struct {
 	Rows      int64 // rows affected or returned
 	Duration  time.Duration
 	Err       error
+	// Replica is the server that ran the statement: 0 for the primary
+	// (the backend given to Open), n for the nth backend given to
+	// [WithReplicas].
+	Replica int
 }
 
 // Option configures a DB.
@@ -137,12 +147,21 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 	if len(db.hooks) > 0 || db.logger != nil {
 		db.env.Observe = db.observe
 	}
+	if err := db.openReplicas(); err != nil {
+		return nil, err
+	}
 	return db, nil
 }
 
 func (db *DB) observe(ctx context.Context, stmt string, args []any, rows int64, d time.Duration, err error) {
+	db.observeOn(0, ctx, stmt, args, rows, d, err)
+}
+
+// observeOn tells the hooks and the logger of a statement that replica
+// (0: the primary) ran.
+func (db *DB) observeOn(replica int, ctx context.Context, stmt string, args []any, rows int64, d time.Duration, err error) {
 	if len(db.hooks) > 0 {
-		e := QueryEvent{Statement: stmt, Args: args, Rows: rows, Duration: d, Err: err}
+		e := QueryEvent{Statement: stmt, Args: args, Rows: rows, Duration: d, Err: err, Replica: replica}
 		for _, hook := range db.hooks {
 			hook(ctx, e)
 		}
@@ -185,8 +204,14 @@ func (db *DB) DropSchema(ctx context.Context) error {
 	return repanic(db.backend.DropSchema(ctx, backend.Scope{Env: &db.env}, db.reg.List))
 }
 
-// Close closes the backend.
-func (db *DB) Close() error { return db.public.Close() }
+// Close closes the backend, and the replicas of [WithReplicas].
+func (db *DB) Close() error {
+	err := db.public.Close()
+	for _, r := range db.replicas {
+		err = errors.Join(err, r.b.Close())
+	}
+	return err
+}
 
 // probe tells Ref and Collection fields apart for the metadata builder.
 func probe(t reflect.Type) (meta.RelKind, reflect.Type) {

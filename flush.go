@@ -103,6 +103,9 @@ func (s *Session) Flush(ctx context.Context) error {
 			s.undoTo(mark)
 		}
 	}()
+	if len(s.db.replicas) > 0 { // what a flush reads must be current
+		ctx = context.WithValue(ctx, primaryKey{}, true)
+	}
 	err := s.cascadeAndHooks(ctx, w)
 	var plan *backend.Plan
 	if err == nil {
@@ -124,6 +127,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		return readOnlyFlush(plan)
 	}
 	plan.Slots = (*slots)(s)
+	s.wrote = true // read-your-writes: later reads go to the primary
 	if err := s.db.backend.Flush(ctx, s.scope(), plan); err != nil {
 		var hp *backend.HookPanic
 		if errors.As(err, &hp) && hp.Committed {

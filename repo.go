@@ -45,6 +45,7 @@ type queryOptions struct {
 	lock     lockOptions
 	filters  filterOff // the named filters turned off
 	hard     bool      // HardDelete: an option of Remove and DeleteWhere only
+	primary  bool      // Primary: the read goes to the primary
 }
 
 // presize caps what a query reserves ahead of rows, so that memory follows
@@ -166,7 +167,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each f
 	if q.Limit > 8 {
 		ts.byKey.reserve(min(q.Limit, presize))
 	}
-	return repanic(s.db.backend.Select(ctx, s.scope(), q, func(p unsafe.Pointer, link any) error {
+	row := func(p unsafe.Pointer, link any) error {
 		if m.ID >= len(s.byType) || s.byType[m.ID] != ts { // a Stream's loop body cleared the Session
 			ts = s.types(m)
 		}
@@ -196,6 +197,15 @@ func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each f
 			}
 		}
 		return each(p, link)
+	}
+	if !s.replicated(ctx) {
+		return repanic(s.db.backend.Select(ctx, s.scope(), q, row))
+	}
+	return repanic(s.read(ctx, func(b backend.Backend, sc backend.Scope, delivered *bool) error {
+		return b.Select(ctx, sc, q, func(p unsafe.Pointer, link any) error {
+			*delivered = true
+			return row(p, link)
+		})
 	}))
 }
 
@@ -237,7 +247,7 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	if len(o.order) > 0 || o.limited || o.offset != 0 {
 		return nil, fmt.Errorf("orm: Get %s: OrderBy, Limit and Offset are options of Find; Get takes Populate, the locks, WithoutFilters and WithDeleted", r.m.Name)
 	}
-	p, err := r.s.get(ctx, r.m, id, &o)
+	p, err := r.s.get(r.s.readOn(ctx, &o), r.m, id, &o)
 	return (*T)(p), err
 }
 
@@ -322,6 +332,7 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	if o.limited && o.limit == 0 {
 		return []*T{}, nil
 	}
+	ctx = r.s.readOn(ctx, &o)
 	var out []*T
 	if q.Limit > 0 {
 		out = make([]*T, 0, min(q.Limit, presize))
@@ -378,7 +389,12 @@ func (r *Repository[T]) Count(ctx context.Context, f Filter, opts ...QueryOption
 	if o.limited || o.offset != 0 || len(o.order) > 0 || len(o.populate) > 0 || o.lock != (lockOptions{}) {
 		return 0, fmt.Errorf("orm: Count %s: Count takes WithoutFilters and WithDeleted; OrderBy, Limit, Offset, Populate and the locks are options of Find", r.m.Name)
 	}
-	n, err := r.s.db.backend.Count(ctx, r.s.scope(), q)
+	ctx = r.s.readOn(ctx, &o)
+	var n int64
+	err = r.s.read(ctx, func(b backend.Backend, sc backend.Scope, _ *bool) (err error) {
+		n, err = b.Count(ctx, sc, q)
+		return err
+	})
 	return n, repanic(err)
 }
 
@@ -395,7 +411,7 @@ func (r *Repository[T]) FindAndCount(ctx context.Context, f Filter, opts ...Quer
 			opt(&o)
 		}
 	}
-	n, err := r.Count(ctx, f, func(c *queryOptions) { c.filters = o.filters })
+	n, err := r.Count(ctx, f, func(c *queryOptions) { c.filters, c.primary = o.filters, o.primary })
 	if err != nil {
 		return nil, 0, err
 	}
@@ -433,7 +449,7 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 		if o.limited && o.limit == 0 {
 			return
 		}
-		err = r.s.load(ctx, q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
+		err = r.s.load(r.s.readOn(ctx, &o), q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 			// The loop body may use the Session: it is not busy meanwhile.
 			r.s.leave()
 			busy = false

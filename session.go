@@ -35,7 +35,10 @@ type Session struct {
 	// retrying is set inside a Transaction with Retry: loads are journaled
 	// too, so that a new attempt starts from the Session as it was.
 	retrying bool
-	busy     atomic.Bool // a call is running: catches concurrent use
+	// wrote is set once the Session sent a write: its reads go to the
+	// primary from then on (WithReplicas).
+	wrote bool
+	busy  atomic.Bool // a call is running: catches concurrent use
 	// hooking is set while a flush runs entity hooks, which may call
 	// Persist and Remove, and change relations, on the flush's goroutine.
 	hooking atomic.Bool

@@ -18,6 +18,7 @@ func init() {
 		if err := s.enter(); err != nil {
 			return nil, backend.Scope{}, nil, err
 		}
+		s.wrote = true // raw SQL may write: later reads go to the primary
 		return s.db.backend, s.scope(), s.leave, nil
 	}
 }

@@ -125,6 +125,7 @@ func (s *Session) upsert(ctx context.Context, m *meta.Entity, rows []unsafe.Poin
 		read[i] = p
 		return nil
 	}
+	s.wrote = true
 	if err := s.db.backend.Upsert(ctx, s.scope(), u); err != nil {
 		for _, z := range set {
 			z.f.SetZero(z.p)

@@ -265,6 +265,7 @@ func (s *Session) runWrite(ctx context.Context, w *backend.Write, del bool) (int
 			return nil
 		}
 	}
+	s.wrote = true
 	n, err := s.db.backend.Write(ctx, s.scope(), w)
 	if err != nil {
 		return 0, repanic(err)

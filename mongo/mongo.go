@@ -51,6 +51,10 @@ type engine struct {
 	checked    sync.Map
 }
 
+// Kind names the backend: orm.WithReplicas refuses MongoDB, which routes
+// reads by the readPreference of its connection string.
+func (b *engine) Kind() string { return "mongodb" }
+
 // Open connects to the MongoDB deployment at uri and uses database. Close
 // disconnects the client.
 func Open(ctx context.Context, uri, database string) (*Backend, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -98,4 +99,14 @@ func TestConformance(t *testing.T) {
 		name = "mongodb"
 	}
 	t.Run(name, func(t *testing.T) { ormtest.Run(t, open, opts...) })
+}
+
+// TestWithReplicasRefused: MongoDB routes reads by its readPreference, so
+// WithReplicas on it is an error that says so.
+func TestWithReplicasRefused(t *testing.T) {
+	b := open(t)
+	_, err := orm.Open(b, orm.WithReplicas(open(t)))
+	if err == nil || !strings.Contains(err.Error(), "readPreference") {
+		t.Errorf("Open with replicas = %v; want an error pointing at readPreference", err)
+	}
 }

@@ -9,6 +9,7 @@
 # Usage: scripts/clusters.sh start   # prints the DSN exports, also in $DIR/env
 #        scripts/clusters.sh stop
 #        scripts/clusters.sh galera-stop N | galera-start N   # one node, for tests
+#        scripts/clusters.sh pg-replica-stop | pg-replica-start
 #
 # The machine's own servers (5432, 3306) are never touched. DIR defaults to
 # /tmp/orm-clusters; start first stops what a previous start left there.
@@ -121,7 +122,7 @@ galera_join() {
 
 galera_start() {
 	for n in 1 2 3; do galera_conf "$n"; done
-	mariadb-install-db --defaults-file="$DIR/galera1.cnf" --auth-root-authentication-method=normal --skip-test-db >/dev/null
+	mariadb-install-db --defaults-file="$DIR/galera1.cnf" --auth-root-authentication-method=normal --skip-test-db >"$DIR/install.log" 2>&1
 	galera_up 1 --wsrep-new-cluster
 	mariadb -S "$DIR/galera1.sock" -uroot -e "CREATE DATABASE IF NOT EXISTS test"
 	galera_join 2
@@ -153,8 +154,14 @@ galera-stop)
 galera-start)
 	galera_join "$2"
 	;;
+pg-replica-stop)
+	pg "$PGBIN/pg_ctl" -D "$DIR/pg-replica" -m immediate -w stop >/dev/null
+	;;
+pg-replica-start)
+	pg "$PGBIN/pg_ctl" -D "$DIR/pg-replica" -o "-p 5442 -k $DIR/sock" -l "$DIR/pg-replica.log" -w start >/dev/null
+	;;
 *)
-	echo "usage: $0 start|stop|galera-stop N|galera-start N" >&2
+	echo "usage: $0 start|stop|galera-stop N|galera-start N|pg-replica-stop|pg-replica-start" >&2
 	exit 2
 	;;
 esac

@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	stdsql "database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
@@ -168,6 +169,21 @@ func (b *engine) autocommitted(ctx context.Context, err error) error {
 		return &orm.CommitUnknownError{Err: err}
 	}
 	return backend.Committed(err)
+}
+
+// Kind names the backend's dialect, which replicas must share
+// (orm.WithReplicas).
+func (b *engine) Kind() string { return b.d.Name() }
+
+// Unreachable reports whether err, from a read, says the server could not
+// be reached or the connection failed, not that the server answered: the
+// read may run on another server (orm.WithReplicas).
+func (b *engine) Unreachable(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || b.connectionLost(err) {
+		return true
+	}
+	d, ok := b.d.(interface{ Unreachable(error) bool })
+	return ok && d.Unreachable(err)
 }
 
 // pinned runs fn, which sends one write, on one connection of the pool

@@ -237,6 +237,14 @@ func (d Dialect) ConnectionLost(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed)
 }
 
+// Unreachable reports whether err says the server could not be reached:
+// a connection that could not be made, or one that failed before the
+// statement was sent.
+func (Dialect) Unreachable(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.As(err, &ce) || pgconn.SafeToRetry(err)
+}
+
 // Classify maps PostgreSQL's SQLSTATE codes: integrity violations to
 // *orm.ConstraintError, serialization failures and deadlocks to
 // orm.ErrRetryable, a write inside a read-only transaction or on a

@@ -57,15 +57,20 @@ func openSchema(t testing.TB) (*sql.Backend, string) {
 // newSchema creates a schema of its own on the server for one test, drops
 // it afterwards, and returns a DSN whose search_path names it.
 func newSchema(t testing.TB) (dsn, schema string) {
-	dsn = serverDSN(t)
+	return newSchemaOn(t, serverDSN(t))
+}
+
+// newSchemaOn creates a schema of its own on the server at dsn for one
+// test, drops it afterwards, and returns dsn with a search_path naming it.
+func newSchemaOn(t testing.TB, dsn string) (string, string) {
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, dsn)
 	if err != nil {
-		t.Fatalf("connecting to ORM_POSTGRES_DSN: %v", err)
+		t.Fatalf("connecting to %s: %v", dsn, err)
 	}
 	var buf [6]byte
 	rand.Read(buf[:])
-	schema = "orm_test_" + hex.EncodeToString(buf[:])
+	schema := "orm_test_" + hex.EncodeToString(buf[:])
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
