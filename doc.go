@@ -513,6 +513,18 @@
 // (a cache) are detached then and do not keep its Session alive: their
 // [Ref.Load] and [Collection.Load] return [ErrSessionEnded].
 //
+// # Read replicas
+//
+// [WithReplicas] adds backends of the primary's dialect that reads go to,
+// in turn, outside a transaction; writes, transactions, [Session.Refresh],
+// raw SQL and reads with [Primary] go to the primary, and so does every
+// read of a Session once it has sent a write of its own (read-your-writes:
+// a Session sees what it wrote, whatever the replicas' lag). A replica
+// that fails at the connection level is skipped for a while and the read
+// runs elsewhere. [QueryEvent].Replica tells which server ran a statement.
+// SCALING.md in the repository covers replicas, Galera, group replication
+// and the PostgreSQL- and MySQL-wire distributed databases.
+//
 // # Observability
 //
 // [WithQueryHook] sees every statement sent, BEGIN, COMMIT and ROLLBACK
