@@ -114,9 +114,16 @@ func (c *Collection[T]) Set(es ...*T) {
 // Load loads the collection's members through the Session its owner belongs
 // to, keeping adds and removes not yet flushed, and leaving out the rows the
 // member type's filters hide (soft-deleted ones). A loaded collection is left
-// as it is. It returns [ErrConcurrentUse] while another call on the Session
+// as it is. The query also loads the same collection of every other entity
+// of the owner's type that the Session manages and whose collection is not
+// loaded, so a loop loading each driver's cars sends one query;
+// [Unbatched] turns that off, [Primary] sends it to the primary. It returns [ErrConcurrentUse] while another call on the Session
 // runs, and [ErrSessionEnded] when that Session was cleared or has ended.
-func (c *Collection[T]) Load(ctx context.Context) error {
+func (c *Collection[T]) Load(ctx context.Context, opts ...QueryOption) error {
+	o, err := loadOptions(fmt.Sprintf("Collection[%s].Load", reflect.TypeFor[T]().Name()), opts)
+	if err != nil {
+		return err
+	}
 	if !c.d.Unloaded {
 		return nil
 	}
@@ -132,7 +139,11 @@ func (c *Collection[T]) Load(ctx context.Context) error {
 		return err
 	}
 	defer s.leave()
-	return s.populateRel(ctx, c.d.Rel, []unsafe.Pointer{c.d.Owner})
+	owners := []unsafe.Pointer{c.d.Owner}
+	if c.d.Rel.Coll(c.d.Owner) == &c.d { // the owner's own collection: load it with its siblings'
+		owners = s.lazyOwners(c.d.Rel, c.d.Owner, &o)
+	}
+	return s.populateRel(s.readOn(ctx, &o), c.d.Rel, owners)
 }
 
 func collAdd(d *meta.CollData, p unsafe.Pointer) {

@@ -408,9 +408,14 @@
 // Collection another Session attached; an entity without relations carries
 // none). [Populate]
 // loads paths eagerly, one query per step ("Books.Tags"; the backend splits
-// a step whose keys are more than one statement takes); [Ref.Load] and
-// [Collection.Load] load lazily through the Session. Filters and ordering
-// follow relation paths: orm.Eq("Author.Name", "Ann").
+// a step whose keys are more than one statement takes); [Load] does the
+// same for entities already loaded. [Ref.Load] and [Collection.Load] load
+// lazily through the Session, batched: the first Load of a relation loads
+// it for every entity of the owner's type the Session manages whose
+// relation is not loaded yet, in one query, so a loop loading each book's
+// author sends one SELECT, not one per book ([Unbatched] loads the one
+// owner's only). Filters and ordering follow relation paths:
+// orm.Eq("Author.Name", "Ann").
 //
 // # JSON
 //

@@ -74,14 +74,22 @@ func (r Ref[T]) ID() any {
 
 // Load returns the referenced entity, loading it through the Session the Ref
 // belongs to: from the identity map when it is managed there (no query),
-// else with one SELECT. A NULL Ref loads nil, and so does one whose target
-// row the target type's filters hide (a soft-deleted row): the Ref stays
-// unloaded, with its key, and there is no error. It returns [ErrConcurrentUse]
-// while another call on the Session runs, and [ErrSessionEnded] when that
-// Session was cleared or has ended.
-func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
+// else with a SELECT that also loads the same Ref of every other entity
+// of the owner's type that the Session manages and whose Ref is not loaded
+// (so a loop over a hundred books loading each one's author sends one
+// query; [Unbatched] turns that off, [Primary] sends it to the primary). A
+// NULL Ref loads nil, and so does one whose target row the target type's
+// filters hide (a soft-deleted row): the Ref stays unloaded, with its key,
+// and there is no error. It returns [ErrConcurrentUse] while another call
+// on the Session runs, and [ErrSessionEnded] when that Session was cleared
+// or has ended.
+func (r *Ref[T]) Load(ctx context.Context, opts ...QueryOption) (*T, error) {
+	o, err := loadOptions(fmt.Sprintf("Ref[%s].Load", reflect.TypeFor[T]().Name()), opts)
+	if err != nil {
+		return nil, err
+	}
 	if r.d.Rel != nil && r.d.Rel.Kind == meta.RelHasOne && r.d.Ptr == nil && !r.d.Loaded {
-		return r.loadHasOne(ctx)
+		return r.loadHasOne(ctx, &o)
 	}
 	if r.d.Ptr != nil || r.d.ID == nil {
 		return (*T)(r.d.Ptr), nil
@@ -104,6 +112,17 @@ func (r *Ref[T]) Load(ctx context.Context) (*T, error) {
 	m, err := s.db.entity(reflect.TypeFor[T]())
 	if err != nil {
 		return nil, err
+	}
+	ctx = s.readOn(ctx, &o)
+	if rel := r.d.Rel; rel != nil && rel.Kind == meta.RelRef && r.d.Owner != nil && rel.Field.Ref(r.d.Owner) == &r.d {
+		// The owner's own Ref: load it with its siblings'.
+		if _, err := s.populateRefs(ctx, rel, s.lazyOwners(rel, r.d.Owner, &o), false, filterOff{}); err != nil {
+			return nil, err
+		}
+		if r.d.Ptr == nil && !s.db.filtered(m, filterOff{}) {
+			return nil, &entityNotFound{m.Name, r.d.ID}
+		}
+		return (*T)(r.d.Ptr), nil
 	}
 	p, err := s.get(ctx, m, r.d.ID, nil)
 	if errors.Is(err, ErrNotFound) && s.db.filtered(m, filterOff{}) {
@@ -136,7 +155,7 @@ func (r *Repository[T]) Ref(id any) Ref[T] {
 
 // loadHasOne loads the inverse side of a one-to-one: the entity whose
 // owning Ref points at the Ref's owner, or nil when none does.
-func (r *Ref[T]) loadHasOne(ctx context.Context) (*T, error) {
+func (r *Ref[T]) loadHasOne(ctx context.Context, o *queryOptions) (*T, error) {
 	s := sessionOf(r.d.S)
 	if s == nil {
 		return nil, ended(fmt.Sprintf("Ref[%s].Load", reflect.TypeFor[T]().Name()), r.d.Rel.Owner, r.d.Owner)
@@ -145,7 +164,7 @@ func (r *Ref[T]) loadHasOne(ctx context.Context) (*T, error) {
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.populateRel(ctx, r.d.Rel, []unsafe.Pointer{r.d.Owner}); err != nil {
+	if err := s.populateRel(s.readOn(ctx, o), r.d.Rel, s.lazyOwners(r.d.Rel, r.d.Owner, o)); err != nil {
 		return nil, err
 	}
 	return (*T)(r.d.Rel.InverseRef(r.d.Owner).Ptr), nil // r may be a copy

@@ -46,6 +46,8 @@ type queryOptions struct {
 	filters  filterOff // the named filters turned off
 	hard     bool      // HardDelete: an option of Remove and DeleteWhere only
 	primary  bool      // Primary: the read goes to the primary
+	// unbatched: Unbatched, an option of Ref.Load and Collection.Load
+	unbatched bool
 }
 
 // presize caps what a query reserves ahead of rows, so that memory follows

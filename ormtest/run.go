@@ -138,6 +138,7 @@ var tests = []struct {
 	{"PrimaryKeyChange", testPrimaryKeyChange},
 	{"SeedScenario", testSeedScenario},
 	{"PopulateNoNPlusOne", testPopulateNoNPlusOne},
+	{"LazyLoadBatched", testLazyLoadBatched},
 	{"TreeInsert", testTreeInsert},
 	{"Cycle", testCycle},
 	{"RequiredCycle", testRequiredCycle},
