@@ -87,6 +87,7 @@ var tests = []struct {
 	{"OptimisticLockBatch", testOptimisticLockBatch},
 	{"OptimisticLockDelete", testOptimisticLockDelete},
 	{"LargeBatchUpdate", testLargeBatchUpdate},
+	{"LargeBatchUpdateTypes", testLargeBatchUpdateTypes},
 	{"SmallBatchUpdateUsesCase", testSmallBatchUpdate},
 	{"Filters", testFilters},
 	{"OrderLimitOffset", testOrderLimitOffset},

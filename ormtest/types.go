@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -327,6 +328,46 @@ func testBytesBatchUpdate(t *testing.T, open suite) {
 	for i, g := range got {
 		if !bytes.Equal(g.Bytes, ss[i].Bytes) {
 			t.Errorf("sink %d: Bytes read back %x; want %x", i, g.Bytes, ss[i].Bytes)
+		}
+	}
+}
+
+// testLargeBatchUpdateTypes: a batched UPDATE of 40 rows (a join of new
+// values, an array per column on PostgreSQL) setting nullable fields to
+// NULL in some rows and to new values in others, with times, bytes,
+// floats, booleans, text and small integers among them, reads back as set.
+func testLargeBatchUpdateTypes(t *testing.T, open suite) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	sinks := make([]*sink, 40)
+	for i := range sinks {
+		sinks[i] = e.newSink(i)
+		s.Persist(sinks[i])
+	}
+	e.flush(s)
+	for i, k := range sinks {
+		if i%2 == 0 {
+			k.PInt, k.PStr, k.PTime, k.Bytes = nil, nil, nil, nil
+			k.S, k.B, k.F64, k.I16 = "", false, 0, 0
+			continue
+		}
+		k.PInt, k.PStr = ptr(-i), ptr(fmt.Sprint("new ", i))
+		k.Bytes, k.S, k.F64, k.I16 = []byte{byte(i)}, fmt.Sprint("s", i), float64(i)/3, int16(-i)
+		k.T = k.T.Add(time.Duration(i) * time.Second)
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if n := e.rec.Count("UPDATE"); n != 1 {
+		t.Errorf("%d UPDATEs; want 1", n)
+	}
+	fresh := e.db.Session()
+	for _, k := range sinks {
+		got, err := orm.Repo[sink](fresh).Get(e.ctx, k.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(k, got, sinkOpts); diff != "" {
+			t.Fatalf("sink %d after the batched UPDATE (-want +got):\n%s", k.ID, diff)
 		}
 	}
 }

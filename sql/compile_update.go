@@ -28,6 +28,11 @@ func joinsValues(d Dialect, bt *backend.Batch) bool {
 func updateStmt(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) {
 	switch {
 	case joinsValues(d, bt) && d.Has(UpdateFrom):
+		if ad, ok := d.(ArrayDialect); ok {
+			if st, ok, err := updateFromArrays(d, ad, bt, rows); ok || err != nil {
+				return st, err
+			}
+		}
 		return updateFromValues(d, bt, rows)
 	case joinsValues(d, bt):
 		return updateJoin(d, bt, rows)
@@ -316,4 +321,98 @@ func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) 
 	sb.sql(" SET ")
 	j.set(sb, true)
 	return sb.stmt(), nil
+}
+
+// updateFromArrays compiles, for a dialect that binds a column of values
+// as one array (PostgreSQL),
+//
+//	UPDATE "t" SET "a" = "orm_v"."column2", …
+//	FROM unnest($1::bigint[], $2::text[], …) AS "orm_v"("column1", "column2", …)
+//	WHERE "t"."id" = "orm_v"."column1"
+//
+// one parameter per joined column whatever the number of rows, or reports
+// false when a column's values cannot be one array (the VALUES join then
+// serves).
+func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []backend.Row) (stmt, bool, error) {
+	j := layout(bt, rows)
+	m := j.m
+	var cols []Column
+	for _, f := range m.PK {
+		cols = append(cols, column(f))
+	}
+	for _, sl := range j.slots {
+		cols = append(cols, column(sl.f))
+		if sl.flag > 0 {
+			cols = append(cols, Column{Type: Int, Size: 4})
+		}
+	}
+	if j.version > 0 {
+		cols = append(cols, column(m.Version))
+	}
+	values := make([][]any, len(cols))
+	for i := range values {
+		values[i] = make([]any, 0, len(rows))
+	}
+	for _, r := range rows {
+		n := 0
+		add := func(v any) { values[n] = append(values[n], v); n++ }
+		for _, f := range m.PK {
+			v, err := f.Value(r.Key)
+			if err != nil {
+				return stmt{}, false, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+			}
+			if f.Storage == meta.KindUUID {
+				v = uuidArg(d, v)
+			}
+			add(v)
+		}
+		for _, sl := range j.slots {
+			changed := r.Changed.Has(sl.f.Pos)
+			var v any
+			if changed {
+				var err error
+				if v, err = sl.f.Value(r.Ptr); err != nil {
+					return stmt{}, false, fmt.Errorf("orm: update %s: field %s: %w", m.Name, sl.f.Name, err)
+				}
+				if sl.f.Storage == meta.KindUUID {
+					v = uuidArg(d, v)
+				}
+			}
+			add(v)
+			if sl.flag > 0 {
+				add(int32(0))
+				if changed {
+					values[n-1][len(values[n-1])-1] = int32(1)
+				}
+			}
+		}
+		if j.version > 0 {
+			add(m.Version.Int(r.Key))
+		}
+	}
+	sb := &builder{d: d}
+	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
+	j.set(sb, false)
+	sb.sql(" FROM unnest(")
+	for i, c := range cols {
+		arg, ok := ad.ArrayArg(c, values[i])
+		if !ok {
+			return stmt{}, false, nil
+		}
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.args = append(sb.args, arg)
+		sb.buf = ad.AppendArray(sb.buf, len(sb.args), c)
+	}
+	sb.sql(") AS ").ident(valuesAlias).sql("(")
+	for i := range cols {
+		if i > 0 {
+			sb.sql(", ")
+		}
+		sb.ident("column" + strconv.Itoa(i+1))
+	}
+	sb.sql(") WHERE ")
+	j.on(sb)
+	return sb.stmt(), true, nil
 }

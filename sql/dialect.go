@@ -110,6 +110,18 @@ type ListDialect interface {
 	AppendInList(b []byte, n int, c Column, not bool) []byte
 }
 
+// ArrayDialect is implemented by dialects that bind a column of values,
+// NULLs among them, as one array argument (PostgreSQL): a batched UPDATE
+// then sends one parameter per column, not one per value.
+type ArrayDialect interface {
+	// ArrayArg returns values, driver values for column c (nil for NULL),
+	// as one argument, or false when it cannot.
+	ArrayArg(c Column, values []any) (any, bool)
+	// AppendArray appends the placeholder of the n-th argument, an array
+	// of column c's type.
+	AppendArray(b []byte, n int, c Column) []byte
+}
+
 // Column describes a column to a Dialect: the kind of value the engine
 // binds and reads for it.
 type Column struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -331,6 +332,86 @@ func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) {
 		return typedList[[16]byte](values)
 	}
 	return nil, false
+}
+
+// ArrayArg returns values as one typed array, with nil pointers for NULLs;
+// false for a decimal, JSON or a column of values of no single type.
+func (Dialect) ArrayArg(c sql.Column, values []any) (any, bool) {
+	if c.Decimal || c.Type == sql.JSON {
+		return nil, false
+	}
+	var first any
+	for _, v := range values {
+		if v != nil {
+			first = v
+			break
+		}
+	}
+	if first == nil { // every value NULL: an array of the column's type
+		switch c.Type {
+		case sql.Int, sql.Uint:
+			first = int64(0)
+		case sql.Float:
+			first = float64(0)
+		case sql.Bool:
+			first = false
+		case sql.Time:
+			first = time.Time{}
+		case sql.Bytes:
+			first = []byte(nil)
+		case sql.UUID:
+			first = [16]byte{}
+		default:
+			first = ""
+		}
+	}
+	switch first.(type) {
+	case int64:
+		return nullableList[int64](values)
+	case int32:
+		return nullableList[int32](values)
+	case string:
+		return nullableList[string](values)
+	case float64:
+		return nullableList[float64](values)
+	case bool:
+		return nullableList[bool](values)
+	case time.Time:
+		return nullableList[time.Time](values)
+	case []byte:
+		return nullableList[[]byte](values)
+	case [16]byte:
+		return nullableList[[16]byte](values)
+	}
+	return nil, false
+}
+
+// nullableList copies values, each nil or of type T, into a []T, or a
+// []*T when some are nil.
+func nullableList[T any](values []any) (any, bool) {
+	if !slices.Contains(values, nil) {
+		return typedList[T](values)
+	}
+	out, backing := make([]*T, len(values)), make([]T, len(values))
+	for i, v := range values {
+		if v == nil {
+			continue
+		}
+		x, ok := v.(T)
+		if !ok {
+			return nil, false
+		}
+		backing[i] = x
+		out[i] = &backing[i]
+	}
+	return out, true
+}
+
+// AppendArray appends $n::type[].
+func (Dialect) AppendArray(b []byte, n int, c sql.Column) []byte {
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(append(append(b, "::"...), pgType(c)...), "[]"...)
 }
 
 // typedList copies values, all of type T, into a []T.

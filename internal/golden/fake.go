@@ -73,6 +73,16 @@ func formatArg(a any) string {
 	case time.Time:
 		return v.UTC().Format(time.RFC3339Nano)
 	}
+	if rv := reflect.ValueOf(a); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Pointer {
+		parts := make([]string, rv.Len()) // an array with NULLs
+		for i := range parts {
+			parts[i] = "NULL"
+			if e := rv.Index(i); !e.IsNil() {
+				parts[i] = formatArg(e.Elem().Interface())
+			}
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
 	return fmt.Sprintf("%v", a)
 }
 

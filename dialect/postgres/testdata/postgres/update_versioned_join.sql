@@ -1,5 +1,5 @@
 SELECT "id", "balance", "version" FROM "account"
 BEGIN
-UPDATE "account" SET "balance" = "orm_v"."column2", "version" = "account"."version" + 1 FROM (VALUES ($1::bigint, $2::bigint, $3::bigint), ($4::bigint, $5::bigint, $6::bigint), ($7::bigint, $8::bigint, $9::bigint), ($10::bigint, $11::bigint, $12::bigint), ($13::bigint, $14::bigint, $15::bigint), ($16::bigint, $17::bigint, $18::bigint), ($19::bigint, $20::bigint, $21::bigint), ($22::bigint, $23::bigint, $24::bigint), ($25::bigint, $26::bigint, $27::bigint), ($28::bigint, $29::bigint, $30::bigint), ($31::bigint, $32::bigint, $33::bigint), ($34::bigint, $35::bigint, $36::bigint), ($37::bigint, $38::bigint, $39::bigint), ($40::bigint, $41::bigint, $42::bigint), ($43::bigint, $44::bigint, $45::bigint), ($46::bigint, $47::bigint, $48::bigint), ($49::bigint, $50::bigint, $51::bigint)) AS "orm_v" WHERE "account"."id" = "orm_v"."column1" AND "account"."version" = "orm_v"."column3"
-  -- args: 1 11 1 2 11 1 3 11 1 4 11 1 5 11 1 6 11 1 7 11 1 8 11 1 9 11 1 10 11 1 11 11 1 12 11 1 13 11 1 14 11 1 15 11 1 16 11 1 17 11 1
+UPDATE "account" SET "balance" = "orm_v"."column2", "version" = "account"."version" + 1 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS "orm_v"("column1", "column2", "column3") WHERE "account"."id" = "orm_v"."column1" AND "account"."version" = "orm_v"."column3"
+  -- args: [1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17] [11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11 11] [1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1]
 COMMIT
