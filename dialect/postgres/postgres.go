@@ -314,25 +314,7 @@ func (Dialect) Refuses() sql.Refusal { return sql.RefuseNUL | sql.RefuseInvalidU
 func (Dialect) TimePrecision() time.Duration { return time.Microsecond }
 
 // ListArg returns values as one typed array.
-func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) {
-	switch values[0].(type) {
-	case int64:
-		return typedList[int64](values)
-	case string:
-		return typedList[string](values)
-	case float64:
-		return typedList[float64](values)
-	case bool:
-		return typedList[bool](values)
-	case time.Time:
-		return typedList[time.Time](values)
-	case []byte:
-		return typedList[[]byte](values)
-	case [16]byte:
-		return typedList[[16]byte](values)
-	}
-	return nil, false
-}
+func (Dialect) ListArg(_ sql.Column, values []any) (any, bool) { return array(values, values[0]) }
 
 // ArrayArg returns values as one typed array, with nil pointers for NULLs;
 // false for a decimal, JSON or a column of values of no single type.
@@ -365,6 +347,12 @@ func (Dialect) ArrayArg(c sql.Column, values []any) (any, bool) {
 			first = ""
 		}
 	}
+	return array(values, first)
+}
+
+// array returns values, each nil or of first's type, as one typed array:
+// a []T, or a []*T when some are nil; false for another type.
+func array(values []any, first any) (any, bool) {
 	switch first.(type) {
 	case int64:
 		return nullableList[int64](values)
