@@ -21,7 +21,9 @@
 // CASE WHEN key = ? THEN ? … ELSE col END, more rows as
 // UPDATE … FROM (VALUES …) joined by key where the dialect has [UpdateFrom],
 // because CASE WHEN costs grow with the square of the rows (MySQL and
-// MariaDB join a UNION ALL of SELECTs instead, [UpdateJoin]). Two or more
+// MariaDB join a UNION ALL of SELECTs instead, [UpdateJoin]; a dialect that
+// binds arrays, an [ArrayDialect] such as PostgreSQL, joins
+// unnest(array, …), one parameter per column). Two or more
 // statements, or a versioned statement of several rows, run in one
 // transaction (a savepoint inside a Session's transaction).
 //

@@ -36,7 +36,11 @@
 // Parameters are $1, $2, …, cast to the column's type (PostgreSQL cannot
 // infer the type of a parameter in a VALUES list or a CASE branch). A flush
 // updates up to 16 rows of a type with UPDATE … SET col = CASE WHEN …, more
-// with UPDATE … FROM (VALUES …), whose cost stays linear in the rows. One
+// with UPDATE … FROM unnest($1::bigint[], $2::text[], …), one array
+// parameter per column whatever the number of rows (NULLs are NULL
+// elements); a batch that writes a decimal or JSON column uses UPDATE …
+// FROM (VALUES …) instead. In lists of more than a few values are
+// = ANY($n::type[]). One
 // statement carries at most 65,535 parameters. Inside a transaction every
 // flush runs in a savepoint, because a failed statement spoils a PostgreSQL
 // transaction. Serialization failures (40001), deadlocks (40P01) and locks
