@@ -21,8 +21,8 @@ import (
 // every read of a Session after it sent a write of its own: a Flush that
 // had something to write (even one that failed), an UpdateWhere or
 // DeleteWhere, an Upsert, raw SQL, a Transaction. Such a Session reads
-// what it wrote, whatever the replicas' lag; a new Session (one per
-// request) reads from the replicas again. A Session that never writes may
+// what it wrote, whatever the replicas' lag (Clear does not change that);
+// a new Session (one per request) reads from the replicas again. A Session that never writes may
 // read rows older than another Session's last commit, by the replicas'
 // lag: pass [Primary] to the reads that must not.
 //
