@@ -336,59 +336,9 @@ func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) 
 func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []backend.Row) (stmt, bool, error) {
 	j := layout(bt, rows)
 	m := j.m
-	var cols []Column
-	for _, f := range m.PK {
-		cols = append(cols, column(f))
-	}
-	for _, sl := range j.slots {
-		cols = append(cols, column(sl.f))
-		if sl.flag > 0 {
-			cols = append(cols, Column{Type: Int, Size: 4})
-		}
-	}
-	if j.version > 0 {
-		cols = append(cols, column(m.Version))
-	}
-	values := make([][]any, len(cols))
-	for i := range values {
-		values[i] = make([]any, 0, len(rows))
-	}
-	for _, r := range rows {
-		n := 0
-		add := func(v any) { values[n] = append(values[n], v); n++ }
-		for _, f := range m.PK {
-			v, err := f.Value(r.Key)
-			if err != nil {
-				return stmt{}, false, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
-			}
-			if f.Storage == meta.KindUUID {
-				v = uuidArg(d, v)
-			}
-			add(v)
-		}
-		for _, sl := range j.slots {
-			changed := r.Changed.Has(sl.f.Pos)
-			var v any
-			if changed {
-				var err error
-				if v, err = sl.f.Value(r.Ptr); err != nil {
-					return stmt{}, false, fmt.Errorf("orm: update %s: field %s: %w", m.Name, sl.f.Name, err)
-				}
-				if sl.f.Storage == meta.KindUUID {
-					v = uuidArg(d, v)
-				}
-			}
-			add(v)
-			if sl.flag > 0 {
-				add(int32(0))
-				if changed {
-					values[n-1][len(values[n-1])-1] = int32(1)
-				}
-			}
-		}
-		if j.version > 0 {
-			add(m.Version.Int(r.Key))
-		}
+	cols, values, err := arrayColumns(d, j, rows)
+	if err != nil {
+		return stmt{}, false, err
 	}
 	sb := &builder{d: d}
 	sb.sql("UPDATE ").ident(m.Table).sql(" SET ")
@@ -415,4 +365,65 @@ func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []back
 	sb.sql(") WHERE ")
 	j.on(sb)
 	return sb.stmt(), true, nil
+}
+
+// arrayColumns returns the joined columns of rows in j's layout, column by
+// column: each column's type and its values, nil for NULL.
+func arrayColumns(d Dialect, j joined, rows []backend.Row) ([]Column, [][]any, error) {
+	m := j.m
+	var cols []Column
+	for _, f := range m.PK {
+		cols = append(cols, column(f))
+	}
+	for _, sl := range j.slots {
+		cols = append(cols, column(sl.f))
+		if sl.flag > 0 {
+			cols = append(cols, Column{Type: Int, Size: 4})
+		}
+	}
+	if j.version > 0 {
+		cols = append(cols, column(m.Version))
+	}
+	values := make([][]any, len(cols))
+	for i := range values {
+		values[i] = make([]any, 0, len(rows))
+	}
+	for _, r := range rows {
+		n := 0
+		add := func(v any) { values[n] = append(values[n], v); n++ }
+		for _, f := range m.PK {
+			v, err := f.Value(r.Key)
+			if err != nil {
+				return nil, nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+			}
+			if f.Storage == meta.KindUUID {
+				v = uuidArg(d, v)
+			}
+			add(v)
+		}
+		for _, sl := range j.slots {
+			changed := r.Changed.Has(sl.f.Pos)
+			var v any
+			if changed {
+				var err error
+				if v, err = sl.f.Value(r.Ptr); err != nil {
+					return nil, nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, sl.f.Name, err)
+				}
+				if sl.f.Storage == meta.KindUUID {
+					v = uuidArg(d, v)
+				}
+			}
+			add(v)
+			if sl.flag > 0 {
+				add(int32(0))
+				if changed {
+					values[n-1][len(values[n-1])-1] = int32(1)
+				}
+			}
+		}
+		if j.version > 0 {
+			add(m.Version.Int(r.Key))
+		}
+	}
+	return cols, values, nil
 }
