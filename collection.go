@@ -117,10 +117,11 @@ func (c *Collection[T]) Set(es ...*T) {
 // as it is. The query also loads the same collection of every other entity
 // of the owner's type that the Session manages and whose collection is not
 // loaded, so a loop loading each driver's cars sends one query;
-// [Unbatched] turns that off, [Primary] sends it to the primary. It returns [ErrConcurrentUse] while another call on the Session
-// runs, and [ErrSessionEnded] when that Session was cleared or has ended.
+// [Unbatched] turns that off, [Primary] sends it to the primary. It
+// returns [ErrConcurrentUse] while another call on the Session runs, and
+// [ErrSessionEnded] when that Session was cleared or has ended.
 func (c *Collection[T]) Load(ctx context.Context, opts ...QueryOption) error {
-	o, err := loadOptions(fmt.Sprintf("Collection[%s].Load", reflect.TypeFor[T]().Name()), opts)
+	o, err := loadOptions(func() string { return fmt.Sprintf("Collection[%s].Load", reflect.TypeFor[T]().Name()) }, opts)
 	if err != nil {
 		return err
 	}

@@ -20,22 +20,21 @@ import (
 func Unbatched() QueryOption { return func(o *queryOptions) { o.unbatched = true } }
 
 // loadOptions reads the options of Ref.Load and Collection.Load:
-// Unbatched and Primary.
-func loadOptions(op string, opts []QueryOption) (queryOptions, error) {
+// Unbatched and Primary; op names the call in the error for another.
+func loadOptions(op func() string, opts []QueryOption) (queryOptions, error) {
 	var o queryOptions
+	if len(opts) == 0 {
+		return o, nil
+	}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
-	if o.unbatched || o.primary {
-		rest := o
-		rest.unbatched, rest.primary = false, false
-		if !reflect.ValueOf(rest).IsZero() {
-			return o, fmt.Errorf("orm: %s takes Unbatched and Primary only", op)
-		}
-	} else if !reflect.ValueOf(o).IsZero() {
-		return o, fmt.Errorf("orm: %s takes Unbatched and Primary only", op)
+	rest := o
+	rest.unbatched, rest.primary = false, false
+	if !reflect.ValueOf(rest).IsZero() {
+		return o, fmt.Errorf("orm: %s takes Unbatched and Primary only", op())
 	}
 	return o, nil
 }

@@ -84,7 +84,7 @@ func (r Ref[T]) ID() any {
 // on the Session runs, and [ErrSessionEnded] when that Session was cleared
 // or has ended.
 func (r *Ref[T]) Load(ctx context.Context, opts ...QueryOption) (*T, error) {
-	o, err := loadOptions(fmt.Sprintf("Ref[%s].Load", reflect.TypeFor[T]().Name()), opts)
+	o, err := loadOptions(func() string { return fmt.Sprintf("Ref[%s].Load", reflect.TypeFor[T]().Name()) }, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -22,9 +22,10 @@ import (
 // had something to write (even one that failed), an UpdateWhere or
 // DeleteWhere, an Upsert, raw SQL, a Transaction. Such a Session reads
 // what it wrote, whatever the replicas' lag (Clear does not change that);
-// a new Session (one per request) reads from the replicas again. A Session that never writes may
-// read rows older than another Session's last commit, by the replicas'
-// lag: pass [Primary] to the reads that must not.
+// a new Session (one per request) reads from the replicas again. A
+// Session that never writes may read rows older than another Session's
+// last commit, by the replicas' lag: pass [Primary] to the reads that
+// must not.
 //
 // A replica that refuses a connection or fails with a connection-level
 // error (not an answer of the database, such as a syntax error) is skipped

@@ -193,45 +193,67 @@ func (j joined) set(sb *builder, qualify bool) {
 	}
 }
 
-// row appends the joined values of r, comma-separated, each followed by
-// AS columnN when named is set (the first SELECT of a UNION).
-func (j joined) row(sb *builder, r backend.Row, named bool) error {
+// cell is one joined column of one row: a value for field f (the key, a
+// new value, the expected version), a new value the row does not have
+// (skipped: the row leaves the field as it is), or a slot's flag.
+type cell struct {
+	v       any
+	f       *meta.Field // nil for a flag
+	skipped bool
+}
+
+// cells calls each with the joined columns of r, in column order: the key,
+// per slot its new value and, when only some rows change the field, its
+// flag (an int32, 1 when r changes it), then the expected version.
+func (j joined) cells(r backend.Row, each func(c cell)) error {
 	m := j.m
-	c := &values{sb: sb, named: named}
 	for _, f := range m.PK {
 		v, err := f.Value(r.Key)
 		if err != nil {
 			return fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
 		}
-		c.next().arg(v, f)
-		c.end()
+		each(cell{v: v, f: f})
 	}
 	for _, sl := range j.slots {
 		changed := r.Changed.Has(sl.f.Pos)
-		if changed {
+		if !changed {
+			each(cell{f: sl.f, skipped: true})
+		} else {
 			v, err := sl.f.Value(r.Ptr)
 			if err != nil {
 				return fmt.Errorf("orm: update %s: field %s: %w", m.Name, sl.f.Name, err)
 			}
-			c.next().arg(v, sl.f)
-		} else {
-			c.next().sql("NULL")
+			each(cell{v: v, f: sl.f})
 		}
-		c.end()
 		if sl.flag > 0 {
-			flag := "0"
+			flag := int32(0)
 			if changed {
-				flag = "1"
+				flag = 1
 			}
-			c.next().sql(flag)
-			c.end()
+			each(cell{v: flag})
 		}
 	}
 	if j.version > 0 {
-		c.next().arg(m.Version.Int(r.Key), m.Version)
-		c.end()
+		each(cell{v: m.Version.Int(r.Key), f: m.Version})
 	}
 	return nil
+}
+
+// row appends the joined values of r, comma-separated, each followed by
+// AS columnN when named is set (the first SELECT of a UNION).
+func (j joined) row(sb *builder, r backend.Row, named bool) error {
+	c := &values{sb: sb, named: named}
+	return j.cells(r, func(x cell) {
+		switch {
+		case x.f == nil:
+			c.next().sql(strconv.Itoa(int(x.v.(int32))))
+		case x.skipped:
+			c.next().sql("NULL")
+		default:
+			c.next().arg(x.v, x.f)
+		}
+		c.end()
+	})
 }
 
 // values writes one row of joined values.
@@ -370,59 +392,28 @@ func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []back
 // arrayColumns returns the joined columns of rows in j's layout, column by
 // column: each column's type and its values, nil for NULL.
 func arrayColumns(d Dialect, j joined, rows []backend.Row) ([]Column, [][]any, error) {
-	m := j.m
 	var cols []Column
-	for _, f := range m.PK {
-		cols = append(cols, column(f))
-	}
-	for _, sl := range j.slots {
-		cols = append(cols, column(sl.f))
-		if sl.flag > 0 {
-			cols = append(cols, Column{Type: Int, Size: 4})
-		}
-	}
-	if j.version > 0 {
-		cols = append(cols, column(m.Version))
-	}
-	values := make([][]any, len(cols))
-	for i := range values {
-		values[i] = make([]any, 0, len(rows))
-	}
-	for _, r := range rows {
+	var values [][]any
+	for i, r := range rows {
 		n := 0
-		add := func(v any) { values[n] = append(values[n], v); n++ }
-		for _, f := range m.PK {
-			v, err := f.Value(r.Key)
-			if err != nil {
-				return nil, nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+		err := j.cells(r, func(x cell) {
+			if i == 0 {
+				c := Column{Type: Int, Size: 4} // a flag
+				if x.f != nil {
+					c = column(x.f)
+				}
+				cols = append(cols, c)
+				values = append(values, make([]any, 0, len(rows)))
 			}
-			if f.Storage == meta.KindUUID {
+			v := x.v
+			if x.f != nil && x.f.Storage == meta.KindUUID && !x.skipped {
 				v = uuidArg(d, v)
 			}
-			add(v)
-		}
-		for _, sl := range j.slots {
-			changed := r.Changed.Has(sl.f.Pos)
-			var v any
-			if changed {
-				var err error
-				if v, err = sl.f.Value(r.Ptr); err != nil {
-					return nil, nil, fmt.Errorf("orm: update %s: field %s: %w", m.Name, sl.f.Name, err)
-				}
-				if sl.f.Storage == meta.KindUUID {
-					v = uuidArg(d, v)
-				}
-			}
-			add(v)
-			if sl.flag > 0 {
-				add(int32(0))
-				if changed {
-					values[n-1][len(values[n-1])-1] = int32(1)
-				}
-			}
-		}
-		if j.version > 0 {
-			add(m.Version.Int(r.Key))
+			values[n] = append(values[n], v)
+			n++
+		})
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	return cols, values, nil
