@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
@@ -110,6 +111,8 @@ type env struct {
 	gorm  *gorm.DB
 	ph    func(n int) string // placeholder
 	mysql bool               // identifiers in backticks: see q
+
+	paused time.Duration // spent in pause, left out of timed
 }
 
 // q adapts a statement written with double-quoted identifiers to the
@@ -121,7 +124,7 @@ func (e *env) q(stmt string) string {
 	return stmt
 }
 
-var entities = orm.Entities(&Model{}, &Parent{}, &Child{})
+var entities = orm.Entities(&Model{}, &Parent{}, &Child{}, &Note{}, &Label{}, &Event{})
 
 func sqliteEnv(b *testing.B) *env {
 	path := filepath.Join(b.TempDir(), "bench.db")
@@ -274,12 +277,15 @@ type impl struct {
 	run  func(b *testing.B, e *env) func() error
 }
 
+// databases are the databases every benchmark runs on, each opened in a
+// new file, schema or database of its own.
+var databases = []struct {
+	name string
+	open func(*testing.B) *env
+}{{"sqlite", sqliteEnv}, {"postgres", postgresEnv}, {"mariadb", mariadbEnv}}
+
 func BenchmarkPeers(b *testing.B) {
-	dbs := []struct {
-		name string
-		open func(*testing.B) *env
-	}{{"sqlite", sqliteEnv}, {"postgres", postgresEnv}, {"mariadb", mariadbEnv}}
-	for _, db := range dbs {
+	for _, db := range databases {
 		for _, op := range ops {
 			for _, im := range op.impls {
 				name := fmt.Sprintf("db=%s/op=%s/impl=%s", db.name, op.name, im.name)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/unitofwork/orm"
 )
 
@@ -183,6 +185,22 @@ var ops = []op{
 				r, err := e.pool.Query(ctx, q, args...)
 				return r, func() { r.Close() }, err
 			})
+		}},
+		{"pgx-copy", func(b *testing.B, e *env) func() error {
+			if e.pool == nil {
+				return nil
+			}
+			e.reset(b, 0)
+			cols := []string{"name", "title", "fax", "web", "age", "right", "counter"}
+			return func() error {
+				rows := make([][]any, 100)
+				for i := range rows {
+					m := newModel()
+					rows[i] = []any{m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter}
+				}
+				n, err := e.pool.CopyFrom(ctx, pgx.Identifier{"models"}, cols, pgx.CopyFromRows(rows))
+				return check(int(n), 100, err)
+			}
 		}},
 		{"database-sql", func(b *testing.B, e *env) func() error {
 			e.reset(b, 0)

@@ -237,10 +237,9 @@ func valuesUpdateSQL(e *env, rows int) string {
 // deleteMany deletes n rows by key; each iteration first inserts them with
 // the timer stopped.
 func deleteMany(n int) op {
-	prep := func(b *testing.B, e *env) (*orm.Session, []*Model, []int64) {
-		b.StopTimer()
-		defer b.StartTimer()
-		return e.seed(b, n)
+	prep := func(b *testing.B, e *env) (s *orm.Session, ms []*Model, ids []int64) {
+		e.pause(b, func() { s, ms, ids = e.seed(b, n) })
+		return s, ms, ids
 	}
 	return op{fmt.Sprintf("delete%d", n), []impl{
 		{"orm", func(b *testing.B, e *env) func() error {

@@ -9,7 +9,14 @@
 // operation (the raw drivers' CASE WHEN, VALUES-join and unnest updates), the
 // fastest stands for it. The table also gives the ORM's own time and
 // allocations per operation, which is all there is for operations no peer
-// has (identity-map hit, clean flush). It uses the standard library only.
+// has (identity-map hit, clean flush).
+//
+// BenchmarkPairs lines (the ORM and a raw implementation alternating per
+// iteration) become a second table: for each pair the median over runs of
+// each run's median per-iteration ratio, with both sides' median times.
+// This is the table to read on a noisy machine: one run to the next, the
+// Peers ratios move by ±10–30 %, the pairs' by a few percent. It uses the
+// standard library only.
 package main
 
 import (
@@ -29,7 +36,25 @@ import (
 
 var line = regexp.MustCompile(`^BenchmarkPeers/db=([^/]+)/op=([^/]+)/impl=(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ B/op\s+(\d+) allocs/op)?`)
 
+var pairLine = regexp.MustCompile(`^BenchmarkPairs/db=([^/]+)/op=([^/]+)/vs=(\S+?)(?:-\d+)?\s+\d+\s`)
+
+// metric finds one reported metric of a benchmark line.
+func metric(text, unit string) (float64, bool) {
+	m := regexp.MustCompile(`\s([\d.e+-]+) ` + regexp.QuoteMeta(unit) + `(\s|$)`).FindStringSubmatch(text)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	return v, err == nil
+}
+
 type key struct{ db, op, impl string }
+
+// pairRuns are the runs of one pair: per run, the median ratio and each
+// side's median time.
+type pairRuns struct {
+	ratio, orm, raw []float64
+}
 
 func main() {
 	svgPath := flag.String("svg", "", "write the SVG chart to this file")
@@ -37,8 +62,26 @@ func main() {
 	times := map[key][]float64{}
 	allocs := map[key]string{}
 	var order []key
+	pairs := map[key]*pairRuns{}
+	var pairOrder []key
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
+		if m := pairLine.FindStringSubmatch(sc.Text()); m != nil {
+			ratio, ok1 := metric(sc.Text(), "ratio")
+			o, ok2 := metric(sc.Text(), "orm-ns")
+			r, ok3 := metric(sc.Text(), "raw-ns")
+			if !ok1 || !ok2 || !ok3 {
+				continue
+			}
+			k := key{m[1], m[2], m[3]}
+			if pairs[k] == nil {
+				pairs[k] = &pairRuns{}
+				pairOrder = append(pairOrder, k)
+			}
+			p := pairs[k]
+			p.ratio, p.orm, p.raw = append(p.ratio, ratio), append(p.orm, o), append(p.raw, r)
+			continue
+		}
 		m := line.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
@@ -99,7 +142,15 @@ func main() {
 			}
 		}
 	}
-	writeTable(os.Stdout, rows, cols)
+	if len(rows) > 0 {
+		writeTable(os.Stdout, rows, cols)
+	}
+	if len(pairOrder) > 0 {
+		if len(rows) > 0 {
+			fmt.Println()
+		}
+		writePairs(os.Stdout, pairOrder, pairs)
+	}
 	if *svgPath != "" {
 		f, err := os.Create(*svgPath)
 		if err != nil {
@@ -173,6 +224,28 @@ func writeTable(w io.Writer, rows []*row, cols []string) {
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", r.db, r.op, duration(r.ormNs), r.ormAllocs, strings.Join(cells, " | "))
 	}
+}
+
+// writePairs prints the interleaved pairs: runs, both sides' medians and
+// the median ratio.
+func writePairs(w io.Writer, order []key, pairs map[key]*pairRuns) {
+	fmt.Fprintln(w, "| database | operation | raw | runs | orm | raw time | orm / raw |")
+	fmt.Fprintln(w, "|---|---|---|--:|--:|--:|--:|")
+	for _, k := range order {
+		p := pairs[k]
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %s | %.2f |\n", k.db, k.op, k.impl, len(p.ratio),
+			duration(middle(p.orm)), duration(middle(p.raw)), middle(p.ratio))
+	}
+}
+
+// middle is the median of xs.
+func middle(xs []float64) float64 {
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
 }
 
 // duration prints nanoseconds in the unit that suits them.

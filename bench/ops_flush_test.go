@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/unitofwork/orm"
+)
+
+func init() { ops = append(ops, flushThree) }
+
+// Note, Label and Event are three entity types with client-side (UUIDv7)
+// keys, for the flush that touches three types.
+type Note struct {
+	ID   uuid.UUID
+	Name string
+	N    int64
+}
+
+// TableName names the notes table.
+func (Note) TableName() string { return "notes" }
+
+// Label is the second type of flush3types.
+type Label struct {
+	ID   uuid.UUID
+	Name string
+	N    int64
+}
+
+// TableName names the labels table.
+func (Label) TableName() string { return "labels" }
+
+// Event is the third type of flush3types.
+type Event struct {
+	ID   uuid.UUID
+	Name string
+	N    int64
+}
+
+// TableName names the events table.
+func (Event) TableName() string { return "events" }
+
+// flushThree is one flush touching three types: of each, 10 new rows (keys
+// made by the client), 10 changed and 10 removed. The ORM flushes one
+// long-lived Session; pgx-batch sends the same nine statements, in BEGIN …
+// COMMIT, as one pgx batch (one round trip).
+var flushThree = op{"flush3types", []impl{
+	{"orm", func(b *testing.B, e *env) func() error {
+		e.reset(b, 0)
+		s := e.orm.Session()
+		steps := []func() error{
+			churn(s, func(i int) *Note { return &Note{Name: "note", N: int64(i)} }, func(x *Note) { x.N++ }),
+			churn(s, func(i int) *Label { return &Label{Name: "label", N: int64(i)} }, func(x *Label) { x.N++ }),
+			churn(s, func(i int) *Event { return &Event{Name: "event", N: int64(i)} }, func(x *Event) { x.N++ }),
+		}
+		if err := s.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		return func() error {
+			for _, step := range steps {
+				if err := step(); err != nil {
+					return err
+				}
+			}
+			return s.Flush(ctx)
+		}
+	}},
+	{"pgx-batch", func(b *testing.B, e *env) func() error {
+		if e.pool == nil {
+			return nil
+		}
+		e.reset(b, 0)
+		tables := []string{"notes", "labels", "events"}
+		live := make([][]uuid.UUID, len(tables))
+		n := int64(0)
+		fresh := func(t int) ([]uuid.UUID, []string, []int64) {
+			ids, names, ns := make([]uuid.UUID, 10), make([]string, 10), make([]int64, 10)
+			for i := range ids {
+				ids[i], names[i], ns[i] = uuid.Must(uuid.NewV7()), "row", n
+			}
+			live[t] = append(live[t], ids...)
+			return ids, names, ns
+		}
+		insert := func(bt *pgx.Batch, t int) {
+			ids, names, ns := fresh(t)
+			bt.Queue(fmt.Sprintf(`INSERT INTO %q ("id", "name", "n") SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[])`, tables[t]), ids, names, ns)
+		}
+		seed := &pgx.Batch{}
+		for t := range tables {
+			insert(seed, t)
+			insert(seed, t)
+		}
+		if err := e.pool.SendBatch(ctx, seed).Close(); err != nil {
+			b.Fatal(err)
+		}
+		return func() error {
+			n++
+			bt := &pgx.Batch{}
+			bt.Queue("BEGIN")
+			for t, table := range tables {
+				insert(bt, t)
+				ns := make([]int64, 10)
+				for i := range ns {
+					ns[i] = n
+				}
+				bt.Queue(fmt.Sprintf(`UPDATE %q AS t SET "n" = v.n FROM unnest($1::uuid[], $2::bigint[]) AS v(id, n) WHERE t."id" = v.id`, table), live[t][10:20], ns)
+				bt.Queue(fmt.Sprintf(`DELETE FROM %q WHERE "id" = ANY($1)`, table), live[t][:10])
+				live[t] = live[t][10:]
+			}
+			bt.Queue("COMMIT")
+			return e.pool.SendBatch(ctx, bt).Close()
+		}
+	}},
+}}
+
+// churn persists 20 entities made by mk in s (flushed by the caller), and
+// returns a step that removes the oldest 10 of those it holds, changes the
+// next 10 with bump, and persists 10 new ones.
+func churn[T any](s *orm.Session, mk func(int) *T, bump func(*T)) func() error {
+	var live []*T
+	add := func() {
+		for i := range 10 {
+			x := mk(i)
+			s.Persist(x)
+			live = append(live, x)
+		}
+	}
+	add()
+	add()
+	return func() error {
+		for _, x := range live[:10] {
+			if err := s.Remove(x); err != nil {
+				return err
+			}
+		}
+		for _, x := range live[10:20] {
+			bump(x)
+		}
+		live = live[10:]
+		add()
+		return nil
+	}
+}
