@@ -266,21 +266,17 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 		}
 		lock, off = q.Lock, o.filters
 	}
-	kp, err := m.KeyEntity(id) // the key for the map, the values for the query
+	k, q, err := getQuery(m, id)
 	if err != nil {
-		return nil, fmt.Errorf("orm: Get: %w", err)
+		return nil, err
 	}
 	found := unsafe.Pointer(nil)
-	if es := s.lookup(m, m.Key(kp)); es != nil && lock.Mode == backend.NoLock {
+	if es := s.lookup(m, k); es != nil && lock.Mode == backend.NoLock {
 		if es.status == stRemoved {
 			return nil, &entityNotFound{m.Name, id}
 		}
 		found = es.ptr
 	} else {
-		q, err := keyQuery(m, kp)
-		if err != nil {
-			return nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
-		}
 		q.Lock = lock
 		q.Where = s.db.scoped(m, q.Where, off)
 		err = s.load(ctx, q, lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
@@ -302,8 +298,47 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 	return found, nil
 }
 
+var int64Type = reflect.TypeFor[int64]()
+
+// getQuery returns the identity-map key of the entity of type m whose key
+// is id, and the query that reads it. An int64 for a single int64 key
+// field, the common case, is used as it is given.
+func getQuery(m *meta.Entity, id any) (meta.Key, *backend.Query, error) {
+	if n, ok := id.(int64); ok && len(m.PK) == 1 && m.PK[0].Type == int64Type {
+		k, _ := m.KeyOfValue(n)
+		return k, eqQuery(m, id), nil
+	}
+	kp, err := m.KeyEntity(id) // the key for the map, the values for the query
+	if err != nil {
+		return meta.Key{}, nil, fmt.Errorf("orm: Get: %w", err)
+	}
+	q, err := keyQuery(m, kp)
+	if err != nil {
+		return meta.Key{}, nil, fmt.Errorf("orm: Get %s: %w", m.Name, err)
+	}
+	return m.Key(kp), q, nil
+}
+
+// eqQuery is the query of the entity of type m whose single key field
+// holds v, allocated at once.
+func eqQuery(m *meta.Entity, v any) *backend.Query {
+	qc := &struct {
+		q backend.Query
+		c backend.Cond
+	}{backend.Query{Entity: m}, backend.Cond{Op: backend.OpEq, Field: m.PK[0], Value: v}}
+	qc.q.Where = &qc.c
+	return &qc.q
+}
+
 // keyQuery is the query for the row whose key the entity at kp holds.
 func keyQuery(m *meta.Entity, kp unsafe.Pointer) (*backend.Query, error) {
+	if len(m.PK) == 1 {
+		v, err := m.PK[0].Value(kp)
+		if err != nil {
+			return nil, err
+		}
+		return eqQuery(m, v), nil
+	}
 	conds := make([]*backend.Cond, len(m.PK))
 	for i, f := range m.PK {
 		v, err := f.Value(kp)
@@ -312,11 +347,7 @@ func keyQuery(m *meta.Entity, kp unsafe.Pointer) (*backend.Query, error) {
 		}
 		conds[i] = &backend.Cond{Op: backend.OpEq, Field: f, Value: v}
 	}
-	q := &backend.Query{Entity: m, Where: conds[0]}
-	if len(conds) > 1 {
-		q.Where = &backend.Cond{Op: backend.OpAnd, Conds: conds}
-	}
-	return q, nil
+	return &backend.Query{Entity: m, Where: &backend.Cond{Op: backend.OpAnd, Conds: conds}}, nil
 }
 
 // Find returns the entities f matches (every entity when f is nil). Entities

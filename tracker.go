@@ -1,7 +1,6 @@
 package orm
 
 import (
-	"reflect"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/meta"
@@ -97,7 +96,7 @@ func (km *keyMap) reserve(n int) {
 }
 
 // blockSize is the size of the block after one of size n.
-func blockSize(n int) int { return min(max(2*n, 1), 64) }
+func blockSize(n int) int { return min(max(2*n, 1), meta.MaxBlock) }
 
 // newState returns a zero entity state.
 func (ts *typeState) newState() *entityState {
@@ -114,7 +113,7 @@ func (ts *typeState) newState() *entityState {
 func (ts *typeState) snapshot(p unsafe.Pointer) unsafe.Pointer {
 	if ts.snaps == nil || ts.snapsUsed == ts.snapBlock {
 		ts.snapBlock = blockSize(ts.snapBlock)
-		ts.snaps = reflect.New(reflect.ArrayOf(ts.snapBlock, ts.m.Type)).UnsafePointer()
+		ts.snaps = ts.m.Block(ts.snapBlock)
 		ts.snapsUsed = 0
 	}
 	dst := unsafe.Add(ts.snaps, uintptr(ts.snapsUsed)*ts.m.Type.Size())

@@ -186,6 +186,40 @@ var ops = []op{
 				return r, func() { r.Close() }, err
 			})
 		}},
+		{"pgx-unnest", func(b *testing.B, e *env) func() error {
+			if e.pool == nil {
+				return nil
+			}
+			e.reset(b, 0)
+			q := `INSERT INTO "models" (` + columns + `) SELECT "name", "title", "fax", "web", "age", "right", "counter"
+				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::bigint[])
+				WITH ORDINALITY AS v("name", "title", "fax", "web", "age", "right", "counter", "n") ORDER BY "n" RETURNING "id"`
+			return func() error {
+				ms := make([]*Model, 100)
+				var names, titles, faxes, webs []string
+				var ages, counters []int64
+				var rights []bool
+				for i := range ms {
+					m := newModel()
+					ms[i] = m
+					names, titles, faxes, webs = append(names, m.Name), append(titles, m.Title), append(faxes, m.Fax), append(webs, m.Web)
+					ages, rights, counters = append(ages, int64(m.Age)), append(rights, m.Right), append(counters, m.Counter)
+				}
+				r, err := e.pool.Query(ctx, q, names, titles, faxes, webs, ages, rights, counters)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				i := 0
+				for r.Next() {
+					if err := r.Scan(&ms[i].ID); err != nil {
+						return err
+					}
+					i++
+				}
+				return check(i, 100, r.Err())
+			}
+		}},
 		{"pgx-copy", func(b *testing.B, e *env) func() error {
 			if e.pool == nil {
 				return nil

@@ -10,9 +10,56 @@ import (
 // selectStmt compiles q: the entity's columns (and, for a read through a
 // pivot, the owner key each row is linked to), joins for ordering by
 // fields of related entities, the condition, the order and the paging.
-func selectStmt(d Dialect, q *backend.Query) (stmt, error) {
-	m := q.Entity
-	sb := &builder{d: d, buf: make([]byte, 0, 64+24*len(m.Fields))} // one allocation for the common statement
+func selectStmt(d Dialect, t *texts, q *backend.Query) (stmt, error) {
+	k, args := selectShape(q)
+	if k.m == nil {
+		sb := &builder{d: d, buf: make([]byte, 0, 64+24*len(q.Entity.Fields))} // one allocation for the common statement
+		err := selectText(sb, q)
+		return sb.stmt(), err
+	}
+	return t.compile(d, k, args, func(sb *builder) error { return selectText(sb, q) })
+}
+
+// selectShape is the shape of the common reads, whose text is cached: by
+// key or by equal fields (an Eq, or an And of Eqs in field order), or of
+// every row, with or without a Limit, and nothing else. A zero shape for
+// the rest. It also returns how many arguments the statement binds.
+func selectShape(q *backend.Query) (shape, int) {
+	if q.Via != nil || len(q.Order) > 0 || q.Offset > 0 || q.Lock.Mode != backend.NoLock {
+		return shape{}, 0
+	}
+	k := shape{m: q.Entity, rows: q.Limit, flags: shapeSelect}
+	switch c := q.Where; {
+	case c == nil:
+		return k, 0
+	case c.Op == backend.OpEq:
+		set, ok := fieldSet([]*meta.Field{c.Field})
+		if !ok {
+			return shape{}, 0
+		}
+		k.fields = set
+		return k, 1
+	case c.Op == backend.OpAnd && len(c.Conds) > 1:
+		fs := make([]*meta.Field, len(c.Conds))
+		for i, sub := range c.Conds {
+			if sub.Op != backend.OpEq {
+				return shape{}, 0
+			}
+			fs[i] = sub.Field
+		}
+		set, ok := fieldSet(fs)
+		if !ok {
+			return shape{}, 0
+		}
+		k.fields, k.flags = set, shapeSelect|shapeAnd
+		return k, len(fs)
+	}
+	return shape{}, 0
+}
+
+// selectText writes the SELECT of q.
+func selectText(sb *builder, q *backend.Query) error {
+	m, d := q.Entity, sb.d
 	joins := q.Via != nil
 	for _, o := range q.Order {
 		joins = joins || len(o.Path) > 0
@@ -31,7 +78,7 @@ func selectStmt(d Dialect, q *backend.Query) (stmt, error) {
 	}
 	aliases := orderJoins(sb, q)
 	if err := selectWhere(sb, q); err != nil {
-		return stmt{}, err
+		return err
 	}
 	for i, o := range q.Order {
 		if i == 0 {
@@ -51,10 +98,7 @@ func selectStmt(d Dialect, q *backend.Query) (stmt, error) {
 	if q.Limit > 0 || q.Offset > 0 {
 		sb.sql(" ").sql(d.Paging(q.Limit, q.Offset))
 	}
-	if err := lockClause(sb, q, joins); err != nil {
-		return stmt{}, err
-	}
-	return sb.stmt(), nil
+	return lockClause(sb, q, joins)
 }
 
 // lockClause appends the row-lock clause of a locking read, naming the

@@ -22,7 +22,7 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 		}
 		return nil
 	}
-	sb, err := selectStmt(b.d, q)
+	sb, err := selectStmt(b.d, &b.texts, q)
 	if err != nil {
 		return err
 	}
@@ -77,6 +77,11 @@ type hydrator struct {
 	// The entities of a result are allocated in blocks (see next).
 	block      unsafe.Pointer
 	used, size int
+
+	// vals, dest and direct of an entity of up to 8 fields, allocated
+	// with the hydrator.
+	small       [16]any
+	smallDirect [8]int
 }
 
 // maxBlock is the most entities a hydrator allocates at once.
@@ -102,8 +107,12 @@ func newHydrator(q *backend.Query) *hydrator {
 	if q.Via != nil {
 		n++
 	}
-	buf := make([]any, 2*n)
-	h := &hydrator{m: m, vals: buf[:n:n], dest: buf[n:], direct: make([]int, 0, n), via: q.Via != nil}
+	h := &hydrator{m: m, via: q.Via != nil}
+	buf, direct := h.small[:], h.smallDirect[:0]
+	if n > len(h.smallDirect) {
+		buf, direct = make([]any, 2*n), make([]int, 0, n)
+	}
+	h.vals, h.dest, h.direct = buf[:n:n], buf[n:2*n], direct
 	h.p = h.next()
 	for i := range h.dest {
 		h.dest[i] = &h.vals[i]

@@ -13,9 +13,9 @@ const (
 	maxTextBytes = 4 << 20
 )
 
-// texts caches the text of the INSERT and upsert statements an engine
-// compiles, by shape: the entity, the columns, the row count and the
-// clauses. A flush or upsert of a shape seen before only collects its
+// texts caches the text of the INSERT, upsert and common SELECT
+// statements an engine compiles, by shape: the entity, the columns, the
+// row count and the clauses. A flush or upsert of a shape seen before only collects its
 // arguments (an argsOnly builder), which saves building a text of some
 // kilobytes, placeholder by placeholder, on every call.
 type texts struct {
@@ -24,7 +24,7 @@ type texts struct {
 	bytes int // of the texts in m
 }
 
-// shape is what the text of an INSERT or upsert depends on. Field lists
+// shape is what the text of an INSERT, upsert or SELECT depends on. Field lists
 // are bit sets of positions, so only lists in the entity's own field order
 // and entities of at most 64 fields have a shape (see fieldSet).
 type shape struct {
@@ -40,6 +40,8 @@ const (
 	shapeReturning
 	shapeAdvance
 	shapeDefaults
+	shapeSelect // a SELECT: fields are those of the Eqs of its Where, rows its Limit
+	shapeAnd    // the Eqs are an And's
 )
 
 // fieldSet returns fs as a bit set of positions, and false when a bit set

@@ -88,3 +88,46 @@ func TestTextsCache(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectTexts: a read whose text comes from the cache is the one
+// compiled afresh, for reads by one field, by several in field order, of
+// every row and with a Limit; the other reads (order, fields out of order,
+// other operators) are not cached.
+func TestSelectTexts(t *testing.T) {
+	reg, err := meta.Build([]any{&textsItem{}}, func(reflect.Type) (meta.RelKind, reflect.Type) { return meta.RelNone, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := reg.Lookup(reflect.TypeFor[textsItem]())
+	id, name, price := m.Field("ID"), m.Field("Name"), m.Field("Price")
+	eq := func(f *meta.Field, v any) *backend.Cond { return &backend.Cond{Op: backend.OpEq, Field: f, Value: v} }
+	and := func(cs ...*backend.Cond) *backend.Cond { return &backend.Cond{Op: backend.OpAnd, Conds: cs} }
+	queries := func(k int) []*backend.Query {
+		return []*backend.Query{
+			{Entity: m, Where: eq(id, int64(k))},
+			{Entity: m, Where: eq(name, fmt.Sprint("n", k)), Limit: 1},
+			{Entity: m, Where: eq(name, fmt.Sprint("n", k)), Limit: 2},
+			{Entity: m, Where: and(eq(id, int64(k)), eq(price, float64(k)))},
+			{Entity: m},
+			{Entity: m, Where: and(eq(price, float64(k)), eq(id, int64(k)))},                // not in field order
+			{Entity: m, Where: &backend.Cond{Op: backend.OpGt, Field: id, Value: int64(k)}}, // not an Eq
+			{Entity: m, Where: eq(id, int64(k)), Order: []backend.Order{{Field: name}}},
+		}
+	}
+	var cache texts
+	for round := range 3 {
+		for i, q := range queries(round) {
+			got, err := selectStmt(textsDialect{}, &cache, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := selectStmt(textsDialect{}, nil, q)
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(stmt{})); diff != "" {
+				t.Errorf("round %d, query %d from the cache (-fresh +cached):\n%s", round, i, diff)
+			}
+		}
+	}
+	if n := len(cache.m); n != 5 {
+		t.Errorf("%d texts cached; want 5", n)
+	}
+}

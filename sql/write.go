@@ -222,7 +222,7 @@ func (b *engine) Upsert(ctx context.Context, s backend.Scope, u *backend.Upsert)
 // upsertReread reads the row written for u.Rows[i] by its conflict values,
 // compared the database's way, when no row read back had them exactly.
 func (b *engine) upsertReread(ctx context.Context, s backend.Scope, c conn, u *backend.Upsert, i int) error {
-	sel, err := selectStmt(b.d, &backend.Query{Entity: u.Entity, Where: conflictCond(u, []backend.Row{{Ptr: u.Rows[i]}})})
+	sel, err := selectStmt(b.d, &b.texts, &backend.Query{Entity: u.Entity, Where: conflictCond(u, []backend.Row{{Ptr: u.Rows[i]}})})
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (b *engine) upsertChunk(ctx context.Context, s backend.Scope, c conn, u *ba
 	if _, err := b.exec(ctx, s, c, st.text, st.args); err != nil {
 		return err
 	}
-	sel, err := selectStmt(b.d, &backend.Query{Entity: m, Where: conflictCond(u, ch.rows)})
+	sel, err := selectStmt(b.d, &b.texts, &backend.Query{Entity: m, Where: conflictCond(u, ch.rows)})
 	if err != nil {
 		return err
 	}

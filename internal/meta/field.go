@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -68,6 +69,41 @@ type Field struct {
 	size     uintptr
 	pointers bool // the element type holds pointers
 	signed   bool
+	direct   direct // how DirectDest points into an entity, decided once
+}
+
+// direct is the type of pointer DirectDest returns for a field, or none.
+type direct uint8
+
+const (
+	notDirect direct = iota
+	directInt64
+	directInt
+	directString
+	directBool
+	directFloat64
+)
+
+// directOf decides how a driver scans into f with no conversion, if it can.
+func directOf(f *Field) direct {
+	if f.Ptr || f.In != nil {
+		return notDirect
+	}
+	switch f.Type {
+	case int64Type:
+		return directInt64
+	case intType:
+		if strconv.IntSize == 64 { // narrower, Store reports the overflow
+			return directInt
+		}
+	case stringType:
+		return directString
+	case boolType:
+		return directBool
+	case float64Type:
+		return directFloat64
+	}
+	return notDirect
 }
 
 // newField builds the field sf maps to, or, for a Collection, the relation.
@@ -363,27 +399,28 @@ func storageKind(t reflect.Type) Kind {
 
 // DirectDest returns a pointer to the field in the entity at p that a
 // driver can scan into with no conversion, or nil when the field needs
-// Store: plain int64, string, bool and float64 fields. (Times go through
-// Store, which also parses the text some databases hand back.)
+// Store: plain int64, int (64 bits wide), string, bool and float64
+// fields. (Times go through Store, which also parses the text some
+// databases hand back.)
 func (f *Field) DirectDest(p unsafe.Pointer) any {
-	if f.Ptr || f.In != nil {
-		return nil
-	}
-	a := f.Addr(p)
-	switch f.Type {
-	case int64Type:
+	a := unsafe.Add(p, f.Offset)
+	switch f.direct {
+	case directInt64:
 		return (*int64)(a)
-	case stringType:
+	case directInt:
+		return (*int)(a)
+	case directString:
 		return (*string)(a)
-	case boolType:
+	case directBool:
 		return (*bool)(a)
-	case float64Type:
+	case directFloat64:
 		return (*float64)(a)
 	}
 	return nil
 }
 
 var (
+	intType     = reflect.TypeFor[int]()
 	boolType    = reflect.TypeFor[bool]()
 	float64Type = reflect.TypeFor[float64]()
 )

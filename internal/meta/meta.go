@@ -7,6 +7,7 @@ package meta
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strings"
@@ -82,10 +83,14 @@ type Entity struct {
 	ID     int // position in the registry
 
 	byName  map[string]*Field
-	holders []*Holder // the pointer embeddables, outer ones first
-	deep    []*Field  // fields whose snapshot needs a deep copy
-	flat    []span    // byte ranges of the struct outside deep fields
+	holders []*Holder      // the pointer embeddables, outer ones first
+	deep    []*Field       // fields whose snapshot needs a deep copy
+	flat    []span         // byte ranges of the struct outside deep fields
+	blocks  []reflect.Type // arrays of 1, 2, 4 … maxBlock entities, for Block
 }
+
+// MaxBlock is the largest power of two Block has the array type of at hand.
+const MaxBlock = 64
 
 // Field looks up a mapped field by its Go name.
 func (e *Entity) Field(name string) *Field { return e.byName[name] }
@@ -97,7 +102,13 @@ func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer
 // the first; the i-th is at i*Type.Size() from it. The array stays in
 // memory as long as any of them does.
 func (e *Entity) Block(n int) unsafe.Pointer {
-	return reflect.New(reflect.ArrayOf(n, e.Type)).UnsafePointer()
+	t := e.Type
+	if n > 0 && n&(n-1) == 0 && n <= MaxBlock {
+		t = e.blocks[bits.TrailingZeros(uint(n))]
+	} else {
+		t = reflect.ArrayOf(n, t)
+	}
+	return reflect.New(t).UnsafePointer()
 }
 
 // Interface returns the entity at p as a *T boxed in an interface.
@@ -186,6 +197,12 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 		return nil, err
 	}
 	e.layout()
+	for _, f := range e.Fields {
+		f.direct = directOf(f)
+	}
+	for n := 1; n <= MaxBlock; n *= 2 {
+		e.blocks = append(e.blocks, reflect.ArrayOf(n, t))
+	}
 	if err := e.checkKeys(); err != nil {
 		return nil, err
 	}
