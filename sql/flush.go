@@ -40,6 +40,9 @@ func (b *engine) Flush(ctx context.Context, s backend.Scope, p *backend.Plan) er
 		return nil
 	}
 	var err error
+	if b.pipelines(s, chunks, needTx, pin) {
+		return b.pipeline(ctx, s, chunks)
+	}
 	if pin && !needTx && s.Tx == nil {
 		err = b.pinned(ctx, s, send)
 	} else {
@@ -99,37 +102,24 @@ func (b *engine) chunks(env *backend.Env, p *backend.Plan) (chunks []chunk, need
 	return chunks, n > 1 || partial, pin
 }
 
-// send compiles and runs the statement of one chunk.
+// send compiles and runs the statements of one chunk; for a versioned
+// batch, fewer rows affected than sent means a stale row.
 func (b *engine) send(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt := ch.batch
-	switch bt.Kind {
-	case backend.Insert:
+	if bt.Kind == backend.Insert && (bt.Generated || len(bt.Defaults) > 0 || insertStatements(b.d, bt, len(ch.rows)) > 1) {
 		return b.insert(ctx, s, c, ch)
-	case backend.Update:
-		sb, err := updateStmt(b.d, bt, ch.rows)
-		return b.execRows(ctx, s, c, sb, err, "update", bt, ch.rows)
-	case backend.Delete:
-		sb, err := deleteStmt(b.d, bt, ch.rows)
-		return b.execRows(ctx, s, c, sb, err, "delete", bt, ch.rows)
-	case backend.PivotInsert, backend.PivotDelete:
-		sb, err := pivotStmt(b.d, bt, ch.links)
-		if err == nil {
-			_, err = b.exec(ctx, s, c, sb.text, sb.args)
-		}
+	}
+	ps, err := b.pieces(ch)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		n, err := b.exec(ctx, s, c, p.text, p.args)
 		if err != nil {
-			op := "insert"
-			if bt.Kind == backend.PivotDelete {
-				op = "delete"
-			}
-			return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", op, bt.Rel.Owner.Name, bt.Rel.Name, err)
+			return p.fail(err)
 		}
-	case backend.PivotClear:
-		sb, err := pivotClearStmt(b.d, bt, ch.rows)
-		if err == nil {
-			_, err = b.exec(ctx, s, c, sb.text, sb.args)
-		}
-		if err != nil {
-			return fmt.Errorf("orm: delete pivot rows of %s.%s: %w", bt.Rel.Owner.Name, bt.Rel.Name, err)
+		if (bt.Kind == backend.Update || bt.Kind == backend.Delete) && versioned(bt) && n != int64(len(ch.rows)) {
+			return &staleError{bt.Entity, ch.rows}
 		}
 	}
 	return nil
@@ -192,10 +182,10 @@ func (b *engine) split(env *backend.Env, bt *backend.Batch) [][]backend.Row {
 	return append(out, bt.Rows[start:])
 }
 
-// insert runs the INSERT of a chunk and stores the keys the database
-// generated into the entities.
+// insert runs the INSERT of a chunk whose keys the database generates, or
+// whose defaults it fills in, and stores them into the entities.
 func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
-	bt, m := ch.batch, ch.batch.Entity
+	bt := ch.batch
 	if insertStatements(b.d, bt, len(ch.rows)) > 1 {
 		for _, r := range ch.rows {
 			if err := b.insert(ctx, s, c, chunk{batch: bt, rows: []backend.Row{r}}); err != nil {
@@ -211,14 +201,6 @@ func (b *engine) insert(ctx context.Context, s backend.Scope, c conn, ch chunk) 
 	switch {
 	case len(bt.Defaults) > 0:
 		return b.insertDefaults(ctx, s, c, sb, ch)
-	case !bt.Generated:
-		if _, err := b.exec(ctx, s, c, sb.text, sb.args); err != nil {
-			return failed("insert", m, err)
-		}
-		if ch.advance {
-			return b.advanceKey(ctx, s, c, bt)
-		}
-		return nil
 	case b.d.Has(Returning):
 		return b.insertReturning(ctx, s, c, sb, ch)
 	}
@@ -370,24 +352,6 @@ func (b *engine) advanceKey(ctx context.Context, s backend.Scope, c conn, bt *ba
 	st, top := advanceKeyStmt(b.d, bt)
 	if _, err := b.exec(ctx, s, c, st.text, st.args); err != nil {
 		return fmt.Errorf("orm: insert %s: advancing the key generator past %d: %w", bt.Entity.Name, top, err)
-	}
-	return nil
-}
-
-// execRows runs the UPDATE or DELETE sb of rows, or returns err, the
-// error compiling it; for a versioned batch, fewer rows affected than
-// sent means a stale row.
-func (b *engine) execRows(ctx context.Context, s backend.Scope, c conn, sb stmt, err error, op string, bt *backend.Batch, rows []backend.Row) error {
-	if err != nil {
-		return err
-	}
-	m := bt.Entity
-	n, err := b.exec(ctx, s, c, sb.text, sb.args)
-	if err != nil {
-		return failed(op, m, err)
-	}
-	if m.Version != nil && !bt.Fixup && n != int64(len(rows)) {
-		return &staleError{m, rows}
 	}
 	return nil
 }

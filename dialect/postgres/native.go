@@ -135,6 +135,49 @@ func (n nativePool) QueryColumns(ctx context.Context, q string, args []any, fn f
 	return nativeQueryColumns(ctx, n.p.Query, q, args, fn)
 }
 
+// PinBatch takes one connection of the pool, for a batch.
+func (n nativePool) PinBatch(ctx context.Context) (sqlconn.Batcher, func(), error) {
+	c, err := n.p.Acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return nativeConn{c}, c.Release, nil
+}
+
+// nativeConn is one connection of the pool, which sends a batch of
+// statements in one round trip.
+type nativeConn struct{ c *pgxpool.Conn }
+
+// Batch sends stmts as one pgx batch: in pipeline mode, every statement's
+// messages and then one Sync, so the round trip is one (two the first time
+// a connection sees a statement, which pgx prepares first). After a
+// failure the server skips the rest up to the Sync; when that leaves the
+// connection in the transaction the batch opened, it is rolled back here
+// (a connection that cannot is closed when it is released).
+func (n nativeConn) Batch(ctx context.Context, stmts []sqlconn.Stmt) ([]int64, int, error) {
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(stmts))}
+	for _, st := range stmts {
+		b.Queue(st.Query, st.Args...)
+	}
+	br := n.c.SendBatch(ctx, b)
+	rows := make([]int64, 0, len(stmts))
+	for i := range stmts {
+		tag, err := br.Exec()
+		if err != nil {
+			_ = br.Close()
+			if pc := n.c.Conn().PgConn(); !pc.IsClosed() && pc.TxStatus() != 'I' {
+				_, _ = n.c.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			}
+			return rows, i, err
+		}
+		rows = append(rows, tag.RowsAffected())
+	}
+	if err := br.Close(); err != nil {
+		return rows, len(stmts) - 1, err
+	}
+	return rows, -1, nil
+}
+
 var isoLevels = map[stdsql.IsolationLevel]pgx.TxIsoLevel{
 	stdsql.LevelReadUncommitted: pgx.ReadUncommitted,
 	stdsql.LevelReadCommitted:   pgx.ReadCommitted,

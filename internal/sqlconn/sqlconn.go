@@ -49,6 +49,29 @@ type Pinner interface {
 	Pin(ctx context.Context) (c Runner, release func(), err error)
 }
 
+// Batcher is a Runner that sends several statements in one round trip
+// (PostgreSQL's pipeline mode).
+type Batcher interface {
+	// Batch sends stmts at once and runs them in order. It returns the
+	// rows each affected up to the first that failed, the index of that
+	// one (-1 when none did) and its error; the statements after it are
+	// not run, and a transaction the batch opened (a BEGIN without its
+	// COMMIT run) is rolled back before Batch returns.
+	Batch(ctx context.Context, stmts []Stmt) (rows []int64, failed int, err error)
+}
+
+// BatchPool is a Pool whose connections send batches.
+type BatchPool interface {
+	// PinBatch takes a connection from the pool; release puts it back.
+	PinBatch(ctx context.Context) (c Batcher, release func(), err error)
+}
+
+// Stmt is one statement of a Batch.
+type Stmt struct {
+	Query string
+	Args  []any
+}
+
 // Tx is an open transaction.
 type Tx interface {
 	Runner
