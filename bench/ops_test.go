@@ -164,112 +164,10 @@ var ops = []op{
 			return func() error { return e.gorm.Create(newModel()).Error }
 		}},
 	}},
-	{"insert100", []impl{
-		{"orm", func(b *testing.B, e *env) func() error {
-			e.reset(b, 0)
-			return func() error {
-				s := e.orm.Session()
-				for range 100 {
-					s.Persist(newModel())
-				}
-				return s.Flush(ctx)
-			}
-		}},
-		{"pgx", func(b *testing.B, e *env) func() error {
-			if e.pool == nil {
-				return nil
-			}
-			e.reset(b, 0)
-			q := insertSQL(e, 100)
-			return insertReturning(100, func(args []any) (rows, func(), error) {
-				r, err := e.pool.Query(ctx, q, args...)
-				return r, func() { r.Close() }, err
-			})
-		}},
-		{"pgx-unnest", func(b *testing.B, e *env) func() error {
-			if e.pool == nil {
-				return nil
-			}
-			e.reset(b, 0)
-			q := `INSERT INTO "models" (` + columns + `) SELECT "name", "title", "fax", "web", "age", "right", "counter"
-				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::bigint[])
-				WITH ORDINALITY AS v("name", "title", "fax", "web", "age", "right", "counter", "n") ORDER BY "n" RETURNING "id"`
-			return func() error {
-				ms := make([]*Model, 100)
-				var names, titles, faxes, webs []string
-				var ages, counters []int64
-				var rights []bool
-				for i := range ms {
-					m := newModel()
-					ms[i] = m
-					names, titles, faxes, webs = append(names, m.Name), append(titles, m.Title), append(faxes, m.Fax), append(webs, m.Web)
-					ages, rights, counters = append(ages, int64(m.Age)), append(rights, m.Right), append(counters, m.Counter)
-				}
-				r, err := e.pool.Query(ctx, q, names, titles, faxes, webs, ages, rights, counters)
-				if err != nil {
-					return err
-				}
-				defer r.Close()
-				i := 0
-				for r.Next() {
-					if err := r.Scan(&ms[i].ID); err != nil {
-						return err
-					}
-					i++
-				}
-				return check(i, 100, r.Err())
-			}
-		}},
-		{"pgx-copy", func(b *testing.B, e *env) func() error {
-			if e.pool == nil {
-				return nil
-			}
-			e.reset(b, 0)
-			cols := []string{"name", "title", "fax", "web", "age", "right", "counter"}
-			return func() error {
-				rows := make([][]any, 100)
-				for i := range rows {
-					m := newModel()
-					rows[i] = []any{m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter}
-				}
-				n, err := e.pool.CopyFrom(ctx, pgx.Identifier{"models"}, cols, pgx.CopyFromRows(rows))
-				return check(int(n), 100, err)
-			}
-		}},
-		{"database-sql", func(b *testing.B, e *env) func() error {
-			e.reset(b, 0)
-			q := insertSQL(e, 100)
-			return insertReturning(100, func(args []any) (rows, func(), error) {
-				r, err := e.sqlDB.QueryContext(ctx, q, args...)
-				return r, func() { r.Close() }, err
-			})
-		}},
-		{"bun", func(b *testing.B, e *env) func() error {
-			e.reset(b, 0)
-			return func() error {
-				ms := make([]*Model, 100)
-				for i := range ms {
-					ms[i] = newModel()
-				}
-				_, err := e.bun.NewInsert().Model(&ms).Exec(ctx)
-				return err
-			}
-		}},
-		{"gorm", func(b *testing.B, e *env) func() error {
-			e.reset(b, 0)
-			return func() error {
-				ms := make([]*Model, 100)
-				for i := range ms {
-					ms[i] = newModel()
-				}
-				return e.gorm.Create(&ms).Error
-			}
-		}},
-	}},
 }
 
 func init() {
-	ops = append(ops, updateOne, updateMany(100), updateMany(1000), deleteMany(100), populate, getManaged, cleanFlush(10000))
+	ops = append(ops, insertMany(100), insertMany(1000), updateOne, updateMany(100), updateMany(1000), deleteMany(100), populate, getManaged, cleanFlush(10000))
 }
 
 func insertSQL(e *env, rows int) string {
@@ -356,4 +254,113 @@ func check(got, want int, err error) error {
 		return fmt.Errorf("got %d rows; want %d", got, want)
 	}
 	return nil
+}
+
+// insertMany inserts n new rows and reads their keys back: the ORM flushes
+// n Persists, the raw drivers send one multi-row INSERT … RETURNING (pgx
+// also unnest arrays, and COPY, which returns no keys), Bun and GORM their
+// batch inserts.
+func insertMany(n int) op {
+	return op{fmt.Sprintf("insert%d", n), []impl{
+		{"orm", func(b *testing.B, e *env) func() error {
+			e.reset(b, 0)
+			return func() error {
+				s := e.orm.Session()
+				for range n {
+					s.Persist(newModel())
+				}
+				return s.Flush(ctx)
+			}
+		}},
+		{"pgx", func(b *testing.B, e *env) func() error {
+			if e.pool == nil {
+				return nil
+			}
+			e.reset(b, 0)
+			q := insertSQL(e, n)
+			return insertReturning(n, func(args []any) (rows, func(), error) {
+				r, err := e.pool.Query(ctx, q, args...)
+				return r, func() { r.Close() }, err
+			})
+		}},
+		{"pgx-unnest", func(b *testing.B, e *env) func() error {
+			if e.pool == nil {
+				return nil
+			}
+			e.reset(b, 0)
+			q := `INSERT INTO "models" (` + columns + `) SELECT "name", "title", "fax", "web", "age", "right", "counter"
+				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::bigint[])
+				WITH ORDINALITY AS v("name", "title", "fax", "web", "age", "right", "counter", "n") ORDER BY "n" RETURNING "id"`
+			return func() error {
+				ms := make([]*Model, n)
+				var names, titles, faxes, webs []string
+				var ages, counters []int64
+				var rights []bool
+				for i := range ms {
+					m := newModel()
+					ms[i] = m
+					names, titles, faxes, webs = append(names, m.Name), append(titles, m.Title), append(faxes, m.Fax), append(webs, m.Web)
+					ages, rights, counters = append(ages, int64(m.Age)), append(rights, m.Right), append(counters, m.Counter)
+				}
+				r, err := e.pool.Query(ctx, q, names, titles, faxes, webs, ages, rights, counters)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				i := 0
+				for r.Next() {
+					if err := r.Scan(&ms[i].ID); err != nil {
+						return err
+					}
+					i++
+				}
+				return check(i, n, r.Err())
+			}
+		}},
+		{"pgx-copy", func(b *testing.B, e *env) func() error {
+			if e.pool == nil {
+				return nil
+			}
+			e.reset(b, 0)
+			cols := []string{"name", "title", "fax", "web", "age", "right", "counter"}
+			return func() error {
+				rows := make([][]any, n)
+				for i := range rows {
+					m := newModel()
+					rows[i] = []any{m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter}
+				}
+				copied, err := e.pool.CopyFrom(ctx, pgx.Identifier{"models"}, cols, pgx.CopyFromRows(rows))
+				return check(int(copied), n, err)
+			}
+		}},
+		{"database-sql", func(b *testing.B, e *env) func() error {
+			e.reset(b, 0)
+			q := insertSQL(e, n)
+			return insertReturning(n, func(args []any) (rows, func(), error) {
+				r, err := e.sqlDB.QueryContext(ctx, q, args...)
+				return r, func() { r.Close() }, err
+			})
+		}},
+		{"bun", func(b *testing.B, e *env) func() error {
+			e.reset(b, 0)
+			return func() error {
+				ms := make([]*Model, n)
+				for i := range ms {
+					ms[i] = newModel()
+				}
+				_, err := e.bun.NewInsert().Model(&ms).Exec(ctx)
+				return err
+			}
+		}},
+		{"gorm", func(b *testing.B, e *env) func() error {
+			e.reset(b, 0)
+			return func() error {
+				ms := make([]*Model, n)
+				for i := range ms {
+					ms[i] = newModel()
+				}
+				return e.gorm.Create(&ms).Error
+			}
+		}},
+	}}
 }

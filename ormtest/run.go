@@ -88,6 +88,7 @@ var tests = []struct {
 	{"OptimisticLockDelete", testOptimisticLockDelete},
 	{"LargeBatchUpdate", testLargeBatchUpdate},
 	{"LargeBatchUpdateTypes", testLargeBatchUpdateTypes},
+	{"LargeBatchInsert", testLargeBatchInsert},
 	{"SmallBatchUpdateUsesCase", testSmallBatchUpdate},
 	{"Filters", testFilters},
 	{"OrderLimitOffset", testOrderLimitOffset},

@@ -371,3 +371,51 @@ func testLargeBatchUpdateTypes(t *testing.T, open suite) {
 		}
 	}
 }
+
+// testLargeBatchInsert: 40 new entities of a type in one flush, half of
+// them referencing 40 new ones of another (a NULL foreign key for the
+// rest): a few INSERTs (on PostgreSQL one array a column), a key of its
+// own for each, and every entity read back by its key holding its own
+// fields and reference.
+func testLargeBatchInsert(t *testing.T, open suite) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	drivers := make([]*driver, 40)
+	for i := range drivers {
+		drivers[i] = &driver{Name: fmt.Sprint("driver ", i), Title: fmt.Sprint("title ", i)}
+		if i%2 == 1 {
+			drivers[i].Address = orm.RefTo(&address{Street: fmt.Sprint("street ", i), City: "city"})
+		}
+		s.Persist(drivers[i])
+	}
+	e.rec.Reset()
+	e.flush(s)
+	if n := e.rec.Count("INSERT"); n > 3 {
+		t.Errorf("%d INSERTs for 40 drivers and 20 addresses; want at most 3 (the addresses, the drivers before and after them)", n)
+	}
+	seen := map[int64]bool{}
+	for i, d := range drivers {
+		if d.ID == 0 || seen[d.ID] {
+			t.Fatalf("driver %d got key %d: zero or taken", i, d.ID)
+		}
+		seen[d.ID] = true
+	}
+	fresh := e.db.Session()
+	for i, d := range drivers {
+		got, err := orm.Repo[driver](fresh).Get(e.ctx, d.ID, orm.Populate("Address"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		street := ""
+		if a := got.Address.Get(); a != nil {
+			street = a.Street
+		}
+		want := ""
+		if i%2 == 1 {
+			want = fmt.Sprint("street ", i)
+		}
+		if got.Name != d.Name || got.Title != d.Title || street != want {
+			t.Errorf("driver %d (key %d) reads back as %q, %q, address %q; want %q, %q, %q", i, d.ID, got.Name, got.Title, street, d.Name, d.Title, want)
+		}
+	}
+}

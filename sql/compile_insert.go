@@ -2,6 +2,7 @@ package sql
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
@@ -12,6 +13,11 @@ import (
 // key a row marks Null is written as NULL, for a Fixup to set.
 // Its text comes from t when t has seen the shape (t may be nil).
 func insertStmt(d Dialect, t *texts, bt *backend.Batch, rows []backend.Row) (stmt, error) {
+	if ad, ok := d.(ArrayDialect); ok && len(rows) > caseMaxRows && len(bt.Fields) > 0 {
+		if st, ok, err := insertFromArrays(d, ad, t, bt, rows); ok || err != nil {
+			return st, err
+		}
+	}
 	k := insertShape(d, bt, len(rows))
 	return t.compile(d, k, len(rows)*len(bt.Fields), func(sb *builder) error {
 		return insertInto(sb, bt, rows)
@@ -34,9 +40,127 @@ func insertShape(d Dialect, bt *backend.Batch, n int) shape {
 	return k
 }
 
+// insertFromArrays compiles, for a dialect that binds a column of values
+// as one array (PostgreSQL), the INSERT of rows as
+//
+//	INSERT INTO "t" ("a", "b", …) SELECT "column1", "column2", …
+//	FROM unnest($1::text[], $2::bigint[], …) WITH ORDINALITY AS "orm_v"("column1", "column2", …, "orm_n")
+//	ORDER BY "orm_n" RETURNING …
+//
+// one parameter per column whatever the number of rows, and one text for
+// every number of rows. ORDER BY the ordinality inserts the rows in the
+// order of the arrays, so the keys the database generates increase in
+// that order, as for a VALUES list (insertReturning sorts them and hands
+// them out in row order). It reports false when a column's values cannot
+// be one array (the VALUES list then serves).
+func insertFromArrays(d Dialect, ad ArrayDialect, t *texts, bt *backend.Batch, rows []backend.Row) (stmt, bool, error) {
+	m := bt.Entity
+	args := make([]any, len(bt.Fields))
+	values := make([]any, len(rows))
+	for j, f := range bt.Fields {
+		if arg, ok := directArray(f, rows); ok {
+			args[j] = arg
+			continue
+		}
+		for i, r := range rows {
+			var v any
+			if r.Null == nil || !r.Null.Has(f.Pos) {
+				var err error
+				if v, err = f.Value(r.Ptr); err != nil {
+					return stmt{}, false, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+				}
+				if f.Storage == meta.KindUUID {
+					v = uuidArg(d, v)
+				}
+			}
+			values[i] = v
+		}
+		arg, ok := ad.ArrayArg(column(f), values)
+		if !ok {
+			return stmt{}, false, nil
+		}
+		args[j] = arg
+	}
+	k := insertShape(d, bt, 0)
+	if k.m != nil {
+		k.flags |= shapeArrays
+	}
+	st, err := t.compile(d, k, 0, func(sb *builder) error {
+		insertArrays(sb, ad, bt)
+		return nil
+	})
+	st.args = args
+	return st, true, err
+}
+
+// directArray returns the values of field f in rows as one typed slice
+// read straight from the entities, without a driver value each, when f is
+// a plain int64, int, string, bool or float64 field that no row writes as
+// NULL; else false.
+func directArray(f *meta.Field, rows []backend.Row) (any, bool) {
+	for _, r := range rows {
+		if r.Null != nil && r.Null.Has(f.Pos) {
+			return nil, false
+		}
+	}
+	switch f.DirectDest(rows[0].Ptr).(type) {
+	case *int64:
+		return gather[int64](f, rows), true
+	case *int:
+		out := make([]int64, len(rows))
+		for i, r := range rows {
+			out[i] = int64(*f.DirectDest(r.Ptr).(*int))
+		}
+		return out, true
+	case *string:
+		return gather[string](f, rows), true
+	case *bool:
+		return gather[bool](f, rows), true
+	case *float64:
+		return gather[float64](f, rows), true
+	}
+	return nil, false
+}
+
+// gather reads field f, of type T, of every row.
+func gather[T any](f *meta.Field, rows []backend.Row) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = *f.DirectDest(r.Ptr).(*T)
+	}
+	return out
+}
+
+// insertArrays writes the text of insertFromArrays into sb.
+func insertArrays(sb *builder, ad ArrayDialect, bt *backend.Batch) {
+	m := bt.Entity
+	sb.sql("INSERT INTO ").ident(m.Table).sql(" (").columns(bt.Fields).sql(") SELECT ")
+	for j := range bt.Fields {
+		if j > 0 {
+			sb.sql(", ")
+		}
+		sb.ident("column" + strconv.Itoa(j+1))
+	}
+	sb.sql(" FROM unnest(")
+	for j, f := range bt.Fields {
+		if j > 0 {
+			sb.sql(", ")
+		}
+		if !sb.argsOnly {
+			sb.buf = ad.AppendArray(sb.buf, j+1, column(f))
+		}
+	}
+	sb.sql(") WITH ORDINALITY AS ").ident(valuesAlias).sql("(")
+	for j := range bt.Fields {
+		sb.ident("column"+strconv.Itoa(j+1)).sql(", ")
+	}
+	sb.ident("orm_n").sql(") ORDER BY ").ident("orm_n")
+	returning(sb, bt)
+}
+
 // insertInto writes the INSERT of insertStmt into sb.
 func insertInto(sb *builder, bt *backend.Batch, rows []backend.Row) error {
-	m, d := bt.Entity, sb.d
+	m := bt.Entity
 	sb.sql("INSERT INTO ").ident(m.Table)
 	if len(bt.Fields) == 0 {
 		defaultRows(sb, m, len(rows))
@@ -66,13 +190,19 @@ func insertInto(sb *builder, bt *backend.Batch, rows []backend.Row) error {
 		}
 		sb.sql(")")
 	}
+	returning(sb, bt)
+	return nil
+}
+
+// returning appends the RETURNING clause of an INSERT of bt, if it has one.
+func returning(sb *builder, bt *backend.Batch) {
+	m := bt.Entity
 	switch {
-	case len(bt.Defaults) > 0 && d.Has(Returning):
+	case len(bt.Defaults) > 0 && sb.d.Has(Returning):
 		sb.sql(" RETURNING ").columns(m.Fields) // the defaults, and the key
-	case bt.Generated && d.Has(Returning):
+	case bt.Generated && sb.d.Has(Returning):
 		sb.sql(" RETURNING ").ident(m.Auto.Column)
 	}
-	return nil
 }
 
 // defaultRows appends the VALUES of n rows of nothing but the generated

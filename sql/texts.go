@@ -40,6 +40,7 @@ const (
 	shapeReturning
 	shapeAdvance
 	shapeDefaults
+	shapeArrays // an INSERT from arrays, whatever the number of rows
 	shapeSelect // a SELECT: fields are those of the Eqs of its Where, rows its Limit
 	shapeAnd    // the Eqs are an And's
 )

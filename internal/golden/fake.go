@@ -98,13 +98,18 @@ func (f *Fake) Exec(_ context.Context, query string, args []any) (sqlconn.Result
 }
 
 // Query records a statement and scans the rows set up for it: new keys for
-// an INSERT … RETURNING of the generated key alone, 1 for a server
+// an INSERT … RETURNING of the generated key alone (one a VALUES tuple,
+// or one a value of the first array), 1 for a server
 // variable (SELECT @@auto_increment_increment), else the next of Results.
 func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, each func() error) error {
 	f.record(query, args)
 	var rows [][]any
 	if strings.HasPrefix(query, "INSERT") && strings.Contains(query, " RETURNING ") && len(dest) == 1 {
-		for range strings.Count(query, "), (") + 1 {
+		n := strings.Count(query, "), (") + 1
+		if strings.Contains(query, " FROM unnest(") && len(args) > 0 {
+			n = reflect.ValueOf(args[0]).Len() // rows from arrays: one a value
+		}
+		for range n {
 			f.nextID++
 			rows = append(rows, []any{f.nextID})
 		}

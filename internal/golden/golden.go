@@ -8,6 +8,7 @@ package golden
 
 import (
 	"context"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -104,6 +105,20 @@ func insertCases() []test {
 		{name: "insert_many", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			email := "bob@example.com"
 			return flush(ctx, db, &Owner{Name: "Ann", Age: 30}, &Owner{Name: "Bob", Email: &email}, &Owner{Name: "Cy"})
+		}},
+		{name: "insert_arrays", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
+			// More rows than a VALUES list is used for where the dialect
+			// binds arrays: one parameter per column, NULLs among them.
+			os := make([]any, 17)
+			for i := range os {
+				o := &Owner{Name: fmt.Sprint("o", i), Age: int32(i)}
+				if i%2 == 1 {
+					email := fmt.Sprint("o", i, "@example.com")
+					o.Email = &email
+				}
+				os[i] = o
+			}
+			return flush(ctx, db, os...)
 		}},
 		{name: "insert_chunked", opts: []orm.Option{orm.WithBatchSize(2)}, run: func(ctx context.Context, db *orm.DB, f *Fake) error {
 			return flush(ctx, db, &Owner{Name: "A"}, &Owner{Name: "B"}, &Owner{Name: "C"}, &Owner{Name: "D"}, &Owner{Name: "E"})

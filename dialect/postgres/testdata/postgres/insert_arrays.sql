@@ -1,0 +1,2 @@
+INSERT INTO "owner" ("name", "age", "email") SELECT "column1", "column2", "column3" FROM unnest($1::text[], $2::integer[], $3::text[]) WITH ORDINALITY AS "orm_v"("column1", "column2", "column3", "orm_n") ORDER BY "orm_n" RETURNING "id"
+  -- args: [o0 o1 o2 o3 o4 o5 o6 o7 o8 o9 o10 o11 o12 o13 o14 o15 o16] [0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16] [NULL "o1@example.com" NULL "o3@example.com" NULL "o5@example.com" NULL "o7@example.com" NULL "o9@example.com" NULL "o11@example.com" NULL "o13@example.com" NULL "o15@example.com" NULL]
