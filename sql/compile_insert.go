@@ -152,7 +152,7 @@ func insertArrays(sb *builder, ad ArrayDialect, bt *backend.Batch) {
 	}
 	sb.sql(") WITH ORDINALITY AS ").ident(valuesAlias).sql("(")
 	for j := range bt.Fields {
-		sb.ident("column"+strconv.Itoa(j+1)).sql(", ")
+		sb.ident("column" + strconv.Itoa(j+1)).sql(", ")
 	}
 	sb.ident("orm_n").sql(") ORDER BY ").ident("orm_n")
 	returning(sb, bt)
