@@ -23,9 +23,18 @@
 // because CASE WHEN costs grow with the square of the rows (MySQL and
 // MariaDB join a UNION ALL of SELECTs instead, [UpdateJoin]; a dialect that
 // binds arrays, an [ArrayDialect] such as PostgreSQL, joins
-// unnest(array, …), one parameter per column). Two or more
-// statements, or a versioned statement of several rows, run in one
-// transaction (a savepoint inside a Session's transaction).
+// unnest(array, …), one parameter per column, and inserts more than 16
+// rows from such arrays too). Two or more statements, or a versioned
+// statement of several rows, run in one transaction (a savepoint inside a
+// Session's transaction); where the connection sends batches
+// (sqlconn.BatchPool: PostgreSQL) and no statement needs an answer from
+// an earlier one, the transaction and its statements go in one round
+// trip (flush_pipeline.go).
+//
+// The text of a statement whose shape was seen before — an INSERT or
+// upsert of the same entity, columns and rows, a read by key, by equal
+// fields or of every row — comes from a cache on the backend (at most
+// 1,024 texts and 4 MiB); only its arguments are collected again.
 //
 // # Raw SQL
 //

@@ -39,9 +39,25 @@
 // with UPDATE … FROM unnest($1::bigint[], $2::text[], …), one array
 // parameter per column whatever the number of rows (NULLs are NULL
 // elements); a batch that writes a decimal or JSON column uses UPDATE …
-// FROM (VALUES …) instead. In lists of more than a few values are
-// = ANY($n::type[]). One
-// statement carries at most 65,535 parameters. Inside a transaction every
+// FROM (VALUES …) instead. An INSERT of more than 16 rows is INSERT …
+// SELECT … FROM unnest($1::text[], …) WITH ORDINALITY ORDER BY the
+// ordinality, RETURNING the generated keys: the rows go in in the order of
+// the arrays, so the keys increase in that order and are handed out in it
+// (at 1,000 rows 1.02 × pgx's multi-row INSERT, against 1.28 for a VALUES
+// list). In lists of more than a few values are = ANY($n::type[]). One
+// statement carries at most 65,535 parameters.
+//
+// A flush of several statements none of which needs an answer from an
+// earlier one — no key for the database to generate (UUIDv7, explicit
+// keys), no version to check, outside a transaction — is sent as one pgx
+// batch in pipeline mode, BEGIN and COMMIT included: one round trip for
+// the whole flush (a flush of 3 types × 10 inserts, 10 updates and 10
+// deletes: 0.50 ms, against 1.27 ms for its 11 round trips). The query
+// hook is told of every statement as before; a statement the server
+// refuses stops the batch and rolls it back, and its error names the
+// statement's table; a connection lost after the batch went out is an
+// *orm.CommitUnknownError, since the COMMIT went with it. Other flushes
+// send statement by statement. Inside a transaction every
 // flush runs in a savepoint, because a failed statement spoils a PostgreSQL
 // transaction. Serialization failures (40001), deadlocks (40P01) and locks
 // not available (55P03: NOWAIT, lock_timeout) match orm.ErrRetryable; the
