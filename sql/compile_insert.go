@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
@@ -55,27 +56,25 @@ func insertShape(d Dialect, bt *backend.Batch, n int) shape {
 // be one array (the VALUES list then serves).
 func insertFromArrays(d Dialect, ad ArrayDialect, t *texts, bt *backend.Batch, rows []backend.Row) (stmt, bool, error) {
 	m := bt.Entity
+	ptrs := make([]unsafe.Pointer, len(rows))
+	for i, r := range rows {
+		ptrs[i] = r.Ptr
+	}
+	a := arrayer{d: d, ad: ad}
 	args := make([]any, len(bt.Fields))
-	values := make([]any, len(rows))
 	for j, f := range bt.Fields {
-		if arg, ok := directArray(f, rows); ok {
-			args[j] = arg
-			continue
-		}
-		for i, r := range rows {
-			var v any
-			if r.Null == nil || !r.Null.Has(f.Pos) {
-				var err error
-				if v, err = f.Value(r.Ptr); err != nil {
-					return stmt{}, false, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
-				}
-				if f.Storage == meta.KindUUID {
-					v = uuidArg(d, v)
-				}
+		var written func(i int) bool // a foreign key a row writes as NULL, for a Fixup
+		for _, r := range rows {
+			if r.Null != nil && r.Null.Has(f.Pos) {
+				pos := f.Pos
+				written = func(i int) bool { return rows[i].Null == nil || !rows[i].Null.Has(pos) }
+				break
 			}
-			values[i] = v
 		}
-		arg, ok := ad.ArrayArg(column(f), values)
+		arg, ok, err := a.column(f, ptrs, written)
+		if err != nil {
+			return stmt{}, false, fmt.Errorf("orm: insert %s: field %s: %w", m.Name, f.Name, err)
+		}
 		if !ok {
 			return stmt{}, false, nil
 		}
@@ -93,40 +92,77 @@ func insertFromArrays(d Dialect, ad ArrayDialect, t *texts, bt *backend.Batch, r
 	return st, true, err
 }
 
-// directArray returns the values of field f in rows as one typed slice
-// read straight from the entities, without a driver value each, when f is
-// a plain int64, int, string, bool or float64 field that no row writes as
-// NULL; else false.
-func directArray(f *meta.Field, rows []backend.Row) (any, bool) {
-	for _, r := range rows {
-		if r.Null != nil && r.Null.Has(f.Pos) {
-			return nil, false
+// arrayer makes the array arguments of a statement that binds a column
+// of values as one array.
+type arrayer struct {
+	d      Dialect
+	ad     ArrayDialect
+	values []any // reused column to column
+	err    error
+}
+
+// column returns field f of the entities at ptrs as one array argument,
+// NULL where has reports false (a nil has: every entity has a value),
+// or false when the dialect cannot bind the values as one array. A plain
+// int64, int, string, bool or float64 field without NULLs is read straight
+// into a typed slice (directArray); the others go through their driver
+// values and the dialect's ArrayArg.
+func (a *arrayer) column(f *meta.Field, ptrs []unsafe.Pointer, has func(i int) bool) (any, bool, error) {
+	if has == nil {
+		if arg, ok := directArray(f, ptrs); ok {
+			return arg, true, nil
 		}
 	}
-	switch f.DirectDest(rows[0].Ptr).(type) {
+	if cap(a.values) < len(ptrs) {
+		a.values = make([]any, len(ptrs))
+	}
+	values := a.values[:len(ptrs)]
+	for i, p := range ptrs {
+		values[i] = nil
+		if has != nil && !has(i) {
+			continue
+		}
+		v, err := f.Value(p)
+		if err != nil {
+			return nil, false, err
+		}
+		if f.Storage == meta.KindUUID {
+			v = uuidArg(a.d, v)
+		}
+		values[i] = v
+	}
+	arg, ok := a.ad.ArrayArg(column(f), values)
+	return arg, ok, nil
+}
+
+// directArray returns field f of the entities at ptrs as one typed slice
+// read straight from them, without a driver value each, when f is a plain
+// int64, int, string, bool or float64 field; else false.
+func directArray(f *meta.Field, ptrs []unsafe.Pointer) (any, bool) {
+	switch f.DirectDest(ptrs[0]).(type) {
 	case *int64:
-		return gather[int64](f, rows), true
+		return gather[int64](f, ptrs), true
 	case *int:
-		out := make([]int64, len(rows))
-		for i, r := range rows {
-			out[i] = int64(*f.DirectDest(r.Ptr).(*int))
+		out := make([]int64, len(ptrs))
+		for i, p := range ptrs {
+			out[i] = int64(*f.DirectDest(p).(*int))
 		}
 		return out, true
 	case *string:
-		return gather[string](f, rows), true
+		return gather[string](f, ptrs), true
 	case *bool:
-		return gather[bool](f, rows), true
+		return gather[bool](f, ptrs), true
 	case *float64:
-		return gather[float64](f, rows), true
+		return gather[float64](f, ptrs), true
 	}
 	return nil, false
 }
 
-// gather reads field f, of type T, of every row.
-func gather[T any](f *meta.Field, rows []backend.Row) []T {
-	out := make([]T, len(rows))
-	for i, r := range rows {
-		out[i] = *f.DirectDest(r.Ptr).(*T)
+// gather reads field f, of type T, of every entity at ptrs.
+func gather[T any](f *meta.Field, ptrs []unsafe.Pointer) []T {
+	out := make([]T, len(ptrs))
+	for i, p := range ptrs {
+		out[i] = *f.DirectDest(p).(*T)
 	}
 	return out
 }

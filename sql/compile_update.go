@@ -3,6 +3,7 @@ package sql
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
@@ -358,8 +359,8 @@ func updateJoin(d Dialect, bt *backend.Batch, rows []backend.Row) (stmt, error) 
 func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []backend.Row) (stmt, bool, error) {
 	j := layout(bt, rows)
 	m := j.m
-	cols, values, err := arrayColumns(d, j, rows)
-	if err != nil {
+	cols, args, ok, err := j.arrays(d, ad, rows)
+	if !ok || err != nil {
 		return stmt{}, false, err
 	}
 	sb := &builder{d: d}
@@ -367,14 +368,10 @@ func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []back
 	j.set(sb, false)
 	sb.sql(" FROM unnest(")
 	for i, c := range cols {
-		arg, ok := ad.ArrayArg(c, values[i])
-		if !ok {
-			return stmt{}, false, nil
-		}
 		if i > 0 {
 			sb.sql(", ")
 		}
-		sb.args = append(sb.args, arg)
+		sb.args = append(sb.args, args[i])
 		sb.buf = ad.AppendArray(sb.buf, len(sb.args), c)
 	}
 	sb.sql(") AS ").ident(valuesAlias).sql("(")
@@ -389,32 +386,53 @@ func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []back
 	return sb.stmt(), true, nil
 }
 
-// arrayColumns returns the joined columns of rows in j's layout, column by
-// column: each column's type and its values, nil for NULL.
-func arrayColumns(d Dialect, j joined, rows []backend.Row) ([]Column, [][]any, error) {
-	var cols []Column
-	var values [][]any
+// arrays returns the joined columns of rows in j's layout (see cells),
+// each as one array argument, and their types: the keys, per slot its new
+// values (NULL where a row leaves the field) and its flags, the expected
+// versions. False when a column's values cannot be one array.
+func (j joined) arrays(d Dialect, ad ArrayDialect, rows []backend.Row) ([]Column, []any, bool, error) {
+	m := j.m
+	keys, ptrs := make([]unsafe.Pointer, len(rows)), make([]unsafe.Pointer, len(rows))
 	for i, r := range rows {
-		n := 0
-		err := j.cells(r, func(x cell) {
-			if i == 0 {
-				c := Column{Type: Int, Size: 4} // a flag
-				if x.f != nil {
-					c = column(x.f)
-				}
-				cols = append(cols, c)
-				values = append(values, make([]any, 0, len(rows)))
-			}
-			v := x.v
-			if x.f != nil && x.f.Storage == meta.KindUUID && !x.skipped {
-				v = uuidArg(d, v)
-			}
-			values[n] = append(values[n], v)
-			n++
-		})
+		keys[i], ptrs[i] = r.Key, r.Ptr
+	}
+	var cols []Column
+	var args []any
+	a := arrayer{d: d, ad: ad}
+	add := func(f *meta.Field, at []unsafe.Pointer, changed func(i int) bool) bool {
+		arg, ok, err := a.column(f, at, changed)
 		if err != nil {
-			return nil, nil, err
+			a.err = fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+		}
+		cols, args = append(cols, column(f)), append(args, arg)
+		return ok && err == nil
+	}
+	for _, f := range m.PK {
+		if !add(f, keys, nil) {
+			return nil, nil, false, a.err
 		}
 	}
-	return cols, values, nil
+	for _, sl := range j.slots {
+		var changed func(i int) bool
+		if sl.flag > 0 {
+			pos := sl.f.Pos
+			changed = func(i int) bool { return rows[i].Changed.Has(pos) }
+		}
+		if !add(sl.f, ptrs, changed) {
+			return nil, nil, false, a.err
+		}
+		if sl.flag > 0 {
+			flags := make([]int32, len(rows))
+			for i := range rows {
+				if changed(i) {
+					flags[i] = 1
+				}
+			}
+			cols, args = append(cols, Column{Type: Int, Size: 4}), append(args, flags)
+		}
+	}
+	if j.version > 0 && !add(m.Version, keys, nil) {
+		return nil, nil, false, a.err
+	}
+	return cols, args, true, nil
 }

@@ -66,41 +66,47 @@ func (b *engine) pieces(ch chunk) ([]piece, error) {
 	bt, m := ch.batch, ch.batch.Entity
 	var st stmt
 	var err error
-	op := ""
+	fail := func(op string) func(error) error {
+		return func(err error) error { return failed(op, m, err) }
+	}
+	isPivot := false
+	pivot := func(op string) func(error) error {
+		rel := bt.Rel
+		isPivot = true
+		return func(err error) error {
+			return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", op, rel.Owner.Name, rel.Name, err)
+		}
+	}
+	var wrap func(error) error
 	switch bt.Kind {
 	case backend.Insert:
 		st, err = insertStmt(b.d, &b.texts, bt, ch.rows)
-		op = "insert"
+		wrap = fail("insert")
 	case backend.Update:
 		st, err = updateStmt(b.d, bt, ch.rows)
-		op = "update"
+		wrap = fail("update")
 	case backend.Delete:
 		st, err = deleteStmt(b.d, bt, ch.rows)
-		op = "delete"
-	case backend.PivotInsert, backend.PivotDelete:
+		wrap = fail("delete")
+	case backend.PivotInsert:
 		st, err = pivotStmt(b.d, bt, ch.links)
-		op = "insert"
-		if bt.Kind == backend.PivotDelete {
-			op = "delete"
-		}
+		wrap = pivot("insert")
+	case backend.PivotDelete:
+		st, err = pivotStmt(b.d, bt, ch.links)
+		wrap = pivot("delete")
 	case backend.PivotClear:
 		st, err = pivotClearStmt(b.d, bt, ch.rows)
-		op = "delete"
-	}
-	if bt.Rel != nil && bt.Kind >= backend.PivotInsert {
-		rel := bt.Rel
-		fail := func(err error) error {
-			return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", op, rel.Owner.Name, rel.Name, err)
-		}
-		if err != nil {
-			return nil, fail(err)
-		}
-		return []piece{{st, fail}}, nil
+		wrap = pivot("delete")
+	default:
+		return nil, fmt.Errorf("orm: a batch of kind %d", bt.Kind)
 	}
 	if err != nil {
+		if isPivot {
+			return nil, wrap(err) // as the pivot statement's error always was
+		}
 		return nil, err
 	}
-	out := []piece{{st, func(err error) error { return failed(op, m, err) }}}
+	out := []piece{{st, wrap}}
 	if ch.advance {
 		adv, top := advanceKeyStmt(b.d, bt)
 		out = append(out, piece{adv, func(err error) error {
