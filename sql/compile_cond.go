@@ -19,8 +19,14 @@ func where(sb *builder, c *backend.Cond) error {
 
 // listMin is the longest list of values In and NotIn bind one parameter
 // each; a longer one travels as one argument, when the dialect can
-// (ListDialect), so that no list is too long for the database.
-const listMin = 100
+// (ListDialect), so that no list is too long for the database. Where the
+// argument is a native array (an ArrayDialect: PostgreSQL), lists of more
+// than arrayListMin values do, so that lists of every such length share
+// one statement text, which PostgreSQL prepares once, not once a length.
+const (
+	listMin      = 100
+	arrayListMin = caseMaxRows
+)
 
 var cmpOps = map[backend.Op]string{
 	backend.OpEq: " = ", backend.OpNe: " <> ", backend.OpGt: " > ", backend.OpGte: " >= ",
@@ -65,7 +71,11 @@ func cond(sb *builder, c *backend.Cond) error {
 // or with not none of them: one argument for a long list where the dialect
 // binds lists, else one placeholder each.
 func inList(sb *builder, f *meta.Field, values []any, not bool) {
-	if ld, ok := sb.d.(ListDialect); ok && len(values) > listMin {
+	most := listMin
+	if _, ok := sb.d.(ArrayDialect); ok {
+		most = arrayListMin
+	}
+	if ld, ok := sb.d.(ListDialect); ok && len(values) > most {
 		c := column(f)
 		if f.Storage == meta.KindUUID {
 			vs := make([]any, len(values))

@@ -349,6 +349,7 @@ func selectCases() []test {
 		{name: "select_embedded", run: find[Site](orm.Eq("Addr.City", "Oslo"), orm.OrderBy("Addr.Zip"))},
 		{name: "select_declared_types", run: find[Paint](orm.And(orm.Gt("Total", 5), orm.Eq("Label", "x"), orm.Gte("Price", Money{"9.99"})))},
 		{name: "select_in_long", run: find[Owner](orm.In("Age", long...))},
+		{name: "select_in_17", run: find[Owner](orm.In("Age", long[:17]...))}, // an array on PostgreSQL, a list elsewhere
 		{name: "select_not_in", run: find[Owner](orm.NotIn("Name", "a", "b"))},
 		{name: "select_not_in_long", run: find[Owner](orm.NotIn("Age", long...))},
 		{name: "select_in_empty", run: find[Owner](orm.Or(orm.In("Age"), orm.NotIn("Age")))},
