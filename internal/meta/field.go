@@ -403,6 +403,9 @@ func storageKind(t reflect.Type) Kind {
 // fields. (Times go through Store, which also parses the text some
 // databases hand back.)
 func (f *Field) DirectDest(p unsafe.Pointer) any {
+	if f.direct == notDirect {
+		return nil // f.Offset may be inside a pointer embeddable, not p
+	}
 	a := unsafe.Add(p, f.Offset)
 	switch f.direct {
 	case directInt64:
