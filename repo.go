@@ -305,8 +305,9 @@ var int64Type = reflect.TypeFor[int64]()
 // field, the common case, is used as it is given.
 func getQuery(m *meta.Entity, id any) (meta.Key, *backend.Query, error) {
 	if n, ok := id.(int64); ok && len(m.PK) == 1 && m.PK[0].Type == int64Type {
-		k, _ := m.KeyOfValue(n)
-		return k, eqQuery(m, id), nil
+		if k, err := m.KeyOfValue(n); err == nil {
+			return k, eqQuery(m, id), nil
+		}
 	}
 	kp, err := m.KeyEntity(id) // the key for the map, the values for the query
 	if err != nil {

@@ -2,7 +2,6 @@ package sql
 
 import (
 	"fmt"
-	"strconv"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -98,7 +97,6 @@ type arrayer struct {
 	d      Dialect
 	ad     ArrayDialect
 	values []any // reused column to column
-	err    error
 }
 
 // column returns field f of the entities at ptrs as one array argument,
@@ -175,7 +173,7 @@ func insertArrays(sb *builder, ad ArrayDialect, bt *backend.Batch) {
 		if j > 0 {
 			sb.sql(", ")
 		}
-		sb.ident("column" + strconv.Itoa(j+1))
+		sb.ident(valuesColumn(j + 1))
 	}
 	sb.sql(" FROM unnest(")
 	for j, f := range bt.Fields {
@@ -188,7 +186,7 @@ func insertArrays(sb *builder, ad ArrayDialect, bt *backend.Batch) {
 	}
 	sb.sql(") WITH ORDINALITY AS ").ident(valuesAlias).sql("(")
 	for j := range bt.Fields {
-		sb.ident("column" + strconv.Itoa(j+1)).sql(", ")
+		sb.ident(valuesColumn(j + 1)).sql(", ")
 	}
 	sb.ident("orm_n").sql(") ORDER BY ").ident("orm_n")
 	returning(sb, bt)

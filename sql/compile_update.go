@@ -137,6 +137,9 @@ type slot struct {
 // valuesAlias names the joined table of new values.
 const valuesAlias = "orm_v"
 
+// valuesColumn names the joined table's n-th column.
+func valuesColumn(n int) string { return "column" + strconv.Itoa(n) }
+
 func layout(bt *backend.Batch, rows []backend.Row) joined {
 	m := bt.Entity
 	j := joined{m: m, slots: make([]slot, len(bt.Fields))}
@@ -160,7 +163,7 @@ func layout(bt *backend.Batch, rows []backend.Row) joined {
 
 // col appends a reference to the joined column n.
 func (j joined) col(sb *builder, n int) *builder {
-	return sb.ident(valuesAlias).sql(".").ident("column" + strconv.Itoa(n))
+	return sb.ident(valuesAlias).sql(".").ident(valuesColumn(n))
 }
 
 // set appends the SET list reading the joined values, each target column
@@ -276,7 +279,7 @@ func (c *values) next() *builder {
 // end ends a value, naming its column when the row names them.
 func (c *values) end() {
 	if c.named {
-		c.sb.sql(" AS ").ident("column" + strconv.Itoa(c.n))
+		c.sb.sql(" AS ").ident(valuesColumn(c.n))
 	}
 }
 
@@ -379,7 +382,7 @@ func updateFromArrays(d Dialect, ad ArrayDialect, bt *backend.Batch, rows []back
 		if i > 0 {
 			sb.sql(", ")
 		}
-		sb.ident("column" + strconv.Itoa(i+1))
+		sb.ident(valuesColumn(i + 1))
 	}
 	sb.sql(") WHERE ")
 	j.on(sb)
@@ -399,17 +402,17 @@ func (j joined) arrays(d Dialect, ad ArrayDialect, rows []backend.Row) ([]Column
 	var cols []Column
 	var args []any
 	a := arrayer{d: d, ad: ad}
-	add := func(f *meta.Field, at []unsafe.Pointer, changed func(i int) bool) bool {
+	add := func(f *meta.Field, at []unsafe.Pointer, changed func(i int) bool) (bool, error) {
 		arg, ok, err := a.column(f, at, changed)
 		if err != nil {
-			a.err = fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
+			return false, fmt.Errorf("orm: update %s: field %s: %w", m.Name, f.Name, err)
 		}
 		cols, args = append(cols, column(f)), append(args, arg)
-		return ok && err == nil
+		return ok, nil
 	}
 	for _, f := range m.PK {
-		if !add(f, keys, nil) {
-			return nil, nil, false, a.err
+		if ok, err := add(f, keys, nil); !ok {
+			return nil, nil, false, err
 		}
 	}
 	for _, sl := range j.slots {
@@ -418,8 +421,8 @@ func (j joined) arrays(d Dialect, ad ArrayDialect, rows []backend.Row) ([]Column
 			pos := sl.f.Pos
 			changed = func(i int) bool { return rows[i].Changed.Has(pos) }
 		}
-		if !add(sl.f, ptrs, changed) {
-			return nil, nil, false, a.err
+		if ok, err := add(sl.f, ptrs, changed); !ok {
+			return nil, nil, false, err
 		}
 		if sl.flag > 0 {
 			flags := make([]int32, len(rows))
@@ -431,8 +434,10 @@ func (j joined) arrays(d Dialect, ad ArrayDialect, rows []backend.Row) ([]Column
 			cols, args = append(cols, Column{Type: Int, Size: 4}), append(args, flags)
 		}
 	}
-	if j.version > 0 && !add(m.Version, keys, nil) {
-		return nil, nil, false, a.err
+	if j.version > 0 {
+		if ok, err := add(m.Version, keys, nil); !ok {
+			return nil, nil, false, err
+		}
 	}
 	return cols, args, true, nil
 }

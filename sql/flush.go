@@ -106,7 +106,7 @@ func (b *engine) chunks(env *backend.Env, p *backend.Plan) (chunks []chunk, need
 // batch, fewer rows affected than sent means a stale row.
 func (b *engine) send(ctx context.Context, s backend.Scope, c conn, ch chunk) error {
 	bt := ch.batch
-	if bt.Kind == backend.Insert && (bt.Generated || len(bt.Defaults) > 0 || insertStatements(b.d, bt, len(ch.rows)) > 1) {
+	if b.readsBack(ch) {
 		return b.insert(ctx, s, c, ch)
 	}
 	ps, err := b.pieces(ch)
@@ -118,7 +118,7 @@ func (b *engine) send(ctx context.Context, s backend.Scope, c conn, ch chunk) er
 		if err != nil {
 			return p.fail(err)
 		}
-		if (bt.Kind == backend.Update || bt.Kind == backend.Delete) && versioned(bt) && n != int64(len(ch.rows)) {
+		if checked(bt) && n != int64(len(ch.rows)) {
 			return &staleError{bt.Entity, ch.rows}
 		}
 	}

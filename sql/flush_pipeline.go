@@ -43,19 +43,31 @@ func (b *engine) pipelines(s backend.Scope, chunks []chunk, needTx, pin bool) bo
 		return false
 	}
 	for _, ch := range chunks {
-		bt := ch.batch
-		switch bt.Kind {
-		case backend.Insert:
-			if bt.Generated || len(bt.Defaults) > 0 || insertStatements(b.d, bt, len(ch.rows)) != 1 {
-				return false
-			}
-		case backend.Update, backend.Delete:
-			if versioned(bt) {
-				return false
-			}
+		if b.readsBack(ch) || checked(ch.batch) {
+			return false
 		}
 	}
 	return true
+}
+
+// readsBack reports whether a chunk is an INSERT that needs more from the
+// database than the rows it affected: generated keys, defaults, or one
+// statement a row (insert, not pieces, sends it).
+func (b *engine) readsBack(ch chunk) bool {
+	bt := ch.batch
+	return bt.Kind == backend.Insert && (bt.Generated || len(bt.Defaults) > 0 || insertStatements(b.d, bt, len(ch.rows)) > 1)
+}
+
+// checked reports whether bt is a versioned UPDATE or DELETE, whose rows
+// affected decide whether the flush commits.
+func checked(bt *backend.Batch) bool {
+	return (bt.Kind == backend.Update || bt.Kind == backend.Delete) && versioned(bt)
+}
+
+// ops names what each kind of batch does, for its errors.
+var ops = map[backend.Kind]string{
+	backend.Insert: "insert", backend.Update: "update", backend.Delete: "delete",
+	backend.PivotInsert: "insert", backend.PivotDelete: "delete", backend.PivotClear: "delete",
 }
 
 // pieces compiles the statements of a chunk that needs nothing back from
@@ -63,50 +75,37 @@ func (b *engine) pipelines(s backend.Scope, chunks []chunk, needTx, pin bool) bo
 // are known (and the move of the key generator past them), an UPDATE or
 // DELETE, and pivot rows.
 func (b *engine) pieces(ch chunk) ([]piece, error) {
-	bt, m := ch.batch, ch.batch.Entity
+	bt, m, op := ch.batch, ch.batch.Entity, ops[ch.batch.Kind]
+	fail := func(err error) error { return failed(op, m, err) }
 	var st stmt
 	var err error
-	fail := func(op string) func(error) error {
-		return func(err error) error { return failed(op, m, err) }
-	}
-	isPivot := false
-	pivot := func(op string) func(error) error {
-		rel := bt.Rel
-		isPivot = true
-		return func(err error) error {
-			return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", op, rel.Owner.Name, rel.Name, err)
-		}
-	}
-	var wrap func(error) error
 	switch bt.Kind {
 	case backend.Insert:
 		st, err = insertStmt(b.d, &b.texts, bt, ch.rows)
-		wrap = fail("insert")
 	case backend.Update:
 		st, err = updateStmt(b.d, bt, ch.rows)
-		wrap = fail("update")
 	case backend.Delete:
 		st, err = deleteStmt(b.d, bt, ch.rows)
-		wrap = fail("delete")
-	case backend.PivotInsert:
-		st, err = pivotStmt(b.d, bt, ch.links)
-		wrap = pivot("insert")
-	case backend.PivotDelete:
-		st, err = pivotStmt(b.d, bt, ch.links)
-		wrap = pivot("delete")
-	case backend.PivotClear:
-		st, err = pivotClearStmt(b.d, bt, ch.rows)
-		wrap = pivot("delete")
+	case backend.PivotInsert, backend.PivotDelete, backend.PivotClear:
+		if bt.Kind == backend.PivotClear {
+			st, err = pivotClearStmt(b.d, bt, ch.rows)
+		} else {
+			st, err = pivotStmt(b.d, bt, ch.links)
+		}
+		rel := bt.Rel
+		fail = func(err error) error {
+			return fmt.Errorf("orm: %s pivot rows of %s.%s: %w", op, rel.Owner.Name, rel.Name, err)
+		}
+		if err != nil {
+			return nil, fail(err) // as a pivot statement's error always was
+		}
 	default:
 		return nil, fmt.Errorf("orm: a batch of kind %d", bt.Kind)
 	}
 	if err != nil {
-		if isPivot {
-			return nil, wrap(err) // as the pivot statement's error always was
-		}
 		return nil, err
 	}
-	out := []piece{{st, wrap}}
+	out := []piece{{st, fail}}
 	if ch.advance {
 		adv, top := advanceKeyStmt(b.d, bt)
 		out = append(out, piece{adv, func(err error) error {
@@ -116,9 +115,12 @@ func (b *engine) pieces(ch chunk) ([]piece, error) {
 	return out, nil
 }
 
+// asIs is the fail of BEGIN and COMMIT, whose errors are reported as they are.
+func asIs(err error) error { return err }
+
 // pipeline sends the flush of chunks as one batch: see above.
 func (b *engine) pipeline(ctx context.Context, s backend.Scope, chunks []chunk) error {
-	ps := []piece{{stmt: stmt{text: "BEGIN"}, fail: func(err error) error { return err }}}
+	ps := []piece{{stmt: stmt{text: "BEGIN"}, fail: asIs}}
 	for _, ch := range chunks {
 		more, err := b.pieces(ch)
 		if err != nil {
@@ -126,7 +128,7 @@ func (b *engine) pipeline(ctx context.Context, s backend.Scope, chunks []chunk) 
 		}
 		ps = append(ps, more...)
 	}
-	ps = append(ps, piece{stmt: stmt{text: "COMMIT"}, fail: func(err error) error { return err }})
+	ps = append(ps, piece{stmt: stmt{text: "COMMIT"}, fail: asIs})
 	stmts := make([]sqlconn.Stmt, len(ps))
 	for i, p := range ps {
 		stmts[i] = sqlconn.Stmt{Query: p.text, Args: p.args}

@@ -78,11 +78,15 @@ type hydrator struct {
 	block      unsafe.Pointer
 	used, size int
 
-	// vals, dest and direct of an entity of up to 8 fields, allocated
-	// with the hydrator.
-	small       [16]any
-	smallDirect [8]int
+	// vals, dest and direct of an entity of up to smallFields columns,
+	// allocated with the hydrator.
+	small       [2 * smallFields]any
+	smallDirect [smallFields]int
 }
+
+// smallFields is the most columns a hydrator holds without allocating
+// its buffers apart.
+const smallFields = 8
 
 // maxBlock is the most entities a hydrator allocates at once.
 const maxBlock = 32
@@ -109,7 +113,7 @@ func newHydrator(q *backend.Query) *hydrator {
 	}
 	h := &hydrator{m: m, via: q.Via != nil}
 	buf, direct := h.small[:], h.smallDirect[:0]
-	if n > len(h.smallDirect) {
+	if n > smallFields {
 		buf, direct = make([]any, 2*n), make([]int, 0, n)
 	}
 	h.vals, h.dest, h.direct = buf[:n:n], buf[n:2*n], direct

@@ -15,18 +15,18 @@ const (
 
 // texts caches the text of the INSERT, upsert and common SELECT
 // statements an engine compiles, by shape: the entity, the columns, the
-// row count and the clauses. A flush or upsert of a shape seen before only collects its
-// arguments (an argsOnly builder), which saves building a text of some
-// kilobytes, placeholder by placeholder, on every call.
+// row count and the clauses. A statement of a shape seen before only
+// collects its arguments (an argsOnly builder), which saves building a
+// text of some kilobytes, placeholder by placeholder, on every call.
 type texts struct {
 	mu    sync.RWMutex
 	m     map[shape]string
 	bytes int // of the texts in m
 }
 
-// shape is what the text of an INSERT, upsert or SELECT depends on. Field lists
-// are bit sets of positions, so only lists in the entity's own field order
-// and entities of at most 64 fields have a shape (see fieldSet).
+// shape is what the text of an INSERT, upsert or SELECT depends on. Field
+// lists are bit sets of positions, so only lists in the entity's own field
+// order and entities of at most 64 fields have a shape (see fieldSet).
 type shape struct {
 	m                        *meta.Entity
 	fields, conflict, update uint64

@@ -86,7 +86,7 @@ type Entity struct {
 	holders []*Holder      // the pointer embeddables, outer ones first
 	deep    []*Field       // fields whose snapshot needs a deep copy
 	flat    []span         // byte ranges of the struct outside deep fields
-	blocks  []reflect.Type // arrays of 1, 2, 4 … maxBlock entities, for Block
+	blocks  []reflect.Type // arrays of 1, 2, 4 … MaxBlock entities, for Block
 }
 
 // MaxBlock is the largest power of two Block has the array type of at hand.
@@ -102,13 +102,10 @@ func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer
 // the first; the i-th is at i*Type.Size() from it. The array stays in
 // memory as long as any of them does.
 func (e *Entity) Block(n int) unsafe.Pointer {
-	t := e.Type
 	if n > 0 && n&(n-1) == 0 && n <= MaxBlock {
-		t = e.blocks[bits.TrailingZeros(uint(n))]
-	} else {
-		t = reflect.ArrayOf(n, t)
+		return reflect.New(e.blocks[bits.TrailingZeros(uint(n))]).UnsafePointer()
 	}
-	return reflect.New(t).UnsafePointer()
+	return reflect.New(reflect.ArrayOf(n, e.Type)).UnsafePointer()
 }
 
 // Interface returns the entity at p as a *T boxed in an interface.
