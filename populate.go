@@ -113,9 +113,11 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 // unloadedOwners attaches the owners' collection rel where it is not, and
 // returns the owners whose collection is not loaded, each once, with their
 // keys and, by key, their index in ptrs.
-func (s *Session) unloadedOwners(rel *meta.Relation, owners []unsafe.Pointer) (ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int, err error) {
+func (s *Session) unloadedOwners(rel *meta.Relation, owners []unsafe.Pointer) (ptrs []unsafe.Pointer, keys []any, byKey *keyIndex[int], err error) {
 	om := rel.Owner
-	byKey = map[meta.Key]int{}
+	byKey = &keyIndex[int]{intKeys: om.IntKey}
+	byKey.reserve(len(owners))
+	ptrs, keys = make([]unsafe.Pointer, 0, len(owners)), make([]any, 0, len(owners))
 	for _, p := range owners {
 		c := rel.Coll(p)
 		if c.Rel == nil {
@@ -125,12 +127,12 @@ func (s *Session) unloadedOwners(rel *meta.Relation, owners []unsafe.Pointer) (p
 			continue
 		}
 		k := om.Key(p)
-		if _, dup := byKey[k]; !dup {
+		if _, dup := byKey.lookup(k); !dup {
 			v, err := om.PK[0].Value(p)
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			byKey[k] = len(ptrs)
+			byKey.set(k, len(ptrs))
 			keys = append(keys, v)
 			ptrs = append(ptrs, p)
 		}
@@ -148,12 +150,15 @@ type hit struct {
 // loadMembers loads the members of collection rel of the owners at ptrs,
 // whose keys are keys (byKey gives their index), with one query the
 // backend may split (Query.Split), and returns them in row order.
-func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []unsafe.Pointer, keys []any, byKey map[meta.Key]int, off filterOff) ([]hit, error) {
+func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []unsafe.Pointer, keys []any, byKey *keyIndex[int], off filterOff) ([]hit, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	om := rel.Owner
-	var hits []hit
+	// Sized by the members the relation's last populate found per owner.
+	guess := min(len(keys)*int(rel.Fanout.Load())/fanoutUnit, maxGuess)
+	s.types(rel.Target).reserve(guess)
+	hits := make([]hit, 0, guess)
 	q := &backend.Query{Entity: rel.Target, Order: []backend.Order{{Field: rel.Target.PK[0]}}, Split: true}
 	var each func(p unsafe.Pointer, link any) error
 	if rel.Kind == meta.RelHasMany {
@@ -161,7 +166,7 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 		q.Where = &backend.Cond{Op: backend.OpIn, Field: inv, Values: keys}
 		each = func(p unsafe.Pointer, _ any) error {
 			if k, ok, _ := inv.RefKey(inv.Ref(p)); ok {
-				if o, ok := byKey[k]; ok {
+				if o, ok := byKey.lookup(k); ok {
 					hits = append(hits, hit{o, p})
 				}
 			}
@@ -174,7 +179,7 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 			if err != nil {
 				return fmt.Errorf("orm: Populate %s.%s: %w", om.Name, rel.Name, err)
 			}
-			if o, ok := byKey[k]; ok {
+			if o, ok := byKey.lookup(k); ok {
 				hits = append(hits, hit{o, p})
 			}
 			return nil
@@ -184,8 +189,17 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 	if err := s.load(ctx, q, false, each); err != nil {
 		return nil, err
 	}
+	rel.Fanout.Store(int64(len(hits) * fanoutUnit / len(keys)))
 	return hits, nil
 }
+
+// A populate guesses the members it will find from the relation's last
+// one (meta.Relation.Fanout, members per owner in fanoutUnits), and sizes
+// the identity map and its lists for at most maxGuess of them.
+const (
+	fanoutUnit = 16
+	maxGuess   = 4096
+)
 
 // groupHits groups the items of hits by owner, in row order, in one backing
 // array: owner i's are all[at[i]:at[i+1]].

@@ -51,8 +51,8 @@ type queryOptions struct {
 }
 
 // presize caps what a query reserves ahead of rows, so that memory follows
-// the rows returned, never the Limit asked for.
-const presize = 64
+// the rows returned, never the Limit asked for (or a guess of them).
+const presize = 256
 
 // Populate loads relations of the entities a query returns, eagerly, with
 // one query per path step whatever the number of entities: "Cars" loads a
@@ -167,7 +167,7 @@ func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each f
 	m := q.Entity
 	ts := s.types(m)
 	if q.Limit > 8 {
-		ts.byKey.reserve(min(q.Limit, presize))
+		ts.reserve(min(q.Limit, presize))
 	}
 	row := func(p unsafe.Pointer, link any) error {
 		if m.ID >= len(s.byType) || s.byType[m.ID] != ts { // a Stream's loop body cleared the Session
@@ -249,7 +249,11 @@ func (r *Repository[T]) Get(ctx context.Context, id any, opts ...QueryOption) (*
 	if len(o.order) > 0 || o.limited || o.offset != 0 {
 		return nil, fmt.Errorf("orm: Get %s: OrderBy, Limit and Offset are options of Find; Get takes Populate, the locks, WithoutFilters and WithDeleted", r.m.Name)
 	}
-	p, err := r.s.get(r.s.readOn(ctx, &o), r.m, id, &o)
+	po := &o
+	if len(opts) == 0 {
+		po = nil // nothing to check or resolve
+	}
+	p, err := r.s.get(r.s.readOn(ctx, &o), r.m, id, po)
 	return (*T)(p), err
 }
 

@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"slices"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/meta"
@@ -43,55 +44,91 @@ type typeState struct {
 	snapBlock  int
 }
 
-// keyMap is an identity map. The keys of one entity type are all integer
-// keys or all string keys (meta.Entity.IntKey), and each sort lives in a map
-// of its own that hashes just the int64 or the string.
-type keyMap struct {
-	intKeys bool // set from meta.Entity.IntKey when the type's state is made
-	ints    map[int64]*entityState
-	strs    map[string]*entityState
+// keyMap is an identity map.
+type keyMap = keyIndex[*entityState]
+
+// keyIndex maps entity keys to values. The keys of one entity type are all
+// integer keys or all string keys (meta.Entity.IntKey), and each sort
+// lives in a map of its own that hashes just the int64 or the string.
+type keyIndex[V any] struct {
+	intKeys bool // set from meta.Entity.IntKey when the index is made
+	ints    map[int64]V
+	strs    map[string]V
+	// Until an index has a second integer key, its one entry is kept
+	// here, without a map: a Session that reads one entity of a type (a
+	// request's Get) makes none.
+	k0   int64
+	v0   V
+	has0 bool
 }
 
-func (km *keyMap) get(k meta.Key) *entityState {
-	if km.intKeys {
-		return km.ints[k.Int()]
-	}
-	return km.strs[k.Str()]
-}
-
-func (km *keyMap) set(k meta.Key, es *entityState) {
-	if km.intKeys {
-		if km.ints == nil {
-			km.ints = map[int64]*entityState{}
-		}
-		km.ints[k.Int()] = es
-		return
-	}
-	if km.strs == nil {
-		km.strs = map[string]*entityState{}
-	}
-	km.strs[k.Str()] = es
-}
-
-func (km *keyMap) del(k meta.Key) {
-	if km.intKeys {
-		delete(km.ints, k.Int())
-		return
-	}
-	delete(km.strs, k.Str())
-}
-
-func (km *keyMap) len() int { return len(km.ints) + len(km.strs) }
-
-// reserve sizes an empty map for n keys, once rather than by growing row by
-// row.
-func (km *keyMap) reserve(n int) {
+func (ki *keyIndex[V]) lookup(k meta.Key) (V, bool) {
+	var v V
+	ok := false
 	switch {
-	case km.len() != 0:
-	case km.intKeys:
-		km.ints = make(map[int64]*entityState, n)
+	case !ki.intKeys:
+		v, ok = ki.strs[k.Str()]
+	case ki.ints != nil:
+		v, ok = ki.ints[k.Int()]
+	case ki.has0 && ki.k0 == k.Int():
+		v, ok = ki.v0, true
+	}
+	return v, ok
+}
+
+// get returns the value of k, or the zero value.
+func (ki *keyIndex[V]) get(k meta.Key) V {
+	v, _ := ki.lookup(k)
+	return v
+}
+
+func (ki *keyIndex[V]) set(k meta.Key, v V) {
+	if !ki.intKeys {
+		if ki.strs == nil {
+			ki.strs = map[string]V{}
+		}
+		ki.strs[k.Str()] = v
+		return
+	}
+	n := k.Int()
+	if ki.ints == nil {
+		if !ki.has0 || ki.k0 == n {
+			ki.k0, ki.v0, ki.has0 = n, v, true
+			return
+		}
+		ki.ints = map[int64]V{ki.k0: ki.v0}
+		ki.has0, ki.v0 = false, *new(V)
+	}
+	ki.ints[n] = v
+}
+
+func (ki *keyIndex[V]) del(k meta.Key) {
+	switch {
+	case !ki.intKeys:
+		delete(ki.strs, k.Str())
+	case ki.ints != nil:
+		delete(ki.ints, k.Int())
+	case ki.has0 && ki.k0 == k.Int():
+		ki.has0, ki.v0 = false, *new(V)
+	}
+}
+
+func (ki *keyIndex[V]) len() int {
+	if ki.has0 {
+		return 1
+	}
+	return len(ki.ints) + len(ki.strs)
+}
+
+// reserve sizes an empty index for n keys, once rather than by growing row
+// by row.
+func (ki *keyIndex[V]) reserve(n int) {
+	switch {
+	case ki.len() != 0:
+	case ki.intKeys:
+		ki.ints = make(map[int64]V, n)
 	default:
-		km.strs = make(map[string]*entityState, n)
+		ki.strs = make(map[string]V, n)
 	}
 }
 
@@ -151,6 +188,13 @@ func (ts *typeState) add(p unsafe.Pointer, st status) *entityState {
 	}
 	ts.list = append(ts.list, es)
 	return es
+}
+
+// reserve readies the type for n more entities: an empty identity map is
+// made for n keys, and the list grown once for them.
+func (ts *typeState) reserve(n int) {
+	ts.byKey.reserve(n)
+	ts.list = slices.Grow(ts.list, n)
 }
 
 // manage records es as managed with a fresh snapshot and key.

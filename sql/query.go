@@ -92,12 +92,13 @@ const smallFields = 8
 const maxBlock = 32
 
 // next returns a zero entity for the next row, from the current block or
-// a new one twice its size (1, 2, 4 … maxBlock entities): a read of many
-// rows makes a few allocations, not one a row, and a read of one row
-// wastes at most one entity.
+// a new one twice its size (2, 4, 8 … maxBlock entities): a read of many
+// rows makes a few allocations, not one a row, and a read of one row makes
+// one and wastes one entity (the one the row after it would have been
+// scanned into).
 func (h *hydrator) next() unsafe.Pointer {
 	if h.used == h.size {
-		h.size = min(max(2*h.size, 1), maxBlock)
+		h.size = min(max(2*h.size, 2), maxBlock)
 		h.block, h.used = h.m.Block(h.size), 0
 	}
 	p := unsafe.Add(h.block, uintptr(h.used)*h.m.Type.Size())

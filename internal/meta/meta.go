@@ -102,6 +102,9 @@ func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer
 // the first; the i-th is at i*Type.Size() from it. The array stays in
 // memory as long as any of them does.
 func (e *Entity) Block(n int) unsafe.Pointer {
+	if n == 1 { // the pointer type of an array type is looked up in a map; that of Type is at hand
+		return reflect.New(e.Type).UnsafePointer()
+	}
 	if n > 0 && n&(n-1) == 0 && n <= MaxBlock {
 		return reflect.New(e.blocks[bits.TrailingZeros(uint(n))]).UnsafePointer()
 	}

@@ -3,6 +3,7 @@ package meta
 import (
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -49,6 +50,10 @@ type Relation struct {
 	// HasOne is, for a unique RelRef, the inverse Ref of Target mapped by
 	// it (one-to-one), which a Session keeps in step with it.
 	HasOne *Relation
+	// Fanout is what the Session keeps of the last populate of a
+	// collection: the members it found per owner, in the orm package's
+	// units. It only sizes the next one's maps.
+	Fanout atomic.Int64
 
 	targetType reflect.Type
 }
