@@ -52,7 +52,12 @@ func (c *Collection[T]) mustBeLoaded(op string) {
 func (c *Collection[T]) Loaded() bool { return !c.d.Unloaded }
 
 // Items returns the members. The slice belongs to the collection: do not
-// modify it. It panics when the collection is not loaded.
+// modify it. It panics when the collection is not loaded. Members loaded
+// from the database come in key order, the same on every backend: field by
+// field of the key, integers by value, strings by their bytes (UTF-8, not
+// the database's collation), UUIDs by their 16 bytes, times by instant.
+// The Session sorts them; the query that loads them has no ORDER BY.
+// Members added since the load follow them, in the order added.
 func (c *Collection[T]) Items() []*T {
 	c.mustBeLoaded("Items")
 	return *(*[]*T)(unsafe.Pointer(&c.d.Items))

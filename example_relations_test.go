@@ -46,7 +46,7 @@ func ExamplePopulate() {
 	}
 	// Output:
 	// > SELECT "id", "name" FROM "shelf" ORDER BY "name"
-	// > SELECT "id", "title", "shelf_id" FROM "volume" WHERE "shelf_id" IN (?, ?, ?) ORDER BY "id"
+	// > SELECT "id", "title", "shelf_id" FROM "volume" WHERE "shelf_id" IN (?, ?, ?)
 	// shelf 0 2 true
 	// shelf 1 2 true
 	// shelf 2 2 true

@@ -85,7 +85,7 @@ func (s *Session) populateLevel(ctx context.Context, rel *meta.Relation, owners 
 	if err != nil {
 		return nil, err
 	}
-	all, at := groupHits(hits, len(ptrs))
+	all, at := groupHits(rel.Target, hits, len(ptrs))
 	for i, o := range ptrs {
 		loaded := all[at[i]:at[i+1]:at[i+1]] // capped: an Add must not spill into the next owner's
 		if len(dirty) > 0 {
@@ -159,7 +159,9 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 	guess := min(len(keys)*int(rel.Fanout.Load())/fanoutUnit, maxGuess)
 	s.types(rel.Target).reserve(guess)
 	hits := make([]hit, 0, guess)
-	q := &backend.Query{Entity: rel.Target, Order: []backend.Order{{Field: rel.Target.PK[0]}}, Split: true}
+	// No ORDER BY: the members are put in key order here (groupHits),
+	// which costs the database a sort or an index scan no more.
+	q := &backend.Query{Entity: rel.Target, Split: true}
 	var each func(p unsafe.Pointer, link any) error
 	if rel.Kind == meta.RelHasMany {
 		inv := rel.Inverse.Field
@@ -201,9 +203,10 @@ const (
 	maxGuess   = 4096
 )
 
-// groupHits groups the items of hits by owner, in row order, in one backing
-// array: owner i's are all[at[i]:at[i+1]].
-func groupHits(hits []hit, owners int) (all []unsafe.Pointer, at []int) {
+// groupHits groups the items of hits, entities of type m, by owner, in
+// one backing array: owner i's are all[at[i]:at[i+1]], in key order
+// (byKey).
+func groupHits(m *meta.Entity, hits []hit, owners int) (all []unsafe.Pointer, at []int) {
 	at = make([]int, 2*owners+1)
 	at, fill := at[:owners+1], at[owners+1:]
 	for _, h := range hits {
@@ -218,7 +221,19 @@ func groupHits(hits []hit, owners int) (all []unsafe.Pointer, at []int) {
 		all[fill[h.owner]] = h.item
 		fill[h.owner]++
 	}
+	for i := range owners {
+		byKey(m, all[at[i]:at[i+1]])
+	}
 	return all, at
+}
+
+// byKey sorts entities of type m by key (meta.Entity.CompareKeys), the
+// same on every database. Rows mostly come in key order already, which it
+// checks first.
+func byKey(m *meta.Entity, items []unsafe.Pointer) {
+	if !slices.IsSortedFunc(items, m.CompareKeys) {
+		slices.SortStableFunc(items, m.CompareKeys)
+	}
 }
 
 // withPending returns the members loaded for collection c with its pending

@@ -207,6 +207,70 @@ func testPopulateNoNPlusOne(t *testing.T, open suite) {
 	}
 }
 
+// testMembersInKeyOrder: a loaded collection holds its members in key
+// order, whatever order the database returns the rows in and whatever its
+// collation: integer keys by value, string keys by their bytes ("C"
+// before "a"), through Populate and through a lazy Load alike, and the
+// populate sends no ORDER BY for it.
+func testMembersInKeyOrder(t *testing.T, open suite) {
+	e := setup(t, open, all)
+	s := e.db.Session()
+	w := &writer{Name: "w"}
+	s.Persist(w)
+	var books []*book
+	for _, id := range []int64{30, 20, 10, 60, 50, 40} { // inserted out of key order
+		b := &book{ID: id, Title: fmt.Sprint("b", id), Writer: orm.RefTo(w)}
+		s.Persist(b)
+		books = append(books, b)
+	}
+	for _, code := range []string{"b", "a", "C", "a1", "B0"} { // added out of key order
+		books[0].Tags.Add(&tag{Code: code, Label: code})
+	}
+	e.flush(s)
+	wantBooks := []int64{10, 20, 30, 40, 50, 60}
+	wantTags := []string{"B0", "C", "a", "a1", "b"}
+	check := func(how string, got *writer) {
+		t.Helper()
+		var ids []int64
+		for _, b := range got.Books.Items() {
+			ids = append(ids, b.ID)
+		}
+		if !slices.Equal(ids, wantBooks) {
+			t.Errorf("%s: books %v; want key order %v", how, ids, wantBooks)
+		}
+		tagged := got.Books.Items()[2] // book 30
+		if err := tagged.Tags.Load(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		for _, tg := range tagged.Tags.Items() {
+			codes = append(codes, tg.Code)
+		}
+		if !slices.Equal(codes, wantTags) {
+			t.Errorf("%s: tags %q; want byte order %q", how, codes, wantTags)
+		}
+	}
+	e.rec.Reset()
+	got, err := orm.Repo[writer](e.db.Session()).Get(e.ctx, w.ID, orm.Populate("Books.Tags"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Populate", got)
+	for _, st := range e.rec.Statements() {
+		if strings.Contains(st, "ORDER BY") {
+			t.Errorf("Populate sent %s; want no ORDER BY", st)
+		}
+	}
+	got, err = orm.Repo[writer](e.db.Session()).Get(e.ctx, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Books.Load(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("Load", got)
+}
+
 func testTreeInsert(t *testing.T, open suite) {
 	e := setup(t, open, all)
 	s := e.db.Session()

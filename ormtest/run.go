@@ -141,6 +141,7 @@ var tests = []struct {
 	{"SeedScenario", testSeedScenario},
 	{"PopulateNoNPlusOne", testPopulateNoNPlusOne},
 	{"LazyLoadBatched", testLazyLoadBatched},
+	{"MembersInKeyOrder", testMembersInKeyOrder},
 	{"TreeInsert", testTreeInsert},
 	{"Cycle", testCycle},
 	{"RequiredCycle", testRequiredCycle},

@@ -1,6 +1,8 @@
 package meta
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"reflect"
@@ -68,6 +70,36 @@ func (f *Field) key(a unsafe.Pointer) Key {
 		return strKey(*(*string)(a))
 	}
 	return strKey(string(f.appendKey(nil, a)))
+}
+
+// CompareKeys orders the entities at a and b by key, the same way whatever
+// the database: field by field in key order, integers by value, strings
+// and fixed-size values (UUIDs) by their bytes, times by instant. It
+// returns -1, 0 or +1.
+func (e *Entity) CompareKeys(a, b unsafe.Pointer) int {
+	for _, f := range e.PK {
+		if c := f.compareKey(f.Addr(a), f.Addr(b)); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// compareKey orders the values of key field f at addresses a and b.
+func (f *Field) compareKey(a, b unsafe.Pointer) int {
+	switch {
+	case f.Kind == KindInt:
+		return cmp.Compare(readInt(a, f.size), readInt(b, f.size))
+	case f.Kind == KindUint:
+		return cmp.Compare(readUint(a, f.size), readUint(b, f.size))
+	case f.Kind == KindString:
+		return strings.Compare(*(*string)(a), *(*string)(b))
+	case f.Kind == KindTime:
+		return (*time.Time)(a).Compare(*(*time.Time)(b))
+	case !f.pointers:
+		return bytes.Compare(unsafe.Slice((*byte)(a), f.size), unsafe.Slice((*byte)(b), f.size))
+	}
+	return bytes.Compare(f.appendKey(nil, a), f.appendKey(nil, b))
 }
 
 // appendKey appends the encoding of the key field f at address a to b: a

@@ -87,6 +87,45 @@ func TestKeySorts(t *testing.T) {
 	}
 }
 
+// TestCompareKeys: keys order by value, field by field, the same way for
+// every kind: negative integers first, uint64 keys above MaxInt64 last,
+// strings and arrays by their bytes, times by instant (not by their
+// text, whose length varies), composite keys by their first field first.
+func TestCompareKeys(t *testing.T) {
+	es := keyEntities(t)
+	p := func(v any) unsafe.Pointer { return reflect.ValueOf(v).UnsafePointer() }
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tests := []struct {
+		name   string
+		lo, hi any // lo orders before hi
+		same   any // a key equal to lo, or nil
+	}{
+		{"intKeyed", &intKeyed{ID: -7}, &intKeyed{ID: 3}, &intKeyed{ID: -7}},
+		{"int8Keyed", &int8Keyed{ID: -128}, &int8Keyed{ID: 127}, nil},
+		{"uintKeyed", &uintKeyed{ID: 5}, &uintKeyed{ID: 1<<63 + 5}, nil},
+		{"strKeyed", &strKeyed{ID: "C"}, &strKeyed{ID: "a"}, &strKeyed{ID: "C"}},
+		{"strKeyed", &strKeyed{ID: "zz"}, &strKeyed{ID: "zzz"}, nil},
+		{"arrKeyed", &arrKeyed{ID: [4]byte{1, 0, 2, 0}}, &arrKeyed{ID: [4]byte{1, 0, 0xff, 0}}, nil},
+		{"timeKeyed", &timeKeyed{ID: t0.Add(100 * time.Millisecond)}, &timeKeyed{ID: t0.Add(time.Second)}, &timeKeyed{ID: t0.Add(100 * time.Millisecond).In(time.FixedZone("X", 3600))}},
+		{"compKeyed", &compKeyed{A: -1, B: "z"}, &compKeyed{A: 1, B: "a"}, nil},
+		{"compKeyed", &compKeyed{A: 1, B: "ab"}, &compKeyed{A: 1, B: "b"}, &compKeyed{A: 1, B: "ab"}},
+	}
+	for _, tc := range tests {
+		e := es[tc.name]
+		if got := e.CompareKeys(p(tc.lo), p(tc.hi)); got != -1 {
+			t.Errorf("%s: CompareKeys(%v, %v) = %d; want -1", tc.name, tc.lo, tc.hi, got)
+		}
+		if got := e.CompareKeys(p(tc.hi), p(tc.lo)); got != 1 {
+			t.Errorf("%s: CompareKeys(%v, %v) = %d; want 1", tc.name, tc.hi, tc.lo, got)
+		}
+		if tc.same != nil {
+			if got := e.CompareKeys(p(tc.lo), p(tc.same)); got != 0 {
+				t.Errorf("%s: CompareKeys(%v, %v) = %d; want 0", tc.name, tc.lo, tc.same, got)
+			}
+		}
+	}
+}
+
 func TestKeyOfID(t *testing.T) {
 	es := keyEntities(t)
 	at := time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC)

@@ -1,5 +1,5 @@
 BEGIN
 SELECT `id`, `name`, `age`, `email` FROM `owner` FOR UPDATE
-SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (?, ?) ORDER BY `id`
+SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (?, ?)
   -- args: 1 2
 COMMIT

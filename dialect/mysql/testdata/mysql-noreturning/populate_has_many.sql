@@ -1,3 +1,3 @@
 SELECT `id`, `name`, `age`, `email` FROM `owner`
-SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (?, ?) ORDER BY `id`
+SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (?, ?)
   -- args: 1 2

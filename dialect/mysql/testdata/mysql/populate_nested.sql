@@ -1,5 +1,5 @@
 SELECT `id`, `name`, `age`, `email` FROM `owner`
-SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (?) ORDER BY `id`
+SELECT `id`, `model`, `price`, `sold`, `owner_id` FROM `car` WHERE `owner_id` IN (?)
   -- args: 1
-SELECT `tag`.`id`, `tag`.`name`, `car_tags`.`car_id` FROM `tag` JOIN `car_tags` ON `car_tags`.`tag_id` = `tag`.`id` WHERE `car_tags`.`car_id` IN (?) ORDER BY `tag`.`id`
+SELECT `tag`.`id`, `tag`.`name`, `car_tags`.`car_id` FROM `tag` JOIN `car_tags` ON `car_tags`.`tag_id` = `tag`.`id` WHERE `car_tags`.`car_id` IN (?)
   -- args: 1

@@ -1,3 +1,3 @@
 SELECT "id", "name", "age", "email" FROM "owner"
-SELECT "id", "model", "price", "sold", "owner_id" FROM "car" WHERE "owner_id" IN ($1::bigint, $2::bigint) ORDER BY "id"
+SELECT "id", "model", "price", "sold", "owner_id" FROM "car" WHERE "owner_id" IN ($1::bigint, $2::bigint)
   -- args: 1 2
