@@ -254,6 +254,11 @@ func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (m
 // journal is forgotten.
 func (s *Session) commit(w *flushWork, mark int) {
 	log := s.tx != nil
+	for i, j := 0, 0; i < len(w.inserted); i = j { // each type's run at once
+		for j = i; j < len(w.inserted) && w.inserted[j].ts == w.inserted[i].ts; j++ {
+		}
+		w.inserted[i].ts.byKey.reserve(j - i)
+	}
 	for _, f := range w.inserted {
 		if log {
 			s.logState(f.ts, f.es)

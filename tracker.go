@@ -121,10 +121,10 @@ func (ki *keyIndex[V]) len() int {
 }
 
 // reserve sizes an empty index for n keys, once rather than by growing row
-// by row.
+// by row. One key needs no map.
 func (ki *keyIndex[V]) reserve(n int) {
 	switch {
-	case ki.len() != 0:
+	case n < 2 || ki.len() != 0:
 	case ki.intKeys:
 		ki.ints = make(map[int64]V, n)
 	default:
