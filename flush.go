@@ -254,10 +254,12 @@ func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (m
 // journal is forgotten.
 func (s *Session) commit(w *flushWork, mark int) {
 	log := s.tx != nil
-	for i, j := 0, 0; i < len(w.inserted); i = j { // each type's run at once
-		for j = i; j < len(w.inserted) && w.inserted[j].ts == w.inserted[i].ts; j++ {
+	for i := 0; i < len(w.inserted); { // an empty identity map is made for each type's run at once
+		ts, n := w.inserted[i].ts, 0
+		for ; i < len(w.inserted) && w.inserted[i].ts == ts; i++ {
+			n++
 		}
-		w.inserted[i].ts.byKey.reserve(j - i)
+		ts.byKey.reserve(n)
 	}
 	for _, f := range w.inserted {
 		if log {
