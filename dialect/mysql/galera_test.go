@@ -169,10 +169,14 @@ type Purse struct {
 }
 
 // TestGaleraTransfers: 16 goroutines each make 50 versioned transfers
-// between 10 purses, on the three nodes in turn, under Retry(10) and
+// between 10 purses, on the three nodes in turn, under Retry(50) and
 // RetryConflicts: certification failures (1213) and version conflicts are
 // retried, all 800 commit, and every node holds the same conserved total
-// and as many versions as transfers wrote.
+// and as many versions as transfers wrote. The attempts average about 1.5
+// a transfer, but with 16 writers on 10 rows a few transfers lose ten times
+// in a row on a loaded machine (CI saw 3 of 800 give up under Retry(10)):
+// what the test checks is that no transfer is lost or doubled, so the
+// budget is wide.
 func TestGaleraTransfers(t *testing.T) {
 	const workers, transfers, purses, start = 16, 50, 10, 1000
 	ctx := context.Background()
@@ -226,7 +230,7 @@ func TestGaleraTransfers(t *testing.T) {
 					a.Balance -= 3
 					b.Balance += 3
 					return nil
-				}, orm.Retry(10), orm.RetryConflicts())
+				}, orm.Retry(50), orm.RetryConflicts())
 				if err != nil {
 					t.Errorf("worker %d, transfer %d on node %d: %v", w, n, (w+n)%len(dbs)+1, err)
 				}
