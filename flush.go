@@ -279,6 +279,13 @@ func (s *Session) commit(w *flushWork, mark int) {
 			gone = append(gone[:len(gone):len(gone)], f)
 			continue
 		}
+		if !log && f.es.snap != nil {
+			// Outside a transaction nothing holds the old snapshot any
+			// more (a rollback's journal would): the row as written goes
+			// over it, without new memory.
+			f.ts.m.Copy(f.es.snap, f.es.ptr)
+			continue
+		}
 		if log {
 			s.logState(f.ts, f.es)
 		}
