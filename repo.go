@@ -58,7 +58,8 @@ const presize = 256
 // one query per path step whatever the number of entities: "Cars" loads a
 // collection, "Address" a Ref, "Books.Tags" the books and then their tags.
 // Collections already loaded are kept as they are, with their unflushed
-// adds and removes.
+// adds and removes; the members loaded come in key order (see
+// [Collection.Items]).
 func Populate(paths ...string) QueryOption {
 	return func(o *queryOptions) { o.populate = append(o.populate, paths...) }
 }

@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	driver "github.com/go-sql-driver/mysql"
 
@@ -36,12 +38,39 @@ func galera(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.DBName = first.DBName
 		// Reads wait for what the cluster committed before them.
 		cfg.Params = map[string]string{"wsrep_sync_wait": "1"}
+		awaitDatabase(t, cfg.FormatDSN(), first.DBName)
+		cfg.DBName = first.DBName
 		nodes[i] = cfg.FormatDSN()
 	}
 	return nodes
+}
+
+// awaitDatabase waits until the node at dsn (no database, reads waiting
+// for the cluster) has database name: the first node returns from CREATE
+// DATABASE before the others apply it, and a connection naming a database
+// a node has not applied yet is refused (Error 1049), which no
+// wsrep_sync_wait covers.
+func awaitDatabase(t *testing.T, dsn, name string) {
+	t.Helper()
+	db, err := stdsql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		err := db.QueryRow("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", name).Scan(&n)
+		if err == nil && n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("database %s not on %s after 30 s (%d found, %v)", name, dsn, n, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // cluster runs scripts/clusters.sh with args, to stop or start a node.
