@@ -159,7 +159,7 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 	guess := min(len(keys)*int(rel.Fanout.Load())/fanoutUnit, maxGuess)
 	s.types(rel.Target).reserve(guess)
 	hits := make([]hit, 0, guess)
-	// No ORDER BY: the members are put in key order here (groupHits),
+	// No ORDER BY: the members are put in key order in memory (groupHits),
 	// which costs the database a sort or an index scan no more.
 	q := &backend.Query{Entity: rel.Target, Split: true}
 	var each func(p unsafe.Pointer, link any) error
@@ -205,7 +205,7 @@ const (
 
 // groupHits groups the items of hits, entities of type m, by owner, in
 // one backing array: owner i's are all[at[i]:at[i+1]], in key order
-// (byKey).
+// (sortByKey).
 func groupHits(m *meta.Entity, hits []hit, owners int) (all []unsafe.Pointer, at []int) {
 	at = make([]int, 2*owners+1)
 	at, fill := at[:owners+1], at[owners+1:]
@@ -222,15 +222,15 @@ func groupHits(m *meta.Entity, hits []hit, owners int) (all []unsafe.Pointer, at
 		fill[h.owner]++
 	}
 	for i := range owners {
-		byKey(m, all[at[i]:at[i+1]])
+		sortByKey(m, all[at[i]:at[i+1]])
 	}
 	return all, at
 }
 
-// byKey sorts entities of type m by key (meta.Entity.CompareKeys), the
+// sortByKey sorts entities of type m by key (meta.Entity.CompareKeys), the
 // same on every database. Rows mostly come in key order already, which it
 // checks first.
-func byKey(m *meta.Entity, items []unsafe.Pointer) {
+func sortByKey(m *meta.Entity, items []unsafe.Pointer) {
 	if !slices.IsSortedFunc(items, m.CompareKeys) {
 		slices.SortStableFunc(items, m.CompareKeys)
 	}

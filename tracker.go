@@ -96,8 +96,9 @@ func (ki *keyIndex[V]) set(k meta.Key, v V) {
 			ki.k0, ki.v0, ki.has0 = n, v, true
 			return
 		}
+		var zero V
 		ki.ints = map[int64]V{ki.k0: ki.v0}
-		ki.has0, ki.v0 = false, *new(V)
+		ki.has0, ki.v0 = false, zero
 	}
 	ki.ints[n] = v
 }
@@ -109,7 +110,8 @@ func (ki *keyIndex[V]) del(k meta.Key) {
 	case ki.ints != nil:
 		delete(ki.ints, k.Int())
 	case ki.has0 && ki.k0 == k.Int():
-		ki.has0, ki.v0 = false, *new(V)
+		var zero V
+		ki.has0, ki.v0 = false, zero
 	}
 }
 

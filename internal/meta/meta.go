@@ -86,7 +86,7 @@ type Entity struct {
 	holders []*Holder      // the pointer embeddables, outer ones first
 	deep    []*Field       // fields whose snapshot needs a deep copy
 	flat    []span         // byte ranges of the struct outside deep fields
-	blocks  []reflect.Type // arrays of 1, 2, 4 … MaxBlock entities, for Block
+	blocks  []reflect.Type // the type, then arrays of 2, 4 … MaxBlock entities, for Block
 }
 
 // MaxBlock is the largest power of two Block has the array type of at hand.
@@ -102,9 +102,6 @@ func (e *Entity) New() unsafe.Pointer { return reflect.New(e.Type).UnsafePointer
 // the first; the i-th is at i*Type.Size() from it. The array stays in
 // memory as long as any of them does.
 func (e *Entity) Block(n int) unsafe.Pointer {
-	if n == 1 { // the pointer type of an array type is looked up in a map; that of Type is at hand
-		return reflect.New(e.Type).UnsafePointer()
-	}
 	if n > 0 && n&(n-1) == 0 && n <= MaxBlock {
 		return reflect.New(e.blocks[bits.TrailingZeros(uint(n))]).UnsafePointer()
 	}
@@ -200,7 +197,11 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 	for _, f := range e.Fields {
 		f.direct = directOf(f)
 	}
-	for n := 1; n <= MaxBlock; n *= 2 {
+	// A block of one is the type itself (the same memory): reflect.New
+	// finds its pointer type at hand, where an array type's is a map
+	// lookup, and one-row reads are the most common.
+	e.blocks = append(e.blocks, t)
+	for n := 2; n <= MaxBlock; n *= 2 {
 		e.blocks = append(e.blocks, reflect.ArrayOf(n, t))
 	}
 	if err := e.checkKeys(); err != nil {
