@@ -31,6 +31,42 @@ type flushWork struct {
 	links    []link           // unmanaged members of one-to-many collections
 	plan     backend.Plan     // the batches, built in the flush's own allocation
 	now      time.Time        // the time stamps are set to, read once: see stampTime
+
+	// The flush's per-row records and change masks come from blocks, not
+	// one allocation each (see row and mask).
+	rows     []flushed // the unused rest of the current block
+	rowBlock int
+	words    []uint64 // the unused rest of the current block of mask words
+}
+
+// row returns a new record of the entity es of ts, written by this flush.
+func (w *flushWork) row(ts *typeState, es *entityState) *flushed {
+	if len(w.rows) == 0 {
+		w.rowBlock = blockSize(w.rowBlock)
+		w.rows = make([]flushed, w.rowBlock)
+	}
+	f := &w.rows[0]
+	w.rows = w.rows[1:]
+	f.ts, f.es = ts, es
+	return f
+}
+
+// maskWords is how many words a block of mask words holds.
+const maskWords = 256
+
+// mask returns an empty set able to hold the positions of the n fields of
+// an entity type, as backend.NewMask does (which makes it when w is nil).
+func (w *flushWork) mask(n int) backend.Mask {
+	if w == nil {
+		return backend.NewMask(n)
+	}
+	k := (n + 63) / 64
+	if len(w.words) < k {
+		w.words = make([]uint64, max(k, maskWords))
+	}
+	m := backend.Mask(w.words[:k:k])
+	w.words = w.words[k:]
+	return m
 }
 
 // key is where the key and expected version of the entity of f are read:
@@ -216,7 +252,7 @@ func (s *Session) runHooks(ctx context.Context, hooked map[*entityState]bool) (m
 				if m.Unchanged(es.ptr, es.snap) {
 					continue
 				}
-				changed, derr := diff(m, es)
+				changed, derr := diff(nil, m, es)
 				if derr != nil {
 					return hooked, false, derr
 				}

@@ -48,6 +48,10 @@ func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, plan *b
 	if len(fs) == 0 {
 		return
 	}
+	if oneType(fs) { // the common case: no map, no copies
+		mk(fs[0].ts.m, fs, plan)
+		return
+	}
 	byType := map[*meta.Entity][]*flushed{}
 	var order []*meta.Entity
 	for _, f := range fs {
@@ -63,6 +67,16 @@ func batchesByType(fs []*flushed, mk func(m *meta.Entity, fs []*flushed, plan *b
 	for _, m := range order {
 		mk(m, byType[m], plan)
 	}
+}
+
+// oneType reports whether every entity of fs is of one type.
+func oneType(fs []*flushed) bool {
+	for _, f := range fs[1:] {
+		if f.ts != fs[0].ts {
+			return false
+		}
+	}
+	return true
 }
 
 // sortEntities sorts entity types in registration order.
@@ -115,7 +129,7 @@ func pivotClears(removed []*flushed, plan *backend.Plan) {
 
 // deleteBatch deletes removed entities of type m by their stored keys.
 func deleteBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
-	b := &backend.Batch{Kind: backend.Delete, Entity: m}
+	b := &backend.Batch{Kind: backend.Delete, Entity: m, Rows: make([]backend.Row, 0, len(fs))}
 	for _, f := range fs {
 		key := f.es.snap
 		if key == nil {
@@ -133,15 +147,26 @@ func insertBatches(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
 	type group struct {
 		defaulted uint64
 		b         *backend.Batch
+		n         int // rows
 	}
 	var groups []group // a few at most: searched, not hashed
-	for _, f := range fs {
-		i := slices.IndexFunc(groups, func(g group) bool { return g.b.Generated == f.generated && g.defaulted == f.defaulted })
+	in := func(f *flushed) int {
+		return slices.IndexFunc(groups, func(g group) bool { return g.b.Generated == f.generated && g.defaulted == f.defaulted })
+	}
+	for _, f := range fs { // the groups and their sizes, then their rows
+		i := in(f)
 		if i < 0 {
 			i = len(groups)
-			groups = append(groups, group{f.defaulted, &backend.Batch{Kind: backend.Insert, Entity: m, Generated: f.generated}})
+			groups = append(groups, group{defaulted: f.defaulted, b: &backend.Batch{Kind: backend.Insert, Entity: m, Generated: f.generated}})
 		}
-		groups[i].b.Rows = append(groups[i].b.Rows, backend.Row{Ptr: f.es.ptr, Null: f.deferred})
+		groups[i].n++
+	}
+	for i := range groups {
+		groups[i].b.Rows = make([]backend.Row, 0, groups[i].n)
+	}
+	for _, f := range fs {
+		b := groups[in(f)].b
+		b.Rows = append(b.Rows, backend.Row{Ptr: f.es.ptr, Null: f.deferred})
 	}
 	// Explicit keys first: a generated key is then never one of them.
 	slices.SortStableFunc(groups, func(a, b group) int { return cmpBool(a.b.Generated, b.b.Generated) })
@@ -215,7 +240,7 @@ func updateBatch(m *meta.Entity, fs []*flushed, plan *backend.Plan) {
 // rowsBatch is an UPDATE batch of fs: their changed fields by their stored
 // keys, or with fixup the foreign keys their inserts left NULL.
 func rowsBatch(m *meta.Entity, fs []*flushed, fixup bool) *backend.Batch {
-	b := &backend.Batch{Kind: backend.Update, Entity: m, Fixup: fixup}
+	b := &backend.Batch{Kind: backend.Update, Entity: m, Fixup: fixup, Rows: make([]backend.Row, 0, len(fs))}
 	for _, f := range fs {
 		r := backend.Row{Ptr: f.es.ptr, Key: f.key(), Changed: f.changed}
 		if fixup {
@@ -229,13 +254,16 @@ func rowsBatch(m *meta.Entity, fs []*flushed, fixup bool) *backend.Batch {
 
 // unionFields returns the fields of m that any of rows changes.
 func unionFields(m *meta.Entity, rows []backend.Row) []*meta.Field {
+	union := backend.NewMask(len(m.Fields))
+	for _, r := range rows {
+		for i, w := range r.Changed {
+			union[i] |= w
+		}
+	}
 	var fields []*meta.Field
 	for _, f := range m.Fields {
-		for _, r := range rows {
-			if r.Changed.Has(f.Pos) {
-				fields = append(fields, f)
-				break
-			}
+		if union.Has(f.Pos) {
+			fields = append(fields, f)
 		}
 	}
 	return fields

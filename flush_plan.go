@@ -42,7 +42,7 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 		for _, es := range ts.list {
 			switch es.status {
 			case stNew:
-				f, err := s.insertRow(ts, es)
+				f, err := s.insertRow(w, ts, es)
 				if err != nil {
 					return nil, err
 				}
@@ -52,12 +52,13 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 				if ts.m.Unchanged(es.ptr, es.snap) {
 					continue
 				}
-				changed, err := diff(ts.m, es)
+				changed, err := diff(w, ts.m, es)
 				if err != nil {
 					return nil, err
 				}
 				if changed != nil { // nil: no change, or a hook put it back
-					f := &flushed{ts: ts, es: es, changed: changed}
+					f := w.row(ts, es)
+					f.changed = changed
 					w.stampUpdate(s.db, f)
 					w.updated = append(w.updated, f)
 				}
@@ -66,7 +67,7 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 					w.updated = append(w.updated, w.softDelete(s.db, ts, es))
 					continue
 				}
-				removed = append(removed, &flushed{ts: ts, es: es})
+				removed = append(removed, w.row(ts, es))
 			}
 		}
 	}
@@ -78,9 +79,9 @@ func (s *Session) changeSets(w *flushWork) (removed []*flushed, err error) {
 // empty key is filled in by a backend that generates keys
 // ([backend.KeyGenerator]) or is an error, a zero version becomes 1, and a
 // zero field with a default is left to the database.
-func (s *Session) insertRow(ts *typeState, es *entityState) (*flushed, error) {
+func (s *Session) insertRow(w *flushWork, ts *typeState, es *entityState) (*flushed, error) {
 	m := ts.m
-	f := &flushed{ts: ts, es: es}
+	f := w.row(ts, es)
 	switch {
 	case m.Auto != nil && m.Auto.IsZero(es.ptr):
 		f.generated = true // the backend sets it
@@ -106,9 +107,9 @@ func (s *Session) insertRow(ts *typeState, es *entityState) (*flushed, error) {
 }
 
 // diff returns the fields of a managed entity that differ from its snapshot,
-// or nil when none does. The version is the Session's to set, and a changed
-// primary key is an error.
-func diff(m *meta.Entity, es *entityState) (backend.Mask, error) {
+// or nil when none does, in a mask from w (made apart when w is nil). The
+// version is the Session's to set, and a changed primary key is an error.
+func diff(w *flushWork, m *meta.Entity, es *entityState) (backend.Mask, error) {
 	var changed backend.Mask
 	for _, f := range m.Fields {
 		if f.Version || f.Equal(es.ptr, es.snap) {
@@ -118,7 +119,7 @@ func diff(m *meta.Entity, es *entityState) (backend.Mask, error) {
 			return nil, fmt.Errorf("orm: %s %v: primary key field %s changed; keys of managed entities cannot change", m.Name, m.KeyValue(es.snap), f.Name)
 		}
 		if changed == nil {
-			changed = backend.NewMask(len(m.Fields))
+			changed = w.mask(len(m.Fields))
 		}
 		changed.Set(f.Pos)
 	}

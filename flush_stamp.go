@@ -3,7 +3,6 @@ package orm
 import (
 	"time"
 
-	"github.com/unitofwork/orm/internal/backend"
 	"github.com/unitofwork/orm/internal/meta"
 )
 
@@ -70,7 +69,8 @@ func (w *flushWork) stampUpdate(db *DB, f *flushed) {
 // would not write them.
 func (w *flushWork) softDelete(db *DB, ts *typeState, es *entityState) *flushed {
 	m := ts.m
-	f := &flushed{ts: ts, es: es, soft: true, changed: backend.NewMask(len(m.Fields))}
+	f := w.row(ts, es)
+	f.soft, f.changed = true, w.mask(len(m.Fields))
 	f.changed.Set(m.SoftDelete.Pos)
 	if m.SoftDelete.IsZero(es.ptr) {
 		m.SoftDelete.SetTime(es.ptr, w.stampTime(db))

@@ -334,6 +334,6 @@ func pending(ts *typeState, es *entityState) bool {
 	if ts.m.Unchanged(es.ptr, es.snap) {
 		return false
 	}
-	changed, err := diff(ts.m, es)
+	changed, err := diff(nil, ts.m, es)
 	return err != nil || changed != nil
 }
