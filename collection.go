@@ -42,6 +42,8 @@ type Collection[T any] struct {
 
 func (Collection[T]) collTarget() reflect.Type { return reflect.TypeFor[T]() }
 
+func (Collection[T]) copyTarget() func(dst, src unsafe.Pointer) { return copyOf[T] }
+
 func (c *Collection[T]) mustBeLoaded(op string) {
 	if c.d.Unloaded {
 		panic(fmt.Errorf("orm: Collection[%s].%s: %w: call Load or query with orm.Populate first", reflect.TypeFor[T]().Name(), op, ErrNotLoaded))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -132,6 +133,7 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("orm: WithBatchSize(%d): the size must be positive", db.env.BatchSize)
 	}
 	db.reg = reg
+	typedCopies(reg)
 	pf := db.pendingFilters
 	db.pendingFilters = nil
 	if err := db.buildFilters(pf); err != nil {
@@ -225,6 +227,23 @@ func probe(t reflect.Type) (meta.RelKind, reflect.Type) {
 		return meta.RelCollection, v.collTarget()
 	}
 	return meta.RelNone, nil
+}
+
+// typedCopies gives the target of every relation the compiled copy of its
+// struct type that the relation's Ref or Collection type holds
+// (meta.Entity.SetCopy): a type loaded only through relations, never
+// through a Repository, snapshots without reflection too.
+func typedCopies(reg *meta.Registry) {
+	for _, m := range reg.List {
+		for _, rel := range slices.Concat(m.Relations, m.HasOnes) {
+			v := reflect.Zero(m.Type.FieldByIndex(rel.Index).Type).Interface()
+			if c, ok := v.(interface {
+				copyTarget() func(dst, src unsafe.Pointer)
+			}); ok {
+				rel.Target.SetCopy(c.copyTarget())
+			}
+		}
+	}
 }
 
 func notRegistered(t reflect.Type) string {

@@ -24,6 +24,8 @@ type Ref[T any] struct {
 
 func (Ref[T]) refTarget() reflect.Type { return reflect.TypeFor[T]() }
 
+func (Ref[T]) copyTarget() func(dst, src unsafe.Pointer) { return copyOf[T] }
+
 // RefTo returns a Ref to e (NULL when e is nil).
 func RefTo[T any](e *T) Ref[T] { return Ref[T]{d: meta.RefData{Ptr: unsafe.Pointer(e)}} }
 

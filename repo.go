@@ -27,8 +27,17 @@ type Repository[T any] struct {
 func Repo[T any](s *Session) *Repository[T] {
 	t := reflect.TypeFor[T]()
 	m, err := s.db.entity(t)
+	if m != nil && !m.HasCopy() {
+		m.SetCopy(copyOf[T]) // the closure is made once, not per call
+	}
 	return &Repository[T]{s: s, m: m, err: err}
 }
+
+// copyOf copies the entity of type T at src over the one at dst: the
+// compiled assignment that snapshots use instead of reflection's once a
+// Repository, Ref or Collection of T has given it to T's metadata
+// (meta.Entity.SetCopy).
+func copyOf[T any](dst, src unsafe.Pointer) { *(*T)(dst) = *(*T)(src) }
 
 // QueryOption refines a query: [OrderBy], [Limit], [Offset], [Populate],
 // the row locks [ForUpdate], [ForShare], [SkipLocked] and [NoWait], and

@@ -93,3 +93,27 @@ func TestPointerEmbeddables(t *testing.T) {
 		t.Error("Clone shares a pointer embeddable inside a value embeddable")
 	}
 }
+
+// TestSetCopy: with the compiled copy a Repository gives, a snapshot is
+// made by it, and still holds its own pointer embeddables and values.
+func TestSetCopy(t *testing.T) {
+	reg, err := Build([]any{&parcel{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := reg.List[0]
+	calls := 0
+	m.SetCopy(func(dst, src unsafe.Pointer) { calls++; *(*parcel)(dst) = *(*parcel)(src) })
+	m.SetCopy(func(dst, src unsafe.Pointer) { t.Error("a second SetCopy replaced the first") })
+	p := parcel{ID: 7, To: &place{City: "Oslo", Pin: &pin{Lat: float(1)}}}
+	snap := (*parcel)(m.Snapshot(unsafe.Pointer(&p)))
+	if calls != 1 || snap.ID != 7 || snap.To.City != "Oslo" || *snap.To.Pin.Lat != 1 {
+		t.Fatalf("snapshot by the compiled copy (%d calls): %+v", calls, snap)
+	}
+	if snap.To == p.To || snap.To.Pin == p.To.Pin || snap.To.Pin.Lat == p.To.Pin.Lat {
+		t.Error("the snapshot shares an embeddable or a pointer value with the entity")
+	}
+	if !m.Unchanged(unsafe.Pointer(&p), unsafe.Pointer(snap)) {
+		t.Error("a fresh snapshot differs from its entity")
+	}
+}

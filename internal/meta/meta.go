@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -87,6 +88,7 @@ type Entity struct {
 	deep    []*Field       // fields whose snapshot needs a deep copy
 	flat    []span         // byte ranges of the struct outside deep fields
 	blocks  []reflect.Type // the type, then arrays of 2, 4 … MaxBlock entities, for Block
+	copy    atomic.Value   // the func(dst, src unsafe.Pointer) of SetCopy, once given
 }
 
 // MaxBlock is the largest power of two Block has the array type of at hand.
