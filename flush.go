@@ -34,9 +34,10 @@ type flushWork struct {
 
 	// The flush's per-row records and change masks come from blocks, not
 	// one allocation each (see row and mask).
-	rows     []flushed // the unused rest of the current block
-	rowBlock int
-	words    []uint64 // the unused rest of the current block of mask words
+	rows      []flushed // the unused rest of the current block
+	rowBlock  int
+	words     []uint64 // the unused rest of the current block of mask words
+	wordBlock int
 }
 
 // row returns a new record of the entity es of ts, written by this flush.
@@ -51,9 +52,6 @@ func (w *flushWork) row(ts *typeState, es *entityState) *flushed {
 	return f
 }
 
-// maskWords is how many words a block of mask words holds.
-const maskWords = 256
-
 // mask returns an empty set able to hold the positions of the n fields of
 // an entity type, as backend.NewMask does (which makes it when w is nil).
 func (w *flushWork) mask(n int) backend.Mask {
@@ -62,7 +60,8 @@ func (w *flushWork) mask(n int) backend.Mask {
 	}
 	k := (n + 63) / 64
 	if len(w.words) < k {
-		w.words = make([]uint64, max(k, maskWords))
+		w.wordBlock = blockSize(w.wordBlock)
+		w.words = make([]uint64, max(k, w.wordBlock))
 	}
 	m := backend.Mask(w.words[:k:k])
 	w.words = w.words[k:]

@@ -64,11 +64,11 @@ func (e *Entity) Copy(dst, src unsafe.Pointer) {
 // snapshot then use it instead of reflection's, which costs about ten
 // times as much. It may be called any number of times, from any goroutine;
 // the first call counts.
-func (e *Entity) SetCopy(copy func(dst, src unsafe.Pointer)) {
+func (e *Entity) SetCopy(assign func(dst, src unsafe.Pointer)) {
 	if e.HasCopy() {
 		return
 	}
-	e.copy.CompareAndSwap(nil, copy)
+	e.copy.CompareAndSwap(nil, assign)
 }
 
 // HasCopy reports whether SetCopy gave the entity type its copy: a caller
@@ -78,8 +78,8 @@ func (e *Entity) HasCopy() bool { return e.copy.Load() != nil }
 // shallow copies the struct at src over the struct at dst, as an
 // assignment does.
 func (e *Entity) shallow(dst, src unsafe.Pointer) {
-	if copy, ok := e.copy.Load().(func(dst, src unsafe.Pointer)); ok {
-		copy(dst, src)
+	if assign, ok := e.copy.Load().(func(dst, src unsafe.Pointer)); ok {
+		assign(dst, src)
 		return
 	}
 	reflect.NewAt(e.Type, dst).Elem().Set(reflect.NewAt(e.Type, src).Elem())
