@@ -57,3 +57,31 @@ func TestKeyIndex(t *testing.T) {
 		}
 	}
 }
+
+type (
+	shelf struct {
+		ID    int64
+		Books Collection[volume] `orm:"mappedBy:Shelf"`
+	}
+	volume struct {
+		ID    int64
+		Shelf Ref[shelf]
+	}
+)
+
+// TestTypedCopies: at Open, the targets of Refs and Collections get the
+// compiled copy of their type (a type loaded only through a relation
+// snapshots without reflection); a type no relation reaches waits for its
+// Repository.
+func TestTypedCopies(t *testing.T) {
+	reg, err := meta.Build([]any{&shelf{}, &volume{}, &indexed{}}, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typedCopies(reg)
+	for _, m := range reg.List {
+		if want := m.Name != "indexed"; m.HasCopy() != want {
+			t.Errorf("%s: HasCopy %v, want %v", m.Name, m.HasCopy(), want)
+		}
+	}
+}
