@@ -259,7 +259,15 @@ func (f *Field) deep() bool {
 }
 
 // Get returns the field's Go value in the entity at p.
-func (f *Field) Get(p unsafe.Pointer) any { return f.value(p).Interface() }
+func (f *Field) Get(p unsafe.Pointer) any {
+	switch f.Type { // the common keys without reflection, which allocates for every value
+	case int64Type:
+		return *(*int64)(f.Addr(p))
+	case stringType:
+		return *(*string)(f.Addr(p))
+	}
+	return f.value(p).Interface()
+}
 
 // value returns the field in the entity at p as a settable reflect.Value.
 func (f *Field) value(p unsafe.Pointer) reflect.Value { return reflect.NewAt(f.Type, f.Addr(p)).Elem() }

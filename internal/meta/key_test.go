@@ -344,3 +344,38 @@ func TestKeyFieldsAgreeWithBuild(t *testing.T) {
 		t.Errorf("KeyFields of a struct without a key = %v; want nil", got)
 	}
 }
+
+// TestRefKeysUnboxed: a foreign key read from the database is kept as the
+// driver boxed it, a snapshot of a Ref that holds its ID copies it, and
+// the key of an int64 or string key field is read without reflection:
+// none of them allocates, whatever the key (Go boxes only 0–255 for free).
+func TestRefKeysUnboxed(t *testing.T) {
+	es := keyEntities(t)
+	holder := es["refHolder"]
+	f := holder.Field("Target")
+	var v any = int64(1 << 40)
+	h := refHolder{ID: 1 << 41}
+	d := &h.Target.d
+	if n := testing.AllocsPerRun(100, func() { _ = f.Store(unsafe.Pointer(&h), v) }); n != 0 || d.ID != v {
+		t.Errorf("storing the foreign key %v: %v allocations, ID %v", v, n, d.ID)
+	}
+	target := intKeyed{ID: 1 << 40}
+	d.Ptr = unsafe.Pointer(&target) // as the Session resolves it, from the ID
+	snap := new(refHolder)
+	if n := testing.AllocsPerRun(100, func() { holder.Copy(unsafe.Pointer(snap), unsafe.Pointer(&h)) }); n != 0 {
+		t.Errorf("snapshot of a Ref with its ID: %v allocations", n)
+	}
+	if sd := snap.Target.d; sd.Ptr != nil || sd.ID != v {
+		t.Errorf("snapshot Ref %+v; want the ID %v and no target", sd, v)
+	}
+	d.ID = nil // a target whose key the Session has not recorded: read from it
+	holder.Copy(unsafe.Pointer(snap), unsafe.Pointer(&h))
+	if sd := snap.Target.d; sd.Ptr != nil || sd.ID != int64(1<<40) {
+		t.Errorf("snapshot Ref %+v; want the target's key", sd)
+	}
+	sk := es["strKeyed"].PK[0]
+	s := strKeyed{ID: "a key"}
+	if got := sk.Get(unsafe.Pointer(&s)); got != "a key" {
+		t.Errorf("Get = %v", got)
+	}
+}

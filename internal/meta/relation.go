@@ -285,13 +285,17 @@ func (f *Field) refStore(d *RefData, v any) error {
 		return nil
 	}
 	pk := f.Rel.Target.PK[0]
-	if n, ok := v.(int64); ok && pk.Type == int64Type {
-		d.ID = n
-		return nil
-	}
-	if s, ok := v.(string); ok && pk.Type == stringType {
-		d.ID = s
-		return nil
+	switch v.(type) { // kept as the driver boxed it: boxing it again would allocate
+	case int64:
+		if pk.Type == int64Type {
+			d.ID = v
+			return nil
+		}
+	case string:
+		if pk.Type == stringType {
+			d.ID = v
+			return nil
+		}
 	}
 	tmp := f.Rel.Target.New()
 	if err := pk.Store(tmp, v); err != nil {
@@ -318,10 +322,16 @@ func (f *Field) refEqual(a, b *RefData) bool {
 	return oka && okb && ka == kb
 }
 
-// refClone freezes the snapshot of a Ref to the key it points at.
+// refClone freezes the snapshot of a Ref to the key it points at. A Ref
+// that holds both its target and an ID holds the target's key (the
+// Session sets the target only from that key), which the shallow copy has
+// copied already.
 func (f *Field) refClone(dst, src *RefData) {
 	if src.Ptr != nil && f.Rel.Target.HasKey(src.Ptr) {
-		dst.ID, dst.Ptr = f.Rel.Target.PK[0].Get(src.Ptr), nil
+		if src.ID == nil {
+			dst.ID = f.Rel.Target.PK[0].Get(src.Ptr)
+		}
+		dst.Ptr = nil
 	}
 }
 
