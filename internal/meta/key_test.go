@@ -368,10 +368,12 @@ func TestRefKeysUnboxed(t *testing.T) {
 	if sd := snap.Target.d; sd.Ptr != nil || sd.ID != v {
 		t.Errorf("snapshot Ref %+v; want the ID %v and no target", sd, v)
 	}
-	d.ID = nil // a target whose key the Session has not recorded: read from it
-	holder.Copy(unsafe.Pointer(snap), unsafe.Pointer(&h))
-	if sd := snap.Target.d; sd.Ptr != nil || sd.ID != int64(1<<40) {
-		t.Errorf("snapshot Ref %+v; want the target's key", sd)
+	for _, id := range []any{nil, int64(5)} { // no ID, or one naming another key: read the target's
+		d.ID = id
+		holder.Copy(unsafe.Pointer(snap), unsafe.Pointer(&h))
+		if sd := snap.Target.d; sd.Ptr != nil || sd.ID != int64(1<<40) {
+			t.Errorf("ID %v: snapshot Ref %+v; want the target's key", id, sd)
+		}
 	}
 	sk := es["strKeyed"].PK[0]
 	s := strKeyed{ID: "a key"}

@@ -323,16 +323,23 @@ func (f *Field) refEqual(a, b *RefData) bool {
 }
 
 // refClone freezes the snapshot of a Ref to the key it points at. A Ref
-// that holds both its target and an ID holds the target's key (the
-// Session sets the target only from that key), which the shallow copy has
-// copied already.
+// that holds both its target and an ID mostly holds the target's key (the
+// Session sets the target from that key), which the shallow copy has
+// copied already: it is kept when it still names the target, which is
+// checked without boxing, and read from the target otherwise (a detached
+// target given another key, say).
 func (f *Field) refClone(dst, src *RefData) {
-	if src.Ptr != nil && f.Rel.Target.HasKey(src.Ptr) {
-		if src.ID == nil {
-			dst.ID = f.Rel.Target.PK[0].Get(src.Ptr)
-		}
-		dst.Ptr = nil
+	t := f.Rel.Target
+	if src.Ptr == nil || !t.HasKey(src.Ptr) {
+		return
 	}
+	dst.Ptr = nil
+	if src.ID != nil {
+		if k, err := t.KeyOfID(src.ID); err == nil && k == t.Key(src.Ptr) {
+			return
+		}
+	}
+	dst.ID = t.PK[0].Get(src.Ptr)
 }
 
 // refBind converts a value compared with a Ref field: a pointer to the
