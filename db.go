@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -133,7 +132,6 @@ func Open(b Backend, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("orm: WithBatchSize(%d): the size must be positive", db.env.BatchSize)
 	}
 	db.reg = reg
-	typedCopies(reg)
 	pf := db.pendingFilters
 	db.pendingFilters = nil
 	if err := db.buildFilters(pf); err != nil {
@@ -215,35 +213,30 @@ func (db *DB) Close() error {
 	return err
 }
 
-// probe tells Ref and Collection fields apart for the metadata builder.
-func probe(t reflect.Type) (meta.RelKind, reflect.Type) {
+// probe tells Ref and Collection fields apart for the metadata builder,
+// and hands it their target's compiled copy (copyOf): a type loaded only
+// through relations, never through a Repository, snapshots without
+// reflection too.
+func probe(t reflect.Type) (meta.RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
 	if t.Kind() != reflect.Struct {
-		return meta.RelNone, nil
+		return meta.RelNone, nil, nil
+	}
+	type copier interface {
+		copyTarget() func(dst, src unsafe.Pointer)
 	}
 	switch v := reflect.Zero(t).Interface().(type) {
-	case interface{ refTarget() reflect.Type }:
-		return meta.RelRef, v.refTarget()
-	case interface{ collTarget() reflect.Type }:
-		return meta.RelCollection, v.collTarget()
+	case interface {
+		refTarget() reflect.Type
+		copier
+	}:
+		return meta.RelRef, v.refTarget(), v.copyTarget()
+	case interface {
+		collTarget() reflect.Type
+		copier
+	}:
+		return meta.RelCollection, v.collTarget(), v.copyTarget()
 	}
-	return meta.RelNone, nil
-}
-
-// typedCopies gives the target of every relation the compiled copy of its
-// struct type that the relation's Ref or Collection type holds
-// (meta.Entity.SetCopy): a type loaded only through relations, never
-// through a Repository, snapshots without reflection too.
-func typedCopies(reg *meta.Registry) {
-	for _, m := range reg.List {
-		for _, rel := range slices.Concat(m.Relations, m.HasOnes) {
-			v := reflect.Zero(m.Type.FieldByIndex(rel.Index).Type).Interface()
-			if c, ok := v.(interface {
-				copyTarget() func(dst, src unsafe.Pointer)
-			}); ok {
-				rel.Target.SetCopy(c.copyTarget())
-			}
-		}
-	}
+	return meta.RelNone, nil, nil
 }
 
 func notRegistered(t reflect.Type) string {

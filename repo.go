@@ -35,8 +35,8 @@ func Repo[T any](s *Session) *Repository[T] {
 
 // copyOf copies the entity of type T at src over the one at dst: the
 // compiled assignment that snapshots use instead of reflection's once a
-// Repository, Ref or Collection of T has given it to T's metadata
-// (meta.Entity.SetCopy).
+// Repository of T, or at Open a Ref or Collection of T (probe), has given
+// it to T's metadata (meta.Entity.SetCopy).
 func copyOf[T any](dst, src unsafe.Pointer) { *(*T)(dst) = *(*T)(src) }
 
 // QueryOption refines a query: [OrderBy], [Limit], [Offset], [Populate],

@@ -69,16 +69,15 @@ type (
 	}
 )
 
-// TestTypedCopies: at Open, the targets of Refs and Collections get the
-// compiled copy of their type (a type loaded only through a relation
-// snapshots without reflection); a type no relation reaches waits for its
-// Repository.
+// TestTypedCopies: building the metadata (at Open), the targets of Refs
+// and Collections get the compiled copy of their type from the probe (a
+// type loaded only through a relation snapshots without reflection); a
+// type no relation reaches waits for its Repository.
 func TestTypedCopies(t *testing.T) {
 	reg, err := meta.Build([]any{&shelf{}, &volume{}, &indexed{}}, probe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	typedCopies(reg)
 	for _, m := range reg.List {
 		if want := m.Name != "indexed"; m.HasCopy() != want {
 			t.Errorf("%s: HasCopy %v, want %v", m.Name, m.HasCopy(), want)

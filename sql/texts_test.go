@@ -45,7 +45,7 @@ type textsItem struct {
 // compiled afresh, arguments and all, for inserts and upserts of the same
 // shape with other values, foreign keys written as NULL, and other shapes.
 func TestTextsCache(t *testing.T) {
-	reg, err := meta.Build([]any{&textsItem{}}, func(reflect.Type) (meta.RelKind, reflect.Type) { return meta.RelNone, nil })
+	reg, err := meta.Build([]any{&textsItem{}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestTextsCache(t *testing.T) {
 // every row and with a Limit; the other reads (order, fields out of order,
 // other operators) are not cached.
 func TestSelectTexts(t *testing.T) {
-	reg, err := meta.Build([]any{&textsItem{}}, func(reflect.Type) (meta.RelKind, reflect.Type) { return meta.RelNone, nil })
+	reg, err := meta.Build([]any{&textsItem{}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,8 +114,8 @@ func newField(entity string, sf reflect.StructField, tag string, probe Probe) (*
 	}
 	var rel *Relation
 	if probe != nil {
-		if kind, target := probe(sf.Type); kind != RelNone {
-			rel = &Relation{Kind: kind, Name: sf.Name, targetType: target}
+		if kind, target, copy := probe(sf.Type); kind != RelNone {
+			rel = &Relation{Kind: kind, Name: sf.Name, targetType: target, targetCopy: copy}
 		}
 	}
 	t, err := parseTag(f, rel, tag, bad)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // textID is a Scanner whose Value is text.
@@ -48,14 +49,14 @@ type (
 )
 
 func TestStorage(t *testing.T) {
-	probe := func(rt reflect.Type) (RelKind, reflect.Type) {
+	probe := func(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
 		switch rt {
 		case reflect.TypeFor[strRef]():
-			return RelRef, reflect.TypeFor[strKeyed]()
+			return RelRef, reflect.TypeFor[strKeyed](), nil
 		case reflect.TypeFor[intRef]():
-			return RelRef, reflect.TypeFor[arrKeyed]()
+			return RelRef, reflect.TypeFor[arrKeyed](), nil
 		}
-		return RelNone, nil
+		return RelNone, nil, nil
 	}
 	reg, err := Build([]any{&storageModel{}, &strKeyed{}, &arrKeyed{}}, probe)
 	if err != nil {

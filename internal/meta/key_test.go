@@ -32,11 +32,11 @@ type (
 // keyEntities builds the entities of the key tests.
 func keyEntities(t *testing.T) map[string]*Entity {
 	t.Helper()
-	probe := func(rt reflect.Type) (RelKind, reflect.Type) {
+	probe := func(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
 		if rt == reflect.TypeFor[intRef]() {
-			return RelRef, reflect.TypeFor[intKeyed]()
+			return RelRef, reflect.TypeFor[intKeyed](), nil
 		}
-		return RelNone, nil
+		return RelNone, nil, nil
 	}
 	reg, err := Build([]any{&intKeyed{}, &int8Keyed{}, &uintKeyed{}, &strKeyed{}, &arrKeyed{},
 		&timeKeyed{}, &compKeyed{}, &refHolder{}}, probe)
@@ -316,11 +316,11 @@ type (
 func TestKeyFieldsAgreeWithBuild(t *testing.T) {
 	types := []any{&intKeyed{}, &strKeyed{}, &timeKeyed{}, &compKeyed{}, &refHolder{},
 		&embedKeyed{}, &lowerKeyed{}, &taggedOther{}}
-	probe := func(rt reflect.Type) (RelKind, reflect.Type) {
+	probe := func(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
 		if rt == reflect.TypeFor[intRef]() {
-			return RelRef, reflect.TypeFor[intKeyed]()
+			return RelRef, reflect.TypeFor[intKeyed](), nil
 		}
-		return RelNone, nil
+		return RelNone, nil, nil
 	}
 	reg, err := Build(types, probe)
 	if err != nil {

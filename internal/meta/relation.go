@@ -21,8 +21,9 @@ const (
 )
 
 // Probe tells which relation kind a field type is (RelRef for Ref[T],
-// RelCollection for Collection[T]) and its target type T.
-type Probe func(t reflect.Type) (RelKind, reflect.Type)
+// RelCollection for Collection[T]), its target type T and, when the field
+// type can give it, T's compiled copy for [Entity.SetCopy] (nil if not).
+type Probe func(t reflect.Type) (kind RelKind, target reflect.Type, copy func(dst, src unsafe.Pointer))
 
 // Relation is a Ref or Collection field of an entity.
 type Relation struct {
@@ -56,6 +57,18 @@ type Relation struct {
 	Fanout atomic.Int64
 
 	targetType reflect.Type
+	targetCopy func(dst, src unsafe.Pointer) // from the Probe, given to Target
+}
+
+// setTarget links rel to its target among the registered entities, and
+// gives the target the compiled copy the Probe found. It reports whether
+// the target is registered.
+func (r *Registry) setTarget(rel *Relation) bool {
+	rel.Target = r.byType[rel.targetType]
+	if rel.Target != nil && rel.targetCopy != nil {
+		rel.Target.SetCopy(rel.targetCopy)
+	}
+	return rel.Target != nil
 }
 
 // Owning reports whether the relation's changes are written: Refs and
@@ -151,8 +164,7 @@ func (r *Registry) resolve() error {
 			bad := func(format string, args ...any) error {
 				return &Error{Entity: e.Name, Field: rel.Name, Reason: fmt.Sprintf(format, args...)}
 			}
-			rel.Target = r.byType[rel.targetType]
-			if rel.Target == nil {
+			if !r.setTarget(rel) {
 				return bad("relation target %s is not a registered entity (add it to orm.Entities)", rel.targetType)
 			}
 			if len(rel.Target.PK) != 1 {
@@ -236,8 +248,7 @@ func (e *Entity) relation(name string) *Relation {
 // resolveHasOne links the inverse one-to-one Ref rel of e to the unique
 // Ref of its target that owns it.
 func (r *Registry) resolveHasOne(e *Entity, rel *Relation) error {
-	rel.Target = r.byType[rel.targetType]
-	if rel.Target == nil {
+	if !r.setTarget(rel) {
 		return &Error{Entity: e.Name, Field: rel.Name, Reason: fmt.Sprintf("relation target %s is not a registered entity (add it to orm.Entities)", rel.targetType)}
 	}
 	inv := rel.Target.relation(rel.MappedBy)

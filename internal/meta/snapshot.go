@@ -64,12 +64,7 @@ func (e *Entity) Copy(dst, src unsafe.Pointer) {
 // snapshot then use it instead of reflection's, which costs about ten
 // times as much. It may be called any number of times, from any goroutine;
 // the first call counts.
-func (e *Entity) SetCopy(assign func(dst, src unsafe.Pointer)) {
-	if e.HasCopy() {
-		return
-	}
-	e.copy.CompareAndSwap(nil, assign)
-}
+func (e *Entity) SetCopy(assign func(dst, src unsafe.Pointer)) { e.copy.CompareAndSwap(nil, assign) }
 
 // HasCopy reports whether SetCopy gave the entity type its copy: a caller
 // whose copy is a closure to make checks it first.
