@@ -188,9 +188,7 @@ func (db *DB) newUUID(f *meta.Field, p unsafe.Pointer) { *(*[16]byte)(f.Addr(p))
 
 // Session returns a new, empty Session. It is cheap.
 func (db *DB) Session() *Session {
-	s := &Session{db: db}
-	s.cell = newCell(s)
-	return s
+	return &Session{db: db} // its cell is made with its first stamp
 }
 
 // CreateSchema creates the tables, primary keys, unique constraints and

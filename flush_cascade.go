@@ -391,7 +391,7 @@ func (s *Session) hiddenMembers(ctx context.Context, rel *meta.Relation, owners 
 	in := &backend.Cond{Op: backend.OpIn, Field: rel.Inverse.Field, Values: keys}
 	q := &backend.Query{Entity: rel.Target, Where: andConds(in, []*backend.Cond{s.db.hidden(rel.Target)}), Split: true}
 	var out []unsafe.Pointer
-	err := s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
+	_, err := s.load(ctx, q, false, func(p unsafe.Pointer, _ any) error {
 		out = append(out, p)
 		return nil
 	})

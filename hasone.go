@@ -67,7 +67,7 @@ func (s *Session) populateHasOne(ctx context.Context, rel *meta.Relation, owners
 		q := &backend.Query{Entity: rel.Target, Where: &backend.Cond{Op: backend.OpIn, Field: inv, Values: keys}, Split: true}
 		q.Where = s.db.scoped(rel.Target, q.Where, off)
 		found := map[unsafe.Pointer]unsafe.Pointer{}
-		err := s.load(ctx, q, false, func(t unsafe.Pointer, _ any) error {
+		_, err := s.load(ctx, q, false, func(t unsafe.Pointer, _ any) error {
 			if k, ok, _ := inv.RefKey(inv.Ref(t)); ok { // where it points now, in memory
 				if o := byKey[k]; o != nil {
 					found[o] = t

@@ -188,7 +188,7 @@ func (s *Session) loadMembers(ctx context.Context, rel *meta.Relation, ptrs []un
 		}
 	}
 	q.Where = s.db.scoped(rel.Target, q.Where, off)
-	if err := s.load(ctx, q, false, each); err != nil {
+	if _, err := s.load(ctx, q, false, each); err != nil {
 		return nil, err
 	}
 	rel.Fanout.Store(int64(len(hits) * fanoutUnit / len(keys)))
@@ -331,7 +331,7 @@ func (s *Session) populateRefs(ctx context.Context, rel *meta.Relation, owners [
 	if len(missing) > 0 {
 		q := &backend.Query{Entity: t, Where: &backend.Cond{Op: backend.OpIn, Field: t.PK[0], Values: missing}, Split: true}
 		q.Where = s.db.scoped(t, q.Where, off)
-		if err := s.load(ctx, q, false, func(unsafe.Pointer, any) error { return nil }); err != nil {
+		if _, err := s.load(ctx, q, false, nil); err != nil {
 			return nil, err
 		}
 		if _, err := resolve(); err != nil {

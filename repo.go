@@ -172,53 +172,80 @@ func orderPath(m *meta.Entity, name string) ([]*meta.Relation, *meta.Field, erro
 // managed yields the managed entity, any other becomes managed. With fresh
 // set (a locking read), a managed entity first takes the row's values,
 // and one with unflushed changes is an error: the read must not return
-// values older than the row it locked, nor silently discard edits.
-func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each func(p unsafe.Pointer, link any) error) error {
-	m := q.Entity
-	ts := s.types(m)
+// values older than the row it locked, nor silently discard edits. It
+// calls each, unless nil, with every row's entity, and returns the last
+// row's.
+func (s *Session) load(ctx context.Context, q *backend.Query, fresh bool, each func(p unsafe.Pointer, link any) error) (unsafe.Pointer, error) {
+	l := &loader{s: s, ctx: ctx, m: q.Entity, ts: s.types(q.Entity), fresh: fresh, each: each}
 	if q.Limit > 8 {
-		ts.reserve(min(q.Limit, presize))
-	}
-	row := func(p unsafe.Pointer, link any) error {
-		if m.ID >= len(s.byType) || s.byType[m.ID] != ts { // a Stream's loop body cleared the Session
-			ts = s.types(m)
-		}
-		k := m.Key(p)
-		if es := ts.byKey.get(k); es != nil {
-			if es.status == stRemoved {
-				return nil // gone from this Session's view until the flush deletes it
-			}
-			if fresh {
-				if pending(ts, es) {
-					return fmt.Errorf("orm: %s %v has unflushed changes, which a locking read would discard: Flush first, or Refresh it", m.Name, m.KeyValue(es.ptr))
-				}
-				if err := s.overwrite(ctx, ts, es, p, s.tx != nil); err != nil {
-					return err
-				}
-			}
-			return each(es.ptr, link)
-		}
-		// Under Retry the load is journaled: a new attempt reads the row afresh.
-		ts.manageKey(s.track(ts, p, stManaged, s.retrying), k)
-		if len(m.Relations) > 0 || len(m.HasOnes) > 0 {
-			s.attach(m, p, true, false)
-		}
-		if m.Hooks&meta.HookAfterLoad != 0 {
-			if err := m.Interface(p).(meta.AfterLoader).AfterLoad(ctx); err != nil {
-				return fmt.Errorf("orm: %s %v: AfterLoad: %w", m.Name, m.KeyValue(p), err)
-			}
-		}
-		return each(p, link)
+		l.ts.reserve(min(q.Limit, presize))
 	}
 	if !s.replicated(ctx) {
-		return repanic(s.db.backend.Select(ctx, s.scope(), q, row))
+		err := repanic(s.db.backend.Select(ctx, s.scope(), q, l.row))
+		return l.last, err
 	}
-	return repanic(s.read(ctx, func(b backend.Backend, sc backend.Scope, delivered *bool) error {
+	err := repanic(s.read(ctx, func(b backend.Backend, sc backend.Scope, delivered *bool) error {
 		return b.Select(ctx, sc, q, func(p unsafe.Pointer, link any) error {
 			*delivered = true
-			return row(p, link)
+			return l.row(p, link)
 		})
 	}))
+	return l.last, err
+}
+
+// A loader is one load's state: its row method is what the backend calls
+// with each row's entity (one allocation with the loader, against one
+// for each variable a closure would capture).
+type loader struct {
+	s     *Session
+	ctx   context.Context
+	m     *meta.Entity
+	ts    *typeState
+	fresh bool
+	each  func(p unsafe.Pointer, link any) error
+	last  unsafe.Pointer // the entity of the last row
+}
+
+func (l *loader) row(p unsafe.Pointer, link any) error {
+	s, m, ts := l.s, l.m, l.ts
+	if m.ID >= len(s.byType) || s.byType[m.ID] != ts { // a Stream's loop body cleared the Session
+		ts = s.types(m)
+		l.ts = ts
+	}
+	k := m.Key(p)
+	if es := ts.byKey.get(k); es != nil {
+		if es.status == stRemoved {
+			return nil // gone from this Session's view until the flush deletes it
+		}
+		if l.fresh {
+			if pending(ts, es) {
+				return fmt.Errorf("orm: %s %v has unflushed changes, which a locking read would discard: Flush first, or Refresh it", m.Name, m.KeyValue(es.ptr))
+			}
+			if err := s.overwrite(l.ctx, ts, es, p, s.tx != nil); err != nil {
+				return err
+			}
+		}
+		return l.deliver(es.ptr, link)
+	}
+	// Under Retry the load is journaled: a new attempt reads the row afresh.
+	ts.manageKey(s.track(ts, p, stManaged, s.retrying), k)
+	if len(m.Relations) > 0 || len(m.HasOnes) > 0 {
+		s.attach(m, p, true, false)
+	}
+	if m.Hooks&meta.HookAfterLoad != 0 {
+		if err := m.Interface(p).(meta.AfterLoader).AfterLoad(l.ctx); err != nil {
+			return fmt.Errorf("orm: %s %v: AfterLoad: %w", m.Name, m.KeyValue(p), err)
+		}
+	}
+	return l.deliver(p, link)
+}
+
+func (l *loader) deliver(p unsafe.Pointer, link any) error {
+	l.last = p
+	if l.each == nil {
+		return nil
+	}
+	return l.each(p, link)
 }
 
 // Get returns the entity with primary key id: from the identity map when the
@@ -284,7 +311,7 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 	if err != nil {
 		return nil, err
 	}
-	found := unsafe.Pointer(nil)
+	var found unsafe.Pointer
 	if es := s.lookup(m, k); es != nil && lock.Mode == backend.NoLock {
 		if es.status == stRemoved {
 			return nil, &entityNotFound{m.Name, id}
@@ -293,11 +320,7 @@ func (s *Session) get(ctx context.Context, m *meta.Entity, id any, o *queryOptio
 	} else {
 		q.Lock = lock
 		q.Where = s.db.scoped(m, q.Where, off)
-		err = s.load(ctx, q, lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
-			found = p
-			return nil
-		})
-		if err != nil {
+		if found, err = s.load(ctx, q, lock.Mode != backend.NoLock, nil); err != nil {
 			return nil, err
 		}
 		if found == nil {
@@ -385,7 +408,7 @@ func (r *Repository[T]) Find(ctx context.Context, f Filter, opts ...QueryOption)
 	if q.Limit > 0 {
 		out = make([]*T, 0, min(q.Limit, presize))
 	}
-	err = r.s.load(ctx, q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
+	_, err = r.s.load(ctx, q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 		out = append(out, (*T)(p))
 		return nil
 	})
@@ -497,7 +520,7 @@ func (r *Repository[T]) Stream(ctx context.Context, f Filter, opts ...QueryOptio
 		if o.limited && o.limit == 0 {
 			return
 		}
-		err = r.s.load(r.s.readOn(ctx, &o), q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
+		_, err = r.s.load(r.s.readOn(ctx, &o), q, q.Lock.Mode != backend.NoLock, func(p unsafe.Pointer, _ any) error {
 			// The loop body may use the Session: it is not busy meanwhile.
 			r.s.leave()
 			busy = false

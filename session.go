@@ -24,7 +24,7 @@ import (
 // request. It is cheap to create from [DB.Session].
 type Session struct {
 	db      *DB
-	cell    *sessionCell // what its entities point at; Clear cuts it and starts a new one
+	cell    *sessionCell // what its entities point at, made by the first stamp; Clear cuts it
 	byType  []*typeState // by entity ID; nil until the type is used
 	tx      backend.Tx   // the open transaction, inside Transaction
 	journal []undo       // what a failed flush or a rollback puts back
@@ -218,7 +218,7 @@ func (s *Session) Clear() error {
 	} else {
 		s.forget(0)
 	}
-	s.setCell(newCell(s))
+	s.setCell(nil)
 	s.byType = nil
 	s.err = nil
 	return nil

@@ -25,8 +25,9 @@ func newCell(s *Session) *sessionCell {
 	return c
 }
 
-// setCell makes c the Session's cell, cutting the one it replaces: a
-// rollback of Clear brings the old cell back.
+// setCell makes c the Session's cell, cutting the one it replaces: Clear
+// sets none (the next stamp makes one), a rollback of Clear brings the old
+// one back.
 func (s *Session) setCell(c *sessionCell) {
 	if s.cell == c {
 		return
@@ -34,13 +35,21 @@ func (s *Session) setCell(c *sessionCell) {
 	if s.cell != nil {
 		s.cell.s.Store(nil)
 	}
-	c.s.Store(s)
+	if c != nil {
+		c.s.Store(s)
+	}
 	s.cell = c
 }
 
 // stamp is the mark the Session puts on the Refs and Collections it
-// attaches: its cell.
-func (s *Session) stamp() unsafe.Pointer { return unsafe.Pointer(s.cell) }
+// attaches: its cell, made on the first stamp (a Session whose entities
+// have no relations never needs one).
+func (s *Session) stamp() unsafe.Pointer {
+	if s.cell == nil {
+		s.cell = newCell(s)
+	}
+	return unsafe.Pointer(s.cell)
+}
 
 // sessionOf returns the live Session whose stamp a Ref or Collection
 // carries, or nil: none, or one cut.

@@ -121,11 +121,7 @@ func (b *engine) query(ctx context.Context, s backend.Scope, c conn, stmt string
 		return err
 	}
 	start := backend.Now(s.Env)
-	var n int64
-	err := c.Query(ctx, stmt, args, dest, func() error {
-		n++
-		return each()
-	})
+	n, err := c.Query(ctx, stmt, args, dest, each)
 	err = b.observed(ctx, s.Env, stmt, args, n, start, err)
 	b.ended(c, err)
 	return err

@@ -17,6 +17,11 @@ func selectStmt(d Dialect, t *texts, q *backend.Query) (stmt, error) {
 		err := selectText(sb, q)
 		return sb.stmt(), err
 	}
+	if text, ok := t.cached(k); ok { // as compile does, with a builder that stays on the stack
+		sb := builder{d: d, argsOnly: true, args: make([]any, 0, args)}
+		err := selectText(&sb, q)
+		return stmt{text: text, args: sb.args}, err
+	}
 	return t.compile(d, k, args, func(sb *builder) error { return selectText(sb, q) })
 }
 

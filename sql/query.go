@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"fmt"
+	"sync"
 	"unsafe"
 
 	"github.com/unitofwork/orm/internal/backend"
@@ -29,14 +30,9 @@ func (b *engine) Select(ctx context.Context, s backend.Scope, q *backend.Query, 
 	if err := b.writeLock(ctx, s, q); err != nil {
 		return err
 	}
-	h := newHydrator(q)
-	return b.query(ctx, s, b.conn(s), sb.text, sb.args, h.dest, func() error {
-		row, link, err := h.row()
-		if err != nil {
-			return err
-		}
-		return each(row, link)
-	})
+	h := newHydrator(q, each)
+	defer h.release()
+	return b.query(ctx, s, b.conn(s), sb.text, sb.args, h.dest, h.scanned)
 }
 
 // writeLock readies a locking read: it must run in a transaction, and on
@@ -82,7 +78,19 @@ type hydrator struct {
 	// allocated with the hydrator.
 	small       [2 * smallFields]any
 	smallDirect [smallFields]int
+
+	each    func(p unsafe.Pointer, link any) error // called with every row's entity
+	scanned func() error                           // h.scan, bound once for every use
 }
+
+// hydrators are kept for the next query: a hydrator and its method value
+// are some 500 bytes a query, which a read of one row would otherwise
+// allocate every time.
+var hydrators = sync.Pool{New: func() any {
+	h := new(hydrator)
+	h.scanned = h.scan
+	return h
+}}
 
 // smallFields is the most columns a hydrator holds without allocating
 // its buffers apart.
@@ -106,13 +114,16 @@ func (h *hydrator) next() unsafe.Pointer {
 	return p
 }
 
-func newHydrator(q *backend.Query) *hydrator {
+// newHydrator returns a hydrator for the rows of q, which calls each with
+// every row's entity; release gives it back once the rows are read.
+func newHydrator(q *backend.Query, each func(p unsafe.Pointer, link any) error) *hydrator {
 	m := q.Entity
 	n := len(m.Fields)
 	if q.Via != nil {
 		n++
 	}
-	h := &hydrator{m: m, via: q.Via != nil}
+	h := hydrators.Get().(*hydrator)
+	h.m, h.via, h.each = m, q.Via != nil, each
 	buf, direct := h.small[:], h.smallDirect[:0]
 	if n > smallFields {
 		buf, direct = make([]any, 2*n), make([]int, 0, n)
@@ -129,6 +140,23 @@ func newHydrator(q *backend.Query) *hydrator {
 		}
 	}
 	return h
+}
+
+// release clears h, which holds pointers into the entities it made and
+// the driver's values, and keeps it for another query.
+func (h *hydrator) release() {
+	*h = hydrator{scanned: h.scanned}
+	hydrators.Put(h)
+}
+
+// scan is what the query calls once a row is scanned: it passes the row's
+// entity to each.
+func (h *hydrator) scan() error {
+	row, link, err := h.row()
+	if err != nil {
+		return err
+	}
+	return h.each(row, link)
 }
 
 // row completes the entity the last row was scanned into, returns it and

@@ -60,6 +60,18 @@ func fieldSet(fs []*meta.Field) (uint64, bool) {
 	return set, true
 }
 
+// cached returns the text cached for k, if any; a zero k has none, nor
+// has anything a nil t.
+func (t *texts) cached(k shape) (string, bool) {
+	if t == nil || k.m == nil {
+		return "", false
+	}
+	t.mu.RLock()
+	text, ok := t.m[k]
+	t.mu.RUnlock()
+	return text, ok
+}
+
 // compile returns the statement build writes: the text cached for k when
 // there is one, and its arguments, else what build writes in full, whose
 // text is then cached. A zero k (no shape) is never cached, nor is
@@ -68,17 +80,12 @@ func (t *texts) compile(d Dialect, k shape, args int, build func(*builder) error
 	if t == nil {
 		k = shape{}
 	}
-	if k.m != nil {
-		t.mu.RLock()
-		text, ok := t.m[k]
-		t.mu.RUnlock()
-		if ok {
-			sb := &builder{d: d, argsOnly: true, args: make([]any, 0, args)}
-			if err := build(sb); err != nil {
-				return stmt{}, err
-			}
-			return stmt{text: text, args: sb.args}, nil
+	if text, ok := t.cached(k); ok {
+		sb := &builder{d: d, argsOnly: true, args: make([]any, 0, args)}
+		if err := build(sb); err != nil {
+			return stmt{}, err
 		}
+		return stmt{text: text, args: sb.args}, nil
 	}
 	sb := &builder{d: d, args: make([]any, 0, args)}
 	if err := build(sb); err != nil {

@@ -151,17 +151,12 @@ func selectKeysStmt(d Dialect, m *meta.Entity, rows []backend.Row) (stmt, error)
 // rows runs st, which returns every column of m and then extra columns
 // it ignores, and calls each with every row hydrated into a new entity.
 func (b *engine) rows(ctx context.Context, s backend.Scope, c conn, m *meta.Entity, st stmt, extra int, each func(p unsafe.Pointer) error) error {
-	h := newHydrator(&backend.Query{Entity: m})
+	h := newHydrator(&backend.Query{Entity: m}, func(p unsafe.Pointer, _ any) error { return each(p) })
+	defer h.release()
 	for range extra { // the hydrator keeps pointing its dest at each new entity
 		h.dest = append(h.dest, new(any))
 	}
-	return b.query(ctx, s, c, st.text, st.args, h.dest, func() error {
-		p, _, err := h.row()
-		if err != nil {
-			return err
-		}
-		return each(p)
-	})
+	return b.query(ctx, s, c, st.text, st.args, h.dest, h.scanned)
 }
 
 // Upsert inserts or updates u's rows, one statement per chunk of rows that

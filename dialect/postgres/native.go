@@ -20,10 +20,10 @@ func nativeExec(ctx context.Context, exec func(context.Context, string, ...any) 
 	return sqlconn.Result{RowsAffected: n}, err
 }
 
-func nativeQuery(ctx context.Context, query func(context.Context, string, ...any) (pgx.Rows, error), q string, args []any, dest []any, each func() error) error {
+func nativeQuery(ctx context.Context, query func(context.Context, string, ...any) (pgx.Rows, error), q string, args []any, dest []any, each func() error) (int64, error) {
 	rows, err := query(ctx, q, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
 	return sqlconn.ScanRows(textColumns(rows, dest), dest, each)
@@ -127,7 +127,7 @@ func (n nativePool) Exec(ctx context.Context, q string, args []any) (sqlconn.Res
 	}, q, args)
 }
 
-func (n nativePool) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+func (n nativePool) Query(ctx context.Context, q string, args []any, dest []any, each func() error) (int64, error) {
 	return nativeQuery(ctx, n.p.Query, q, args, dest, each)
 }
 
@@ -213,7 +213,7 @@ func (t nativeTx) Exec(ctx context.Context, q string, args []any) (sqlconn.Resul
 	}, q, args)
 }
 
-func (t nativeTx) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+func (t nativeTx) Query(ctx context.Context, q string, args []any, dest []any, each func() error) (int64, error) {
 	return nativeQuery(ctx, t.tx.Query, q, args, dest, each)
 }
 

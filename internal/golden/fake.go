@@ -101,7 +101,7 @@ func (f *Fake) Exec(_ context.Context, query string, args []any) (sqlconn.Result
 // an INSERT … RETURNING of the generated key alone (one a VALUES tuple,
 // or one a value of the first array), 1 for a server
 // variable (SELECT @@auto_increment_increment), else the next of Results.
-func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, each func() error) error {
+func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, each func() error) (int64, error) {
 	f.record(query, args)
 	var rows [][]any
 	if strings.HasPrefix(query, "INSERT") && strings.Contains(query, " RETURNING ") && len(dest) == 1 {
@@ -118,15 +118,15 @@ func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, ea
 	} else if len(f.Results) > 0 {
 		rows, f.Results = f.Results[0], f.Results[1:]
 	}
-	for _, row := range rows {
+	for i, row := range rows {
 		for i, v := range row[:min(len(row), len(dest))] { // a read of the key alone takes a row's first values
 			assign(dest[i], v)
 		}
 		if err := each(); err != nil {
-			return err
+			return int64(i + 1), err
 		}
 	}
-	return nil
+	return int64(len(rows)), nil
 }
 
 // QueryColumns records a raw statement and hands it the next of Results,

@@ -14,8 +14,8 @@ type Runner interface {
 	// Exec runs a statement that returns no rows.
 	Exec(ctx context.Context, query string, args []any) (Result, error)
 	// Query runs a statement, scans each row into dest (pointers to any)
-	// and calls each.
-	Query(ctx context.Context, query string, args []any, dest []any, each func() error) error
+	// and calls each. It returns the number of rows scanned.
+	Query(ctx context.Context, query string, args []any, dest []any, each func() error) (int64, error)
 	// QueryColumns runs a statement whose columns are known only once it
 	// runs (raw SQL) and calls fn with its rows, whose Columns are read
 	// before the first row is scanned. The rows are closed when fn
@@ -107,29 +107,33 @@ type Rows interface {
 	Err() error
 }
 
-// ScanRows scans every row into dest and calls each.
-func ScanRows(rows Rows, dest []any, each func() error) error {
+// ScanRows scans every row into dest and calls each. It returns the
+// number of rows scanned.
+func ScanRows(rows Rows, dest []any, each func() error) (int64, error) {
+	var n int64
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return err
+			return n, err
 		}
+		n++
 		if err := each(); err != nil {
-			return err
+			return n, err
 		}
 	}
-	return rows.Err()
+	return n, rows.Err()
 }
 
-func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest []any, each func() error) error {
+func stdQuery(ctx context.Context, r stdRunner, query string, args []any, dest []any, each func() error) (int64, error) {
 	rows, err := r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer rows.Close()
-	if err := ScanRows(rows, dest, each); err != nil {
-		return err
+	n, err := ScanRows(rows, dest, each)
+	if err != nil {
+		return n, err
 	}
-	return rows.Close()
+	return n, rows.Close()
 }
 
 func stdQueryColumns(ctx context.Context, r stdRunner, query string, args []any, fn func(ColumnRows) error) error {
@@ -169,7 +173,7 @@ func (p stdPool) Exec(ctx context.Context, q string, args []any) (Result, error)
 	return stdExec(ctx, p.db, q, args)
 }
 
-func (p stdPool) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+func (p stdPool) Query(ctx context.Context, q string, args []any, dest []any, each func() error) (int64, error) {
 	return stdQuery(ctx, p.db, q, args, dest, each)
 }
 
@@ -206,7 +210,7 @@ func (c stdConn) Exec(ctx context.Context, q string, args []any) (Result, error)
 	return stdExec(ctx, c.c, q, args)
 }
 
-func (c stdConn) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+func (c stdConn) Query(ctx context.Context, q string, args []any, dest []any, each func() error) (int64, error) {
 	return stdQuery(ctx, c.c, q, args, dest, each)
 }
 
@@ -220,7 +224,7 @@ func (t stdTx) Exec(ctx context.Context, q string, args []any) (Result, error) {
 	return stdExec(ctx, t.tx, q, args)
 }
 
-func (t stdTx) Query(ctx context.Context, q string, args []any, dest []any, each func() error) error {
+func (t stdTx) Query(ctx context.Context, q string, args []any, dest []any, each func() error) (int64, error) {
 	return stdQuery(ctx, t.tx, q, args, dest, each)
 }
 
