@@ -36,12 +36,17 @@ type typeState struct {
 
 	// States and snapshots are allocated in blocks that double up to 64,
 	// not one by one: loading a thousand rows costs a dozen allocations
-	// for them, loading one row still one.
+	// for them, loading one row one (its snapshot).
 	states     []entityState // the unused rest of the current block
 	stateBlock int
 	snaps      unsafe.Pointer // the current block of snapshots
 	snapsUsed  int
 	snapBlock  int
+
+	// The first block of states and of the list, allocated with the type
+	// state.
+	states0 [1]entityState
+	list0   [1]*entityState
 }
 
 // keyMap is an identity map.
@@ -140,8 +145,12 @@ func blockSize(n int) int { return min(max(2*n, 1), meta.MaxBlock) }
 // newState returns a zero entity state.
 func (ts *typeState) newState() *entityState {
 	if len(ts.states) == 0 {
-		ts.stateBlock = blockSize(ts.stateBlock)
-		ts.states = make([]entityState, ts.stateBlock)
+		if ts.stateBlock == 0 {
+			ts.stateBlock, ts.states = len(ts.states0), ts.states0[:]
+		} else {
+			ts.stateBlock = blockSize(ts.stateBlock)
+			ts.states = make([]entityState, ts.stateBlock)
+		}
 	}
 	es := &ts.states[0]
 	ts.states = ts.states[1:]
@@ -162,7 +171,9 @@ func (ts *typeState) snapshot(p unsafe.Pointer) unsafe.Pointer {
 }
 
 func newTypeState(m *meta.Entity) *typeState {
-	return &typeState{m: m, byKey: keyMap{intKeys: m.IntKey}}
+	ts := &typeState{m: m, byKey: keyMap{intKeys: m.IntKey}}
+	ts.list = ts.list0[:0]
+	return ts
 }
 
 // lookup returns the tracked entity at p, or nil. The pointer index is built
