@@ -145,12 +145,8 @@ func blockSize(n int) int { return min(max(2*n, 1), meta.MaxBlock) }
 // newState returns a zero entity state.
 func (ts *typeState) newState() *entityState {
 	if len(ts.states) == 0 {
-		if ts.stateBlock == 0 {
-			ts.stateBlock, ts.states = len(ts.states0), ts.states0[:]
-		} else {
-			ts.stateBlock = blockSize(ts.stateBlock)
-			ts.states = make([]entityState, ts.stateBlock)
-		}
+		ts.stateBlock = blockSize(ts.stateBlock)
+		ts.states = make([]entityState, ts.stateBlock)
 	}
 	es := &ts.states[0]
 	ts.states = ts.states[1:]
@@ -172,7 +168,7 @@ func (ts *typeState) snapshot(p unsafe.Pointer) unsafe.Pointer {
 
 func newTypeState(m *meta.Entity) *typeState {
 	ts := &typeState{m: m, byKey: keyMap{intKeys: m.IntKey}}
-	ts.list = ts.list0[:0]
+	ts.states, ts.stateBlock, ts.list = ts.states0[:], len(ts.states0), ts.list0[:0]
 	return ts
 }
 

@@ -118,12 +118,12 @@ func (f *Fake) Query(_ context.Context, query string, args []any, dest []any, ea
 	} else if len(f.Results) > 0 {
 		rows, f.Results = f.Results[0], f.Results[1:]
 	}
-	for i, row := range rows {
+	for n, row := range rows {
 		for i, v := range row[:min(len(row), len(dest))] { // a read of the key alone takes a row's first values
 			assign(dest[i], v)
 		}
 		if err := each(); err != nil {
-			return int64(i + 1), err
+			return int64(n + 1), err
 		}
 	}
 	return int64(len(rows)), nil
