@@ -63,21 +63,19 @@ func (b *engine) writeLock(ctx context.Context, s backend.Scope, q *backend.Quer
 // hydrator scans rows into new entities: plain fields straight into the
 // next entity, the others through a driver value and Field.Store.
 type hydrator struct {
-	m      *meta.Entity
-	p      unsafe.Pointer // the entity the next row is scanned into
-	vals   []any          // driver values of the fields not scanned directly, then the link
-	dest   []any          // what each column is scanned into
-	direct []int          // fields scanned straight into the entity, decided once
-	via    bool           // the last column is the owner key of a read through a pivot
+	m    *meta.Entity
+	p    unsafe.Pointer // the entity the next row is scanned into
+	vals []any          // driver values of the fields not scanned directly, then the link
+	dest []any          // what each column is scanned into
+	via  bool           // the last column is the owner key of a read through a pivot
 
 	// The entities of a result are allocated in blocks (see next).
 	block      unsafe.Pointer
 	used, size int
 
-	// vals, dest and direct of an entity of up to smallFields columns,
-	// allocated with the hydrator.
-	small       [2 * smallFields]any
-	smallDirect [smallFields]int
+	// vals and dest of an entity of up to smallFields columns, allocated
+	// with the hydrator.
+	small [2 * smallFields]any
 
 	each    func(p unsafe.Pointer, link any) error // called with every row's entity
 	scanned func() error                           // h.scan, bound once for every use
@@ -124,21 +122,16 @@ func newHydrator(q *backend.Query, each func(p unsafe.Pointer, link any) error) 
 	}
 	h := hydrators.Get().(*hydrator)
 	h.m, h.via, h.each = m, q.Via != nil, each
-	buf, direct := h.small[:], h.smallDirect[:0]
+	buf := h.small[:]
 	if n > smallFields {
-		buf, direct = make([]any, 2*n), make([]int, 0, n)
+		buf = make([]any, 2*n)
 	}
-	h.vals, h.dest, h.direct = buf[:n:n], buf[n:2*n], direct
+	h.vals, h.dest = buf[:n:n], buf[n:2*n]
 	h.p = h.next()
 	for i := range h.dest {
 		h.dest[i] = &h.vals[i]
 	}
-	for i, f := range m.Fields {
-		if d := f.DirectDest(h.p); d != nil {
-			h.dest[i] = d
-			h.direct = append(h.direct, i)
-		}
-	}
+	m.PointDirect(h.dest, h.p)
 	return h
 }
 
@@ -163,10 +156,8 @@ func (h *hydrator) scan() error {
 // its link, and readies the next one.
 func (h *hydrator) row() (unsafe.Pointer, any, error) {
 	m := h.m
-	for i, f := range m.Fields {
-		if h.dest[i] != &h.vals[i] {
-			continue // scanned directly
-		}
+	for _, i := range m.Stored() {
+		f := m.Fields[i]
 		if err := f.Store(h.p, h.vals[i]); err != nil {
 			return nil, nil, fmt.Errorf("orm: reading %s.%s (column %s): %w", m.Name, f.Name, f.Column, err)
 		}
@@ -178,9 +169,7 @@ func (h *hydrator) row() (unsafe.Pointer, any, error) {
 	}
 	row := h.p
 	h.p = h.next()
-	for _, i := range h.direct {
-		h.dest[i] = m.Fields[i].DirectDest(h.p)
-	}
+	m.PointDirect(h.dest, h.p)
 	return row, link, nil
 }
 

@@ -430,6 +430,70 @@ func (f *Field) DirectDest(p unsafe.Pointer) any {
 	return nil
 }
 
+// scanning is how a driver's row lands in an entity, decided once per
+// entity: the fields DirectDest points at, grouped by the pointer type it
+// gives (so that pointing a row's destinations at the next entity is a
+// store per field, with no call and no switch), and the positions of the
+// others, which need Store.
+type scanning struct {
+	int64s, ints, strings, bools, float64s []fieldAt
+	stored                                 []int
+}
+
+// fieldAt is a field's position in Entity.Fields and its offset.
+type fieldAt struct {
+	pos int
+	off uintptr
+}
+
+// planScanning decides e's scanning from its fields' DirectDest.
+func (e *Entity) planScanning() {
+	sc := &e.scanning
+	for _, f := range e.Fields {
+		at := fieldAt{f.Pos, f.Offset}
+		switch f.direct {
+		case directInt64:
+			sc.int64s = append(sc.int64s, at)
+		case directInt:
+			sc.ints = append(sc.ints, at)
+		case directString:
+			sc.strings = append(sc.strings, at)
+		case directBool:
+			sc.bools = append(sc.bools, at)
+		case directFloat64:
+			sc.float64s = append(sc.float64s, at)
+		default:
+			sc.stored = append(sc.stored, f.Pos)
+		}
+	}
+}
+
+// PointDirect sets dest[f.Pos] to f.DirectDest(p) for every field f that
+// has one, and leaves the other elements of dest alone.
+func (e *Entity) PointDirect(dest []any, p unsafe.Pointer) {
+	sc := &e.scanning
+	for _, f := range sc.int64s {
+		dest[f.pos] = (*int64)(unsafe.Add(p, f.off))
+	}
+	for _, f := range sc.ints {
+		dest[f.pos] = (*int)(unsafe.Add(p, f.off))
+	}
+	for _, f := range sc.strings {
+		dest[f.pos] = (*string)(unsafe.Add(p, f.off))
+	}
+	for _, f := range sc.bools {
+		dest[f.pos] = (*bool)(unsafe.Add(p, f.off))
+	}
+	for _, f := range sc.float64s {
+		dest[f.pos] = (*float64)(unsafe.Add(p, f.off))
+	}
+}
+
+// Stored returns the positions in Fields of the fields with no
+// DirectDest, which a read fills through Store. The slice is shared: do
+// not change it.
+func (e *Entity) Stored() []int { return e.scanning.stored }
+
 var (
 	intType     = reflect.TypeFor[int]()
 	boolType    = reflect.TypeFor[bool]()

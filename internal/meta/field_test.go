@@ -126,3 +126,53 @@ func TestUUIDField(t *testing.T) {
 		t.Errorf("Build with type: on a UUID = %v; want an error saying a UUID takes the UUID type", err)
 	}
 }
+
+// TestPointDirect holds Entity.PointDirect and Stored to DirectDest: every
+// field is pointed at where DirectDest points, or listed for Store, never
+// both, including fields in embeddables, pointer ones and narrow integers.
+func TestPointDirect(t *testing.T) {
+	type spot struct{ X, Y float64 }
+	type mixed struct {
+		ID    int64
+		N     int
+		Small int32
+		Name  string
+		OK    bool
+		F     float64
+		Opt   *string
+		At    time.Time
+		Here  spot  `orm:"embedded"`
+		There *spot `orm:"embedded,prefix:there_"`
+	}
+	probe := func(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
+		switch rt {
+		case reflect.TypeFor[strRef]():
+			return RelRef, reflect.TypeFor[strKeyed](), nil
+		case reflect.TypeFor[intRef]():
+			return RelRef, reflect.TypeFor[arrKeyed](), nil
+		}
+		return RelNone, nil, nil
+	}
+	reg, err := Build([]any{&mixed{}, &storageModel{}, &strKeyed{}, &arrKeyed{}, &parcel{}}, probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range reg.List {
+		p := e.New()
+		dest := make([]any, len(e.Fields))
+		e.PointDirect(dest, p)
+		stored := map[int]bool{}
+		for _, i := range e.Stored() {
+			stored[i] = true
+		}
+		for i, f := range e.Fields {
+			want := f.DirectDest(p)
+			if dest[i] != want {
+				t.Errorf("%s.%s: PointDirect gave %v; DirectDest gives %v", e.Name, f.Name, dest[i], want)
+			}
+			if stored[i] != (want == nil) {
+				t.Errorf("%s.%s: in Stored %t; DirectDest gives %v", e.Name, f.Name, stored[i], want)
+			}
+		}
+	}
+}

@@ -83,12 +83,13 @@ type Entity struct {
 	Hooks  uint8
 	ID     int // position in the registry
 
-	byName  map[string]*Field
-	holders []*Holder      // the pointer embeddables, outer ones first
-	deep    []*Field       // fields whose snapshot needs a deep copy
-	flat    []span         // byte ranges of the struct outside deep fields
-	blocks  []reflect.Type // the type, then arrays of 2, 4 … MaxBlock entities, for Block
-	copy    atomic.Value   // the func(dst, src unsafe.Pointer) of SetCopy, once given
+	byName   map[string]*Field
+	holders  []*Holder      // the pointer embeddables, outer ones first
+	deep     []*Field       // fields whose snapshot needs a deep copy
+	flat     []span         // byte ranges of the struct outside deep fields
+	blocks   []reflect.Type // the type, then arrays of 2, 4 … MaxBlock entities, for Block
+	copy     atomic.Value   // the func(dst, src unsafe.Pointer) of SetCopy, once given
+	scanning scanning       // how a read's row lands in an entity
 }
 
 // MaxBlock is the largest power of two Block has the array type of at hand.
@@ -199,6 +200,7 @@ func build(t reflect.Type, probe Probe) (*Entity, error) {
 	for _, f := range e.Fields {
 		f.direct = directOf(f)
 	}
+	e.planScanning()
 	// A block of one is the type itself (the same memory): reflect.New
 	// finds its pointer type at hand, where an array type's is a map
 	// lookup, and one-row reads are the most common.
