@@ -3,7 +3,6 @@ package mongo_test
 import (
 	"database/sql/driver"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/unitofwork/orm"
@@ -22,7 +21,7 @@ type priced struct {
 // TestDecimalsRefusedOnFerretDB: FerretDB has no Decimal128, and drops the
 // connection on one; Open refuses a decimal field there, naming it.
 func TestDecimalsRefusedOnFerretDB(t *testing.T) {
-	if os.Getenv("ORM_MONGO_URI") != "" {
+	if !onFerretDB(t) {
 		t.Skip("a real MongoDB stores decimals as Decimal128")
 	}
 	_, err := orm.Open(open(t), orm.Entities(&priced{}))
