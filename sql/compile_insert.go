@@ -51,8 +51,10 @@ func insertShape(d Dialect, bt *backend.Batch, n int) shape {
 // every number of rows. ORDER BY the ordinality inserts the rows in the
 // order of the arrays, so the keys the database generates increase in
 // that order, as for a VALUES list (insertReturning sorts them and hands
-// them out in row order). It reports false when a column's values cannot
-// be one array (the VALUES list then serves).
+// them out in row order). An INSERT that returns nothing (keys the
+// program made, no defaults) has neither ORDINALITY nor ORDER BY: the
+// database would sort the rows for nobody. It reports false when a
+// column's values cannot be one array (the VALUES list then serves).
 func insertFromArrays(d Dialect, ad ArrayDialect, t *texts, bt *backend.Batch, rows []backend.Row) (stmt, bool, error) {
 	m := bt.Entity
 	ptrs := make([]unsafe.Pointer, len(rows))
@@ -110,6 +112,9 @@ func (a *arrayer) column(f *meta.Field, ptrs []unsafe.Pointer, has func(i int) b
 		if arg, ok := directArray(f, ptrs); ok {
 			return arg, true, nil
 		}
+		if arg, ok := a.uuidArray(f, ptrs); ok {
+			return arg, true, nil
+		}
 	}
 	if cap(a.values) < len(ptrs) {
 		a.values = make([]any, len(ptrs))
@@ -131,6 +136,28 @@ func (a *arrayer) column(f *meta.Field, ptrs []unsafe.Pointer, has func(i int) b
 	}
 	arg, ok := a.ad.ArrayArg(column(f), values)
 	return arg, ok, nil
+}
+
+// uuidArray returns the UUID field f of the entities at ptrs as one
+// [][16]byte read straight from them, when f is a plain [16]byte array
+// type and the dialect binds a UUID as its 16 bytes: what ArrayArg makes of
+// their driver values, without a driver value each. Else false.
+func (a *arrayer) uuidArray(f *meta.Field, ptrs []unsafe.Pointer) (any, bool) {
+	if f.Storage != meta.KindUUID || f.Kind != meta.KindArray || f.Ptr || f.In != nil || f.Type.Size() != 16 {
+		return nil, false
+	}
+	uv, ok := a.d.(uuidValuer)
+	if !ok {
+		return nil, false
+	}
+	if _, ok := uv.UUIDValue([16]byte{}).([16]byte); !ok {
+		return nil, false
+	}
+	out := make([][16]byte, len(ptrs))
+	for i, p := range ptrs {
+		out[i] = *(*[16]byte)(f.Addr(p))
+	}
+	return out, true
 }
 
 // directArray returns field f of the entities at ptrs as one typed slice
@@ -184,6 +211,17 @@ func insertArrays(sb *builder, ad ArrayDialect, bt *backend.Batch) {
 			sb.buf = ad.AppendArray(sb.buf, j+1, column(f))
 		}
 	}
+	if !returns(sb.d, bt) { // no keys come back: the order of the rows is of no use
+		sb.sql(") AS ").ident(valuesAlias).sql("(")
+		for j := range bt.Fields {
+			if j > 0 {
+				sb.sql(", ")
+			}
+			sb.ident(valuesColumn(j + 1))
+		}
+		sb.sql(")")
+		return
+	}
 	sb.sql(") WITH ORDINALITY AS ").ident(valuesAlias).sql("(")
 	for j := range bt.Fields {
 		sb.ident(valuesColumn(j + 1)).sql(", ")
@@ -232,11 +270,19 @@ func insertInto(sb *builder, bt *backend.Batch, rows []backend.Row) error {
 func returning(sb *builder, bt *backend.Batch) {
 	m := bt.Entity
 	switch {
-	case len(bt.Defaults) > 0 && sb.d.Has(Returning):
+	case !returns(sb.d, bt):
+	case len(bt.Defaults) > 0:
 		sb.sql(" RETURNING ").columns(m.Fields) // the defaults, and the key
-	case bt.Generated && sb.d.Has(Returning):
+	default:
 		sb.sql(" RETURNING ").ident(m.Auto.Column)
 	}
+}
+
+// returns reports whether an INSERT of bt in dialect d has a RETURNING
+// clause: the database fills in defaults or generates the key, and d
+// returns them.
+func returns(d Dialect, bt *backend.Batch) bool {
+	return (len(bt.Defaults) > 0 || bt.Generated) && d.Has(Returning)
 }
 
 // defaultRows appends the VALUES of n rows of nothing but the generated

@@ -54,6 +54,15 @@ func uuidCases() []test {
 			g.Resellers.Add(r)
 			return flush(ctx, db, g, &Gizmo{ID: uuidOf(2), Maker: orm.RefTo(m)})
 		}},
+		{name: "insert_uuid_arrays", run: func(ctx context.Context, db *orm.DB, f *Fake) error {
+			// More rows than a VALUES list is used for, keys the program
+			// made: nothing comes back, so no ordinality and no sort.
+			ms := make([]any, 17)
+			for i := range ms {
+				ms[i] = &Maker{ID: uuidOf(i), Name: "m"}
+			}
+			return flush(ctx, db, ms...)
+		}},
 		{name: "select_uuid", run: find[Gizmo](orm.And(orm.Eq("ID", uuidOf(1)), orm.Eq("Serial", &serial), orm.In("Maker", uuidOf(1000), uuidOf(1001))), orm.OrderBy("ID"))},
 		{name: "select_uuid_in_long", run: find[Gizmo](orm.Or(orm.In("ID", long...), orm.NotIn("Serial", long...)))},
 		{name: "update_uuid_case", run: func(ctx context.Context, db *orm.DB, f *Fake) error {

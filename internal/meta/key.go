@@ -68,6 +68,10 @@ func (f *Field) key(a unsafe.Pointer) Key {
 		return intKey(int64(readUint(a, f.size)))
 	case KindString:
 		return strKey(*(*string)(a))
+	case KindArray: // a UUID: its bytes, as appendKey gives them, in one allocation
+		if !f.pointers {
+			return strKey(string(unsafe.Slice((*byte)(a), f.size)))
+		}
 	}
 	return strKey(string(f.appendKey(nil, a)))
 }
