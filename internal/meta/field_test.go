@@ -48,17 +48,19 @@ type (
 	}
 )
 
-func TestStorage(t *testing.T) {
-	probe := func(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
-		switch rt {
-		case reflect.TypeFor[strRef]():
-			return RelRef, reflect.TypeFor[strKeyed](), nil
-		case reflect.TypeFor[intRef]():
-			return RelRef, reflect.TypeFor[arrKeyed](), nil
-		}
-		return RelNone, nil, nil
+// storageProbe maps storageModel's Ref stand-ins to their targets.
+func storageProbe(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
+	switch rt {
+	case reflect.TypeFor[strRef]():
+		return RelRef, reflect.TypeFor[strKeyed](), nil
+	case reflect.TypeFor[intRef]():
+		return RelRef, reflect.TypeFor[arrKeyed](), nil
 	}
-	reg, err := Build([]any{&storageModel{}, &strKeyed{}, &arrKeyed{}}, probe)
+	return RelNone, nil, nil
+}
+
+func TestStorage(t *testing.T) {
+	reg, err := Build([]any{&storageModel{}, &strKeyed{}, &arrKeyed{}}, storageProbe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,16 +146,7 @@ func TestPointDirect(t *testing.T) {
 		Here  spot  `orm:"embedded"`
 		There *spot `orm:"embedded,prefix:there_"`
 	}
-	probe := func(rt reflect.Type) (RelKind, reflect.Type, func(dst, src unsafe.Pointer)) {
-		switch rt {
-		case reflect.TypeFor[strRef]():
-			return RelRef, reflect.TypeFor[strKeyed](), nil
-		case reflect.TypeFor[intRef]():
-			return RelRef, reflect.TypeFor[arrKeyed](), nil
-		}
-		return RelNone, nil, nil
-	}
-	reg, err := Build([]any{&mixed{}, &storageModel{}, &strKeyed{}, &arrKeyed{}, &parcel{}}, probe)
+	reg, err := Build([]any{&mixed{}, &storageModel{}, &strKeyed{}, &arrKeyed{}, &parcel{}}, storageProbe)
 	if err != nil {
 		t.Fatal(err)
 	}
