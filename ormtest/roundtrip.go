@@ -59,6 +59,8 @@ type vals struct {
 	GBs   sql.Null[[]byte]
 	J     map[string]any `orm:"json"`
 	JN    jsonNums       `orm:"json"`
+	JS    string         `orm:"json"` // a plain type mapped as JSON: the text "x" is stored as "\"x\""
+	JI    int64          `orm:"json"`
 	Owner orm.Ref[valsOwner]
 }
 
@@ -150,6 +152,7 @@ func valsCases(prec time.Duration) []valsCase {
 			v.GS = sql.Null[string]{V: "null[T]", Valid: true}
 			v.GBs = sql.Null[[]byte]{V: []byte{9, 0, 9}, Valid: true}
 			v.J = map[string]any{"s": "x", "list": []any{true, nil, "y"}, "obj": map[string]any{"n": 1.5}}
+			v.JS, v.JI = `say "x"`, math.MaxInt64
 		}},
 		{name: "empty bytes", class: "plain", set: func(v *vals) {
 			v.Bytes = []byte{}

@@ -86,7 +86,7 @@ const (
 
 // directOf decides how a driver scans into f with no conversion, if it can.
 func directOf(f *Field) direct {
-	if f.Ptr || f.In != nil {
+	if f.Ptr || f.In != nil || f.Kind == KindJSON { // a JSON string is its text, quoted
 		return notDirect
 	}
 	switch f.Type {

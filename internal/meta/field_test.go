@@ -132,6 +132,7 @@ func TestUUIDField(t *testing.T) {
 // TestPointDirect holds Entity.PointDirect and Stored to DirectDest: every
 // field is pointed at where DirectDest points, or listed for Store, never
 // both, including fields in embeddables, pointer ones and narrow integers.
+// A plain type mapped as JSON has no DirectDest.
 func TestPointDirect(t *testing.T) {
 	type spot struct{ X, Y float64 }
 	type mixed struct {
@@ -143,12 +144,16 @@ func TestPointDirect(t *testing.T) {
 		F     float64
 		Opt   *string
 		At    time.Time
-		Here  spot  `orm:"embedded"`
-		There *spot `orm:"embedded,prefix:there_"`
+		Here  spot   `orm:"embedded"`
+		There *spot  `orm:"embedded,prefix:there_"`
+		JSON  string `orm:"json"`
 	}
 	reg, err := Build([]any{&mixed{}, &storageModel{}, &strKeyed{}, &arrKeyed{}, &parcel{}}, storageProbe)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if m := reg.Lookup(reflect.TypeFor[mixed]()); m.Field("JSON").DirectDest(m.New()) != nil {
+		t.Error("a string field mapped as JSON is scanned straight into the entity; its text is JSON (quoted)")
 	}
 	for _, e := range reg.List {
 		p := e.New()
