@@ -148,10 +148,10 @@ func churn[T any](s *orm.Session, mk func(int) *T, bump func(*T)) func() error {
 	}
 }
 
-// insertClientKeys inserts n new Notes whose keys the client makes
-// (UUIDv7), so that no key comes back: the ORM flushes n Persists; pgx
-// sends one multi-row INSERT, one INSERT … SELECT FROM unnest (one array
-// per column), or COPY.
+// insertClientKeys inserts n new Notes whose keys the client makes, so
+// that no key comes back: the ORM flushes n Persists (the Session makes
+// UUIDv7s); pgx sends one multi-row INSERT, one INSERT … SELECT FROM
+// unnest (one array per column), or COPY, with keys from counted.
 func insertClientKeys(n int) op {
 	var last uint64
 	fresh := func() ([][16]byte, []string, []int64) {

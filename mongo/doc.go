@@ -69,10 +69,11 @@
 // # FerretDB
 //
 // The tests run against ORM_MONGO_URI when it is set, else against an
-// embedded FerretDB 1.24 (the MongoDB wire protocol on SQLite) started by the
-// test binary (go run ./internal/ferretdb serves the same one as a
-// process of its own; the tests see from buildInfo that a server at
-// ORM_MONGO_URI is FerretDB and leave out what it cannot do). FerretDB stalls on update commands of 100 statements or more,
-// so on FerretDB (detected from buildInfo) the backend sends at most 99 per
-// command.
+// embedded FerretDB 1.24 (the MongoDB wire protocol on SQLite) started by
+// the test binary. go run ./internal/ferretdb -dir DIR serves the same one
+// as a process of its own and prints its URI; the tests see from
+// buildInfo that a server at ORM_MONGO_URI is FerretDB and leave out what
+// it cannot do. FerretDB stalls on update commands of 100 statements or
+// more, so on FerretDB (detected from buildInfo) the backend sends at
+// most 99 per command.
 package mongo

@@ -63,6 +63,7 @@ func serverURI(t testing.TB) string {
 var (
 	ferretOnce sync.Once
 	ferret     bool
+	ferretErr  error
 )
 
 // onFerretDB reports whether the tests' server is FerretDB: the embedded
@@ -74,12 +75,12 @@ func onFerretDB(t testing.TB) bool {
 	}
 	ferretOnce.Do(func() {
 		var info bson.M
-		err := open(t).(*mongo.Backend).Database().RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info)
-		if err != nil {
-			t.Fatalf("buildInfo: %v", err)
-		}
+		ferretErr = open(t).(*mongo.Backend).Database().RunCommand(context.Background(), bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info)
 		_, ferret = info["ferretdbVersion"]
 	})
+	if ferretErr != nil {
+		t.Fatalf("buildInfo, to tell FerretDB from MongoDB: %v", ferretErr)
+	}
 	return ferret
 }
 

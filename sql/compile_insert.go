@@ -105,8 +105,9 @@ type arrayer struct {
 // NULL where has reports false (a nil has: every entity has a value),
 // or false when the dialect cannot bind the values as one array. A plain
 // int64, int, string, bool or float64 field without NULLs is read straight
-// into a typed slice (directArray); the others go through their driver
-// values and the dialect's ArrayArg.
+// into a typed slice (directArray), and so is a plain [16]byte UUID where
+// the dialect binds its 16 bytes (uuidArray); the others go through their
+// driver values and the dialect's ArrayArg.
 func (a *arrayer) column(f *meta.Field, ptrs []unsafe.Pointer, has func(i int) bool) (any, bool, error) {
 	if has == nil {
 		if arg, ok := directArray(f, ptrs); ok {

@@ -45,8 +45,8 @@
 // the arrays, so the keys increase in that order and are handed out in it
 // (at 1,000 rows 1.02 × pgx's multi-row INSERT, against 1.28 for a VALUES
 // list); one that returns nothing (keys the program made) leaves out the
-// ordinality and the sort. In lists of more than a few values are = ANY($n::type[]). One
-// statement carries at most 65,535 parameters.
+// ordinality and the sort. In lists of more than a few values are
+// = ANY($n::type[]). One statement carries at most 65,535 parameters.
 //
 // A flush of several statements none of which needs an answer from an
 // earlier one — no key for the database to generate (UUIDv7, explicit
