@@ -84,9 +84,9 @@ type flushed struct {
 	generated bool    // an insert whose key the database generates
 	assigned  bool    // an insert whose empty key the Session (a UUID) or the backend filled in
 	versioned bool    // an insert whose zero version was set to 1
+	soft      bool    // an update that soft-deletes a removed entity
 	stamps    stamped // the createdAt, updatedAt and softDelete fields planning set
 	stampWas  meta.TimeSlot
-	soft      bool         // an update that soft-deletes a removed entity
 	changed   backend.Mask // an update's changed fields
 	deferred  backend.Mask // an insert's foreign keys written NULL, then fixed up
 	defaulted uint64       // an insert's zero fields with defaults, by index in Entity.Defaults
