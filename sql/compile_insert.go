@@ -171,7 +171,7 @@ func directArray(f *meta.Field, ptrs []unsafe.Pointer) (any, bool) {
 	case *int:
 		out := make([]int64, len(ptrs))
 		for i, p := range ptrs {
-			out[i] = int64(*f.DirectDest(p).(*int))
+			out[i] = int64(*(*int)(f.Addr(p)))
 		}
 		return out, true
 	case *string:
@@ -184,11 +184,12 @@ func directArray(f *meta.Field, ptrs []unsafe.Pointer) (any, bool) {
 	return nil, false
 }
 
-// gather reads field f, of type T, of every entity at ptrs.
+// gather reads field f, of type T, of every entity at ptrs (directArray
+// has checked the type once, on the first entity).
 func gather[T any](f *meta.Field, ptrs []unsafe.Pointer) []T {
 	out := make([]T, len(ptrs))
 	for i, p := range ptrs {
-		out[i] = *f.DirectDest(p).(*T)
+		out[i] = *(*T)(f.Addr(p))
 	}
 	return out
 }
@@ -212,23 +213,25 @@ func insertArrays(sb *builder, ad ArrayDialect, bt *backend.Batch) {
 			sb.buf = ad.AppendArray(sb.buf, j+1, column(f))
 		}
 	}
-	if !returns(sb.d, bt) { // no keys come back: the order of the rows is of no use
-		sb.sql(") AS ").ident(valuesAlias).sql("(")
-		for j := range bt.Fields {
-			if j > 0 {
-				sb.sql(", ")
-			}
-			sb.ident(valuesColumn(j + 1))
+	// Only an INSERT that returns keys needs the rows in the arrays' order.
+	ordered := returns(sb.d, bt)
+	sb.sql(")")
+	if ordered {
+		sb.sql(" WITH ORDINALITY")
+	}
+	sb.sql(" AS ").ident(valuesAlias).sql("(")
+	for j := range bt.Fields {
+		if j > 0 {
+			sb.sql(", ")
 		}
-		sb.sql(")")
+		sb.ident(valuesColumn(j + 1))
+	}
+	if ordered {
+		sb.sql(", ").ident("orm_n").sql(") ORDER BY ").ident("orm_n")
+		returning(sb, bt)
 		return
 	}
-	sb.sql(") WITH ORDINALITY AS ").ident(valuesAlias).sql("(")
-	for j := range bt.Fields {
-		sb.ident(valuesColumn(j + 1)).sql(", ")
-	}
-	sb.ident("orm_n").sql(") ORDER BY ").ident("orm_n")
-	returning(sb, bt)
+	sb.sql(")")
 }
 
 // insertInto writes the INSERT of insertStmt into sb.
