@@ -4,26 +4,24 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/unitofwork/orm"
 	"github.com/unitofwork/orm/mongo"
+	"github.com/unitofwork/orm/mongo/internal/ferretserver"
 	"github.com/unitofwork/orm/ormtest"
 )
 
 var (
-	embedded     sync.Once
-	embeddedURI  string
-	embeddedErr  error
-	stopEmbedded context.CancelFunc
+	embedded    sync.Once
+	embeddedURI string
+	embeddedErr error
 )
 
 // serverURI returns ORM_MONGO_URI, or starts an embedded FerretDB (the
@@ -39,20 +37,7 @@ func serverURI(t testing.TB) string {
 			embeddedErr = err
 			return
 		}
-		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-		f, err := ferretdb.New(&ferretdb.Config{
-			Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-			Handler:   "sqlite",
-			SQLiteURL: "file:" + dir + "/",
-		})
-		if err != nil {
-			embeddedErr = err
-			return
-		}
-		var ctx context.Context
-		ctx, stopEmbedded = context.WithCancel(context.Background())
-		go f.Run(ctx)
-		embeddedURI = f.MongoDBURI()
+		embeddedURI, _, embeddedErr = ferretserver.Start(context.Background(), dir) // until the binary exits
 	})
 	if embeddedErr != nil {
 		t.Fatalf("starting the embedded FerretDB: %v", embeddedErr)

@@ -14,12 +14,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/unitofwork/orm/mongo/internal/ferretserver"
 )
 
 func main() {
@@ -29,23 +28,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "ferretdb: -dir is required")
 		os.Exit(2)
 	}
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dir + "/",
-	})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	uri, stopped, err := ferretserver.Start(ctx, *dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(1)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	done := make(chan struct{})
-	go func() {
-		f.Run(ctx)
-		close(done)
-	}()
-	fmt.Println(f.MongoDBURI())
-	<-done
+	fmt.Println(uri)
+	<-stopped
 }
